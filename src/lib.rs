@@ -1,0 +1,12 @@
+//! parity: a policy-as-code engine that keeps Kubernetes environments
+//! consistent.
+//!
+//! Rule text is parsed (`syntax`), compiled to bytecode (`compile`,
+//! `bytecode`) and evaluated by a small VM (`vm`) over a [`world::World`] of
+//! environments built by the loader (`load`). The engine (`engine`) runs every
+//! rule over every env in parallel and returns a sorted
+//! [`report::Report`]; only `cli` renders it.
+#![forbid(unsafe_code)]
+
+pub mod report;
+pub mod world;

@@ -1,0 +1,1 @@
+//! The report for people: findings grouped by rule with `file:line`.

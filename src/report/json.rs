@@ -1,0 +1,1 @@
+//! `--format json`: the stable machine-readable schema.

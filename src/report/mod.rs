@@ -1,0 +1,187 @@
+//! Findings and the run report, plus one renderer per output format.
+//!
+//! The core only builds these values; `cli/` picks the renderer. Everything
+//! here is sorted before rendering so output is byte-identical on every run
+//! and thread count.
+
+pub mod human;
+pub mod json;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an object lives: enough to name it and to jump to it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub env: String,
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// One violation of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub env: String,
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// Empty for a finding about an env as a whole.
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// Empty (and `line` 0) when the finding is about an env as a whole.
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+    /// Structured evidence: the values that made the rule fail, per env for
+    /// cross-env rules.
+    pub evidence: Json,
+    /// Other objects the finding is about: counterparts in other envs, or the
+    /// objects that triggered an env-level rule.
+    pub related: Vec<Location>,
+}
+
+impl Finding {
+    /// The sort key that fixes output order: rule, env, file, line, kind,
+    /// namespace, name, message.
+    fn key(&self) -> impl Ord + '_ {
+        (
+            &self.rule,
+            &self.env,
+            &self.file,
+            self.line,
+            &self.kind,
+            &self.namespace,
+            &self.name,
+            &self.message,
+        )
+    }
+}
+
+/// A problem that stopped something from being read or evaluated. The run
+/// goes on; its exit code becomes 2.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RunError {
+    /// A stable code such as `parity::load::yaml`.
+    pub code: String,
+    /// The file concerned, empty when none.
+    pub file: String,
+    /// 1-based line and column, 0 when unknown.
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Something the user should know that is not an error: a skipped file, a
+/// YAML 1.1 boolean, a rule naming an env that is not loaded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Notice {
+    pub code: String,
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub rules: usize,
+    pub envs: Vec<String>,
+    pub objects: usize,
+    pub files: usize,
+    pub skipped: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub run_errors: usize,
+    /// Wall time in milliseconds. Left out of JSON when `--no-timing`... it
+    /// is always present; tests compare everything but this field.
+    pub elapsed_ms: u64,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub errors: Vec<RunError>,
+    pub skipped: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+}
+
+impl Report {
+    /// Sorts every list and fills the counts of the summary.
+    pub fn finish(&mut self) {
+        self.findings.sort_by(|a, b| a.key().cmp(&b.key()));
+        self.findings.dedup();
+        for f in &mut self.findings {
+            f.related.sort();
+            f.related.dedup();
+        }
+        self.errors.sort();
+        self.errors.dedup();
+        self.skipped.sort();
+        self.warnings.sort();
+        self.warnings.dedup();
+        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        self.summary.findings = self.findings.len();
+        self.summary.errors = count(Severity::Error);
+        self.summary.warnings = count(Severity::Warning);
+        self.summary.infos = count(Severity::Info);
+        self.summary.run_errors = self.errors.len();
+        self.summary.skipped = self.skipped.len();
+    }
+
+    /// Exit code: 2 when anything could not be read or evaluated, else 1
+    /// when a finding is at or above `fail_on`, else 0.
+    pub fn exit_code(&self, fail_on: Severity) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|f| f.severity >= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The data model every rule is judged against: a [`World`] of [`Env`]s, each
+//! a set of Kubernetes [`Object`]s with indexes by kind and by identity.
+//!
+//! The loader (`crate::load`) builds a `World`; the engine only reads it, so
+//! it is shared by reference across rayon threads.
+
+pub mod quantity;
+pub mod version;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+pub use quantity::Quantity;
+pub use version::Version;
+
+/// Index of an env inside [`World::envs`].
+pub type EnvId = u32;
+/// Index of a source file inside [`World::files`].
+pub type FileId = u32;
+
+/// One Kubernetes object, as the API server would store it.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// The object itself (YAML is converted to JSON on load).
+    pub value: Json,
+    /// The env the object belongs to.
+    pub env: EnvId,
+    /// The file the object came from.
+    pub file: FileId,
+    /// 1-based line where the object starts in its file.
+    pub line: u32,
+    /// Byte offset of the start of the YAML/JSON document that holds the
+    /// object, so a field's line can be found again on demand
+    /// (see `crate::load::locate`).
+    pub doc_offset: u32,
+    /// Cached identity: kind, namespace (after the env's namespace mapping),
+    /// name.
+    pub kind: Arc<str>,
+    pub namespace: Option<Arc<str>>,
+    pub name: Arc<str>,
+}
+
+impl Object {
+    /// Builds an object, reading its identity from `metadata`.
+    pub fn new(value: Json, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
+        let kind: Arc<str> = value.get("kind").and_then(Json::as_str).unwrap_or("").into();
+        let meta = value.get("metadata");
+        let name: Arc<str> = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .into();
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+            .map(Arc::from);
+        Object { value, env, file, line, doc_offset, kind, namespace, name }
+    }
+
+    pub fn api_version(&self) -> &str {
+        self.value.get("apiVersion").and_then(Json::as_str).unwrap_or("")
+    }
+}
+
+/// The identity used to pair an object with its counterpart in another env:
+/// lower-cased kind, canonical namespace, name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Identity {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// A named environment: its facts and its objects.
+#[derive(Debug, Default)]
+pub struct Env {
+    pub name: String,
+    pub tags: Vec<String>,
+    /// Position in the promotion order (0 = first, e.g. dev).
+    pub order: usize,
+    /// Server version, when the env comes from a live cluster snapshot.
+    pub version: Option<String>,
+    /// Namespace mapping: the env's own namespace name → canonical name used
+    /// to pair counterparts (e.g. `dev-payments` → `payments`).
+    pub namespace_map: HashMap<String, String>,
+    pub objects: Vec<Object>,
+    /// lower-case kind → indexes into `objects`, in load order.
+    by_kind: HashMap<String, Vec<u32>>,
+    /// (lower-case kind, canonical namespace) → indexes into `objects`.
+    by_kind_ns: HashMap<(String, String), Vec<u32>>,
+    /// identity → index into `objects`.
+    by_identity: HashMap<Identity, u32>,
+}
+
+impl Env {
+    pub fn new(name: impl Into<String>) -> Env {
+        Env { name: name.into(), ..Env::default() }
+    }
+
+    /// The canonical form of one of this env's namespace names.
+    pub fn canonical_namespace<'a>(&'a self, ns: &'a str) -> &'a str {
+        self.namespace_map.get(ns).map(String::as_str).unwrap_or(ns)
+    }
+
+    /// The identity of an object of this env. A Namespace is identified by
+    /// its canonical name, so `dev-payments` pairs with `prod-payments`.
+    pub fn identity(&self, obj: &Object) -> Identity {
+        let kind = obj.kind.to_ascii_lowercase();
+        let name = if kind == "namespace" {
+            self.canonical_namespace(&obj.name).to_string()
+        } else {
+            obj.name.to_string()
+        };
+        let namespace =
+            obj.namespace.as_deref().map(|n| self.canonical_namespace(n)).unwrap_or("").to_string();
+        Identity { kind, namespace, name }
+    }
+
+    /// Rebuilds the indexes; call after `objects` changes.
+    pub fn reindex(&mut self) {
+        let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_kind_ns: HashMap<(String, String), Vec<u32>> = HashMap::new();
+        let mut by_identity = HashMap::new();
+        for (i, obj) in self.objects.iter().enumerate() {
+            let id = self.identity(obj);
+            by_kind.entry(id.kind.clone()).or_default().push(i as u32);
+            let ns_key = if id.kind == "namespace" { id.name.clone() } else { id.namespace.clone() };
+            by_kind_ns.entry((id.kind.clone(), ns_key)).or_default().push(i as u32);
+            by_identity.entry(id).or_insert(i as u32);
+        }
+        self.by_kind = by_kind;
+        self.by_kind_ns = by_kind_ns;
+        self.by_identity = by_identity;
+    }
+
+    /// Objects of one kind (lower-case), in load order.
+    pub fn of_kind(&self, kind: &str) -> &[u32] {
+        self.by_kind.get(kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Objects of one kind in one canonical namespace. For kind `namespace`
+    /// this is the Namespace object itself.
+    pub fn of_kind_in(&self, kind: &str, namespace: &str) -> &[u32] {
+        self.by_kind_ns
+            .get(&(kind.to_string(), namespace.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The object with this identity, if the env has one.
+    pub fn lookup(&self, id: &Identity) -> Option<u32> {
+        self.by_identity.get(id).copied()
+    }
+
+    /// All kinds present, lower-case, sorted.
+    pub fn kinds(&self) -> Vec<&str> {
+        let mut k: Vec<&str> = self.by_kind.keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+}
+
+/// All envs of one run, in promotion order, and the files they came from.
+#[derive(Debug, Default)]
+pub struct World {
+    pub envs: Vec<Env>,
+    /// Display paths of source files, indexed by [`FileId`].
+    pub files: Vec<String>,
+}
+
+impl World {
+    pub fn env_by_name(&self, name: &str) -> Option<EnvId> {
+        self.envs.iter().position(|e| e.name == name).map(|i| i as EnvId)
+    }
+
+    /// The reference env: the last in promotion order.
+    pub fn reference(&self) -> Option<EnvId> {
+        self.envs.len().checked_sub(1).map(|i| i as EnvId)
+    }
+
+    pub fn object_count(&self) -> usize {
+        self.envs.iter().map(|e| e.objects.len()).sum()
+    }
+
+    /// Sorts envs by `order` (stable, then by name), renumbers their ids and
+    /// rebuilds every index. Call once after loading.
+    pub fn finish(&mut self) {
+        self.envs.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
+        for (i, env) in self.envs.iter_mut().enumerate() {
+            env.order = i;
+            for obj in &mut env.objects {
+                obj.env = i as EnvId;
+            }
+            env.reindex();
+        }
+    }
+}
+
+/// The kinds that carry a pod spec, lower-case, and where it lives.
+pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
+    ("pod", &["spec"]),
+    ("deployment", &["spec", "template", "spec"]),
+    ("statefulset", &["spec", "template", "spec"]),
+    ("daemonset", &["spec", "template", "spec"]),
+    ("replicaset", &["spec", "template", "spec"]),
+    ("replicationcontroller", &["spec", "template", "spec"]),
+    ("job", &["spec", "template", "spec"]),
+    ("cronjob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+];
+
+/// The pod spec of a workload object, if it is one and has one.
+pub fn pod_spec<'a>(kind_lower: &str, value: &'a Json) -> Option<&'a Json> {
+    let (_, path) = WORKLOAD_KINDS.iter().find(|(k, _)| *k == kind_lower)?;
+    path.iter().try_fold(value, |v, seg| v.get(seg))
+}
+
+/// Every container of a pod spec: init containers, containers, ephemeral
+/// containers, in that order.
+pub fn containers(pod_spec: &Json) -> impl Iterator<Item = &Json> {
+    ["initContainers", "containers", "ephemeralContainers"]
+        .into_iter()
+        .filter_map(|k| pod_spec.get(k).and_then(Json::as_array))
+        .flatten()
+}
