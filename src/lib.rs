@@ -8,5 +8,7 @@
 //! [`report::Report`]; only `cli` renders it.
 #![forbid(unsafe_code)]
 
+pub mod diag;
 pub mod report;
+pub mod syntax;
 pub mod world;

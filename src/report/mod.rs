@@ -85,16 +85,7 @@ impl Finding {
     /// The sort key that fixes output order: rule, env, file, line, kind,
     /// namespace, name, message.
     fn key(&self) -> impl Ord + '_ {
-        (
-            &self.rule,
-            &self.env,
-            &self.file,
-            self.line,
-            &self.kind,
-            &self.namespace,
-            &self.name,
-            &self.message,
-        )
+        (&self.rule, &self.env, &self.file, self.line, &self.kind, &self.namespace, &self.name, &self.message)
     }
 }
 

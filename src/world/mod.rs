@@ -47,16 +47,9 @@ impl Object {
     pub fn new(value: Json, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
         let kind: Arc<str> = value.get("kind").and_then(Json::as_str).unwrap_or("").into();
         let meta = value.get("metadata");
-        let name: Arc<str> = meta
-            .and_then(|m| m.get("name"))
-            .and_then(Json::as_str)
-            .unwrap_or("")
-            .into();
-        let namespace = meta
-            .and_then(|m| m.get("namespace"))
-            .and_then(Json::as_str)
-            .filter(|s| !s.is_empty())
-            .map(Arc::from);
+        let name: Arc<str> = meta.and_then(|m| m.get("name")).and_then(Json::as_str).unwrap_or("").into();
+        let namespace =
+            meta.and_then(|m| m.get("namespace")).and_then(Json::as_str).filter(|s| !s.is_empty()).map(Arc::from);
         Object { value, env, file, line, doc_offset, kind, namespace, name }
     }
 
@@ -109,13 +102,9 @@ impl Env {
     /// its canonical name, so `dev-payments` pairs with `prod-payments`.
     pub fn identity(&self, obj: &Object) -> Identity {
         let kind = obj.kind.to_ascii_lowercase();
-        let name = if kind == "namespace" {
-            self.canonical_namespace(&obj.name).to_string()
-        } else {
-            obj.name.to_string()
-        };
-        let namespace =
-            obj.namespace.as_deref().map(|n| self.canonical_namespace(n)).unwrap_or("").to_string();
+        let name =
+            if kind == "namespace" { self.canonical_namespace(&obj.name).to_string() } else { obj.name.to_string() };
+        let namespace = obj.namespace.as_deref().map(|n| self.canonical_namespace(n)).unwrap_or("").to_string();
         Identity { kind, namespace, name }
     }
 
@@ -144,10 +133,7 @@ impl Env {
     /// Objects of one kind in one canonical namespace. For kind `namespace`
     /// this is the Namespace object itself.
     pub fn of_kind_in(&self, kind: &str, namespace: &str) -> &[u32] {
-        self.by_kind_ns
-            .get(&(kind.to_string(), namespace.to_string()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.by_kind_ns.get(&(kind.to_string(), namespace.to_string())).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The object with this identity, if the env has one.

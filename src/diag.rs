@@ -1,0 +1,139 @@
+//! Positioned diagnostics shared by the parser and the compiler, and the
+//! table of source texts they point into.
+//!
+//! The core only builds [`Diag`] values; `cli/` renders them with miette,
+//! attaching the named source so the report shows `file:line:col` with the
+//! span underlined.
+
+use miette::{Diagnostic, LabeledSpan, NamedSource};
+
+use crate::syntax::ast::{SourceId, Span};
+
+/// One rule source: a file, the prelude, or a `--rule` text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// Every source of one run, indexed by [`SourceId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub list: Vec<Source>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
+        self.list.push(Source { name: name.into(), text: text.into() });
+        (self.list.len() - 1) as SourceId
+    }
+
+    pub fn get(&self, id: SourceId) -> &Source {
+        &self.list[id as usize]
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, span: Span) -> (u32, u32) {
+        let text = &self.get(span.source).text;
+        let upto = &text[..(span.start as usize).min(text.len())];
+        let line = upto.matches('\n').count() + 1;
+        let col = upto.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        (line as u32, col as u32)
+    }
+
+    /// The text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        let text = &self.get(span.source).text;
+        text.get(span.start as usize..span.end as usize).unwrap_or("")
+    }
+
+    /// A miette report for a diagnostic, with its source attached.
+    pub fn report(&self, diag: &Diag) -> miette::Report {
+        let src = self.get(diag.span.source);
+        miette::Report::new(diag.clone()).with_source_code(NamedSource::new(src.name.clone(), src.text.clone()))
+    }
+
+    /// Renders diagnostics as text, without colour unless asked.
+    pub fn render(&self, diags: &[Diag], color: bool) -> String {
+        let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+        let mut out = String::new();
+        for d in diags {
+            let report = self.report(d);
+            let _ = handler.render_report(&mut out, report.as_ref());
+        }
+        out
+    }
+}
+
+/// A positioned error from parsing or compiling rules.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct Diag {
+    /// Stable code, e.g. `parity::syntax` or `parity::compile::unknown-name`.
+    pub code: &'static str,
+    /// Lowercase, user input in backticks.
+    pub message: String,
+    pub span: Span,
+    /// What the underlined span is.
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl Diag {
+    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Diag {
+        Diag { code, message: message.into(), span, label: "here".into(), help: None }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diag {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diag {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl Diagnostic for Diag {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.label.clone()), self.span))))
+    }
+}
+
+/// The closest candidate to `name` by edit distance, for "did you mean".
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(name, c);
+        let limit = (name.len().max(c.len()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
