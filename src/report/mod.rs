@@ -6,6 +6,7 @@
 
 pub mod human;
 pub mod json;
+pub mod progress;
 #[cfg(test)]
 mod test_fixtures;
 
