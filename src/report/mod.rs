@@ -6,6 +6,9 @@
 
 pub mod human;
 pub mod json;
+pub mod progress;
+#[cfg(test)]
+mod test_fixtures;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -126,8 +129,9 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub run_errors: usize,
-    /// Wall time in milliseconds. Left out of JSON when `--no-timing`... it
-    /// is always present; tests compare everything but this field.
+    /// Wall time in milliseconds. Always present, and the only field of the
+    /// report that differs between two runs over the same input; tests and
+    /// consumers that compare reports should ignore it.
     pub elapsed_ms: u64,
 }
 
