@@ -27,10 +27,7 @@ pub struct HumanOptions {
 
 impl Default for HumanOptions {
     fn default() -> Self {
-        HumanOptions {
-            color: false,
-            show_evidence: true,
-        }
+        HumanOptions { color: false, show_evidence: true }
     }
 }
 
@@ -47,11 +44,7 @@ struct Painter {
 
 impl Painter {
     fn paint(&self, style: &str, text: &str) -> String {
-        if self.color && !text.is_empty() {
-            format!("{style}{text}{RESET}")
-        } else {
-            text.to_string()
-        }
+        if self.color && !text.is_empty() { format!("{style}{text}{RESET}") } else { text.to_string() }
     }
 
     fn severity(&self, severity: Severity, text: &str) -> String {
@@ -101,18 +94,9 @@ fn rule_group(group: &[Finding], opts: &HumanOptions, p: &Painter) -> String {
     let Some(first) = group.first() else {
         return out;
     };
-    let severity = group
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(first.severity);
+    let severity = group.iter().map(|f| f.severity).max().unwrap_or(first.severity);
     let head = format!("{severity}[{}]", clean(&first.rule));
-    let _ = writeln!(
-        out,
-        "{} {}",
-        p.severity(severity, &head),
-        plural(group.len(), "finding", "findings")
-    );
+    let _ = writeln!(out, "{} {}", p.severity(severity, &head), plural(group.len(), "finding", "findings"));
     for f in group {
         finding_block(&mut out, f, opts, p);
     }
@@ -175,16 +159,8 @@ fn object_name(kind: &str, namespace: &str, name: &str) -> Option<String> {
     if kind.is_empty() && name.is_empty() {
         return None;
     }
-    let name = if namespace.is_empty() {
-        clean(name)
-    } else {
-        format!("{}/{}", clean(namespace), clean(name))
-    };
-    Some(if kind.is_empty() {
-        name
-    } else {
-        format!("{} {name}", clean(kind))
-    })
+    let name = if namespace.is_empty() { clean(name) } else { format!("{}/{}", clean(namespace), clean(name)) };
+    Some(if kind.is_empty() { name } else { format!("{} {name}", clean(kind)) })
 }
 
 /// `file:line:col`, dropping the parts that are unknown (0).
@@ -202,11 +178,7 @@ fn position(file: &str, line: u32, column: u32) -> String {
 /// `at: message`, or just `message` when there is no position, so an entry
 /// without a file reads `error[code] message`, not `error[code] : message`.
 fn with_position(at: String, p: &Painter, message: &str) -> String {
-    if at.is_empty() {
-        clean(message)
-    } else {
-        format!("{}: {}", p.dim(&at), clean(message))
-    }
+    if at.is_empty() { clean(message) } else { format!("{}: {}", p.dim(&at), clean(message)) }
 }
 
 fn run_error(e: &RunError, p: &Painter) -> String {
@@ -257,35 +229,21 @@ fn summary_line(report: &Report, p: &Painter) -> String {
         .collect::<Vec<_>>()
         .join(", ");
         let rules = if s.rules >= rules_with_findings {
-            format!(
-                "{rules_with_findings} of {}",
-                plural(s.rules, "rule", "rules")
-            )
+            format!("{rules_with_findings} of {}", plural(s.rules, "rule", "rules"))
         } else {
             plural(rules_with_findings, "rule", "rules")
         };
-        parts.push(format!(
-            "{} ({by_severity}) in {rules}",
-            plural(findings, "finding", "findings")
-        ));
+        parts.push(format!("{} ({by_severity}) in {rules}", plural(findings, "finding", "findings")));
     }
 
     parts.push(if s.envs.is_empty() {
         "no envs".to_string()
     } else {
         let names: Vec<String> = s.envs.iter().map(|e| clean(e)).collect();
-        format!(
-            "{} ({})",
-            plural(s.envs.len(), "env", "envs"),
-            names.join(", ")
-        )
+        format!("{} ({})", plural(s.envs.len(), "env", "envs"), names.join(", "))
     });
     if s.objects > 0 {
-        parts.push(format!(
-            "{} from {}",
-            plural(s.objects, "object", "objects"),
-            plural(s.files, "file", "files")
-        ));
+        parts.push(format!("{} from {}", plural(s.objects, "object", "objects"), plural(s.files, "file", "files")));
     } else if s.files > 0 {
         parts.push(format!("{} read", plural(s.files, "file", "files")));
     }
@@ -295,10 +253,7 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     }
     let run_errors = s.run_errors.max(report.errors.len());
     if run_errors > 0 {
-        let text = format!(
-            "{} (results incomplete)",
-            plural(run_errors, "run error", "run errors")
-        );
+        let text = format!("{} (results incomplete)", plural(run_errors, "run error", "run errors"));
         parts.push(p.severity(Severity::Error, &text));
     }
     parts.push(format!("{} ms", s.elapsed_ms));
@@ -324,15 +279,7 @@ fn clean(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_string();
     }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 #[cfg(test)]

@@ -4,15 +4,9 @@
 use super::{HumanOptions, render};
 use crate::report::test_fixtures;
 
-const PLAIN: HumanOptions = HumanOptions {
-    color: false,
-    show_evidence: true,
-};
+const PLAIN: HumanOptions = HumanOptions { color: false, show_evidence: true };
 
-const COLOR: HumanOptions = HumanOptions {
-    color: true,
-    show_evidence: true,
-};
+const COLOR: HumanOptions = HumanOptions { color: true, show_evidence: true };
 
 #[test]
 fn full_report_snapshot() {
@@ -61,13 +55,7 @@ fn evidence_can_be_hidden() {
     let report = test_fixtures::full();
     let shown = render(&report, &PLAIN);
     assert!(shown.contains("      ports: {\"prod\":[80,443],\"staging\":[80]}"));
-    let hidden = render(
-        &report,
-        &HumanOptions {
-            show_evidence: false,
-            ..PLAIN
-        },
-    );
+    let hidden = render(&report, &HumanOptions { show_evidence: false, ..PLAIN });
     assert!(!hidden.contains("ports:"));
 }
 

@@ -22,12 +22,7 @@ fn top_level_keys_in_fixed_order() {
     let pos = |k: &str| out.find(&format!("\n  \"{k}\": ")).unwrap_or(usize::MAX);
     let order = ["findings", "summary", "errors", "skipped", "warnings"];
     for pair in order.windows(2) {
-        assert!(
-            pos(pair[0]) < pos(pair[1]),
-            "{} before {}",
-            pair[0],
-            pair[1]
-        );
+        assert!(pos(pair[0]) < pos(pair[1]), "{} before {}", pair[0], pair[1]);
     }
     assert!(pos("warnings") < usize::MAX);
 }
@@ -61,15 +56,7 @@ fn every_finding_has_exactly_the_required_keys() {
         assert!(f["related"].is_array());
         assert!(f["line"].is_u64());
         for r in f["related"].as_array().into_iter().flatten() {
-            for key in [
-                "env",
-                "apiVersion",
-                "kind",
-                "namespace",
-                "name",
-                "file",
-                "line",
-            ] {
+            for key in ["env", "apiVersion", "kind", "namespace", "name", "file", "line"] {
                 assert!(r.get(key).is_some(), "missing {key} in related {r}");
             }
         }
@@ -85,11 +72,6 @@ fn output_is_deterministic_apart_from_elapsed_ms() {
     let a = test_fixtures::full();
     let mut b = test_fixtures::full();
     b.summary.elapsed_ms = 999;
-    let strip = |s: String| {
-        s.lines()
-            .filter(|l| !l.contains("\"elapsed_ms\""))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let strip = |s: String| s.lines().filter(|l| !l.contains("\"elapsed_ms\"")).collect::<Vec<_>>().join("\n");
     assert_eq!(strip(render(&a)), strip(render(&b)));
 }

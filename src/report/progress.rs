@@ -36,30 +36,17 @@ impl Progress {
         Progress::with_writer(enabled, label, out, INTERVAL)
     }
 
-    fn with_writer(
-        enabled: bool,
-        label: &str,
-        out: Box<dyn Write + Send>,
-        interval: Duration,
-    ) -> Progress {
+    fn with_writer(enabled: bool, label: &str, out: Box<dyn Write + Send>, interval: Duration) -> Progress {
         Progress {
             label: label.to_string(),
             interval,
-            state: enabled.then(|| {
-                Mutex::new(State {
-                    out,
-                    last: None,
-                    width: 0,
-                })
-            }),
+            state: enabled.then(|| Mutex::new(State { out, last: None, width: 0 })),
         }
     }
 
     fn lock(&self) -> Option<MutexGuard<'_, State>> {
         // A panic elsewhere must not silence the indicator or cascade.
-        self.state
-            .as_ref()
-            .map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        self.state.as_ref().map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Reports `done` of `total` units. Redraws at most every ~100 ms, and
@@ -69,9 +56,7 @@ impl Progress {
             return;
         };
         let now = Instant::now();
-        let due = state
-            .last
-            .is_none_or(|last| now.duration_since(last) >= self.interval);
+        let due = state.last.is_none_or(|last| now.duration_since(last) >= self.interval);
         if !due && done < total {
             return;
         }

@@ -50,10 +50,7 @@ fn rewrites_one_line_and_clears_it() {
     p.set(10, 10);
     p.finish();
     let blank = " ".repeat("loading 10/10 (100%)".len());
-    assert_eq!(
-        buf.text(),
-        format!("\rloading 5/10 (50%)\rloading 10/10 (100%)\r{blank}\r")
-    );
+    assert_eq!(buf.text(), format!("\rloading 5/10 (50%)\rloading 10/10 (100%)\r{blank}\r"));
     assert!(!buf.text().contains('\n'));
 }
 

@@ -49,14 +49,7 @@ pub fn full() -> Report {
     let mut deny = finding(
         "namespace-default-deny",
         Severity::Error,
-        loc(
-            "prod",
-            "Namespace",
-            "",
-            "payments",
-            "manifests/prod/ns.yaml",
-            12,
-        ),
+        loc("prod", "Namespace", "", "payments", "manifests/prod/ns.yaml", 12),
         "namespace payments has no default-deny NetworkPolicy",
     );
     deny.evidence = json!({ "policies": [], "namespace": "payments" });
@@ -66,36 +59,15 @@ pub fn full() -> Report {
         loc("dev", "", "", "", "", 0),
         "env dev has no NetworkPolicy at all",
     );
-    env_level.related = vec![loc(
-        "dev",
-        "Namespace",
-        "",
-        "payments",
-        "manifests/dev/ns.yaml",
-        1,
-    )];
+    env_level.related = vec![loc("dev", "Namespace", "", "payments", "manifests/dev/ns.yaml", 1)];
     let mut drift = finding(
         "replicas-match",
         Severity::Warning,
-        loc(
-            "prod",
-            "Service",
-            "web",
-            "api",
-            "manifests/prod/svc.yaml",
-            4,
-        ),
+        loc("prod", "Service", "web", "api", "manifests/prod/svc.yaml", 4),
         "ports differ from staging",
     );
     drift.evidence = json!({ "ports": { "prod": [80, 443], "staging": [80] } });
-    drift.related = vec![loc(
-        "staging",
-        "Service",
-        "web",
-        "api",
-        "manifests/staging/svc.yaml",
-        4,
-    )];
+    drift.related = vec![loc("staging", "Service", "web", "api", "manifests/staging/svc.yaml", 4)];
     let mut report = Report {
         findings: vec![drift, deny, env_level],
         summary: summary(&["dev", "staging", "prod"], 42, 12, 5),
@@ -125,20 +97,14 @@ pub fn full() -> Report {
 
 /// A run that loaded nothing at all.
 pub fn empty() -> Report {
-    let mut report = Report {
-        summary: summary(&[], 0, 0, 5),
-        ..Report::default()
-    };
+    let mut report = Report { summary: summary(&[], 0, 0, 5), ..Report::default() };
     report.finish();
     report
 }
 
 /// A run that loaded objects and found nothing wrong.
 pub fn clean() -> Report {
-    let mut report = Report {
-        summary: summary(&["dev", "prod"], 42, 12, 5),
-        ..Report::default()
-    };
+    let mut report = Report { summary: summary(&["dev", "prod"], 42, 12, 5), ..Report::default() };
     report.finish();
     report
 }
@@ -148,33 +114,15 @@ pub fn small() -> Report {
     let mut f = finding(
         "replicas-match",
         Severity::Warning,
-        loc(
-            "prod",
-            "Deployment",
-            "web",
-            "api",
-            "manifests/prod/api.yaml",
-            1,
-        ),
+        loc("prod", "Deployment", "web", "api", "manifests/prod/api.yaml", 1),
         "replicas differ: prod 3, staging 1",
     );
     f.api_version = "apps/v1".into();
     f.evidence = json!({ "replicas": { "prod": 3, "staging": 1 } });
-    let mut related = loc(
-        "staging",
-        "Deployment",
-        "web",
-        "api",
-        "manifests/staging/api.yaml",
-        1,
-    );
+    let mut related = loc("staging", "Deployment", "web", "api", "manifests/staging/api.yaml", 1);
     related.api_version = "apps/v1".into();
     f.related = vec![related];
-    let mut report = Report {
-        findings: vec![f],
-        summary: summary(&["prod", "staging"], 2, 2, 1),
-        ..Report::default()
-    };
+    let mut report = Report { findings: vec![f], summary: summary(&["prod", "staging"], 2, 2, 1), ..Report::default() };
     report.finish();
     report
 }

@@ -22,29 +22,12 @@ pub struct Quantity {
 const NANOS_PER_UNIT: i128 = 1_000_000_000;
 
 /// Binary suffixes and their power of 1024.
-const BINARY_SUFFIXES: &[(&str, u32)] = &[
-    ("Ki", 1),
-    ("Mi", 2),
-    ("Gi", 3),
-    ("Ti", 4),
-    ("Pi", 5),
-    ("Ei", 6),
-];
+const BINARY_SUFFIXES: &[(&str, u32)] = &[("Ki", 1), ("Mi", 2), ("Gi", 3), ("Ti", 4), ("Pi", 5), ("Ei", 6)];
 
 /// Decimal suffixes and their power of ten, largest first (the order
 /// [`Quantity`]'s `Display` tries them in). The empty suffix is unity.
-const DECIMAL_SUFFIXES: &[(&str, i32)] = &[
-    ("E", 18),
-    ("P", 15),
-    ("T", 12),
-    ("G", 9),
-    ("M", 6),
-    ("k", 3),
-    ("", 0),
-    ("m", -3),
-    ("u", -6),
-    ("n", -9),
-];
+const DECIMAL_SUFFIXES: &[(&str, i32)] =
+    &[("E", 18), ("P", 15), ("T", 12), ("G", 9), ("M", 6), ("k", 3), ("", 0), ("m", -3), ("u", -6), ("n", -9)];
 
 impl Quantity {
     /// The zero quantity.
@@ -80,9 +63,7 @@ impl Quantity {
     pub fn parse(s: &str) -> Option<Quantity> {
         let s = s.trim();
         let (negative, rest) = split_sign(s);
-        let mantissa_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let mantissa_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (mantissa, suffix) = rest.split_at(mantissa_len);
         let (int_digits, frac_digits) = match mantissa.split_once('.') {
             Some((i, f)) => (i, f),
@@ -93,9 +74,7 @@ impl Quantity {
         }
         let (exp10, pow1024) = parse_suffix(suffix)?;
         let magnitude = scale_to_nanos(int_digits, frac_digits, exp10, pow1024)?;
-        Some(Quantity {
-            nanos: if negative { -magnitude } else { magnitude },
-        })
+        Some(Quantity { nanos: if negative { -magnitude } else { magnitude } })
     }
 
     /// The quantity a JSON number stands for (`cpu: 2`, `cpu: 0.5`). The
@@ -122,11 +101,7 @@ impl Quantity {
 
 /// Splits an optional leading `+` or `-`; returns whether it was `-`.
 fn split_sign(s: &str) -> (bool, &str) {
-    if let Some(rest) = s.strip_prefix('-') {
-        (true, rest)
-    } else {
-        (false, s.strip_prefix('+').unwrap_or(s))
-    }
+    if let Some(rest) = s.strip_prefix('-') { (true, rest) } else { (false, s.strip_prefix('+').unwrap_or(s)) }
 }
 
 /// The power of ten and power of 1024 a suffix multiplies by.
@@ -138,9 +113,7 @@ fn parse_suffix(suffix: &str) -> Option<(i64, u32)> {
         return Some((i64::from(e), 0));
     }
     // `E` alone is exa (handled above); followed by a number it is an exponent.
-    let exp = suffix
-        .strip_prefix('e')
-        .or_else(|| suffix.strip_prefix('E'))?;
+    let exp = suffix.strip_prefix('e').or_else(|| suffix.strip_prefix('E'))?;
     let (negative, digits) = split_sign(exp);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -154,12 +127,8 @@ fn parse_suffix(suffix: &str) -> Option<(i64, u32)> {
 fn scale_to_nanos(int_digits: &str, frac_digits: &str, exp10: i64, pow1024: u32) -> Option<i128> {
     // The value is M × 10^d × B, with M the digits as an integer.
     let frac_digits = frac_digits.trim_end_matches('0');
-    let digits: Vec<u8> = int_digits
-        .bytes()
-        .chain(frac_digits.bytes())
-        .skip_while(|&b| b == b'0')
-        .map(|b| b - b'0')
-        .collect();
+    let digits: Vec<u8> =
+        int_digits.bytes().chain(frac_digits.bytes()).skip_while(|&b| b == b'0').map(|b| b - b'0').collect();
     if digits.is_empty() {
         return Some(0);
     }
@@ -201,9 +170,7 @@ fn scale_to_nanos(int_digits: &str, frac_digits: &str, exp10: i64, pow1024: u32)
 /// The integer a run of decimal digits (values 0..=9) spells; `None` on
 /// overflow.
 fn digits_to_i128(digits: &[u8]) -> Option<i128> {
-    digits.iter().try_fold(0i128, |acc, &d| {
-        acc.checked_mul(10)?.checked_add(i128::from(d))
-    })
+    digits.iter().try_fold(0i128, |acc, &d| acc.checked_mul(10)?.checked_add(i128::from(d)))
 }
 
 /// Canonical form, chosen from the value alone (not from how it was

@@ -49,19 +49,11 @@ impl Version {
             Some((r, p)) => (r, Some(p)),
             None => (rest, None),
         };
-        let parts = release
-            .split('.')
-            .map(parse_part)
-            .collect::<Option<Vec<u64>>>()?;
+        let parts = release.split('.').map(parse_part).collect::<Option<Vec<u64>>>()?;
         if !pre.is_none_or(valid_identifiers) || !build.is_none_or(valid_identifiers) {
             return None;
         }
-        Some(Version {
-            parts,
-            pre: pre.map(str::to_string),
-            build: build.map(str::to_string),
-            v_prefix,
-        })
+        Some(Version { parts, pre: pre.map(str::to_string), build: build.map(str::to_string), v_prefix })
     }
 
     /// The major version (`1` in `v1.30.4`).
@@ -83,12 +75,7 @@ impl Version {
     /// `v1.30.4-rc.1+k3s1` → `v1.30`. Two parts, no pre-release or build
     /// metadata, and the `v` prefix kept if the original had one.
     pub fn minor(&self) -> Version {
-        Version {
-            parts: vec![self.major(), self.minor_number()],
-            pre: None,
-            build: None,
-            v_prefix: self.v_prefix,
-        }
+        Version { parts: vec![self.major(), self.minor_number()], pre: None, build: None, v_prefix: self.v_prefix }
     }
 
     /// The pre-release, without its `-` (`rc.1`), if any.
@@ -119,11 +106,7 @@ impl Version {
     /// The release parts with trailing zeros dropped, so `1.30` and `1.30.0`
     /// agree.
     fn significant_parts(&self) -> &[u64] {
-        let len = self
-            .parts
-            .iter()
-            .rposition(|&p| p != 0)
-            .map_or(0, |i| i + 1);
+        let len = self.parts.iter().rposition(|&p| p != 0).map_or(0, |i| i + 1);
         &self.parts[..len]
     }
 }
@@ -139,8 +122,7 @@ fn parse_part(s: &str) -> Option<u64> {
 /// Whether `s` is a non-empty dot-separated list of non-empty identifiers
 /// of ASCII letters, digits and `-`.
 fn valid_identifiers(s: &str) -> bool {
-    s.split('.')
-        .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    s.split('.').all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 /// Whether a pre-release identifier is numeric.
@@ -192,16 +174,14 @@ impl Ord for Version {
     /// precedence. The `v` prefix and build metadata are ignored.
     fn cmp(&self, other: &Version) -> Ordering {
         let n = self.parts.len().max(other.parts.len());
-        (0..n)
-            .map(|i| self.part(i).cmp(&other.part(i)))
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
-            .then_with(|| match (&self.pre, &other.pre) {
+        (0..n).map(|i| self.part(i).cmp(&other.part(i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal).then_with(
+            || match (&self.pre, &other.pre) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Greater,
                 (Some(_), None) => Ordering::Less,
                 (Some(a), Some(b)) => cmp_pre(a, b),
-            })
+            },
+        )
     }
 }
 

@@ -26,13 +26,7 @@ fn accepts() {
         ("v1.30.4+k3s1", &[1, 30, 4], None, Some("k3s1"), true),
         ("1.7.2-1", &[1, 7, 2], Some("1"), None, false),
         ("  v1.30.4 \n", &[1, 30, 4], None, None, true),
-        (
-            "v1.2.3-alpha.2+build.5",
-            &[1, 2, 3],
-            Some("alpha.2"),
-            Some("build.5"),
-            true,
-        ),
+        ("v1.2.3-alpha.2+build.5", &[1, 2, 3], Some("alpha.2"), Some("build.5"), true),
         ("1.0.0-rc-1", &[1, 0, 0], Some("rc-1"), None, false),
         ("v1.29.3+rke2r1", &[1, 29, 3], None, Some("rke2r1"), true),
         ("10.0.17763.1", &[10, 0, 17763, 1], None, None, false),
@@ -131,11 +125,8 @@ fn numeric_identifiers_by_value() {
 
 #[test]
 fn equal_values_hash_alike() {
-    let groups: &[&[&str]] = &[
-        &["v1.30", "1.30.0", "V1.30.0+k3s1", "1.30.0.0"],
-        &["1", "v1.0", "1.0.0"],
-        &["1.0.0-rc.1", "v1.0-rc.01+x"],
-    ];
+    let groups: &[&[&str]] =
+        &[&["v1.30", "1.30.0", "V1.30.0+k3s1", "1.30.0.0"], &["1", "v1.0", "1.0.0"], &["1.0.0-rc.1", "v1.0-rc.01+x"]];
     for group in groups {
         let set: HashSet<Version> = group.iter().map(|s| v(s)).collect();
         assert_eq!(set.len(), 1, "{group:?}");
