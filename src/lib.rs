@@ -8,5 +8,6 @@
 //! [`report::Report`]; only `cli` renders it.
 #![forbid(unsafe_code)]
 
+pub mod load;
 pub mod report;
 pub mod world;

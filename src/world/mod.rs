@@ -45,7 +45,11 @@ pub struct Object {
 impl Object {
     /// Builds an object, reading its identity from `metadata`.
     pub fn new(value: Json, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
-        let kind: Arc<str> = value.get("kind").and_then(Json::as_str).unwrap_or("").into();
+        let kind: Arc<str> = value
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .into();
         let meta = value.get("metadata");
         let name: Arc<str> = meta
             .and_then(|m| m.get("name"))
@@ -57,11 +61,23 @@ impl Object {
             .and_then(Json::as_str)
             .filter(|s| !s.is_empty())
             .map(Arc::from);
-        Object { value, env, file, line, doc_offset, kind, namespace, name }
+        Object {
+            value,
+            env,
+            file,
+            line,
+            doc_offset,
+            kind,
+            namespace,
+            name,
+        }
     }
 
     pub fn api_version(&self) -> &str {
-        self.value.get("apiVersion").and_then(Json::as_str).unwrap_or("")
+        self.value
+            .get("apiVersion")
+            .and_then(Json::as_str)
+            .unwrap_or("")
     }
 }
 
@@ -97,7 +113,10 @@ pub struct Env {
 
 impl Env {
     pub fn new(name: impl Into<String>) -> Env {
-        Env { name: name.into(), ..Env::default() }
+        Env {
+            name: name.into(),
+            ..Env::default()
+        }
     }
 
     /// The canonical form of one of this env's namespace names.
@@ -114,9 +133,17 @@ impl Env {
         } else {
             obj.name.to_string()
         };
-        let namespace =
-            obj.namespace.as_deref().map(|n| self.canonical_namespace(n)).unwrap_or("").to_string();
-        Identity { kind, namespace, name }
+        let namespace = obj
+            .namespace
+            .as_deref()
+            .map(|n| self.canonical_namespace(n))
+            .unwrap_or("")
+            .to_string();
+        Identity {
+            kind,
+            namespace,
+            name,
+        }
     }
 
     /// Rebuilds the indexes; call after `objects` changes.
@@ -127,8 +154,15 @@ impl Env {
         for (i, obj) in self.objects.iter().enumerate() {
             let id = self.identity(obj);
             by_kind.entry(id.kind.clone()).or_default().push(i as u32);
-            let ns_key = if id.kind == "namespace" { id.name.clone() } else { id.namespace.clone() };
-            by_kind_ns.entry((id.kind.clone(), ns_key)).or_default().push(i as u32);
+            let ns_key = if id.kind == "namespace" {
+                id.name.clone()
+            } else {
+                id.namespace.clone()
+            };
+            by_kind_ns
+                .entry((id.kind.clone(), ns_key))
+                .or_default()
+                .push(i as u32);
             by_identity.entry(id).or_insert(i as u32);
         }
         self.by_kind = by_kind;
@@ -173,7 +207,10 @@ pub struct World {
 
 impl World {
     pub fn env_by_name(&self, name: &str) -> Option<EnvId> {
-        self.envs.iter().position(|e| e.name == name).map(|i| i as EnvId)
+        self.envs
+            .iter()
+            .position(|e| e.name == name)
+            .map(|i| i as EnvId)
     }
 
     /// The reference env: the last in promotion order.
@@ -188,7 +225,8 @@ impl World {
     /// Sorts envs by `order` (stable, then by name), renumbers their ids and
     /// rebuilds every index. Call once after loading.
     pub fn finish(&mut self) {
-        self.envs.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
+        self.envs
+            .sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
         for (i, env) in self.envs.iter_mut().enumerate() {
             env.order = i;
             for obj in &mut env.objects {
@@ -208,7 +246,10 @@ pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
     ("replicaset", &["spec", "template", "spec"]),
     ("replicationcontroller", &["spec", "template", "spec"]),
     ("job", &["spec", "template", "spec"]),
-    ("cronjob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+    (
+        "cronjob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
 ];
 
 /// The pod spec of a workload object, if it is one and has one.

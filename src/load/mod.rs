@@ -1,0 +1,6 @@
+//! The loader: turns manifest files, folders, stdin and `parity.toml` into a
+//! [`World`](crate::world::World), reporting every unreadable file as a
+//! `RunError` and every skipped document as a `Notice`, never stopping early.
+
+pub mod scalar;
+pub mod yaml;
