@@ -3,6 +3,7 @@
 //! `RunError` and every skipped document as a `Notice`, never stopping early.
 
 pub mod extract;
+pub mod files;
 pub mod json;
 pub mod locate;
 pub mod scalar;
