@@ -2,6 +2,7 @@
 //! [`World`](crate::world::World), reporting every unreadable file as a
 //! `RunError` and every skipped document as a `Notice`, never stopping early.
 
+pub mod config;
 pub mod extract;
 pub mod files;
 pub mod json;
