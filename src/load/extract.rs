@@ -204,10 +204,11 @@ pub fn helm_template_line(text: &str) -> Option<u32> {
             match (quote, c) {
                 (None, '"' | '\'') => quote = Some(c),
                 (Some(q), _) if c == q => quote = None,
-                (_, '{') if chars.peek().is_some_and(|&(_, d)| d == '{') => {
-                    if !(quoted || quote.is_some()) || helm_call(&code[i + 2..]) {
-                        return Some(n as u32 + 1);
-                    }
+                (_, '{')
+                    if chars.peek().is_some_and(|&(_, d)| d == '{')
+                        && (!(quoted || quote.is_some()) || helm_call(&code[i + 2..])) =>
+                {
+                    return Some(n as u32 + 1);
                 }
                 _ => {}
             }
