@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diag;
+pub mod load;
 pub mod report;
 pub mod syntax;
 pub mod world;

@@ -31,9 +31,10 @@ pub struct Object {
     pub file: FileId,
     /// 1-based line where the object starts in its file.
     pub line: u32,
-    /// Byte offset of the start of the YAML/JSON document that holds the
-    /// object, so a field's line can be found again on demand
-    /// (see `crate::load::locate`).
+    /// Byte offset where the object's own node starts: the root of its
+    /// YAML/JSON document, or its element of a `List`'s `items` / a
+    /// snapshot's `objects`. `crate::load::locate::field_line` takes it with
+    /// a path relative to the object to find a field's line on demand.
     pub doc_offset: u32,
     /// Cached identity: kind, namespace (after the env's namespace mapping),
     /// name.

@@ -1,0 +1,48 @@
+use super::*;
+
+#[test]
+fn full_config() {
+    let text = r#"
+promotion = ["dev", "staging", "prod"]
+[[env]]
+name = "dev"
+sources = ["manifests/dev"]
+tags = ["nonprod"]
+[[env]]
+name = "staging"
+source = "cluster/shared"
+namespaces = ["staging-*"]
+strip-prefix = "staging-"
+namespace-map = { "stg-web" = "web" }
+[[exception]]
+rule = "x"
+"#;
+    let c = match parse_config(text, "parity.toml") {
+        Ok(c) => c,
+        Err(e) => panic!("{e:?}"),
+    };
+    assert_eq!(c.promotion.as_deref().map(<[String]>::len), Some(3));
+    assert_eq!(c.envs[0].all_sources(), vec!["manifests/dev"]);
+    assert_eq!(c.envs[1].strip_prefix.as_deref(), Some("staging-"));
+    assert_eq!(
+        c.envs[1].namespace_map.get("stg-web").map(String::as_str),
+        Some("web")
+    );
+    assert_eq!(c.exceptions.len(), 1);
+}
+
+#[test]
+fn unknown_key_is_an_error_with_line() {
+    let text = "[[env]]\nname = \"dev\"\nsource = \"a\"\nnamespace = [\"x\"]\n";
+    let e = parse_config(text, "parity.toml").unwrap_err();
+    assert_eq!(e.code, "parity::load::config");
+    assert_eq!(e.file, "parity.toml");
+    assert_eq!(e.line, 4);
+    assert!(e.message.contains("namespace"), "{}", e.message);
+}
+
+#[test]
+fn env_without_source_is_an_error() {
+    let e = parse_config("[[env]]\nname = \"dev\"\n", "p.toml").unwrap_err();
+    assert!(e.message.contains("no `source`"), "{}", e.message);
+}

@@ -1,0 +1,129 @@
+use super::*;
+use serde_json::json;
+
+fn load(text: &str) -> FileLoad {
+    load_text(text, "f.yaml", false, &Limits::default())
+}
+
+#[test]
+fn documents_and_list_items() {
+    let text = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+---
+apiVersion: apps/v1
+kind: DeploymentList
+items:
+- metadata: {name: d1}
+- apiVersion: apps/v1beta1
+  kind: Deployment
+  metadata: {name: d2}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: s}
+";
+    let out = load(text);
+    assert!(
+        out.errors.is_empty() && out.skipped.is_empty(),
+        "{:?} {:?}",
+        out.errors,
+        out.skipped
+    );
+    let got: Vec<(u32, &str, &str)> = out
+        .objects
+        .iter()
+        .map(|o| {
+            let v = &o.value;
+            (
+                o.line,
+                v["apiVersion"].as_str().unwrap_or(""),
+                v["kind"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "v1", "ConfigMap"),
+            (8, "apps/v1", "Deployment"),
+            (9, "apps/v1beta1", "Deployment"),
+            (16, "v1", "Service"),
+        ]
+    );
+    assert!(text[out.objects[2].offset as usize..].starts_with("apiVersion: apps/v1beta1"));
+}
+
+#[test]
+fn not_kubernetes_is_skipped_with_notice() {
+    let out = load("apiVersion: v1\nkind: A\n---\nfoo: bar\n---\njust a string\n");
+    assert_eq!(out.objects.len(), 1);
+    let lines: Vec<u32> = out.skipped.iter().map(|n| n.line).collect();
+    assert_eq!(lines, vec![4, 6]);
+    assert!(
+        out.skipped
+            .iter()
+            .all(|n| n.code == "parity::load::not-kubernetes"
+                && n.message == "document is not a Kubernetes object (no `apiVersion`/`kind`)")
+    );
+}
+
+#[test]
+fn helm_template_is_skipped_whole() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n";
+    let out = load(text);
+    assert!(out.objects.is_empty());
+    assert_eq!(out.skipped.len(), 1);
+    assert_eq!(out.skipped[0].code, "parity::load::helm-template");
+    assert_eq!(out.skipped[0].line, 4);
+    assert!(
+        load("image: \"{{ .Values.image }}\"\n").skipped[0]
+            .code
+            .ends_with("helm-template")
+    );
+}
+
+#[test]
+fn braces_in_comments_strings_and_blocks_are_not_helm() {
+    let text = "\
+# {{ not a template }}
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: r}  # {{ .Values.x }}
+spec:
+  summary: \"{{ $labels.instance }} down\"
+  description: |
+    value {{ $value }}
+    {{ range $x }}
+";
+    let out = load(text);
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    assert_eq!(out.objects.len(), 1);
+    assert_eq!(
+        out.objects[0].value["spec"]["description"],
+        json!("value {{ $value }}\n{{ range $x }}\n")
+    );
+}
+
+#[test]
+fn snapshot_file() {
+    let text = r#"{"apiVersion": "parity.dev/v1", "kind": "Snapshot", "context": "prod-eu",
+ "serverVersion": "v1.30.4", "time": "2024-01-01T00:00:00Z",
+ "objects": [
+  {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}},
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "web"}}
+ ],
+ "errors": ["secrets is forbidden"]}"#;
+    let out = load_text(text, "snap.json", true, &Limits::default());
+    let snap = out.snapshot.clone().unwrap_or_default();
+    assert_eq!(snap.context.as_deref(), Some("prod-eu"));
+    assert_eq!(snap.server_version.as_deref(), Some("v1.30.4"));
+    let lines: Vec<u32> = out.objects.iter().map(|o| o.line).collect();
+    assert_eq!(lines, vec![4, 5]);
+    assert_eq!(out.warnings.len(), 1);
+    assert!(out.warnings[0].message.contains("secrets is forbidden"));
+}

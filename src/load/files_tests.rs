@@ -1,0 +1,84 @@
+use super::*;
+
+fn write(root: &Path, rel: &str, text: &[u8]) {
+    let p = root.join(rel);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(p, text).unwrap();
+}
+
+#[test]
+fn candidates() {
+    assert!(is_candidate("a.yaml") && is_candidate("b.YML") && is_candidate("c.json"));
+    assert!(
+        !is_candidate("rules.parity") && !is_candidate(".hidden.yaml") && !is_candidate("x.txt")
+    );
+}
+
+#[test]
+fn walk_is_sorted_and_skips_hidden() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for rel in [
+        "b.yaml",
+        "a/z.yml",
+        "a/y.json",
+        ".git/c.yaml",
+        "a/.d.yaml",
+        "r.parity",
+        "c.txt",
+    ] {
+        write(root, rel, b"x: 1\n");
+    }
+    let mut errors = Vec::new();
+    let files = walk(root, "top", false, &mut errors);
+    let shown: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+    assert_eq!(shown, vec!["top/b.yaml", "top/a/y.json", "top/a/z.yml"]);
+    assert!(errors.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_skipped_by_default_and_loops_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "d/a.yaml", b"x: 1\n");
+    std::os::unix::fs::symlink(root.join("d"), root.join("d/loop")).unwrap();
+    std::os::unix::fs::symlink(root.join("d/a.yaml"), root.join("link.yaml")).unwrap();
+    let mut errors = Vec::new();
+    let files = walk(root, "r", false, &mut errors);
+    assert_eq!(files.len(), 1);
+    assert!(errors.is_empty());
+    let files = walk(root, "r", true, &mut errors);
+    let shown: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+    assert_eq!(shown, vec!["r/link.yaml", "r/d/a.yaml"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code, "parity::load::symlink-loop");
+    assert_eq!(errors[0].file, "r/d/loop");
+}
+
+#[test]
+fn read_limits_and_encoding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "big.yaml", &[b'a'; 100]);
+    write(root, "bin.yaml", b"a: \0\n");
+    write(root, "latin.yaml", b"a: \xe9\n");
+    let e = read_text(&root.join("big.yaml"), "big.yaml", 10).unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.file.as_str()),
+        ("parity::load::too-large", "big.yaml")
+    );
+    assert_eq!(
+        read_text(&root.join("big.yaml"), "big.yaml", 100).map(|t| t.len()),
+        Ok(100)
+    );
+    for name in ["bin.yaml", "latin.yaml"] {
+        let e = read_text(&root.join(name), name, 1000).unwrap_err();
+        assert_eq!(e.message, "file is not UTF-8 text");
+    }
+    let e = read_text(&root.join("gone.yaml"), "gone.yaml", 1000).unwrap_err();
+    assert_eq!(e.code, "parity::load::io");
+    assert!(e.message.starts_with("cannot read file: "), "{}", e.message);
+}

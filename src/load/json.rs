@@ -1,0 +1,178 @@
+//! JSON manifests and parity snapshots, read with serde_json (the fast path
+//! for big snapshot files). serde_json gives no positions, so a light byte
+//! scanner finds where the root value and each element of its top-level
+//! `items`/`objects` array start, and those offsets become line numbers.
+
+use serde_json::Value as Json;
+
+use super::yaml::{Doc, Parsed, Pos};
+use crate::report::RunError;
+
+/// Parses one JSON file. Whitespace-only text yields no document.
+pub fn parse(text: &str, file: &str) -> Result<Parsed, RunError> {
+    let base = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let body = &text[base..];
+    let Some(start) = body.bytes().position(|b| !b.is_ascii_whitespace()) else {
+        return Ok(Parsed::default());
+    };
+    let value: Json = serde_json::from_str(body).map_err(|e| json_error(file, &e))?;
+    if value.is_null() {
+        return Ok(Parsed::default());
+    }
+    let start = base + start;
+    let tracked = ["items", "objects"]
+        .iter()
+        .any(|k| value.get(k).is_some_and(Json::is_array));
+    let offsets = if tracked {
+        element_offsets(text, start)
+    } else {
+        Vec::new()
+    };
+    let mut lines = LineCounter::new(text);
+    let line = lines.line_of(start);
+    let items = offsets
+        .into_iter()
+        .map(|o| Pos {
+            line: lines.line_of(o),
+            offset: o as u32,
+        })
+        .collect();
+    Ok(Parsed {
+        docs: vec![Doc {
+            value,
+            line,
+            offset: start as u32,
+            items,
+        }],
+        warnings: Vec::new(),
+    })
+}
+
+/// serde_json's error as a `RunError`, without the " at line L column C"
+/// suffix that the fields already carry.
+fn json_error(file: &str, e: &serde_json::Error) -> RunError {
+    let full = e.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    };
+    RunError {
+        code: "parity::load::json".into(),
+        file: file.into(),
+        line: e.line() as u32,
+        column: e.column() as u32,
+        message,
+    }
+}
+
+/// Byte offsets of the elements of the root object's `items` or `objects`
+/// array (the last such key wins, as in serde_json). `start` is the offset of
+/// the root value; the text is known to be valid JSON.
+pub fn element_offsets(text: &str, start: usize) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut offsets = Vec::new();
+    let mut depth = 0usize;
+    let mut want_key = false;
+    let mut last_key: &str = "";
+    // After `"items":` at depth 1: the next value decides whether we track.
+    let mut pending = false;
+    let mut tracking = false;
+    let mut want_elem = false;
+    let mut i = start;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if pending {
+            pending = false;
+            if c == b'[' && depth == 1 {
+                tracking = true;
+                want_elem = true;
+                offsets.clear();
+                depth += 1;
+                i += 1;
+                continue;
+            }
+        }
+        if want_elem && c != b']' {
+            offsets.push(i);
+            want_elem = false;
+        }
+        match c {
+            b'"' => {
+                let s = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if depth == 1 && want_key {
+                    last_key = text.get(s..i).unwrap_or("");
+                    want_key = false;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                want_key = depth == 1 && c == b'{';
+            }
+            b'}' | b']' => {
+                if tracking && depth == 2 {
+                    tracking = false;
+                    want_elem = false;
+                }
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' => {
+                want_key = depth == 1;
+                want_elem = tracking && depth == 2;
+            }
+            b':' if depth == 1 => pending = last_key == "items" || last_key == "objects",
+            _ => {}
+        }
+        i += 1;
+    }
+    offsets
+}
+
+/// Converts increasing byte offsets to 1-based lines in one pass.
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u32,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            bytes: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    pub fn line_of(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.pos..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        self.pos = offset;
+        self.line
+    }
+}
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

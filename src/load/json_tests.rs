@@ -1,0 +1,64 @@
+use super::*;
+use serde_json::json;
+
+fn ok(text: &str) -> Parsed {
+    match parse(text, "f.json") {
+        Ok(p) => p,
+        Err(e) => panic!("unexpected error {e:?}"),
+    }
+}
+
+#[test]
+fn list_item_lines() {
+    let text = r#"
+{
+  "apiVersion": "v1",
+  "metadata": {"items": [1, 2]},
+  "kind": "List",
+  "items": [
+    {"kind": "A", "s": "x]},\"{["},
+    {
+      "kind": "B"
+    },  7, [ ]
+  ]
+}
+"#;
+    let p = ok(text);
+    let d = &p.docs[0];
+    assert_eq!(d.line, 2);
+    let lines: Vec<u32> = d.items.iter().map(|i| i.line).collect();
+    assert_eq!(lines, vec![7, 8, 10, 10]);
+    assert!(text[d.items[0].offset as usize..].starts_with("{\"kind\": \"A\""));
+    assert!(text[d.items[2].offset as usize..].starts_with('7'));
+    assert_eq!(d.value["items"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn snapshot_objects_are_tracked() {
+    let text =
+        "{\"kind\":\"Snapshot\",\"objects\":[\n{\"kind\":\"A\"},\n{\"kind\":\"B\"}],\"errors\":[]}";
+    let p = ok(text);
+    let lines: Vec<u32> = p.docs[0].items.iter().map(|i| i.line).collect();
+    assert_eq!(lines, vec![2, 3]);
+}
+
+#[test]
+fn plain_object_and_empty_file() {
+    let p = ok("\n\n  {\"kind\": \"A\", \"items\": 3}");
+    assert_eq!(p.docs[0].line, 3);
+    assert!(p.docs[0].items.is_empty());
+    assert_eq!(p.docs[0].value, json!({"kind": "A", "items": 3}));
+    assert!(ok("  \n").docs.is_empty());
+    assert!(ok("null").docs.is_empty());
+}
+
+#[test]
+fn syntax_error_has_position() {
+    let e = match parse("{\n  \"a\": 1,\n  \"b\": ]\n}", "f.json") {
+        Err(e) => e,
+        Ok(p) => panic!("expected error, got {:?}", p.docs),
+    };
+    assert_eq!(e.code, "parity::load::json");
+    assert_eq!((e.file.as_str(), e.line, e.column), ("f.json", 3, 8));
+    assert!(!e.message.contains(" at line "), "{}", e.message);
+}

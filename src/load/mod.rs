@@ -1,0 +1,259 @@
+//! The loader: turns manifest files, folders, stdin and `parity.toml` into a
+//! [`World`], reporting every unreadable file as a [`RunError`] and every
+//! skipped document as a [`Notice`], never stopping early.
+//!
+//! Files are read and parsed in parallel (rayon), then assembled in sorted
+//! path order so the result is the same on every run. File text is dropped
+//! after parsing; [`locate::field_line`] re-reads it when a finding needs a
+//! field's line.
+
+pub mod config;
+pub mod envs;
+pub mod extract;
+pub mod files;
+pub mod json;
+pub mod locate;
+pub mod scalar;
+pub mod yaml;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use config::{Config, EnvConfig, read_config};
+pub use locate::{PathSeg, field_line};
+
+use envs::{EnvName, Plan};
+use extract::FileLoad;
+use files::FileRef;
+
+use crate::report::{Notice, RunError};
+use crate::world::{Env, Object, World};
+
+/// Display path of standard input in `World::files`.
+pub const STDIN: &str = "<stdin>";
+
+/// Limits and switches of one load.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub follow_links: bool,
+    pub max_file_bytes: u64,
+    pub max_depth: usize,
+    pub max_alias_nodes: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            follow_links: false,
+            max_file_bytes: 64 * 1024 * 1024,
+            max_depth: 200,
+            max_alias_nodes: 1_000_000,
+        }
+    }
+}
+
+impl LoadOptions {
+    fn limits(&self) -> yaml::Limits {
+        yaml::Limits {
+            max_depth: self.max_depth,
+            max_alias_nodes: self.max_alias_nodes,
+        }
+    }
+}
+
+/// A command-line input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// What a load produced. `errors`, `skipped` and `warnings` are sorted.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub world: World,
+    pub errors: Vec<RunError>,
+    pub skipped: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    /// The text read from stdin, kept for `locate::field_line` (the file
+    /// `<stdin>` cannot be re-read).
+    pub stdin_text: Option<String>,
+}
+
+/// Loads envs discovered from command-line inputs and `--env NAME=PATH`
+/// pairs. `stdin_text` is the content of stdin when `Input::Stdin` is given.
+pub fn load_inputs(
+    inputs: &[Input],
+    explicit: &[(String, PathBuf)],
+    stdin_text: Option<String>,
+    opts: &LoadOptions,
+) -> Loaded {
+    let plan = envs::plan_inputs(inputs, explicit, opts);
+    let wants_stdin = inputs.contains(&Input::Stdin);
+    let stdin = if wants_stdin {
+        Some(stdin_text.unwrap_or_default())
+    } else {
+        None
+    };
+    let mut loaded = assemble(plan, stdin.as_deref(), &HashMap::new(), opts);
+    envs::apply_order(&mut loaded.world, None);
+    loaded.stdin_text = stdin;
+    loaded
+}
+
+/// Loads the envs declared in a `parity.toml`.
+pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
+    let config = match read_config(config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            return Loaded {
+                errors: vec![e],
+                ..Loaded::default()
+            };
+        }
+    };
+    let base = config_path.parent().unwrap_or(Path::new(""));
+    let shown = files::display(config_path);
+    let plan = envs::plan_config(&config.envs, &shown, base, opts);
+    let settings: HashMap<String, EnvConfig> = config
+        .envs
+        .iter()
+        .map(|e| (e.name.clone(), e.clone()))
+        .collect();
+    let mut loaded = assemble(plan, None, &settings, opts);
+    // Declared envs exist even when their sources hold no objects.
+    for env in &config.envs {
+        if loaded.world.env_by_name(&env.name).is_none() {
+            let mut e = Env::new(env.name.clone());
+            e.tags = env.tags.clone();
+            loaded.world.envs.push(e);
+        }
+    }
+    envs::apply_order(&mut loaded.world, config.promotion.as_deref());
+    loaded
+}
+
+/// Reads every planned file once (in parallel), then builds the envs in
+/// sorted path order. `settings` carries carving and mapping for configured
+/// envs.
+fn assemble(
+    plan: Plan,
+    stdin: Option<&str>,
+    settings: &HashMap<String, EnvConfig>,
+    opts: &LoadOptions,
+) -> Loaded {
+    let Plan {
+        files: mut planned,
+        mut errors,
+        mut warnings,
+    } = plan;
+    planned.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    planned.dedup();
+    let mut unique: Vec<FileRef> = planned.iter().map(|(_, f)| f.clone()).collect();
+    unique.dedup();
+    let limits = opts.limits();
+    let mut loads: Vec<(String, FileLoad)> = unique
+        .par_iter()
+        .map(|f| {
+            let load = match files::read_text(&f.path, &f.display, opts.max_file_bytes) {
+                Ok(text) => extract::load_text(&text, &f.display, f.is_json(), &limits),
+                Err(e) => FileLoad {
+                    errors: vec![e],
+                    ..FileLoad::default()
+                },
+            };
+            (f.display.clone(), load)
+        })
+        .collect();
+    if let Some(text) = stdin {
+        let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(text, STDIN).is_ok();
+        loads.push((
+            STDIN.to_string(),
+            extract::load_text(text, STDIN, is_json, &limits),
+        ));
+        planned.push((
+            EnvName::Fixed("stdin".into()),
+            FileRef {
+                display: STDIN.into(),
+                path: PathBuf::new(),
+            },
+        ));
+    }
+    let mut world = World::default();
+    let mut skipped = Vec::new();
+    let mut by_file: HashMap<String, (u32, FileLoad, usize)> = HashMap::new();
+    for (display, load) in loads {
+        errors.extend(load.errors.iter().cloned());
+        skipped.extend(load.skipped.iter().cloned());
+        warnings.extend(load.warnings.iter().cloned());
+        let id = world.files.len() as u32;
+        world.files.push(display.clone());
+        let uses = planned.iter().filter(|(_, f)| f.display == display).count();
+        by_file.insert(display, (id, load, uses));
+    }
+    let mut envs: BTreeMap<String, Env> = BTreeMap::new();
+    for (name, file) in &planned {
+        let Some((id, load, uses)) = by_file.get_mut(&file.display) else {
+            continue;
+        };
+        let snapshot = load.snapshot.clone().unwrap_or_default();
+        let env_name = match name {
+            EnvName::Fixed(n) => n.clone(),
+            EnvName::SnapshotOr(stem) => snapshot.context.clone().unwrap_or_else(|| stem.clone()),
+        };
+        *uses -= 1;
+        let objects = if *uses == 0 {
+            std::mem::take(&mut load.objects)
+        } else {
+            load.objects.clone()
+        };
+        let setting = settings.get(&env_name);
+        let env = envs
+            .entry(env_name.clone())
+            .or_insert_with(|| Env::new(env_name.clone()));
+        if env.version.is_none() {
+            env.version = snapshot.server_version;
+        }
+        let globs = setting.map(|s| s.namespaces.as_slice()).unwrap_or(&[]);
+        for raw in objects {
+            if envs::carve_keeps(globs, &raw.value) {
+                env.objects
+                    .push(Object::new(raw.value, 0, *id, raw.line, raw.offset));
+            }
+        }
+    }
+    for (name, setting) in settings {
+        let Some(env) = envs.get_mut(name) else {
+            continue;
+        };
+        env.tags = setting.tags.clone();
+        let names = env.objects.iter().flat_map(|o| {
+            let own = (&*o.kind == "Namespace").then_some(&*o.name);
+            o.namespace.as_deref().into_iter().chain(own)
+        });
+        env.namespace_map = envs::namespace_map(
+            names,
+            setting.strip_prefix.as_deref(),
+            &setting.namespace_map,
+        );
+    }
+    world.envs = envs.into_values().collect();
+    errors.sort();
+    errors.dedup();
+    skipped.sort();
+    warnings.sort();
+    warnings.dedup();
+    Loaded {
+        world,
+        errors,
+        skipped,
+        warnings,
+        stdin_text: None,
+    }
+}
+
+#[cfg(test)]
+#[path = "mod_tests.rs"]
+mod tests;
