@@ -47,11 +47,7 @@ pub struct EnvConfig {
 impl EnvConfig {
     /// `source` and `sources` together, in that order.
     pub fn all_sources(&self) -> Vec<&str> {
-        self.source
-            .iter()
-            .chain(&self.sources)
-            .map(String::as_str)
-            .collect()
+        self.source.iter().chain(&self.sources).map(String::as_str).collect()
     }
 }
 
@@ -90,11 +86,7 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
             return Err(error(0, 0, format!("env `{}` is declared twice", env.name)));
         }
         if env.all_sources().is_empty() {
-            return Err(error(
-                0,
-                0,
-                format!("env `{}` has no `source` or `sources`", env.name),
-            ));
+            return Err(error(0, 0, format!("env `{}` has no `source` or `sources`", env.name)));
         }
     }
     Ok(config)

@@ -24,10 +24,7 @@ rule = "x"
     assert_eq!(c.promotion.as_deref().map(<[String]>::len), Some(3));
     assert_eq!(c.envs[0].all_sources(), vec!["manifests/dev"]);
     assert_eq!(c.envs[1].strip_prefix.as_deref(), Some("staging-"));
-    assert_eq!(
-        c.envs[1].namespace_map.get("stg-web").map(String::as_str),
-        Some("web")
-    );
+    assert_eq!(c.envs[1].namespace_map.get("stg-web").map(String::as_str), Some("web"));
     assert_eq!(c.exceptions.len(), 1);
 }
 

@@ -52,13 +52,7 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
         } else if path.is_file() {
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
             let env = EnvName::SnapshotOr(stem.unwrap_or_else(|| shown.clone()));
-            plan.files.push((
-                env,
-                FileRef {
-                    display: shown,
-                    path: path.clone(),
-                },
-            ));
+            plan.files.push((env, FileRef { display: shown, path: path.clone() }));
         } else {
             plan.errors.push(missing(&shown));
         }
@@ -68,16 +62,12 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
         let found = if path.is_dir() {
             files::walk(path, &shown, opts.follow_links, &mut plan.errors)
         } else if path.is_file() {
-            vec![FileRef {
-                display: shown.clone(),
-                path: path.clone(),
-            }]
+            vec![FileRef { display: shown.clone(), path: path.clone() }]
         } else {
             plan.errors.push(missing(&shown));
             continue;
         };
-        plan.files
-            .extend(found.into_iter().map(|f| (EnvName::Fixed(name.clone()), f)));
+        plan.files.extend(found.into_iter().map(|f| (EnvName::Fixed(name.clone()), f)));
     }
     plan
 }
@@ -92,8 +82,7 @@ fn plan_folder(path: &Path, shown: &str, opts: &LoadOptions, plan: &mut Plan) {
     let (dirs, loose) = files::entries(path, shown, opts.follow_links, &mut plan.errors);
     let top = folder_name(path);
     if dirs.is_empty() {
-        plan.files
-            .extend(loose.into_iter().map(|f| (EnvName::Fixed(top.clone()), f)));
+        plan.files.extend(loose.into_iter().map(|f| (EnvName::Fixed(top.clone()), f)));
         return;
     }
     if !loose.is_empty() {
@@ -107,25 +96,18 @@ fn plan_folder(path: &Path, shown: &str, opts: &LoadOptions, plan: &mut Plan) {
                 loose.len()
             ),
         });
-        plan.files
-            .extend(loose.into_iter().map(|f| (EnvName::Fixed(top.clone()), f)));
+        plan.files.extend(loose.into_iter().map(|f| (EnvName::Fixed(top.clone()), f)));
     }
     for (name, dir) in dirs {
         let sub_shown = files::join(shown, &name);
         let found = files::walk(&dir, &sub_shown, opts.follow_links, &mut plan.errors);
-        plan.files
-            .extend(found.into_iter().map(|f| (EnvName::Fixed(name.clone()), f)));
+        plan.files.extend(found.into_iter().map(|f| (EnvName::Fixed(name.clone()), f)));
     }
 }
 
 /// Plans the files of envs declared in `parity.toml`; sources are relative
 /// to the configuration's folder.
-pub fn plan_config(
-    envs: &[EnvConfig],
-    config_shown: &str,
-    base: &Path,
-    opts: &LoadOptions,
-) -> Plan {
+pub fn plan_config(envs: &[EnvConfig], config_shown: &str, base: &Path, opts: &LoadOptions) -> Plan {
     let mut plan = Plan::default();
     for env in envs {
         for source in env.all_sources() {
@@ -134,26 +116,16 @@ pub fn plan_config(
             let found = if path.is_dir() {
                 files::walk(&path, &shown, opts.follow_links, &mut plan.errors)
             } else if path.is_file() {
-                vec![FileRef {
-                    display: shown,
-                    path,
-                }]
+                vec![FileRef { display: shown, path }]
             } else {
                 plan.errors.push(files::error(
                     "parity::load::config",
                     config_shown,
-                    format!(
-                        "source `{source}` of env `{}` does not exist ({shown})",
-                        env.name
-                    ),
+                    format!("source `{source}` of env `{}` does not exist ({shown})", env.name),
                 ));
                 continue;
             };
-            plan.files.extend(
-                found
-                    .into_iter()
-                    .map(|f| (EnvName::Fixed(env.name.clone()), f)),
-            );
+            plan.files.extend(found.into_iter().map(|f| (EnvName::Fixed(env.name.clone()), f)));
         }
     }
     plan
@@ -216,16 +188,8 @@ pub fn carve_keeps(globs: &[String], value: &Json) -> bool {
     }
     let kind = value.get("kind").and_then(Json::as_str).unwrap_or("");
     let meta = value.get("metadata");
-    let field = |k: &str| {
-        meta.and_then(|m| m.get(k))
-            .and_then(Json::as_str)
-            .unwrap_or("")
-    };
-    let subject = if kind == "Namespace" {
-        field("name")
-    } else {
-        field("namespace")
-    };
+    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Json::as_str).unwrap_or("");
+    let subject = if kind == "Namespace" { field("name") } else { field("namespace") };
     if subject.is_empty() {
         return kind != "Namespace";
     }

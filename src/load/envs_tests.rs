@@ -19,20 +19,14 @@ fn promotion_order() {
     }
     apply_order(&mut world, None);
     let names: Vec<&str> = world.envs.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(
-        names,
-        vec!["dev", "test", "staging", "alpha", "zeta", "preprod", "prod"]
-    );
+    assert_eq!(names, vec!["dev", "test", "staging", "alpha", "zeta", "preprod", "prod"]);
     let orders: Vec<usize> = world.envs.iter().map(|e| e.order).collect();
     assert_eq!(orders, (0..7).collect::<Vec<_>>());
 
     let promotion = vec!["zeta".to_string(), "alpha".to_string()];
     apply_order(&mut world, Some(&promotion));
     let names: Vec<&str> = world.envs.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(
-        names,
-        vec!["zeta", "alpha", "dev", "test", "staging", "preprod", "prod"]
-    );
+    assert_eq!(names, vec!["zeta", "alpha", "dev", "test", "staging", "preprod", "prod"]);
 }
 
 #[test]
@@ -45,10 +39,7 @@ fn carving() {
         }
         serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": meta})
     };
-    assert!(carve_keeps(
-        &globs,
-        &obj("Service", Some("staging-web"), "s")
-    ));
+    assert!(carve_keeps(&globs, &obj("Service", Some("staging-web"), "s")));
     assert!(!carve_keeps(&globs, &obj("Service", Some("prod-web"), "s")));
     assert!(carve_keeps(&globs, &obj("Namespace", None, "staging-web")));
     assert!(!carve_keeps(&globs, &obj("Namespace", None, "prod-web")));

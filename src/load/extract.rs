@@ -49,11 +49,7 @@ pub fn load_text(text: &str, file: &str, is_json: bool, limits: &Limits) -> File
         ));
         return out;
     }
-    let parsed = if is_json {
-        json::parse(text, file)
-    } else {
-        yaml::parse(text, file, limits)
-    };
+    let parsed = if is_json { json::parse(text, file) } else { yaml::parse(text, file, limits) };
     match parsed {
         Ok(p) => {
             out.warnings = p.warnings;
@@ -67,12 +63,7 @@ pub fn load_text(text: &str, file: &str, is_json: bool, limits: &Limits) -> File
 }
 
 fn notice(code: &str, file: &str, line: u32, message: &str) -> Notice {
-    Notice {
-        code: code.into(),
-        file: file.into(),
-        line,
-        message: message.into(),
-    }
+    Notice { code: code.into(), file: file.into(), line, message: message.into() }
 }
 
 fn str_field<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
@@ -80,12 +71,7 @@ fn str_field<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
 }
 
 fn extract_doc(doc: Doc, file: &str, out: &mut FileLoad) {
-    let Doc {
-        mut value,
-        line,
-        offset,
-        items,
-    } = doc;
+    let Doc { mut value, line, offset, items } = doc;
     let api = str_field(&value, "apiVersion").unwrap_or("").to_string();
     let kind = str_field(&value, "kind").unwrap_or("").to_string();
     if kind == "Snapshot" && api.starts_with("parity.dev/") {
@@ -95,13 +81,9 @@ fn extract_doc(doc: Doc, file: &str, out: &mut FileLoad) {
         });
         if let Some(errors) = value.get("errors").and_then(Json::as_array) {
             for e in errors {
-                let text = e
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| e.to_string());
+                let text = e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
                 let message = format!("the snapshot recorded an error: {text}");
-                out.warnings
-                    .push(notice("parity::load::snapshot-error", file, line, &message));
+                out.warnings.push(notice("parity::load::snapshot-error", file, line, &message));
             }
         }
         let objects = take_array(&mut value, "objects");
@@ -109,20 +91,10 @@ fn extract_doc(doc: Doc, file: &str, out: &mut FileLoad) {
         return;
     }
     if kind.ends_with("List") && value.get("items").is_some_and(Json::is_array) {
-        let item_kind = kind
-            .strip_suffix("List")
-            .filter(|k| !k.is_empty())
-            .map(str::to_string);
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
         let defaults = item_kind.map(|k| (api, k));
         let list_items = take_array(&mut value, "items");
-        push_items(
-            list_items,
-            &items,
-            Pos { line, offset },
-            defaults.as_ref(),
-            file,
-            out,
-        );
+        push_items(list_items, &items, Pos { line, offset }, defaults.as_ref(), file, out);
         return;
     }
     push_object(value, Pos { line, offset }, file, out);
@@ -162,11 +134,7 @@ fn push_items(
 fn push_object(value: Json, pos: Pos, file: &str, out: &mut FileLoad) {
     let ok = |k| str_field(&value, k).is_some_and(|s| !s.is_empty());
     if ok("apiVersion") && ok("kind") {
-        out.objects.push(RawObject {
-            value,
-            line: pos.line,
-            offset: pos.offset,
-        });
+        out.objects.push(RawObject { value, line: pos.line, offset: pos.offset });
     } else {
         out.skipped.push(notice(
             "parity::load::not-kubernetes",
@@ -217,9 +185,7 @@ pub fn helm_template_line(text: &str) -> Option<u32> {
             let t = code.trim_end();
             let header = t.rsplit(' ').next().unwrap_or("");
             if (header.starts_with('|') || header.starts_with('>'))
-                && header[1..]
-                    .chars()
-                    .all(|c| c == '-' || c == '+' || c.is_ascii_digit())
+                && header[1..].chars().all(|c| c == '-' || c == '+' || c.is_ascii_digit())
             {
                 block_indent = Some(indent);
             }
@@ -231,18 +197,9 @@ pub fn helm_template_line(text: &str) -> Option<u32> {
 /// Whether template text right after `{{` uses Helm's objects or functions.
 fn helm_call(after: &str) -> bool {
     let t = after.trim_start_matches('-').trim_start();
-    [
-        ".Values",
-        ".Release",
-        ".Chart",
-        ".Capabilities",
-        ".Files",
-        "include ",
-        "template ",
-        "tpl ",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
+    [".Values", ".Release", ".Chart", ".Capabilities", ".Files", "include ", "template ", "tpl "]
+        .iter()
+        .any(|p| t.starts_with(p))
 }
 
 /// The part of a line before a `#` comment (outside quotes).

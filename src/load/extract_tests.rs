@@ -28,22 +28,13 @@ items:
   metadata: {name: s}
 ";
     let out = load(text);
-    assert!(
-        out.errors.is_empty() && out.skipped.is_empty(),
-        "{:?} {:?}",
-        out.errors,
-        out.skipped
-    );
+    assert!(out.errors.is_empty() && out.skipped.is_empty(), "{:?} {:?}", out.errors, out.skipped);
     let got: Vec<(u32, &str, &str)> = out
         .objects
         .iter()
         .map(|o| {
             let v = &o.value;
-            (
-                o.line,
-                v["apiVersion"].as_str().unwrap_or(""),
-                v["kind"].as_str().unwrap_or(""),
-            )
+            (o.line, v["apiVersion"].as_str().unwrap_or(""), v["kind"].as_str().unwrap_or(""))
         })
         .collect();
     assert_eq!(
@@ -64,12 +55,8 @@ fn not_kubernetes_is_skipped_with_notice() {
     assert_eq!(out.objects.len(), 1);
     let lines: Vec<u32> = out.skipped.iter().map(|n| n.line).collect();
     assert_eq!(lines, vec![4, 6]);
-    assert!(
-        out.skipped
-            .iter()
-            .all(|n| n.code == "parity::load::not-kubernetes"
-                && n.message == "document is not a Kubernetes object (no `apiVersion`/`kind`)")
-    );
+    assert!(out.skipped.iter().all(|n| n.code == "parity::load::not-kubernetes"
+        && n.message == "document is not a Kubernetes object (no `apiVersion`/`kind`)"));
 }
 
 #[test]
@@ -80,11 +67,7 @@ fn helm_template_is_skipped_whole() {
     assert_eq!(out.skipped.len(), 1);
     assert_eq!(out.skipped[0].code, "parity::load::helm-template");
     assert_eq!(out.skipped[0].line, 4);
-    assert!(
-        load("image: \"{{ .Values.image }}\"\n").skipped[0]
-            .code
-            .ends_with("helm-template")
-    );
+    assert!(load("image: \"{{ .Values.image }}\"\n").skipped[0].code.ends_with("helm-template"));
 }
 
 #[test]
@@ -103,10 +86,7 @@ spec:
     let out = load(text);
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);
     assert_eq!(out.objects.len(), 1);
-    assert_eq!(
-        out.objects[0].value["spec"]["description"],
-        json!("value {{ $value }}\n{{ range $x }}\n")
-    );
+    assert_eq!(out.objects[0].value["spec"]["description"], json!("value {{ $value }}\n{{ range $x }}\n"));
 }
 
 #[test]

@@ -19,20 +19,12 @@ pub struct FileRef {
 
 impl FileRef {
     pub fn is_json(&self) -> bool {
-        self.path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
     }
 }
 
 pub fn error(code: &str, file: &str, message: String) -> RunError {
-    RunError {
-        code: code.into(),
-        file: file.into(),
-        line: 0,
-        column: 0,
-        message,
-    }
+    RunError { code: code.into(), file: file.into(), line: 0, column: 0, message }
 }
 
 /// Whether a file name is a manifest candidate: `.yaml`, `.yml`, `.json`,
@@ -42,9 +34,7 @@ pub fn is_candidate(name: &str) -> bool {
         return false;
     }
     let lower = name.to_ascii_lowercase();
-    [".yaml", ".yml", ".json"]
-        .iter()
-        .any(|e| lower.ends_with(e))
+    [".yaml", ".yml", ".json"].iter().any(|e| lower.ends_with(e))
 }
 
 pub fn is_hidden(name: &str) -> bool {
@@ -84,11 +74,7 @@ pub fn entries(
     let read = match fs::read_dir(dir) {
         Ok(r) => r,
         Err(e) => {
-            errors.push(error(
-                "parity::load::io",
-                shown,
-                format!("cannot read folder: {e}"),
-            ));
+            errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}")));
             return (dirs, files);
         }
     };
@@ -110,11 +96,7 @@ pub fn entries(
                 Ok(m) => m,
                 Err(e) => {
                     let shown = join(shown, &name);
-                    errors.push(error(
-                        "parity::load::io",
-                        &shown,
-                        format!("broken link: {e}"),
-                    ));
+                    errors.push(error("parity::load::io", &shown, format!("broken link: {e}")));
                     continue;
                 }
             }
@@ -124,10 +106,7 @@ pub fn entries(
         if meta.is_dir() {
             dirs.push((name, path));
         } else if meta.is_file() && is_candidate(&name) {
-            files.push(FileRef {
-                display: join(shown, &name),
-                path,
-            });
+            files.push(FileRef { display: join(shown, &name), path });
         }
     }
     (dirs, files)
@@ -155,10 +134,7 @@ fn walk_into(
             errors.push(error(
                 "parity::load::symlink-loop",
                 shown,
-                format!(
-                    "symbolic link loop: leads back to `{}`",
-                    canonical.display()
-                ),
+                format!("symbolic link loop: leads back to `{}`", canonical.display()),
             ));
             return;
         }
@@ -182,20 +158,14 @@ pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, Run
     let io = |e: std::io::Error| error("parity::load::io", shown, format!("cannot read file: {e}"));
     let too_big = || {
         let mib = max_bytes as f64 / (1024.0 * 1024.0);
-        error(
-            "parity::load::too-large",
-            shown,
-            format!("file is larger than the {mib} MiB limit"),
-        )
+        error("parity::load::too-large", shown, format!("file is larger than the {mib} MiB limit"))
     };
     let file = fs::File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.len() > max_bytes {
         return Err(too_big());
     }
     let mut bytes = Vec::new();
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > max_bytes {
         return Err(too_big());
     }
@@ -204,13 +174,7 @@ pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, Run
 
 /// Checks that bytes are UTF-8 text.
 pub fn text_from_bytes(bytes: Vec<u8>, shown: &str) -> Result<String, RunError> {
-    let not_text = || {
-        error(
-            "parity::load::encoding",
-            shown,
-            "file is not UTF-8 text".into(),
-        )
-    };
+    let not_text = || error("parity::load::encoding", shown, "file is not UTF-8 text".into());
     if bytes.contains(&0) {
         return Err(not_text());
     }

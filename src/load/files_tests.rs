@@ -11,24 +11,14 @@ fn write(root: &Path, rel: &str, text: &[u8]) {
 #[test]
 fn candidates() {
     assert!(is_candidate("a.yaml") && is_candidate("b.YML") && is_candidate("c.json"));
-    assert!(
-        !is_candidate("rules.parity") && !is_candidate(".hidden.yaml") && !is_candidate("x.txt")
-    );
+    assert!(!is_candidate("rules.parity") && !is_candidate(".hidden.yaml") && !is_candidate("x.txt"));
 }
 
 #[test]
 fn walk_is_sorted_and_skips_hidden() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    for rel in [
-        "b.yaml",
-        "a/z.yml",
-        "a/y.json",
-        ".git/c.yaml",
-        "a/.d.yaml",
-        "r.parity",
-        "c.txt",
-    ] {
+    for rel in ["b.yaml", "a/z.yml", "a/y.json", ".git/c.yaml", "a/.d.yaml", "r.parity", "c.txt"] {
         write(root, rel, b"x: 1\n");
     }
     let mut errors = Vec::new();
@@ -66,14 +56,8 @@ fn read_limits_and_encoding() {
     write(root, "bin.yaml", b"a: \0\n");
     write(root, "latin.yaml", b"a: \xe9\n");
     let e = read_text(&root.join("big.yaml"), "big.yaml", 10).unwrap_err();
-    assert_eq!(
-        (e.code.as_str(), e.file.as_str()),
-        ("parity::load::too-large", "big.yaml")
-    );
-    assert_eq!(
-        read_text(&root.join("big.yaml"), "big.yaml", 100).map(|t| t.len()),
-        Ok(100)
-    );
+    assert_eq!((e.code.as_str(), e.file.as_str()), ("parity::load::too-large", "big.yaml"));
+    assert_eq!(read_text(&root.join("big.yaml"), "big.yaml", 100).map(|t| t.len()), Ok(100));
     for name in ["bin.yaml", "latin.yaml"] {
         let e = read_text(&root.join(name), name, 1000).unwrap_err();
         assert_eq!(e.message, "file is not UTF-8 text");

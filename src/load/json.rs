@@ -10,11 +10,7 @@ use crate::report::RunError;
 
 /// Parses one JSON file. Whitespace-only text yields no document.
 pub fn parse(text: &str, file: &str) -> Result<Parsed, RunError> {
-    let base = if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
+    let base = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let body = &text[base..];
     let Some(start) = body.bytes().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(Parsed::default());
@@ -24,32 +20,12 @@ pub fn parse(text: &str, file: &str) -> Result<Parsed, RunError> {
         return Ok(Parsed::default());
     }
     let start = base + start;
-    let tracked = ["items", "objects"]
-        .iter()
-        .any(|k| value.get(k).is_some_and(Json::is_array));
-    let offsets = if tracked {
-        element_offsets(text, start)
-    } else {
-        Vec::new()
-    };
+    let tracked = ["items", "objects"].iter().any(|k| value.get(k).is_some_and(Json::is_array));
+    let offsets = if tracked { element_offsets(text, start) } else { Vec::new() };
     let mut lines = LineCounter::new(text);
     let line = lines.line_of(start);
-    let items = offsets
-        .into_iter()
-        .map(|o| Pos {
-            line: lines.line_of(o),
-            offset: o as u32,
-        })
-        .collect();
-    Ok(Parsed {
-        docs: vec![Doc {
-            value,
-            line,
-            offset: start as u32,
-            items,
-        }],
-        warnings: Vec::new(),
-    })
+    let items = offsets.into_iter().map(|o| Pos { line: lines.line_of(o), offset: o as u32 }).collect();
+    Ok(Parsed { docs: vec![Doc { value, line, offset: start as u32, items }], warnings: Vec::new() })
 }
 
 /// serde_json's error as a `RunError`, without the " at line L column C"
@@ -151,11 +127,7 @@ pub struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     pub fn new(text: &'a str) -> LineCounter<'a> {
-        LineCounter {
-            bytes: text.as_bytes(),
-            pos: 0,
-            line: 1,
-        }
+        LineCounter { bytes: text.as_bytes(), pos: 0, line: 1 }
     }
 
     pub fn line_of(&mut self, offset: usize) -> u32 {
@@ -164,10 +136,7 @@ impl<'a> LineCounter<'a> {
             self.pos = 0;
             self.line = 1;
         }
-        self.line += self.bytes[self.pos..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u32;
+        self.line += self.bytes[self.pos..offset].iter().filter(|&&b| b == b'\n').count() as u32;
         self.pos = offset;
         self.line
     }

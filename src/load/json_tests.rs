@@ -35,8 +35,7 @@ fn list_item_lines() {
 
 #[test]
 fn snapshot_objects_are_tracked() {
-    let text =
-        "{\"kind\":\"Snapshot\",\"objects\":[\n{\"kind\":\"A\"},\n{\"kind\":\"B\"}],\"errors\":[]}";
+    let text = "{\"kind\":\"Snapshot\",\"objects\":[\n{\"kind\":\"A\"},\n{\"kind\":\"B\"}],\"errors\":[]}";
     let p = ok(text);
     let lines: Vec<u32> = p.docs[0].items.iter().map(|i| i.line).collect();
     assert_eq!(lines, vec![2, 3]);

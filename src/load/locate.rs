@@ -27,11 +27,7 @@ pub fn field_line(text: &str, doc_offset: usize, path: &[PathSeg]) -> Option<u32
     let window = window_start(text, doc_offset);
     locate_from(text, window, doc_offset, path).or_else(|| {
         // A `---` inside a scalar may have misled the window; try the whole file.
-        if window == 0 {
-            None
-        } else {
-            locate_from(text, 0, doc_offset, path)
-        }
+        if window == 0 { None } else { locate_from(text, 0, doc_offset, path) }
     })
 }
 
@@ -66,10 +62,7 @@ fn locate_from(text: &str, window: usize, doc_offset: usize, path: &[PathSeg]) -
     let target = doc_offset - window;
     while let Some((event, at)) = w.next() {
         match event {
-            Event::Scalar(..)
-            | Event::Alias(_)
-            | Event::SequenceStart(..)
-            | Event::MappingStart(..) => {
+            Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let offset = w.bytes.byte(at.index());
                 if offset == target {
                     return Some(w.descend(event, at, path));

@@ -33,39 +33,17 @@ fn yaml_field_lines() {
     };
     let off = docs[1].offset as usize;
     let containers = [key("spec"), key("template"), key("spec"), key("containers")];
-    let image: Vec<PathSeg> = containers
-        .iter()
-        .cloned()
-        .chain([PathSeg::Index(1), key("image")])
-        .collect();
+    let image: Vec<PathSeg> = containers.iter().cloned().chain([PathSeg::Index(1), key("image")]).collect();
     assert_eq!(field_line(YAML, off, &image), Some(16));
-    let cpu: Vec<PathSeg> = containers
-        .iter()
-        .cloned()
-        .chain([
-            PathSeg::Index(1),
-            key("resources"),
-            key("limits"),
-            key("cpu"),
-        ])
-        .collect();
+    let cpu: Vec<PathSeg> =
+        containers.iter().cloned().chain([PathSeg::Index(1), key("resources"), key("limits"), key("cpu")]).collect();
     assert_eq!(field_line(YAML, off, &cpu), Some(17));
     // Missing field: nearest existing parent (the second container).
-    let missing: Vec<PathSeg> = containers
-        .iter()
-        .cloned()
-        .chain([PathSeg::Index(1), key("ports")])
-        .collect();
+    let missing: Vec<PathSeg> = containers.iter().cloned().chain([PathSeg::Index(1), key("ports")]).collect();
     assert_eq!(field_line(YAML, off, &missing), Some(15));
-    assert_eq!(
-        field_line(YAML, off, &[key("metadata"), key("name")]),
-        Some(8)
-    );
+    assert_eq!(field_line(YAML, off, &[key("metadata"), key("name")]), Some(8));
     assert_eq!(field_line(YAML, off, &[]), Some(docs[1].line));
-    assert_eq!(
-        field_line(YAML, docs[0].offset as usize, &[key("kind")]),
-        Some(2)
-    );
+    assert_eq!(field_line(YAML, docs[0].offset as usize, &[key("kind")]), Some(2));
     assert_eq!(field_line(YAML, off + 1, &[key("kind")]), None);
 }
 
@@ -77,10 +55,7 @@ fn yaml_list_item_field_lines() {
         Err(e) => panic!("{e:?}"),
     };
     let item = docs[0].items[1].offset as usize;
-    assert_eq!(
-        field_line(text, item, &[key("metadata"), key("name")]),
-        Some(8)
-    );
+    assert_eq!(field_line(text, item, &[key("metadata"), key("name")]), Some(8));
 }
 
 #[test]
@@ -91,17 +66,8 @@ fn json_field_lines() {
         Err(e) => panic!("{e:?}"),
     };
     let item = doc.items[1].offset as usize;
-    assert_eq!(
-        field_line(text, item, &[key("spec"), key("replicas")]),
-        Some(8)
-    );
-    assert_eq!(
-        field_line(text, item, &[key("spec"), key("missing")]),
-        Some(7)
-    );
+    assert_eq!(field_line(text, item, &[key("spec"), key("replicas")]), Some(8));
+    assert_eq!(field_line(text, item, &[key("spec"), key("missing")]), Some(7));
     let root = doc.offset as usize;
-    assert_eq!(
-        field_line(text, root, &[key("items"), PathSeg::Index(1), key("kind")]),
-        Some(6)
-    );
+    assert_eq!(field_line(text, root, &[key("items"), PathSeg::Index(1), key("kind")]), Some(6));
 }

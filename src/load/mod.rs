@@ -56,10 +56,7 @@ impl Default for LoadOptions {
 
 impl LoadOptions {
     fn limits(&self) -> yaml::Limits {
-        yaml::Limits {
-            max_depth: self.max_depth,
-            max_alias_nodes: self.max_alias_nodes,
-        }
+        yaml::Limits { max_depth: self.max_depth, max_alias_nodes: self.max_alias_nodes }
     }
 }
 
@@ -92,11 +89,7 @@ pub fn load_inputs(
 ) -> Loaded {
     let plan = envs::plan_inputs(inputs, explicit, opts);
     let wants_stdin = inputs.contains(&Input::Stdin);
-    let stdin = if wants_stdin {
-        Some(stdin_text.unwrap_or_default())
-    } else {
-        None
-    };
+    let stdin = if wants_stdin { Some(stdin_text.unwrap_or_default()) } else { None };
     let mut loaded = assemble(plan, stdin.as_deref(), &HashMap::new(), opts);
     envs::apply_order(&mut loaded.world, None);
     loaded.stdin_text = stdin;
@@ -108,20 +101,13 @@ pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
     let config = match read_config(config_path) {
         Ok(c) => c,
         Err(e) => {
-            return Loaded {
-                errors: vec![e],
-                ..Loaded::default()
-            };
+            return Loaded { errors: vec![e], ..Loaded::default() };
         }
     };
     let base = config_path.parent().unwrap_or(Path::new(""));
     let shown = files::display(config_path);
     let plan = envs::plan_config(&config.envs, &shown, base, opts);
-    let settings: HashMap<String, EnvConfig> = config
-        .envs
-        .iter()
-        .map(|e| (e.name.clone(), e.clone()))
-        .collect();
+    let settings: HashMap<String, EnvConfig> = config.envs.iter().map(|e| (e.name.clone(), e.clone())).collect();
     let mut loaded = assemble(plan, None, &settings, opts);
     // Declared envs exist even when their sources hold no objects.
     for env in &config.envs {
@@ -138,17 +124,8 @@ pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
 /// Reads every planned file once (in parallel), then builds the envs in
 /// sorted path order. `settings` carries carving and mapping for configured
 /// envs.
-fn assemble(
-    plan: Plan,
-    stdin: Option<&str>,
-    settings: &HashMap<String, EnvConfig>,
-    opts: &LoadOptions,
-) -> Loaded {
-    let Plan {
-        files: mut planned,
-        mut errors,
-        mut warnings,
-    } = plan;
+fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfig>, opts: &LoadOptions) -> Loaded {
+    let Plan { files: mut planned, mut errors, mut warnings } = plan;
     planned.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     planned.dedup();
     let mut unique: Vec<FileRef> = planned.iter().map(|(_, f)| f.clone()).collect();
@@ -159,27 +136,15 @@ fn assemble(
         .map(|f| {
             let load = match files::read_text(&f.path, &f.display, opts.max_file_bytes) {
                 Ok(text) => extract::load_text(&text, &f.display, f.is_json(), &limits),
-                Err(e) => FileLoad {
-                    errors: vec![e],
-                    ..FileLoad::default()
-                },
+                Err(e) => FileLoad { errors: vec![e], ..FileLoad::default() },
             };
             (f.display.clone(), load)
         })
         .collect();
     if let Some(text) = stdin {
         let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(text, STDIN).is_ok();
-        loads.push((
-            STDIN.to_string(),
-            extract::load_text(text, STDIN, is_json, &limits),
-        ));
-        planned.push((
-            EnvName::Fixed("stdin".into()),
-            FileRef {
-                display: STDIN.into(),
-                path: PathBuf::new(),
-            },
-        ));
+        loads.push((STDIN.to_string(), extract::load_text(text, STDIN, is_json, &limits)));
+        planned.push((EnvName::Fixed("stdin".into()), FileRef { display: STDIN.into(), path: PathBuf::new() }));
     }
     let mut world = World::default();
     let mut skipped = Vec::new();
@@ -204,23 +169,16 @@ fn assemble(
             EnvName::SnapshotOr(stem) => snapshot.context.clone().unwrap_or_else(|| stem.clone()),
         };
         *uses -= 1;
-        let objects = if *uses == 0 {
-            std::mem::take(&mut load.objects)
-        } else {
-            load.objects.clone()
-        };
+        let objects = if *uses == 0 { std::mem::take(&mut load.objects) } else { load.objects.clone() };
         let setting = settings.get(&env_name);
-        let env = envs
-            .entry(env_name.clone())
-            .or_insert_with(|| Env::new(env_name.clone()));
+        let env = envs.entry(env_name.clone()).or_insert_with(|| Env::new(env_name.clone()));
         if env.version.is_none() {
             env.version = snapshot.server_version;
         }
         let globs = setting.map(|s| s.namespaces.as_slice()).unwrap_or(&[]);
         for raw in objects {
             if envs::carve_keeps(globs, &raw.value) {
-                env.objects
-                    .push(Object::new(raw.value, 0, *id, raw.line, raw.offset));
+                env.objects.push(Object::new(raw.value, 0, *id, raw.line, raw.offset));
             }
         }
     }
@@ -233,11 +191,7 @@ fn assemble(
             let own = (&*o.kind == "Namespace").then_some(&*o.name);
             o.namespace.as_deref().into_iter().chain(own)
         });
-        env.namespace_map = envs::namespace_map(
-            names,
-            setting.strip_prefix.as_deref(),
-            &setting.namespace_map,
-        );
+        env.namespace_map = envs::namespace_map(names, setting.strip_prefix.as_deref(), &setting.namespace_map);
     }
     world.envs = envs.into_values().collect();
     errors.sort();
@@ -245,13 +199,7 @@ fn assemble(
     skipped.sort();
     warnings.sort();
     warnings.dedup();
-    Loaded {
-        world,
-        errors,
-        skipped,
-        warnings,
-        stdin_text: None,
-    }
+    Loaded { world, errors, skipped, warnings, stdin_text: None }
 }
 
 #[cfg(test)]

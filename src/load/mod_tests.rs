@@ -22,43 +22,22 @@ fn sub_folders_become_envs() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("envs");
     write(&root, "prod/app.yaml", &cm("a", "web"));
-    write(
-        &root,
-        "dev/app.yaml",
-        &format!("{}---\n{}", cm("a", "web"), cm("b", "web")),
-    );
-    write(
-        &root,
-        "dev/nested/more.json",
-        "{\"apiVersion\": \"v1\", \"kind\": \"Secret\"}",
-    );
+    write(&root, "dev/app.yaml", &format!("{}---\n{}", cm("a", "web"), cm("b", "web")));
+    write(&root, "dev/nested/more.json", "{\"apiVersion\": \"v1\", \"kind\": \"Secret\"}");
     write(&root, ".hidden/app.yaml", &cm("h", "web"));
     write(&root, "loose.yaml", &cm("l", "web"));
     write(&root, "rules.parity", "not yaml: [");
-    let l = load_inputs(
-        &[Input::Path(root.clone())],
-        &[],
-        None,
-        &LoadOptions::default(),
-    );
+    let l = load_inputs(&[Input::Path(root.clone())], &[], None, &LoadOptions::default());
     assert!(l.errors.is_empty(), "{:?}", l.errors);
     assert_eq!(env_names(&l), vec!["dev", "envs", "prod"]);
     let dev = &l.world.envs[0];
     let lines: Vec<u32> = dev.objects.iter().map(|o| o.line).collect();
     assert_eq!(lines, vec![1, 7, 1]);
-    let files: Vec<&str> = dev
-        .objects
-        .iter()
-        .map(|o| l.world.files[o.file as usize].as_str())
-        .collect();
+    let files: Vec<&str> = dev.objects.iter().map(|o| l.world.files[o.file as usize].as_str()).collect();
     let shown = files::display(&root);
     assert_eq!(
         files,
-        vec![
-            format!("{shown}/dev/app.yaml"),
-            format!("{shown}/dev/app.yaml"),
-            format!("{shown}/dev/nested/more.json"),
-        ]
+        vec![format!("{shown}/dev/app.yaml"), format!("{shown}/dev/app.yaml"), format!("{shown}/dev/nested/more.json"),]
     );
     assert_eq!(l.warnings.len(), 1);
     assert_eq!(l.warnings[0].code, "parity::load::loose-files");
@@ -113,18 +92,10 @@ fn bad_files_do_not_stop_the_others() {
     write(&root, "e.yaml", "kind: Thing\nspec: {}\n");
     write(&root, "f.yaml", "{{ include \"x\" . }}\n");
     write(&root, "g.yaml", &cm("g", "x"));
-    let l = load_inputs(
-        &[Input::Path(root.clone())],
-        &[],
-        None,
-        &LoadOptions::default(),
-    );
+    let l = load_inputs(&[Input::Path(root.clone())], &[], None, &LoadOptions::default());
     let shown = files::display(&root);
-    let mut errs: Vec<(String, &str)> = l
-        .errors
-        .iter()
-        .map(|e| (e.file.replace(&shown, ""), e.code.as_str()))
-        .collect();
+    let mut errs: Vec<(String, &str)> =
+        l.errors.iter().map(|e| (e.file.replace(&shown, ""), e.code.as_str())).collect();
     errs.sort();
     assert_eq!(
         errs,
@@ -135,13 +106,7 @@ fn bad_files_do_not_stop_the_others() {
         ]
     );
     let skipped: Vec<&str> = l.skipped.iter().map(|n| n.code.as_str()).collect();
-    assert_eq!(
-        skipped,
-        vec![
-            "parity::load::helm-template",
-            "parity::load::not-kubernetes"
-        ]
-    );
+    assert_eq!(skipped, vec!["parity::load::helm-template", "parity::load::not-kubernetes"]);
     let names: Vec<&str> = l.world.envs[0].objects.iter().map(|o| &*o.name).collect();
     assert_eq!(names, vec!["a", "g"]);
 }
@@ -149,12 +114,7 @@ fn bad_files_do_not_stop_the_others() {
 #[test]
 fn missing_input_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let l = load_inputs(
-        &[Input::Path(tmp.path().join("nope"))],
-        &[],
-        None,
-        &LoadOptions::default(),
-    );
+    let l = load_inputs(&[Input::Path(tmp.path().join("nope"))], &[], None, &LoadOptions::default());
     assert_eq!(l.errors.len(), 1);
     assert!(l.errors[0].file.ends_with("nope"));
 }
@@ -204,11 +164,7 @@ tags = ["nonprod"]
         v.sort();
         v
     };
-    let id = |kind: &str, ns: &str, name: &str| Identity {
-        kind: kind.into(),
-        namespace: ns.into(),
-        name: name.into(),
-    };
+    let id = |kind: &str, ns: &str, name: &str| Identity { kind: kind.into(), namespace: ns.into(), name: name.into() };
     assert_eq!(
         ids(1),
         vec![
@@ -220,52 +176,28 @@ tags = ["nonprod"]
     );
     assert_eq!(
         ids(2),
-        vec![
-            id("clusterrole", "", "reader"),
-            id("configmap", "web", "app"),
-            id("namespace", "", "web")
-        ]
+        vec![id("clusterrole", "", "reader"), id("configmap", "web", "app"), id("namespace", "", "web")]
     );
     // The staging app pairs with its prod counterpart.
     let staging_app = l.world.envs[1].objects.iter().find(|o| &*o.name == "app");
-    let counterpart =
-        staging_app.and_then(|o| l.world.envs[2].lookup(&l.world.envs[1].identity(o)));
+    let counterpart = staging_app.and_then(|o| l.world.envs[2].lookup(&l.world.envs[1].identity(o)));
     assert!(counterpart.is_some());
     // Line numbers survive carving.
-    let prod_app = l.world.envs[2]
-        .objects
-        .iter()
-        .find(|o| &*o.name == "app")
-        .map(|o| o.line);
+    let prod_app = l.world.envs[2].objects.iter().find(|o| &*o.name == "app").map(|o| o.line);
     let start = shared.find(&cm("app", "prod-web")).unwrap_or(0);
-    assert_eq!(
-        prod_app,
-        Some(shared[..start].matches('\n').count() as u32 + 1)
-    );
+    assert_eq!(prod_app, Some(shared[..start].matches('\n').count() as u32 + 1));
 }
 
 #[test]
 fn config_missing_source_and_bad_key() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    write(
-        root,
-        "parity.toml",
-        "[[env]]\nname = \"dev\"\nsource = \"nowhere\"\n",
-    );
+    write(root, "parity.toml", "[[env]]\nname = \"dev\"\nsource = \"nowhere\"\n");
     let l = load_config(&root.join("parity.toml"), &LoadOptions::default());
     assert_eq!(l.errors.len(), 1);
-    assert!(
-        l.errors[0].message.contains("nowhere"),
-        "{}",
-        l.errors[0].message
-    );
+    assert!(l.errors[0].message.contains("nowhere"), "{}", l.errors[0].message);
     assert_eq!(env_names(&l), vec!["dev"]);
-    write(
-        root,
-        "bad.toml",
-        "[[env]]\nname = \"dev\"\nsource = \".\"\ncolour = 1\n",
-    );
+    write(root, "bad.toml", "[[env]]\nname = \"dev\"\nsource = \".\"\ncolour = 1\n");
     let l = load_config(&root.join("bad.toml"), &LoadOptions::default());
     assert_eq!(l.errors[0].line, 4);
     assert!(l.errors[0].message.contains("colour"));

@@ -48,9 +48,7 @@ pub fn resolve_tagged(suffix: &str, text: &str) -> Option<Json> {
             _ => yaml11_bool(text).map(Json::Bool),
         },
         "int" => parse_int(text).map(Json::Number),
-        "float" => parse_float(text)
-            .or_else(|| parse_int(text))
-            .map(Json::Number),
+        "float" => parse_float(text).or_else(|| parse_int(text)).map(Json::Number),
         _ => None,
     }
 }
@@ -121,9 +119,7 @@ fn parse_float(text: &str) -> Option<Number> {
     };
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match frac_part {
-        Some(frac) => {
-            all_digits(int_part) && all_digits(frac) && !(int_part.is_empty() && frac.is_empty())
-        }
+        Some(frac) => all_digits(int_part) && all_digits(frac) && !(int_part.is_empty() && frac.is_empty()),
         None => !int_part.is_empty() && all_digits(int_part),
     };
     if !mantissa_ok {

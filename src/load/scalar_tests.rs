@@ -20,13 +20,7 @@ fn nulls_and_core_bools() {
 
 #[test]
 fn yaml11_bools_are_flagged() {
-    for (s, b) in [
-        ("yes", true),
-        ("Yes", true),
-        ("YES", true),
-        ("y", true),
-        ("on", true),
-    ] {
+    for (s, b) in [("yes", true), ("Yes", true), ("YES", true), ("y", true), ("on", true)] {
         assert_eq!(resolve_plain(s), Resolved::Yaml11Bool(b), "{s}");
     }
     for s in ["no", "No", "NO", "n", "N", "off", "Off", "OFF"] {
@@ -51,9 +45,7 @@ fn numbers() {
 
 #[test]
 fn not_numbers_stay_strings() {
-    for s in [
-        ".inf", "-.inf", ".nan", ".NaN", "1.2.3", "0x", "1e", "e3", ".", "1_000", "12Mi",
-    ] {
+    for s in [".inf", "-.inf", ".nan", ".NaN", "1.2.3", "0x", "1e", "e3", ".", "1_000", "12Mi"] {
         assert_eq!(plain(s), json!(s), "{s}");
     }
 }

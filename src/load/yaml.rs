@@ -24,10 +24,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_depth: 200,
-            max_alias_nodes: 1_000_000,
-        }
+        Limits { max_depth: 200, max_alias_nodes: 1_000_000 }
     }
 }
 
@@ -113,12 +110,7 @@ pub struct ByteIndex<'a> {
 
 impl<'a> ByteIndex<'a> {
     pub fn new(text: &'a str) -> ByteIndex<'a> {
-        ByteIndex {
-            text,
-            ascii: text.is_ascii(),
-            chars: 0,
-            bytes: 0,
-        }
+        ByteIndex { text, ascii: text.is_ascii(), chars: 0, bytes: 0 }
     }
 
     pub fn byte(&mut self, char_index: usize) -> usize {
@@ -197,12 +189,7 @@ impl Builder<'_> {
                 {
                     let offset = self.bytes.byte(start.index()) as u32;
                     let items = std::mem::take(&mut self.items);
-                    self.out.docs.push(Doc {
-                        value,
-                        line: start.line() as u32,
-                        offset,
-                        items,
-                    });
+                    self.out.docs.push(Doc { value, line: start.line() as u32, offset, items });
                 }
                 // Anchors are scoped to their document.
                 self.anchors.clear();
@@ -243,13 +230,7 @@ impl Builder<'_> {
                 if track {
                     self.items.clear();
                 }
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    anchor,
-                    nodes: 1,
-                    start: at,
-                    track,
-                });
+                self.stack.push(Frame::Seq { items: Vec::new(), anchor, nodes: 1, start: at, track });
             }
             Event::MappingStart(anchor, _) => {
                 self.node_starts(at);
@@ -265,20 +246,8 @@ impl Builder<'_> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (value, nodes, anchor, start) = match self.stack.pop() {
-                    Some(Frame::Seq {
-                        items,
-                        anchor,
-                        nodes,
-                        start,
-                        ..
-                    }) => (Json::Array(items), nodes, anchor, start),
-                    Some(Frame::Map {
-                        map,
-                        anchor,
-                        nodes,
-                        start,
-                        ..
-                    }) => (Json::Object(map), nodes, anchor, start),
+                    Some(Frame::Seq { items, anchor, nodes, start, .. }) => (Json::Array(items), nodes, anchor, start),
+                    Some(Frame::Map { map, anchor, nodes, start, .. }) => (Json::Object(map), nodes, anchor, start),
                     None => return Ok(()),
                 };
                 self.complete(value, nodes, anchor, start)?;
@@ -303,10 +272,7 @@ impl Builder<'_> {
     fn node_starts(&mut self, at: Marker) {
         if let Some(Frame::Seq { track: true, .. }) = self.stack.last() {
             let offset = self.bytes.byte(at.index()) as u32;
-            self.items.push(Pos {
-                line: at.line() as u32,
-                offset,
-            });
+            self.items.push(Pos { line: at.line() as u32, offset });
         }
     }
 
@@ -342,13 +308,7 @@ impl Builder<'_> {
     }
 
     /// Hands a finished node to its parent (or makes it the document root).
-    fn complete(
-        &mut self,
-        value: Json,
-        nodes: usize,
-        anchor: usize,
-        start: Marker,
-    ) -> Result<(), RunError> {
+    fn complete(&mut self, value: Json, nodes: usize, anchor: usize, start: Marker) -> Result<(), RunError> {
         if anchor != 0 {
             self.anchors.insert(anchor, (value.clone(), nodes));
         }
@@ -357,19 +317,11 @@ impl Builder<'_> {
             return Ok(());
         };
         match top {
-            Frame::Seq {
-                items, nodes: n, ..
-            } => {
+            Frame::Seq { items, nodes: n, .. } => {
                 *n = n.saturating_add(nodes);
                 items.push(value);
             }
-            Frame::Map {
-                map,
-                nodes: n,
-                key,
-                lines,
-                ..
-            } => {
+            Frame::Map { map, nodes: n, key, lines, .. } => {
                 *n = n.saturating_add(nodes);
                 match key.take() {
                     None => {
@@ -379,8 +331,7 @@ impl Builder<'_> {
                     Some((k, _, true)) if k == "<<" => merge(map, value),
                     Some((k, at, _)) => {
                         if let Some(&first) = lines.get(&k) {
-                            let message =
-                                format!("duplicate key `{k}` in mapping (first at line {first})");
+                            let message = format!("duplicate key `{k}` in mapping (first at line {first})");
                             return Err(self.error("parity::load::duplicate-key", at, message));
                         }
                         lines.insert(k.clone(), at.line() as u32);
@@ -445,10 +396,7 @@ fn check_alias_budget(text: &str, file: &str, limits: &Limits) -> Result<(), Run
 }
 
 fn budget_message(limits: &Limits) -> String {
-    format!(
-        "alias expansion exceeds {} nodes (a \"billion laughs\" file?)",
-        limits.max_alias_nodes
-    )
+    format!("alias expansion exceeds {} nodes (a \"billion laughs\" file?)", limits.max_alias_nodes)
 }
 
 /// The string form of a mapping key.

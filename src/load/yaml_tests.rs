@@ -23,10 +23,7 @@ fn multi_document_lines_and_offsets() {
     assert_eq!(lines, vec![2, 9, 11]);
     for d in &p.docs {
         let at = &text[d.offset as usize..];
-        assert!(
-            at.starts_with("apiVersion") || at.starts_with("kind") || at.starts_with('{'),
-            "{at}"
-        );
+        assert!(at.starts_with("apiVersion") || at.starts_with("kind") || at.starts_with('{'), "{at}");
     }
     assert_eq!(p.docs[2].value, json!({"kind": "C"}));
 }
@@ -42,8 +39,7 @@ fn offsets_are_bytes_with_multibyte_text() {
 
 #[test]
 fn list_item_positions() {
-    let text =
-        "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  x: 1\n-   kind: B\n- [1]\nother: [9]\n";
+    let text = "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  x: 1\n-   kind: B\n- [1]\nother: [9]\n";
     let p = docs(text);
     let d = &p.docs[0];
     let lines: Vec<u32> = d.items.iter().map(|i| i.line).collect();
@@ -53,9 +49,7 @@ fn list_item_positions() {
 
 #[test]
 fn scalars_and_tags() {
-    let p = docs(
-        "a: 1\nb: '1'\nc: ~\nd: true\ne: !!str 5\nf: !!int \"7\"\ng: .inf\nh: 0x10\ni: |\n  text\nj:\n",
-    );
+    let p = docs("a: 1\nb: '1'\nc: ~\nd: true\ne: !!str 5\nf: !!int \"7\"\ng: .inf\nh: 0x10\ni: |\n  text\nj:\n");
     assert_eq!(
         p.docs[0].value,
         json!({"a": 1, "b": "1", "c": null, "d": true, "e": "5", "f": 7, "g": ".inf", "h": 16, "i": "text\n", "j": null})
@@ -66,73 +60,42 @@ fn scalars_and_tags() {
 #[test]
 fn yaml11_booleans_warn_and_quoted_stays_string() {
     let p = docs("a: yes\nb: \"yes\"\nc: Off\nd: 'on'\n");
-    assert_eq!(
-        p.docs[0].value,
-        json!({"a": true, "b": "yes", "c": false, "d": "on"})
-    );
-    let got: Vec<(u32, &str)> = p
-        .warnings
-        .iter()
-        .map(|w| (w.line, w.message.as_str()))
-        .collect();
+    assert_eq!(p.docs[0].value, json!({"a": true, "b": "yes", "c": false, "d": "on"}));
+    let got: Vec<(u32, &str)> = p.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
     assert_eq!(
         got,
         vec![
-            (
-                1,
-                "unquoted `yes` is read as boolean true by kubectl (YAML 1.1); quote it if you meant a string"
-            ),
-            (
-                3,
-                "unquoted `Off` is read as boolean false by kubectl (YAML 1.1); quote it if you meant a string"
-            ),
+            (1, "unquoted `yes` is read as boolean true by kubectl (YAML 1.1); quote it if you meant a string"),
+            (3, "unquoted `Off` is read as boolean false by kubectl (YAML 1.1); quote it if you meant a string"),
         ]
     );
-    assert!(
-        p.warnings
-            .iter()
-            .all(|w| w.code == "parity::load::yaml11-bool" && w.file == "f.yaml")
-    );
+    assert!(p.warnings.iter().all(|w| w.code == "parity::load::yaml11-bool" && w.file == "f.yaml"));
 }
 
 #[test]
 fn non_string_keys_become_strings() {
     let p = docs("1: a\ntrue: b\n~: c\n[x, z]: d\n");
-    assert_eq!(
-        p.docs[0].value,
-        json!({"1": "a", "true": "b", "null": "c", "[\"x\",\"z\"]": "d"})
-    );
+    assert_eq!(p.docs[0].value, json!({"1": "a", "true": "b", "null": "c", "[\"x\",\"z\"]": "d"}));
 }
 
 #[test]
 fn anchors_aliases_and_merge_keys() {
     let p = docs("base: &b {x: 1, z: 2}\nuse: *b\nmerged:\n  <<: *b\n  z: 3\n");
-    assert_eq!(
-        p.docs[0].value,
-        json!({"base": {"x": 1, "z": 2}, "use": {"x": 1, "z": 2}, "merged": {"x": 1, "z": 3}})
-    );
+    assert_eq!(p.docs[0].value, json!({"base": {"x": 1, "z": 2}, "use": {"x": 1, "z": 2}, "merged": {"x": 1, "z": 3}}));
 }
 
 #[test]
 fn duplicate_key_is_an_error() {
-    let e = err(
-        "metadata:\n  name: a\n  labels: {}\n  name: b\n",
-        &Limits::default(),
-    );
+    let e = err("metadata:\n  name: a\n  labels: {}\n  name: b\n", &Limits::default());
     assert_eq!(e.code, "parity::load::duplicate-key");
     assert_eq!((e.line, e.column), (4, 3));
-    assert_eq!(
-        e.message,
-        "duplicate key `name` in mapping (first at line 2)"
-    );
+    assert_eq!(e.message, "duplicate key `name` in mapping (first at line 2)");
     assert_eq!(e.file, "f.yaml");
 }
 
 #[test]
 fn alias_bomb_is_rejected() {
-    let mut text = String::from(
-        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
+    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in names.windows(2) {
         let refs = vec![format!("*{}", w[0]); 9].join(",");
@@ -147,10 +110,7 @@ fn alias_bomb_is_rejected() {
 #[test]
 fn depth_limit() {
     let deep = format!("{}{}", "[".repeat(50), "]".repeat(50));
-    let limits = Limits {
-        max_depth: 20,
-        ..Limits::default()
-    };
+    let limits = Limits { max_depth: 20, ..Limits::default() };
     let e = err(&format!("a: 1\nb: {deep}\n"), &limits);
     assert_eq!(e.code, "parity::load::depth");
     assert_eq!(e.line, 2);
@@ -162,18 +122,11 @@ fn syntax_error_is_readable() {
     let e = err("a: [1, 2\nb: c\n", &Limits::default());
     assert_eq!(e.code, "parity::load::yaml");
     assert!(e.line >= 1 && e.column >= 1, "{e:?}");
-    assert!(
-        e.message.chars().next().is_some_and(|c| !c.is_uppercase()),
-        "{}",
-        e.message
-    );
+    assert!(e.message.chars().next().is_some_and(|c| !c.is_uppercase()), "{}", e.message);
     assert!(!e.message.ends_with('.'));
 }
 
 #[test]
 fn readable_messages() {
-    assert_eq!(
-        readable("Did not find expected key."),
-        "did not find expected key"
-    );
+    assert_eq!(readable("Did not find expected key."), "did not find expected key");
 }
