@@ -8,8 +8,12 @@
 //! [`report::Report`]; only `cli` renders it.
 #![forbid(unsafe_code)]
 
+pub mod bytecode;
+pub mod compile;
 pub mod diag;
+pub mod engine;
 pub mod load;
 pub mod report;
 pub mod syntax;
+pub mod vm;
 pub mod world;

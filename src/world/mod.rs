@@ -4,6 +4,7 @@
 //! The loader (`crate::load`) builds a `World`; the engine only reads it, so
 //! it is shared by reference across rayon threads.
 
+pub mod kinds;
 pub mod quantity;
 pub mod version;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+pub use kinds::is_cluster_scoped;
 pub use quantity::Quantity;
 pub use version::Version;
 

@@ -1,0 +1,377 @@
+//! The compiled form of rules: a flat list of small, `Copy` [`Op`]s and side
+//! tables for everything large (constants, interned paths, quantifier
+//! domains, env selectors, regexes, JSONPath queries, source snippets).
+//!
+//! A [`Program`] is immutable once built and `Send + Sync`, so every rayon
+//! thread evaluates it by reference.
+
+mod disasm;
+
+use std::fmt;
+
+use crate::report::Severity;
+
+/// Index of an op.
+pub type Pc = u32;
+pub type ConstId = u32;
+pub type PathId = u32;
+pub type DomainId = u32;
+pub type EnvSelId = u32;
+pub type RegexId = u32;
+pub type QueryId = u32;
+pub type TextId = u32;
+pub type FuncId = u32;
+pub type KindSetId = u32;
+pub type Slot = u16;
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Unary tests on one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check1 {
+    /// Present and not null.
+    Exists,
+    /// Absent, null, "", [] or {}.
+    Empty,
+    /// Null (an explicit `null`).
+    Null,
+    /// The value as a condition: `true`, or present and not false/null.
+    Truthy,
+}
+
+/// Binary tests on two values (lhs below rhs on the stack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check2 {
+    In,
+    Contains,
+    StartsWith,
+    EndsWith,
+    SubsetOf,
+    SameSetAs,
+}
+
+/// Quantifiers, with their count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quant {
+    Every,
+    Some,
+    No,
+    AtLeast(u32),
+    AtMost(u32),
+    Exactly(u32),
+}
+
+/// One instruction. Kept at 8 bytes: large operands live in side tables.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// Push a constant.
+    Const(ConstId),
+    /// Push absent.
+    Absent,
+    /// Push a slot's value.
+    Load(Slot),
+    /// Pop into a slot.
+    Store(Slot),
+    /// Pop a value, apply an interned path, push the result. Dynamic index
+    /// segments are popped first (pushed before the base).
+    Path(PathId),
+    /// Pop an object, evaluate a JSONPath query on it, push the list of
+    /// matches.
+    Query(QueryId),
+    /// Pop `n` values, push them as a list.
+    List(u16),
+    /// Pop `n` key/value pairs (keys are constants pushed as values), push a
+    /// map.
+    Map(u16),
+    /// Pop `argc` arguments, call a built-in function, push its result.
+    Call(FuncId, u8),
+    /// Pop `n` values, push their sum (numbers) or concatenation (strings,
+    /// lists).
+    Add(u16),
+    /// Pop rhs and lhs, push the comparison's truth.
+    Cmp(Cmp, TextId),
+    /// Pop a value, push the test's truth.
+    Test(Check1, TextId),
+    /// Pop rhs and lhs, push the test's truth.
+    Test2(Check2, TextId),
+    /// Pop a string, push whether it matches the regex (also used for globs).
+    Match(RegexId, TextId),
+    /// Pop a bool, push its negation.
+    Not,
+    /// Pop a bool; jump if it is false.
+    JumpIfFalse(Pc),
+    /// Peek a bool; jump (keeping it) if false, else pop it.
+    AndJump(Pc),
+    /// Peek a bool; jump (keeping it) if true, else pop it.
+    OrJump(Pc),
+    Jump(Pc),
+    /// Pop a value, push whether it is an object of one of a set of kinds.
+    KindIn(KindSetId),
+    /// Start iterating a domain into `elem` (and its env into `elem + 1`).
+    /// Pops the domain's operands (parent value, namespace) if it has any.
+    IterStart(DomainId, Slot),
+    /// Advance the innermost iteration, or jump to the end when done.
+    IterNext(Pc),
+    /// Pop a bool: one element's verdict. Jumps to the end once the
+    /// quantifier's result is decided (not while tracing).
+    QStep(Quant, Pc),
+    /// End an iteration and push the quantifier's result.
+    QEnd(Quant),
+    /// Pop a value into the innermost iteration's collected set.
+    Collect,
+    /// End an iteration and push the collected values as a sorted set.
+    CollectEnd,
+    /// Pop an object, push its counterpart in the selected env (or absent).
+    Counterpart(EnvSelId),
+    /// Pop an object, push whether it has a counterpart in every selected
+    /// env other than its own.
+    ExistsIn(EnvSelId),
+    /// Push the selected env (a single env selector) or absent.
+    EnvOf(EnvSelId),
+    /// End of a code block: the top of the stack is its result.
+    Ret,
+}
+
+/// A constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Const {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Quantity(crate::world::Quantity),
+    Version(crate::world::Version),
+}
+
+/// One step of an interned path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathSeg {
+    Key(String),
+    Index(i64),
+    /// Every element of a list (or value of a map); makes the result a list.
+    Star,
+    /// An index computed at run time (popped from the stack).
+    Dyn,
+    /// The pod spec of a workload, wherever its kind keeps it.
+    PodSpec,
+    /// All containers of a workload: init, regular, ephemeral.
+    Containers,
+}
+
+/// An interned path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathSpec {
+    pub segs: Vec<PathSeg>,
+}
+
+impl PathSpec {
+    pub fn dyn_count(&self) -> usize {
+        self.segs.iter().filter(|s| matches!(s, PathSeg::Dyn)).count()
+    }
+}
+
+/// Which envs an env selector picks, relative to the current env.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvSelSpec {
+    All,
+    Others,
+    Tagged(String),
+    Named(String),
+    Reference,
+    Previous,
+    Next,
+}
+
+/// Where a quantifier's objects come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvScope {
+    /// The env in a slot (the current env).
+    Current(Slot),
+    /// Envs picked by a selector, relative to the env in a slot (if any).
+    Sel(EnvSelId, Option<Slot>),
+    /// Every env.
+    All,
+}
+
+/// Namespace restriction of an object domain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NsScope {
+    None,
+    /// The namespace of the object in a slot (for a Namespace, its name).
+    Of(Slot),
+    /// A namespace name popped from the stack.
+    Value,
+}
+
+/// What a quantifier or comprehension iterates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainSource {
+    /// Envs.
+    Envs(EnvSelId),
+    /// Objects of some kinds (`None`: every kind).
+    Objects { kinds: Option<Vec<String>>, envs: EnvScope, ns: NsScope },
+    /// Elements of a list value popped from the stack.
+    Values,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Domain {
+    pub source: DomainSource,
+    /// The phrase it came from, for the disassembler and evidence.
+    pub label: String,
+}
+
+/// A range of ops: entry point of one code block, ended by `Ret`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    pub entry: Pc,
+}
+
+/// How one part of a rule produces findings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckKind {
+    /// One verdict per element of a domain: a finding where `pred` is
+    /// `fire_when`. Elements failing `filter` are skipped.
+    Each { domain: DomainId, filter: Option<Code>, pred: Code, fire_when: bool },
+    /// Each selected env's value must equal the reference env's.
+    Agree { envs: DomainId, filter: Option<Code>, value: Code },
+    /// One verdict for the whole world.
+    Global { pred: Code },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub kind: CheckKind,
+    /// Slots its code uses (slot 0: subject, slot 1: its env).
+    pub slots: u16,
+    /// The source text of the check, for messages.
+    pub text: String,
+}
+
+/// A message template: literal text and expressions to fill in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    Lit(String),
+    Expr(Code),
+    /// `{evidence}`: the evidence, rendered.
+    Evidence,
+}
+
+/// A compiled rule with its documentation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub why: String,
+    pub fix: String,
+    pub example: String,
+    pub tags: Vec<String>,
+    /// The rule body as written.
+    pub body: String,
+    /// Where the rule was defined: `file:line`.
+    pub origin: String,
+    pub checks: Vec<Check>,
+    pub message: Option<Vec<Piece>>,
+    pub except: Option<Code>,
+    /// Envs the rule names (`env prod`), to warn when one is not loaded.
+    pub named_envs: Vec<String>,
+}
+
+/// A compiled rule set.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub ops: Vec<Op>,
+    pub consts: Vec<Const>,
+    pub paths: Vec<PathSpec>,
+    pub domains: Vec<Domain>,
+    pub env_sels: Vec<EnvSelSpec>,
+    pub regexes: Vec<regex::Regex>,
+    pub queries: Vec<(String, jsonpath_rust::parser::model::JpQuery)>,
+    pub texts: Vec<String>,
+    pub kind_sets: Vec<Vec<String>>,
+    pub rules: Vec<Rule>,
+}
+
+impl Program {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+pub use disasm::disassemble;
+
+impl fmt::Display for Quant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Quant::Every => write!(f, "every"),
+            Quant::Some => write!(f, "some"),
+            Quant::No => write!(f, "no"),
+            Quant::AtLeast(n) => write!(f, "atleast{n}"),
+            Quant::AtMost(n) => write!(f, "atmost{n}"),
+            Quant::Exactly(n) => write!(f, "exactly{n}"),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Const(c) => write!(f, "Const c{c}"),
+            Op::Absent => write!(f, "Absent"),
+            Op::Load(s) => write!(f, "Load s{s}"),
+            Op::Store(s) => write!(f, "Store s{s}"),
+            Op::Path(p) => write!(f, "Path p{p}"),
+            Op::Query(q) => write!(f, "Query q{q}"),
+            Op::List(n) => write!(f, "List {n}"),
+            Op::Map(n) => write!(f, "Map {n}"),
+            Op::Call(func, n) => write!(f, "Call f{func} {n}"),
+            Op::Add(n) => write!(f, "Add {n}"),
+            Op::Cmp(c, _) => write!(f, "Cmp {c:?}"),
+            Op::Test(t, _) => write!(f, "Test {t:?}"),
+            Op::Test2(t, _) => write!(f, "Test2 {t:?}"),
+            Op::Match(r, _) => write!(f, "Match r{r}"),
+            Op::Not => write!(f, "Not"),
+            Op::JumpIfFalse(pc) => write!(f, "JumpIfFalse {pc:04}"),
+            Op::AndJump(pc) => write!(f, "AndJump {pc:04}"),
+            Op::OrJump(pc) => write!(f, "OrJump {pc:04}"),
+            Op::Jump(pc) => write!(f, "Jump {pc:04}"),
+            Op::KindIn(k) => write!(f, "KindIn k{k}"),
+            Op::IterStart(d, s) => write!(f, "IterStart d{d} s{s}"),
+            Op::IterNext(pc) => write!(f, "IterNext {pc:04}"),
+            Op::QStep(q, pc) => write!(f, "QStep {q} {pc:04}"),
+            Op::QEnd(q) => write!(f, "QEnd {q}"),
+            Op::Collect => write!(f, "Collect"),
+            Op::CollectEnd => write!(f, "CollectEnd"),
+            Op::Counterpart(e) => write!(f, "Counterpart e{e}"),
+            Op::ExistsIn(e) => write!(f, "ExistsIn e{e}"),
+            Op::EnvOf(e) => write!(f, "EnvOf e{e}"),
+            Op::Ret => write!(f, "Ret"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_stay_small() {
+        assert!(std::mem::size_of::<Op>() <= 12, "Op is {} bytes", std::mem::size_of::<Op>());
+    }
+
+    #[test]
+    fn program_is_shareable() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Program>();
+    }
+}

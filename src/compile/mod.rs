@@ -1,0 +1,398 @@
+//! Modules → [`Program`]. Builds the scope (built-ins, prelude, user
+//! definitions), then compiles every rule: its body split into checks (each
+//! top-level `every`/`no`/`agree` produces its own findings), its `except`
+//! clause and its message template.
+
+mod codegen;
+mod scope;
+
+pub use codegen::glob_to_regex;
+pub use scope::Layer;
+
+use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, NsScope, Op, Piece, Program, Rule};
+use crate::diag::{Diag, Sources};
+use crate::report::Severity;
+use crate::syntax::ast::{
+    EnvSelKind, Expr, ExprKind, Filter, Item, Module, Quant as AQuant, RuleDecl, Scope, Span, Text,
+};
+use codegen::{Base, Cx, Gen, PredSrc, Subj, Ty, split_predicate};
+use scope::Defs;
+
+/// The prelude, written in the rule language and loaded before user rules.
+pub const PRELUDE: &str = include_str!("../../rules/prelude.parity");
+/// The name the prelude's diagnostics point at.
+pub const PRELUDE_NAME: &str = "<prelude>/rules/prelude.parity";
+
+/// Parses the prelude into a module (it is part of the binary, so a failure
+/// is a bug caught by the test suite).
+pub fn prelude(sources: &mut Sources) -> Result<(Module, Layer), Diag> {
+    let id = sources.add(PRELUDE_NAME, PRELUDE);
+    crate::syntax::parse_module(id, PRELUDE).map(|m| (m, Layer::Prelude))
+}
+
+/// Compiles modules (the prelude included) into one program. Every error
+/// found is returned, not just the first.
+pub fn compile(modules: &[(Module, Layer)], sources: &Sources) -> Result<Program, Vec<Diag>> {
+    let defs = Defs::new(modules)?;
+    let mut prog = Program::default();
+    let mut errors = Vec::new();
+    let mut ids: Vec<(String, Span)> = Vec::new();
+    for (module, _) in modules {
+        for item in &module.items {
+            let Item::Rule(decl) = item else { continue };
+            if let Some((_, first)) = ids.iter().find(|(id, _)| *id == decl.id.text) {
+                let (line, _) = sources.line_col(*first);
+                errors.push(
+                    Diag::new(
+                        "parity::compile::duplicate",
+                        decl.id.span,
+                        format!("rule id `{}` is used twice", decl.id.text),
+                    )
+                    .label("second rule with this id")
+                    .help(format!(
+                        "ids must be unique; the first is in {} at line {line}",
+                        sources.get(first.source).name
+                    )),
+                );
+                continue;
+            }
+            ids.push((decl.id.text.clone(), decl.id.span));
+            match compile_rule(&mut prog, &defs, sources, decl) {
+                Ok(rule) => prog.rules.push(rule),
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    if errors.is_empty() { Ok(prog) } else { Err(errors) }
+}
+
+/// Parses and compiles rule files and `--rule` bodies on top of the
+/// prelude: the one entry point the CLI and tests use. Bodies get the ids
+/// `cli-1`, `cli-2`, ... Every parse and compile error is returned.
+pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String]) -> Result<Program, Vec<Diag>> {
+    let mut modules = vec![prelude(sources).map_err(|d| vec![d])?];
+    let mut errors = Vec::new();
+    for (name, text) in files {
+        let id = sources.add(name.clone(), text.clone());
+        match crate::syntax::parse_module(id, text) {
+            Ok(m) => modules.push((m, Layer::User)),
+            Err(d) => errors.push(d),
+        }
+    }
+    for (i, body) in bodies.iter().enumerate() {
+        let rule_id = format!("cli-{}", i + 1);
+        let id = sources.add(format!("--rule {}", i + 1), body.clone());
+        match crate::syntax::parse_body(id, body) {
+            Ok(e) => {
+                let span = e.span;
+                let decl = rule_from_body(&rule_id, e, span);
+                modules.push((Module { source: id, items: vec![Item::Rule(decl)] }, Layer::User));
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Deep rule text is guarded before parsing; compile on a large stack
+    // anyway so definition chains cannot exhaust it.
+    compile(&modules, sources)
+}
+
+/// Compiles a lone rule body into a rule with the given id (for `--rule`).
+pub fn rule_from_body(id: &str, body: Expr, span: Span) -> RuleDecl {
+    RuleDecl {
+        id: Text { text: id.to_string(), span },
+        body: Some(body),
+        severity: None,
+        title: None,
+        why: None,
+        fix: None,
+        example: None,
+        tags: vec![],
+        message: None,
+        except: None,
+        span,
+    }
+}
+
+fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleDecl) -> Result<Rule, Diag> {
+    let severity = match &decl.severity {
+        None => Severity::Error,
+        Some(t) => Severity::parse(&t.text).ok_or_else(|| {
+            Diag::new("parity::compile::severity", t.span, format!("unknown severity `{}`", t.text))
+                .help("use `error`, `warning` or `info`")
+        })?,
+    };
+    let body = decl.body.as_ref().ok_or_else(|| {
+        Diag::new("parity::compile::no-body", decl.id.span, format!("rule `{}` has no body", decl.id.text))
+            .help("write what must hold inside the braces, e.g. `every node has ...`")
+    })?;
+    let start_ops = prog.ops.len();
+    let mut g = Gen::new(prog, defs, sources);
+    g.start_ops = start_ops;
+    let mut parts = Vec::new();
+    flatten_and(body, &mut parts);
+    let mut checks = Vec::new();
+    for part in parts {
+        g.next_slot = 2;
+        g.max_slot = 2;
+        let kind = top_check(&mut g, part)?;
+        checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string() });
+    }
+    let top = Cx { it: Some(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }), env: Some(1), binds: vec![] };
+    let except = match &decl.except {
+        Some(e) => Some(g.block(|g| g.cond(e, &top))?),
+        None => None,
+    };
+    let message = match &decl.message {
+        Some(t) => Some(template(&mut g, t, &top)?),
+        None => None,
+    };
+    let slots_after = g.max_slot;
+    let named_envs = std::mem::take(&mut g.named_envs);
+    for c in &mut checks {
+        c.slots = c.slots.max(slots_after);
+    }
+    let (line, _) = sources.line_col(decl.id.span);
+    let text = |t: &Option<Text>| t.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+    Ok(Rule {
+        id: decl.id.text.clone(),
+        severity,
+        title: text(&decl.title),
+        why: text(&decl.why),
+        fix: text(&decl.fix),
+        example: text(&decl.example),
+        tags: decl.tags.iter().map(|t| t.text.clone()).collect(),
+        body: sources.slice(body.span).to_string(),
+        origin: format!("{}:{line}", sources.get(decl.id.span.source).name),
+        checks,
+        message,
+        except,
+        named_envs,
+    })
+}
+
+/// The subject type the except clause and message see.
+fn subject_ty(checks: &[Check], prog: &Program) -> Ty {
+    match checks.first().map(|c| &c.kind) {
+        Some(CheckKind::Each { domain, .. }) => match &prog.domains[*domain as usize].source {
+            DomainSource::Envs(_) => Ty::Env,
+            DomainSource::Objects { kinds, .. } => Ty::Obj(kinds.clone()),
+            DomainSource::Values => Ty::Value,
+        },
+        Some(CheckKind::Agree { .. }) => Ty::Env,
+        _ => Ty::Value,
+    }
+}
+
+fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::And(parts) => parts.iter().for_each(|p| flatten_and(p, out)),
+        _ => out.push(e),
+    }
+}
+
+/// One top-level part of a rule body → how it produces findings.
+fn top_check(g: &mut Gen, e: &Expr) -> Result<CheckKind, Diag> {
+    let world = Cx::default();
+    match &e.kind {
+        ExprKind::Quantified { quant: q @ (AQuant::Every | AQuant::No), np, pred } => {
+            each(g, *q, np, pred.as_ref(), e.span)
+        }
+        ExprKind::Bare { np, pred } => {
+            let r = g.resolve_np(np);
+            match r {
+                Ok(r) if pred.is_some() || !r.trailing.is_empty() => each(g, AQuant::Every, np, pred.as_ref(), e.span),
+                _ => global(g, e, &world),
+            }
+        }
+        ExprKind::EnvSubject { env, pred } => {
+            let sel = g.env_sel(env);
+            let label = g.sources.slice(env.span).to_string();
+            let d = {
+                g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label });
+                (g.prog.domains.len() - 1) as u32
+            };
+            let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
+            let pred = g.block(|g| g.predicate(pred, &cx))?;
+            Ok(CheckKind::Each { domain: d, filter: None, pred, fire_when: false })
+        }
+        ExprKind::Agree { filters, value } => {
+            let sel = filters.iter().find_map(|f| match f {
+                Filter::In(Scope::Env(s), _) => Some(s.clone()),
+                _ => None,
+            });
+            let sel = g.env_sel(&sel.unwrap_or(crate::syntax::ast::EnvSel { kind: EnvSelKind::Every, span: e.span }));
+            g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label: "envs".into() });
+            let d = (g.prog.domains.len() - 1) as u32;
+            let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
+            let rest: Vec<Filter> =
+                filters.iter().filter(|f| !matches!(f, Filter::In(Scope::Env(_), _))).cloned().collect();
+            let filter = if rest.is_empty() {
+                None
+            } else {
+                Some(g.block(|g| {
+                    let r = codegen::Resolved {
+                        base: Base::Env,
+                        label: String::new(),
+                        quals: vec![],
+                        filters: rest.clone(),
+                        trailing: vec![],
+                    };
+                    top_filters(g, &r, &rest, &cx)
+                })?)
+            };
+            let value = g.block(|g| g.value(value, &cx))?;
+            Ok(CheckKind::Agree { envs: d, filter, value })
+        }
+        _ => global(g, e, &world),
+    }
+}
+
+fn global(g: &mut Gen, e: &Expr, cx: &Cx) -> Result<CheckKind, Diag> {
+    let pred = g.block(|g| g.cond(e, cx))?;
+    Ok(CheckKind::Global { pred })
+}
+
+/// `every NP PRED` / `no NP PRED` at the top: one verdict per element.
+fn each(
+    g: &mut Gen,
+    q: AQuant,
+    np: &crate::syntax::ast::NounPhrase,
+    pred: Option<&crate::syntax::ast::Pred>,
+    span: Span,
+) -> Result<CheckKind, Diag> {
+    let r = g.resolve_np(np)?;
+    let (filters, psrc) = split_predicate(q, &r, pred, span)?;
+    let top = Cx::default();
+    let source = g.domain_source(&r, &top, None, np.span)?;
+    if matches!(source, DomainSource::Values) {
+        return Err(Diag::new("parity::compile::type", np.span, "a nested collection cannot be a rule's subject")
+            .help("reach it from its parent: `every workload has every container ...`"));
+    }
+    if let DomainSource::Objects { envs: EnvScope::Current(_), .. } = source {
+        return Err(Diag::new("parity::compile::internal", np.span, "top-level domain bound to an env"));
+    }
+    let label = g.sources.slice(np.span).to_string();
+    g.prog.domains.push(crate::bytecode::Domain { source, label });
+    let d = (g.prog.domains.len() - 1) as u32;
+    let mut cx = Cx { it: Some(Subj { slot: 0, ty: r.ty() }), env: Some(1), binds: vec![] };
+    // Filters and `as` names; the filter block stores counterparts in slots
+    // the predicate reads, so both run on the same slots.
+    for f in &filters {
+        if let Filter::As(name) = f {
+            cx.binds.push((name.text.clone(), Subj { slot: 0, ty: r.ty() }));
+        }
+        if let Filter::Counterpart { bind: Some(b), .. } = f {
+            // Allocated by the filter block below, in order.
+            let _ = b;
+        }
+    }
+    let has_filter =
+        !r.quals.is_empty() || filters.iter().any(|f| !matches!(f, Filter::As(_) | Filter::In(Scope::Env(_), _)));
+    let mut fcx = cx.clone();
+    let filter = if has_filter {
+        let entry = g.prog.ops.len() as u32;
+        top_filters_into(g, &r, &filters, &mut fcx)?;
+        g.emit(Op::Ret);
+        Some(Code { entry })
+    } else {
+        None
+    };
+    let pred = g.block(|g| match &psrc {
+        Some(PredSrc::Pred(p)) => g.predicate(p, &fcx),
+        Some(PredSrc::Cond(e)) => {
+            let subj = Subj { slot: 0, ty: r.ty() };
+            let scx = fcx.clone();
+            match &e.kind {
+                ExprKind::Bare { np, pred } if g.resolve_np(np).is_ok() => {
+                    let rr = g.resolve_np(np)?;
+                    let qq = if pred.is_some() || !rr.trailing.is_empty() { AQuant::Every } else { AQuant::Some };
+                    g.quantified(qq, np, pred.as_ref(), &scx, Some(&subj))
+                }
+                _ => g.cond(e, &scx),
+            }
+        }
+        Some(PredSrc::Words(words)) => {
+            let p = crate::syntax::ast::Pred { kind: crate::syntax::ast::PredKind::Verb(words.clone()), span };
+            g.predicate(&p, &fcx)
+        }
+        None => Err(Diag::new("parity::compile::no-predicate", span, "this check has nothing to test")),
+    })?;
+    Ok(CheckKind::Each { domain: d, filter, pred, fire_when: q == AQuant::No })
+}
+
+/// Filter code for a top-level subject: leaves whether it passes.
+fn top_filters(g: &mut Gen, res: &codegen::Resolved, filters: &[Filter], cx: &Cx) -> Result<(), Diag> {
+    let mut c = cx.clone();
+    top_filters_into(g, res, filters, &mut c)
+}
+
+fn top_filters_into(g: &mut Gen, res: &codegen::Resolved, filters: &[Filter], cx: &mut Cx) -> Result<(), Diag> {
+    // Reuse the quantifier's element filters: they jump to a "skip" target
+    // on failure; here that target pushes false.
+    let skip_jumps_start = g.prog.ops.len();
+    g.element_filters(res, filters, cx, u32::MAX)?;
+    let t = g.konst(crate::bytecode::Const::Bool(true));
+    g.emit(Op::Const(t));
+    let done = g.emit(Op::Jump(0));
+    let fail = g.prog.ops.len() as u32;
+    let f = g.konst(crate::bytecode::Const::Bool(false));
+    g.emit(Op::Const(f));
+    let end = g.prog.ops.len() as u32;
+    g.prog.ops[done] = Op::Jump(end);
+    for op in &mut g.prog.ops[skip_jumps_start..done] {
+        if *op == Op::JumpIfFalse(u32::MAX) {
+            *op = Op::JumpIfFalse(fail);
+        }
+    }
+    Ok(())
+}
+
+/// Parses `{...}` placeholders of a message into code.
+fn template(g: &mut Gen, t: &Text, cx: &Cx) -> Result<Vec<Piece>, Diag> {
+    let mut pieces = Vec::new();
+    let mut rest = t.text.as_str();
+    // Offset of the text inside the source: after the opening quote(s).
+    let raw = g.sources.slice(t.span);
+    let quote = if raw.starts_with("\"\"\"") { 3 } else { 1 };
+    let mut offset = t.span.start as usize + quote;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        if open > 0 {
+            pieces.push(Piece::Lit(rest[..open].to_string()));
+        }
+        let inner = &rest[open + 1..open + close];
+        let at = offset + open + 1;
+        match inner.trim() {
+            "evidence" => pieces.push(Piece::Evidence),
+            word => {
+                // `{name}`, `{namespace}`, `{kind}` name the subject object.
+                let inner = match word {
+                    "name" | "namespace" | "kind" => format!("{word}(it)"),
+                    _ => inner.to_string(),
+                };
+                // Pad so the parser's spans line up with the rule file.
+                let padded = format!("{}{}", " ".repeat(at), inner);
+                let expr = crate::syntax::parse_body(t.span.source, &padded).map_err(|mut d| {
+                    d.message = format!("in message placeholder: {}", d.message);
+                    d
+                })?;
+                let code = g.block(|g| g.value(&expr, cx))?;
+                pieces.push(Piece::Expr(code));
+            }
+        }
+        offset += open + close + 1;
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Lit(rest.to_string()));
+    }
+    let _ = NsScope::None;
+    Ok(pieces)
+}
+
+#[cfg(test)]
+#[path = "compile_tests.rs"]
+mod tests;

@@ -1,0 +1,568 @@
+//! Rules × envs × objects on rayon → findings.
+//!
+//! Every check of every rule is split into chunks of subjects; each chunk is
+//! evaluated by its own VM over the shared, read-only program and world. A
+//! subject that fails is evaluated once more with tracing on, to collect the
+//! evidence and the field it failed on. The report is sorted afterwards, so
+//! output is identical for any thread count.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use serde_json::Value as Json;
+
+use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, Program, Rule};
+use crate::report::{Finding, Location, Notice, RunError};
+use crate::vm::value::{Val, display, equal, object_label, to_json_with};
+use crate::vm::{TraceItem, Vm, select_envs};
+use crate::world::{EnvId, Object, WORKLOAD_KINDS, World};
+
+/// Subjects evaluated by one task.
+const CHUNK: usize = 512;
+
+/// What one run of the engine produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<RunError>,
+    pub warnings: Vec<Notice>,
+    /// Findings suppressed by a rule's `except` clause.
+    pub excepted: usize,
+}
+
+/// Options of one run.
+pub struct Options<'a> {
+    /// Text of stdin, for locating fields of objects read from it.
+    pub stdin_text: Option<&'a str>,
+    /// Called with (done, total) work units as evaluation proceeds.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    pub step_budget: u64,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options { stdin_text: None, progress: None, step_budget: crate::vm::DEFAULT_STEP_BUDGET }
+    }
+}
+
+/// A subject that can cross threads (a `Val` holds `Rc`s).
+#[derive(Clone, Copy)]
+enum Subject<'w> {
+    Env(EnvId),
+    Obj(&'w Object),
+}
+
+impl<'w> Subject<'w> {
+    fn val(self) -> Val<'w> {
+        match self {
+            Subject::Env(e) => Val::Env(e),
+            Subject::Obj(o) => Val::Obj(o),
+        }
+    }
+}
+
+enum Unit<'w> {
+    Each { rule: usize, check: usize, subjects: Vec<Subject<'w>> },
+    Whole { rule: usize, check: usize },
+}
+
+/// Evaluates every rule of a program over a world.
+pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
+    let mut out = Outcome::default();
+    for rule in &prog.rules {
+        for env in &rule.named_envs {
+            if world.env_by_name(env).is_none() && !world.envs.is_empty() {
+                out.warnings.push(Notice {
+                    code: "parity::rule::unknown-env".into(),
+                    file: rule.origin.clone(),
+                    line: 0,
+                    message: format!(
+                        "rule `{}` names env `{env}`, which is not loaded; its checks on that env are skipped",
+                        rule.id
+                    ),
+                });
+            }
+        }
+    }
+    let units = plan(prog, world);
+    let total = units.len();
+    let done = AtomicUsize::new(0);
+    let files = FileCache::new(world, opts.stdin_text);
+    let results: Vec<Outcome> = units
+        .par_iter()
+        .map(|u| {
+            let mut vm = Vm::new(prog, world).with_budget(opts.step_budget);
+            let mut o = Outcome::default();
+            match u {
+                Unit::Each { rule, check, subjects } => {
+                    for s in subjects {
+                        each_subject(&mut vm, prog, world, *rule, *check, s.val(), &files, &mut o);
+                    }
+                }
+                Unit::Whole { rule, check } => whole(&mut vm, prog, world, *rule, *check, &mut o),
+            }
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(p) = opts.progress {
+                p(n, total);
+            }
+            o
+        })
+        .collect();
+    for r in results {
+        out.findings.extend(r.findings);
+        out.errors.extend(r.errors);
+        out.warnings.extend(r.warnings);
+        out.excepted += r.excepted;
+    }
+    out
+}
+
+/// Splits the work: each `Each` check into chunks of subjects.
+fn plan<'w>(prog: &Program, world: &'w World) -> Vec<Unit<'w>> {
+    let mut units = Vec::new();
+    for (ri, rule) in prog.rules.iter().enumerate() {
+        for (ci, check) in rule.checks.iter().enumerate() {
+            match &check.kind {
+                CheckKind::Each { domain, .. } => {
+                    let subjects = subjects(prog, world, *domain);
+                    for chunk in subjects.chunks(CHUNK) {
+                        units.push(Unit::Each { rule: ri, check: ci, subjects: chunk.to_vec() });
+                    }
+                }
+                CheckKind::Agree { .. } | CheckKind::Global { .. } => units.push(Unit::Whole { rule: ri, check: ci }),
+            }
+        }
+    }
+    units
+}
+
+/// The subjects of a top-level domain.
+fn subjects<'w>(prog: &Program, world: &'w World, domain: u32) -> Vec<Subject<'w>> {
+    match &prog.domains[domain as usize].source {
+        DomainSource::Envs(sel) => {
+            select_envs(world, &prog.env_sels[*sel as usize], None).into_iter().map(Subject::Env).collect()
+        }
+        DomainSource::Objects { kinds, envs, .. } => {
+            let env_ids: Vec<EnvId> = match envs {
+                EnvScope::Sel(sel, _) => select_envs(world, &prog.env_sels[*sel as usize], None),
+                _ => (0..world.envs.len() as EnvId).collect(),
+            };
+            let mut out = Vec::new();
+            for e in env_ids {
+                let env = &world.envs[e as usize];
+                match kinds {
+                    Some(kinds) => {
+                        for k in kinds {
+                            out.extend(env.of_kind(k).iter().map(|i| Subject::Obj(&env.objects[*i as usize])));
+                        }
+                    }
+                    None => out.extend(env.objects.iter().map(Subject::Obj)),
+                }
+            }
+            out
+        }
+        DomainSource::Values => Vec::new(),
+    }
+}
+
+fn env_of(s: &Val) -> Option<EnvId> {
+    match s {
+        Val::Env(e) => Some(*e),
+        Val::Obj(o) => Some(o.env),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn each_subject<'w>(
+    vm: &mut Vm<'w>,
+    prog: &'w Program,
+    world: &'w World,
+    ri: usize,
+    ci: usize,
+    subject: Val<'w>,
+    files: &FileCache,
+    out: &mut Outcome,
+) {
+    let rule = &prog.rules[ri];
+    let check = &rule.checks[ci];
+    let CheckKind::Each { filter, pred, fire_when, .. } = &check.kind else { return };
+    let env = env_of(&subject);
+    vm.bind(check.slots, subject.clone(), env);
+    let result = (|| -> Result<bool, crate::vm::EvalError> {
+        if let Some(f) = filter
+            && !vm.run(*f)?.truthy()
+        {
+            return Ok(false);
+        }
+        Ok(vm.run(*pred)?.truthy() == *fire_when)
+    })();
+    match result {
+        Ok(false) => {}
+        Ok(true) => {
+            if excepted(vm, rule, check.slots, &subject, env) {
+                out.excepted += 1;
+                return;
+            }
+            // Trace the filter (for the objects that triggered an env-level
+            // rule) and the predicate (for the evidence).
+            vm.bind(check.slots, subject.clone(), env);
+            let mut items = Vec::new();
+            if let Some(f) = filter
+                && let Ok((_, t)) = vm.run_traced(*f)
+            {
+                items.extend(t.into_iter().map(|i| (true, i)));
+            }
+            if let Ok((_, t)) = vm.run_traced(*pred) {
+                items.extend(t.into_iter().map(|i| (false, i)));
+            }
+            let f = finding(vm, world, rule, &subject, env, &items, *fire_when, files);
+            out.findings.push(f);
+        }
+        Err(e) => out.errors.push(eval_error(rule, world, &subject, e)),
+    }
+}
+
+fn excepted<'w>(vm: &mut Vm<'w>, rule: &Rule, slots: u16, subject: &Val<'w>, env: Option<EnvId>) -> bool {
+    let Some(code) = rule.except else { return false };
+    vm.bind(slots, subject.clone(), env);
+    vm.run(code).map(|v| v.truthy()).unwrap_or(false)
+}
+
+fn eval_error(rule: &Rule, world: &World, subject: &Val, e: crate::vm::EvalError) -> RunError {
+    let what = match subject {
+        Val::Obj(o) => format!(" on {} in env `{}`", object_label(o), world.envs[o.env as usize].name),
+        Val::Env(e) => format!(" on env `{}`", world.envs[*e as usize].name),
+        _ => String::new(),
+    };
+    RunError {
+        code: "parity::eval::budget".into(),
+        file: rule.origin.clone(),
+        line: 0,
+        column: 0,
+        message: format!("rule `{}`{what}: {e}; the rule is too costly for this input", rule.id),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding<'w>(
+    vm: &mut Vm<'w>,
+    world: &'w World,
+    rule: &Rule,
+    subject: &Val<'w>,
+    env: Option<EnvId>,
+    items: &[(bool, TraceItem<'w>)],
+    fire_when: bool,
+    files: &FileCache,
+) -> Finding {
+    let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
+    let mut evidence: BTreeMap<String, Json> = BTreeMap::new();
+    let mut related = Vec::new();
+    let mut field: Option<u32> = None;
+    for (in_filter, item) in items {
+        match item {
+            TraceItem::Element { label, elem } => {
+                if let Val::Obj(o) = elem {
+                    related.push(location(world, o, None, files));
+                }
+                if *in_filter {
+                    continue;
+                }
+                let entry = evidence.entry(label.clone()).or_insert_with(|| Json::Array(vec![]));
+                if let Json::Array(a) = entry {
+                    a.push(Json::String(element_label(elem, &names)));
+                }
+            }
+            TraceItem::Compared { lhs, lhs_val, rhs, rhs_val, holds } if !in_filter && *holds == fire_when => {
+                if !lhs.is_empty() {
+                    evidence.insert(lhs.clone(), to_json_with(lhs_val, &names));
+                }
+                if !rhs.is_empty() {
+                    evidence.insert(rhs.clone(), to_json_with(rhs_val, &names));
+                }
+            }
+            TraceItem::Missing { envs } if !in_filter => {
+                evidence
+                    .insert("missing in".into(), Json::Array(envs.iter().map(|e| Json::String(names(*e))).collect()));
+                if let Val::Obj(o) = subject {
+                    // Point at the counterparts that do exist.
+                    for (i, other) in world.envs.iter().enumerate() {
+                        if i as EnvId == o.env || envs.contains(&(i as EnvId)) {
+                            continue;
+                        }
+                        let id = world.envs[o.env as usize].identity(o);
+                        if let Some(j) = other.lookup(&id) {
+                            related.push(location(world, &other.objects[j as usize], None, files));
+                        }
+                    }
+                }
+            }
+            TraceItem::Field { path } if field.is_none() && !in_filter => field = Some(*path),
+            _ => {}
+        }
+    }
+    let evidence = Json::Object(evidence.into_iter().collect());
+    let message = message(vm, rule, subject, env, &evidence);
+    let env_name = env.map(names).unwrap_or_default();
+    match subject {
+        Val::Obj(o) => {
+            let path = field.map(|p| vm_path(vm, p));
+            let loc = location(world, o, path.as_deref(), files);
+            Finding {
+                rule: rule.id.clone(),
+                severity: rule.severity,
+                env: env_name,
+                api_version: loc.api_version,
+                kind: loc.kind,
+                namespace: loc.namespace,
+                name: loc.name,
+                file: loc.file,
+                line: loc.line,
+                message,
+                evidence,
+                related,
+            }
+        }
+        _ => Finding {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            env: env_name,
+            api_version: String::new(),
+            kind: String::new(),
+            namespace: String::new(),
+            name: String::new(),
+            file: String::new(),
+            line: 0,
+            message,
+            evidence,
+            related,
+        },
+    }
+}
+
+fn vm_path(vm: &Vm, p: u32) -> Vec<PathSeg> {
+    vm.path_segs(p).to_vec()
+}
+
+/// An element named the way a person would: an object by kind and name, a
+/// container or port by its `name`, anything else as compact JSON.
+fn element_label(v: &Val, names: &dyn Fn(EnvId) -> String) -> String {
+    match v {
+        Val::Obj(o) => object_label(o),
+        Val::Env(e) => names(*e),
+        other => match other.get_key("name").as_str() {
+            Some(n) => n.to_string(),
+            None => display(other, names),
+        },
+    }
+}
+
+fn message<'w>(vm: &mut Vm<'w>, rule: &Rule, subject: &Val<'w>, env: Option<EnvId>, evidence: &Json) -> String {
+    let evidence_text = || {
+        evidence
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect::<Vec<_>>().join("; "))
+            .unwrap_or_default()
+    };
+    let Some(pieces) = &rule.message else {
+        let base =
+            if rule.title.is_empty() { format!("violates `{}`", one_line(&rule.body)) } else { rule.title.clone() };
+        return match evidence.get("missing in") {
+            Some(Json::Array(envs)) if !envs.is_empty() => {
+                let list: Vec<String> = envs.iter().filter_map(|e| e.as_str().map(str::to_string)).collect();
+                format!("{base}: missing in {}", list.join(", "))
+            }
+            _ => base,
+        };
+    };
+    let mut out = String::new();
+    for p in pieces {
+        match p {
+            Piece::Lit(s) => out.push_str(s),
+            Piece::Evidence => out.push_str(&evidence_text()),
+            Piece::Expr(code) => {
+                let slots = rule.checks.iter().map(|c| c.slots).max().unwrap_or(2);
+                vm.bind(slots, subject.clone(), env);
+                let world = vm.world();
+                let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
+                let text = match vm.run(*code) {
+                    Ok(v) => display(&v, &names),
+                    Err(_) => "<error>".into(),
+                };
+                out.push_str(&text);
+            }
+        }
+    }
+    out
+}
+
+fn compact(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Array(a) => a.iter().map(compact).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci: usize, out: &mut Outcome) {
+    let rule = &prog.rules[ri];
+    let check = &rule.checks[ci];
+    let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
+    match &check.kind {
+        CheckKind::Global { pred } => {
+            vm.bind(check.slots, Val::Absent, None);
+            match vm.run(*pred) {
+                Ok(v) if v.truthy() => {}
+                Ok(_) => {
+                    let evidence = Json::Object(Default::default());
+                    let message = message(vm, rule, &Val::Absent, None, &evidence);
+                    out.findings.push(env_finding(rule, String::new(), message, evidence));
+                }
+                Err(e) => out.errors.push(eval_error(rule, world, &Val::Absent, e)),
+            }
+        }
+        CheckKind::Agree { envs, filter, value } => {
+            let DomainSource::Envs(sel) = &prog.domains[*envs as usize].source else { return };
+            let mut values: Vec<(EnvId, Val<'w>)> = Vec::new();
+            for e in select_envs(world, &prog.env_sels[*sel as usize], None) {
+                vm.bind(check.slots, Val::Env(e), Some(e));
+                let pass = match filter {
+                    Some(f) => run_bool(vm, *f),
+                    None => Ok(true),
+                };
+                match pass.and_then(|p| if p { vm.run(*value).map(Some) } else { Ok(None) }) {
+                    Ok(Some(v)) => values.push((e, v)),
+                    Ok(None) => {}
+                    Err(err) => out.errors.push(eval_error(rule, world, &Val::Env(e), err)),
+                }
+            }
+            let Some((ref_env, ref_val)) = values.last().cloned() else { return };
+            for (e, v) in &values {
+                if *e == ref_env || equal(v, &ref_val) || both_empty(v, &ref_val) {
+                    continue;
+                }
+                if excepted(vm, rule, check.slots, &Val::Env(*e), Some(*e)) {
+                    out.excepted += 1;
+                    continue;
+                }
+                let mut ev = serde_json::Map::new();
+                ev.insert(names(*e), to_json_with(v, &names));
+                ev.insert(names(ref_env), to_json_with(&ref_val, &names));
+                let evidence = Json::Object(ev);
+                let mut message = message(vm, rule, &Val::Env(*e), Some(*e), &evidence);
+                if rule.message.is_none() {
+                    message = format!(
+                        "{message}: {} has {}, reference env {} has {}",
+                        names(*e),
+                        display(v, &names),
+                        names(ref_env),
+                        display(&ref_val, &names)
+                    );
+                }
+                out.findings.push(env_finding(rule, names(*e), message, evidence));
+            }
+        }
+        CheckKind::Each { .. } => {}
+    }
+}
+
+fn both_empty(a: &Val, b: &Val) -> bool {
+    a.is_empty() && b.is_empty()
+}
+
+fn run_bool(vm: &mut Vm, code: Code) -> Result<bool, crate::vm::EvalError> {
+    vm.run(code).map(|v| v.truthy())
+}
+
+fn env_finding(rule: &Rule, env: String, message: String, evidence: Json) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        severity: rule.severity,
+        env,
+        api_version: String::new(),
+        kind: String::new(),
+        namespace: String::new(),
+        name: String::new(),
+        file: String::new(),
+        line: 0,
+        message,
+        evidence,
+        related: Vec::new(),
+    }
+}
+
+/// An object's location; with a field path, the line of that field (or of
+/// its nearest existing parent).
+fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, files: &FileCache) -> Location {
+    let line = path.and_then(|p| files.field_line(o, p)).unwrap_or(o.line);
+    Location {
+        env: world.envs.get(o.env as usize).map(|e| e.name.clone()).unwrap_or_default(),
+        api_version: o.api_version().to_string(),
+        kind: o.kind.to_string(),
+        namespace: o.namespace.as_deref().unwrap_or("").to_string(),
+        name: o.name.to_string(),
+        file: world.files.get(o.file as usize).cloned().unwrap_or_default(),
+        line,
+    }
+}
+
+/// Source texts, read again only to find the line of a field in a finding.
+struct FileCache<'a> {
+    world: &'a World,
+    stdin: Option<&'a str>,
+    texts: Mutex<HashMap<u32, Option<Arc<String>>>>,
+}
+
+impl<'a> FileCache<'a> {
+    fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
+        FileCache { world, stdin, texts: Mutex::new(HashMap::new()) }
+    }
+
+    fn text(&self, file: u32) -> Option<Arc<String>> {
+        let name = self.world.files.get(file as usize)?;
+        if name == crate::load::STDIN {
+            return self.stdin.map(|s| Arc::new(s.to_string()));
+        }
+        let mut map = self.texts.lock().ok()?;
+        map.entry(file).or_insert_with(|| std::fs::read_to_string(name).ok().map(Arc::new)).clone()
+    }
+
+    fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {
+        let segs = concrete_path(o, path)?;
+        if segs.is_empty() {
+            return None;
+        }
+        let text = self.text(o.file)?;
+        crate::load::field_line(&text, o.doc_offset as usize, &segs)
+    }
+}
+
+/// An interned path as concrete keys in the object's source, as far as it
+/// can be followed (the pod spec is expanded per kind).
+fn concrete_path(o: &Object, path: &[PathSeg]) -> Option<Vec<crate::load::PathSeg>> {
+    use crate::load::PathSeg as L;
+    let mut out = Vec::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => out.push(L::Key(k.clone())),
+            PathSeg::Index(i) if *i >= 0 => out.push(L::Index(*i as usize)),
+            PathSeg::PodSpec => {
+                let kind = o.kind.to_ascii_lowercase();
+                let (_, p) = WORKLOAD_KINDS.iter().find(|(k, _)| *k == kind)?;
+                out.extend(p.iter().map(|k| L::Key(k.to_string())));
+            }
+            _ => break,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -1,0 +1,767 @@
+//! The evaluator: a stack machine over a [`Program`] and a [`World`].
+//!
+//! One `Vm` per rayon task; it borrows the program and the world, so values
+//! point into both without copying. Every run has a step budget, so no rule
+//! can hang a check: a rule that exceeds it is reported as an error.
+//!
+//! In trace mode (used only to explain a finding) quantifiers do not stop
+//! early and the VM records the values compared, the elements that broke an
+//! `every` or satisfied a `no`, and the envs missing a counterpart.
+
+pub mod functions;
+pub mod value;
+
+use std::rc::Rc;
+
+use crate::bytecode::{
+    Check1, Check2, Cmp, Code, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, Program, Quant, Slot,
+};
+use crate::world::{EnvId, Object, World, containers, pod_spec};
+use value::{Val, as_version, compare, equal, into_set, not_equal};
+
+/// Steps one evaluation of one rule on one subject may take.
+pub const DEFAULT_STEP_BUDGET: u64 = 50_000_000;
+
+/// An evaluation that could not finish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("evaluation exceeded its budget of {0} steps")]
+    Budget(u64),
+    #[error("internal evaluator error: {0}")]
+    Internal(&'static str),
+}
+
+/// What tracing recorded.
+#[derive(Debug, Clone)]
+pub enum TraceItem<'w> {
+    /// A comparison or test: the texts of its operands and their values.
+    Compared { lhs: String, lhs_val: Val<'w>, rhs: String, rhs_val: Val<'w>, holds: bool },
+    /// An element that decided a quantifier: a counterexample of `every`, a
+    /// witness of `some`/`no`/counts.
+    Element { label: String, elem: Val<'w> },
+    /// Envs where an object has no counterpart.
+    Missing { envs: Vec<EnvId> },
+    /// A field path read from the subject object.
+    Field { path: u32 },
+}
+
+struct Trace<'w> {
+    depth: usize,
+    subject: Option<&'w Object>,
+    items: Vec<TraceItem<'w>>,
+}
+
+enum Elems<'w> {
+    Envs(Vec<EnvId>),
+    Objects(Vec<ObjSeg<'w>>),
+    Values(Vec<Val<'w>>),
+}
+
+enum ObjSeg<'w> {
+    Idx(EnvId, &'w [u32]),
+    All(EnvId, usize),
+}
+
+struct Iter<'w> {
+    elems: Elems<'w>,
+    seg: usize,
+    pos: usize,
+    slot: Slot,
+    trues: u32,
+    total: u32,
+    label: u32,
+    collected: Vec<Val<'w>>,
+}
+
+pub struct Vm<'w> {
+    prog: &'w Program,
+    world: &'w World,
+    stack: Vec<Val<'w>>,
+    pub slots: Vec<Val<'w>>,
+    iters: Vec<Iter<'w>>,
+    trace: Option<Trace<'w>>,
+    budget: u64,
+}
+
+impl<'w> Vm<'w> {
+    pub fn new(prog: &'w Program, world: &'w World) -> Vm<'w> {
+        Vm {
+            prog,
+            world,
+            stack: Vec::with_capacity(64),
+            slots: Vec::new(),
+            iters: Vec::new(),
+            trace: None,
+            budget: DEFAULT_STEP_BUDGET,
+        }
+    }
+
+    pub fn with_budget(mut self, budget: u64) -> Vm<'w> {
+        self.budget = budget;
+        self
+    }
+
+    /// Resets the slots for a check: slot 0 the subject, slot 1 its env.
+    pub fn bind(&mut self, slots: u16, subject: Val<'w>, env: Option<EnvId>) {
+        self.slots.clear();
+        self.slots.resize(slots.max(2) as usize, Val::Absent);
+        self.slots[0] = subject;
+        self.slots[1] = env.map(Val::Env).unwrap_or(Val::Absent);
+    }
+
+    /// Runs a code block to its result.
+    pub fn run(&mut self, code: Code) -> Result<Val<'w>, EvalError> {
+        self.stack.clear();
+        self.iters.clear();
+        self.exec(code.entry as usize)
+    }
+
+    /// Runs a code block with tracing, returning its result and the trace.
+    pub fn run_traced(&mut self, code: Code) -> Result<(Val<'w>, Vec<TraceItem<'w>>), EvalError> {
+        let subject = match &self.slots[0] {
+            Val::Obj(o) => Some(*o),
+            _ => None,
+        };
+        self.trace = Some(Trace { depth: 0, subject, items: Vec::new() });
+        let r = self.run(code);
+        let items = self.trace.take().map(|t| t.items).unwrap_or_default();
+        r.map(|v| (v, items))
+    }
+
+    fn pop(&mut self) -> Val<'w> {
+        self.stack.pop().unwrap_or(Val::Absent)
+    }
+
+    fn tracing_here(&self) -> bool {
+        self.trace.as_ref().is_some_and(|t| t.depth == self.iters.len())
+    }
+
+    fn record(&mut self, item: TraceItem<'w>) {
+        if let Some(t) = &mut self.trace
+            && t.items.len() < 64
+        {
+            t.items.push(item);
+        }
+    }
+
+    fn text(&self, id: u32) -> String {
+        self.prog.texts.get(id as usize).cloned().unwrap_or_default()
+    }
+
+    fn exec(&mut self, mut pc: usize) -> Result<Val<'w>, EvalError> {
+        let ops = &self.prog.ops;
+        let mut steps: u64 = 0;
+        loop {
+            steps += 1;
+            if steps > self.budget {
+                return Err(EvalError::Budget(self.budget));
+            }
+            let op = *ops.get(pc).ok_or(EvalError::Internal("jump out of program"))?;
+            pc += 1;
+            match op {
+                Op::Const(c) => {
+                    let v = self.constant(c);
+                    self.stack.push(v);
+                }
+                Op::Absent => self.stack.push(Val::Absent),
+                Op::Load(s) => {
+                    let v = self.slots.get(s as usize).cloned().unwrap_or(Val::Absent);
+                    self.stack.push(v);
+                }
+                Op::Store(s) => {
+                    let v = self.pop();
+                    if let Some(slot) = self.slots.get_mut(s as usize) {
+                        *slot = v;
+                    }
+                }
+                Op::Path(p) => {
+                    let spec = &self.prog.paths[p as usize];
+                    let n = spec.dyn_count();
+                    let at = self.stack.len().saturating_sub(n);
+                    let dyns: Vec<Val<'w>> = self.stack.split_off(at);
+                    let base = self.pop();
+                    if let (Some(t), Val::Obj(o)) = (&self.trace, &base)
+                        && t.subject.is_some_and(|s| std::ptr::eq(s, *o))
+                        && n == 0
+                        && self.tracing_here()
+                    {
+                        self.record(TraceItem::Field { path: p });
+                    }
+                    let v = self.apply_path(base, &spec.segs, &dyns);
+                    self.stack.push(v);
+                }
+                Op::Query(q) => {
+                    let base = self.pop();
+                    let json = match &base {
+                        Val::Obj(o) => Some(&o.value),
+                        Val::J(j) => Some(*j),
+                        _ => None,
+                    };
+                    let v = match json {
+                        Some(j) => {
+                            let (_, query) = &self.prog.queries[q as usize];
+                            match jsonpath_rust::query::js_path_process(query, j) {
+                                Ok(refs) => Val::List(Rc::new(refs.into_iter().map(|r| Val::json(r.val())).collect())),
+                                Err(_) => Val::Absent,
+                            }
+                        }
+                        None => Val::Absent,
+                    };
+                    self.stack.push(v);
+                }
+                Op::List(n) => {
+                    let at = self.stack.len().saturating_sub(n as usize);
+                    let items = self.stack.split_off(at);
+                    self.stack.push(Val::List(Rc::new(items)));
+                }
+                Op::Map(n) => {
+                    let at = self.stack.len().saturating_sub(2 * n as usize);
+                    let items = self.stack.split_off(at);
+                    let mut map = std::collections::BTreeMap::new();
+                    for pair in items.chunks(2) {
+                        if let [k, v] = pair
+                            && let Some(k) = k.as_str()
+                        {
+                            map.insert(k.to_string(), v.clone());
+                        }
+                    }
+                    self.stack.push(Val::Map(Rc::new(map)));
+                }
+                Op::Call(f, argc) => {
+                    let at = self.stack.len().saturating_sub(argc as usize);
+                    let args = self.stack.split_off(at);
+                    let func = functions::FUNCTIONS.get(f as usize).ok_or(EvalError::Internal("unknown function"))?;
+                    let v = if args.len() == argc as usize { (func.imp)(&args) } else { Val::Absent };
+                    self.stack.push(v);
+                }
+                Op::Add(n) => {
+                    let at = self.stack.len().saturating_sub(n as usize);
+                    let items = self.stack.split_off(at);
+                    let v = self.add(items);
+                    self.stack.push(v);
+                }
+                Op::Cmp(c, t) => {
+                    let rhs = self.pop();
+                    let lhs = self.pop();
+                    let holds = match c {
+                        Cmp::Eq => equal(&lhs, &rhs),
+                        Cmp::Ne => not_equal(&lhs, &rhs),
+                        Cmp::Lt => compare(&lhs, &rhs).is_some_and(|o| o.is_lt()),
+                        Cmp::Le => compare(&lhs, &rhs).is_some_and(|o| o.is_le()),
+                        Cmp::Gt => compare(&lhs, &rhs).is_some_and(|o| o.is_gt()),
+                        Cmp::Ge => compare(&lhs, &rhs).is_some_and(|o| o.is_ge()),
+                    };
+                    self.trace_compared(t, &lhs, &rhs, holds);
+                    self.stack.push(Val::Bool(holds));
+                }
+                Op::Test(kind, t) => {
+                    let v = self.pop();
+                    let holds = match kind {
+                        Check1::Exists => v.exists(),
+                        Check1::Empty => v.is_empty(),
+                        Check1::Null => matches!(v, Val::Null),
+                        Check1::Truthy => v.truthy(),
+                    };
+                    if kind != Check1::Truthy {
+                        self.trace_compared(t, &v, &Val::Absent, holds);
+                    }
+                    self.stack.push(Val::Bool(holds));
+                }
+                Op::Test2(kind, t) => {
+                    let rhs = self.pop();
+                    let lhs = self.pop();
+                    let holds = test2(kind, &lhs, &rhs);
+                    self.trace_compared(t, &lhs, &rhs, holds);
+                    self.stack.push(Val::Bool(holds));
+                }
+                Op::Match(r, t) => {
+                    let v = self.pop();
+                    let holds = v.as_str().is_some_and(|s| self.prog.regexes[r as usize].is_match(s));
+                    self.trace_compared(t, &v, &Val::Absent, holds);
+                    self.stack.push(Val::Bool(holds));
+                }
+                Op::Not => {
+                    let v = self.pop();
+                    self.stack.push(Val::Bool(!v.truthy()));
+                }
+                Op::JumpIfFalse(target) => {
+                    if !self.pop().truthy() {
+                        pc = target as usize;
+                    }
+                }
+                Op::AndJump(target) => {
+                    if self.stack.last().is_some_and(|v| !v.truthy()) {
+                        pc = target as usize;
+                    } else {
+                        self.pop();
+                    }
+                }
+                Op::OrJump(target) => {
+                    if self.stack.last().is_some_and(|v| v.truthy()) {
+                        pc = target as usize;
+                    } else {
+                        self.pop();
+                    }
+                }
+                Op::Jump(target) => pc = target as usize,
+                Op::KindIn(k) => {
+                    let v = self.pop();
+                    let set = &self.prog.kind_sets[k as usize];
+                    let holds = matches!(&v, Val::Obj(o) if set.iter().any(|s| o.kind.eq_ignore_ascii_case(s)));
+                    self.stack.push(Val::Bool(holds));
+                }
+                Op::IterStart(d, slot) => {
+                    let elems = self.domain(d)?;
+                    self.iters.push(Iter {
+                        elems,
+                        seg: 0,
+                        pos: 0,
+                        slot,
+                        trues: 0,
+                        total: 0,
+                        label: d,
+                        collected: Vec::new(),
+                    });
+                }
+                Op::IterNext(end) => {
+                    if !self.advance() {
+                        pc = end as usize;
+                    }
+                }
+                Op::QStep(q, end) => {
+                    let verdict = self.pop().truthy();
+                    let traced = self.trace.as_ref().is_some_and(|t| t.depth + 1 == self.iters.len());
+                    let it = self.iters.last_mut().ok_or(EvalError::Internal("QStep outside iteration"))?;
+                    it.total += 1;
+                    it.trues += u32::from(verdict);
+                    let decided = match q {
+                        Quant::Every => !verdict,
+                        Quant::Some => verdict,
+                        Quant::No => verdict,
+                        Quant::AtLeast(n) => it.trues >= n,
+                        Quant::AtMost(n) | Quant::Exactly(n) => it.trues > n,
+                    };
+                    let (slot, label) = (it.slot, it.label);
+                    let notable = match q {
+                        Quant::Every => !verdict,
+                        _ => verdict,
+                    };
+                    if traced && notable {
+                        let elem = self.slots.get(slot as usize).cloned().unwrap_or(Val::Absent);
+                        let label = self.prog.domains.get(label as usize).map(|d| d.label.clone()).unwrap_or_default();
+                        self.record(TraceItem::Element { label, elem });
+                    }
+                    if decided && self.trace.is_none() {
+                        pc = end as usize;
+                    }
+                }
+                Op::QEnd(q) => {
+                    let it = self.iters.pop().ok_or(EvalError::Internal("QEnd outside iteration"))?;
+                    let r = match q {
+                        Quant::Every => it.trues == it.total,
+                        Quant::Some => it.trues > 0,
+                        Quant::No => it.trues == 0,
+                        Quant::AtLeast(n) => it.trues >= n,
+                        Quant::AtMost(n) => it.trues <= n,
+                        Quant::Exactly(n) => it.trues == n,
+                    };
+                    self.stack.push(Val::Bool(r));
+                }
+                Op::Collect => {
+                    let v = self.pop();
+                    if let Some(it) = self.iters.last_mut()
+                        && !v.is_absent()
+                    {
+                        it.collected.push(v);
+                    }
+                }
+                Op::CollectEnd => {
+                    let it = self.iters.pop().ok_or(EvalError::Internal("CollectEnd outside iteration"))?;
+                    self.stack.push(Val::List(Rc::new(into_set(it.collected))));
+                }
+                Op::Counterpart(sel) => {
+                    let v = self.pop();
+                    let r = match v {
+                        Val::Obj(o) => {
+                            let envs = self.select_envs(sel, Some(o.env));
+                            envs.first().and_then(|e| self.counterpart(o, *e)).map(Val::Obj).unwrap_or(Val::Absent)
+                        }
+                        _ => Val::Absent,
+                    };
+                    self.stack.push(r);
+                }
+                Op::ExistsIn(sel) => {
+                    let v = self.pop();
+                    let r = match v {
+                        Val::Obj(o) => {
+                            let missing: Vec<EnvId> = self
+                                .select_envs(sel, Some(o.env))
+                                .into_iter()
+                                .filter(|e| *e != o.env && self.counterpart(o, *e).is_none())
+                                .collect();
+                            let ok = missing.is_empty();
+                            if !ok && self.tracing_here() {
+                                self.record(TraceItem::Missing { envs: missing });
+                            }
+                            ok
+                        }
+                        _ => false,
+                    };
+                    self.stack.push(Val::Bool(r));
+                }
+                Op::EnvOf(sel) => {
+                    let cur = match self.slots.get(1) {
+                        Some(Val::Env(e)) => Some(*e),
+                        _ => None,
+                    };
+                    let v = self.select_envs(sel, cur).first().map(|e| Val::Env(*e)).unwrap_or(Val::Absent);
+                    self.stack.push(v);
+                }
+                Op::Ret => return Ok(self.pop()),
+            }
+        }
+    }
+
+    fn trace_compared(&mut self, t: u32, lhs: &Val<'w>, rhs: &Val<'w>, holds: bool) {
+        if self.tracing_here() {
+            let (l, r) = (self.text(t), self.text(t + 1));
+            self.record(TraceItem::Compared { lhs: l, lhs_val: lhs.clone(), rhs: r, rhs_val: rhs.clone(), holds });
+        }
+    }
+
+    fn constant(&self, c: u32) -> Val<'w> {
+        use crate::bytecode::Const;
+        match &self.prog.consts[c as usize] {
+            Const::Null => Val::Null,
+            Const::Bool(b) => Val::Bool(*b),
+            Const::Num(n) => Val::Num(*n),
+            Const::Str(s) => Val::S(s.as_str()),
+            Const::Quantity(q) => Val::Qty(*q),
+            Const::Version(v) => Val::Ver(Rc::new(v.clone())),
+        }
+    }
+
+    fn add(&self, items: Vec<Val<'w>>) -> Val<'w> {
+        if items.iter().any(Val::is_absent) {
+            return Val::Absent;
+        }
+        if items.iter().all(|v| matches!(v, Val::Num(_))) {
+            return Val::Num(items.iter().map(|v| if let Val::Num(n) = v { *n } else { 0.0 }).sum());
+        }
+        if items
+            .iter()
+            .all(|v| v.elements().is_some() && !matches!(v, Val::Map(_) | Val::J(serde_json::Value::Object(_))))
+        {
+            return Val::List(Rc::new(items.iter().flat_map(|v| v.elements().unwrap_or_default()).collect()));
+        }
+        let names = |e: EnvId| self.env_name(e);
+        let mut s = String::new();
+        for v in &items {
+            s.push_str(&value::display(v, &names));
+        }
+        Val::str(s)
+    }
+
+    pub fn world(&self) -> &'w World {
+        self.world
+    }
+
+    /// The segments of an interned path.
+    pub fn path_segs(&self, p: u32) -> &[PathSeg] {
+        &self.prog.paths[p as usize].segs
+    }
+
+    pub fn env_name(&self, e: EnvId) -> String {
+        self.world.envs.get(e as usize).map(|e| e.name.clone()).unwrap_or_default()
+    }
+
+    fn advance(&mut self) -> bool {
+        let Some(it) = self.iters.last_mut() else { return false };
+        let slot = it.slot as usize;
+        let (elem, env): (Val<'w>, Option<EnvId>) = match &mut it.elems {
+            Elems::Envs(envs) => {
+                let Some(e) = envs.get(it.pos).copied() else { return false };
+                it.pos += 1;
+                (Val::Env(e), Some(e))
+            }
+            Elems::Values(vals) => {
+                let Some(v) = vals.get(it.pos).cloned() else { return false };
+                it.pos += 1;
+                (v, None)
+            }
+            Elems::Objects(segs) => loop {
+                let Some(seg) = segs.get(it.seg) else { return false };
+                let (env, idx) = match seg {
+                    ObjSeg::Idx(env, list) => (*env, list.get(it.pos).map(|i| *i as usize)),
+                    ObjSeg::All(env, len) => (*env, (it.pos < *len).then_some(it.pos)),
+                };
+                match idx {
+                    Some(i) => {
+                        it.pos += 1;
+                        let obj = &self.world.envs[env as usize].objects[i];
+                        break (Val::Obj(obj), Some(env));
+                    }
+                    None => {
+                        it.seg += 1;
+                        it.pos = 0;
+                    }
+                }
+            },
+        };
+        if slot + 1 >= self.slots.len() {
+            self.slots.resize(slot + 2, Val::Absent);
+        }
+        self.slots[slot] = elem;
+        if let Some(e) = env {
+            self.slots[slot + 1] = Val::Env(e);
+        }
+        true
+    }
+
+    fn slot_env(&self, s: Slot) -> Option<EnvId> {
+        match self.slots.get(s as usize) {
+            Some(Val::Env(e)) => Some(*e),
+            Some(Val::Obj(o)) => Some(o.env),
+            _ => None,
+        }
+    }
+
+    fn domain(&mut self, d: u32) -> Result<Elems<'w>, EvalError> {
+        let prog = self.prog;
+        let dom = prog.domains.get(d as usize).ok_or(EvalError::Internal("unknown domain"))?;
+        Ok(match &dom.source {
+            DomainSource::Envs(sel) => Elems::Envs(self.select_envs(*sel, None)),
+            DomainSource::Values => {
+                let v = self.pop();
+                Elems::Values(match &v {
+                    Val::Absent | Val::Null => Vec::new(),
+                    _ => v.elements().unwrap_or_default(),
+                })
+            }
+            DomainSource::Objects { kinds, envs, ns } => {
+                let ns_val = match ns {
+                    NsScope::Value => Some(self.pop()),
+                    _ => None,
+                };
+                let env_ids: Vec<EnvId> = match envs {
+                    EnvScope::Current(s) => self.slot_env(*s).into_iter().collect(),
+                    EnvScope::Sel(sel, s) => {
+                        let cur = s.and_then(|s| self.slot_env(s));
+                        self.select_envs(*sel, cur)
+                    }
+                    EnvScope::All => (0..self.world.envs.len() as EnvId).collect(),
+                };
+                let world = self.world;
+                let mut segs = Vec::new();
+                for e in env_ids {
+                    let env = &world.envs[e as usize];
+                    let namespace: Option<String> = match ns {
+                        NsScope::None => None,
+                        NsScope::Of(s) => match self.slots.get(*s as usize) {
+                            Some(Val::Obj(o)) if o.kind.eq_ignore_ascii_case("namespace") => {
+                                Some(env.canonical_namespace(&o.name).to_string())
+                            }
+                            Some(Val::Obj(o)) => o.namespace.as_ref().map(|n| env.canonical_namespace(n).to_string()),
+                            _ => None,
+                        },
+                        NsScope::Value => {
+                            ns_val.as_ref().and_then(|v| v.as_str()).map(|n| env.canonical_namespace(n).to_string())
+                        }
+                    };
+                    match (kinds, namespace) {
+                        (Some(kinds), ns) => {
+                            for k in kinds {
+                                let list = match &ns {
+                                    Some(ns) if !crate::world::is_cluster_scoped(k) => env.of_kind_in(k, ns),
+                                    _ => env.of_kind(k),
+                                };
+                                if !list.is_empty() {
+                                    segs.push(ObjSeg::Idx(e, list));
+                                }
+                            }
+                        }
+                        (None, None) => segs.push(ObjSeg::All(e, env.objects.len())),
+                        (None, Some(ns)) => {
+                            for k in env.kinds() {
+                                let list = env.of_kind_in(k, &ns);
+                                if !list.is_empty() {
+                                    segs.push(ObjSeg::Idx(e, list));
+                                }
+                            }
+                        }
+                    }
+                }
+                Elems::Objects(segs)
+            }
+        })
+    }
+
+    /// The envs a selector picks, relative to the current env.
+    pub fn select_envs(&self, sel: u32, current: Option<EnvId>) -> Vec<EnvId> {
+        select_envs(self.world, &self.prog.env_sels[sel as usize], current)
+    }
+
+    fn counterpart(&self, o: &'w Object, env: EnvId) -> Option<&'w Object> {
+        let own = &self.world.envs[o.env as usize];
+        let id = own.identity(o);
+        let target = &self.world.envs[env as usize];
+        target.lookup(&id).map(|i| &target.objects[i as usize])
+    }
+
+    fn apply_path(&self, base: Val<'w>, segs: &[PathSeg], dyns: &[Val<'w>]) -> Val<'w> {
+        let multi = segs.iter().any(|s| matches!(s, PathSeg::Star));
+        let mut dyn_i = 0;
+        if !multi {
+            let mut cur = base;
+            for seg in segs {
+                cur = self.step(cur, seg, dyns, &mut dyn_i);
+                if cur.is_absent() {
+                    return cur;
+                }
+            }
+            return cur;
+        }
+        let mut cur = vec![base];
+        for seg in segs {
+            let mut next = Vec::with_capacity(cur.len());
+            for v in cur {
+                match seg {
+                    PathSeg::Star => {
+                        if let Some(e) = v.elements() {
+                            next.extend(e);
+                        }
+                    }
+                    _ => {
+                        let mut di = dyn_i;
+                        let r = self.step(v, seg, dyns, &mut di);
+                        if !r.is_absent() {
+                            next.push(r);
+                        }
+                    }
+                }
+            }
+            if matches!(seg, PathSeg::Dyn) {
+                dyn_i += 1;
+            }
+            cur = next;
+        }
+        Val::List(Rc::new(cur))
+    }
+
+    fn step(&self, v: Val<'w>, seg: &PathSeg, dyns: &[Val<'w>], dyn_i: &mut usize) -> Val<'w> {
+        match seg {
+            PathSeg::Key(k) => self.key(v, k),
+            PathSeg::Index(i) => v.get_index(*i),
+            PathSeg::Star => v.elements().map(|e| Val::List(Rc::new(e))).unwrap_or(Val::Absent),
+            PathSeg::Dyn => {
+                let d = dyns.get(*dyn_i).cloned().unwrap_or(Val::Absent);
+                *dyn_i += 1;
+                match d {
+                    Val::Num(n) if n.fract() == 0.0 => v.get_index(n as i64),
+                    other => match other.as_str() {
+                        Some(k) => self.key(v, k),
+                        None => Val::Absent,
+                    },
+                }
+            }
+            PathSeg::PodSpec => match v {
+                Val::Obj(o) => pod_spec(&o.kind.to_ascii_lowercase(), &o.value).map(Val::json).unwrap_or(Val::Absent),
+                _ => Val::Absent,
+            },
+            PathSeg::Containers => {
+                let spec = match &v {
+                    Val::Obj(o) => pod_spec(&o.kind.to_ascii_lowercase(), &o.value),
+                    Val::J(j) => Some(*j),
+                    _ => None,
+                };
+                match spec {
+                    Some(s) => Val::List(Rc::new(containers(s).map(Val::json).collect())),
+                    None => Val::Absent,
+                }
+            }
+        }
+    }
+
+    fn key(&self, v: Val<'w>, k: &str) -> Val<'w> {
+        match v {
+            Val::Env(e) => {
+                let world = self.world;
+                let Some(env) = world.envs.get(e as usize) else { return Val::Absent };
+                match k {
+                    "name" => Val::S(env.name.as_str()),
+                    "tags" => Val::List(Rc::new(env.tags.iter().map(|t| Val::S(t.as_str())).collect())),
+                    "order" => Val::Num(env.order as f64),
+                    "version" => env
+                        .version
+                        .as_deref()
+                        .and_then(crate::world::Version::parse)
+                        .map(|v| Val::Ver(Rc::new(v)))
+                        .unwrap_or(Val::Absent),
+                    "reference" => Val::Bool(e as usize + 1 == world.envs.len()),
+                    _ => Val::Absent,
+                }
+            }
+            Val::Ver(x) => match k {
+                "major" => Val::Num(x.major() as f64),
+                "minor" => Val::Ver(Rc::new(x.minor())),
+                "patch" => Val::Num(x.patch() as f64),
+                _ => Val::Absent,
+            },
+            ref s if k == "minor" || k == "major" => match as_version(s) {
+                Some(x) if k == "minor" => Val::Ver(Rc::new(x.minor())),
+                Some(x) => Val::Num(x.major() as f64),
+                None => Val::Absent,
+            },
+            other => other.get_key(k),
+        }
+    }
+}
+
+/// The envs a selector picks, relative to the current env (if any).
+pub fn select_envs(world: &World, sel: &EnvSelSpec, current: Option<EnvId>) -> Vec<EnvId> {
+    let n = world.envs.len() as EnvId;
+    match sel {
+        EnvSelSpec::All => (0..n).collect(),
+        EnvSelSpec::Others => (0..n).filter(|e| Some(*e) != current).collect(),
+        EnvSelSpec::Tagged(t) => (0..n).filter(|e| world.envs[*e as usize].tags.iter().any(|x| x == t)).collect(),
+        EnvSelSpec::Named(name) => world.env_by_name(name).into_iter().collect(),
+        EnvSelSpec::Reference => world.reference().into_iter().collect(),
+        EnvSelSpec::Previous => current.and_then(|c| c.checked_sub(1)).into_iter().collect(),
+        EnvSelSpec::Next => current.map(|c| c + 1).filter(|c| *c < n).into_iter().collect(),
+    }
+}
+
+fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
+    if lhs.is_absent() || rhs.is_absent() {
+        return false;
+    }
+    let member = |x: &Val, coll: &Val| -> bool {
+        match coll {
+            Val::J(serde_json::Value::Object(_)) | Val::Map(_) => {
+                x.as_str().is_some_and(|k| !coll.get_key(k).is_absent())
+            }
+            _ => match coll.elements() {
+                Some(items) => items.iter().any(|i| equal(x, i)),
+                None => matches!((x.as_str(), coll.as_str()), (Some(a), Some(b)) if b.contains(a)),
+            },
+        }
+    };
+    match kind {
+        Check2::In => member(lhs, rhs),
+        Check2::Contains => member(rhs, lhs),
+        Check2::StartsWith => matches!((lhs.as_str(), rhs.as_str()), (Some(a), Some(b)) if a.starts_with(b)),
+        Check2::EndsWith => matches!((lhs.as_str(), rhs.as_str()), (Some(a), Some(b)) if a.ends_with(b)),
+        Check2::SubsetOf => match lhs.elements() {
+            Some(items) => rhs.elements().is_some() && items.iter().all(|i| member(i, rhs)),
+            None => false,
+        },
+        Check2::SameSetAs => match (lhs.elements(), rhs.elements()) {
+            (Some(a), Some(b)) => a.iter().all(|i| member(i, rhs)) && b.iter().all(|i| member(i, lhs)),
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+#[path = "vm_tests.rs"]
+mod tests;

@@ -1,0 +1,311 @@
+//! Values during evaluation. JSON from the world and constants from the
+//! program are borrowed, never copied; only computed values allocate.
+//!
+//! Comparison follows the language's rules: anything compared with absent is
+//! false; values of different types are unequal *and* not different (both
+//! `=` and `!=` are false); quantities and versions compare as Kubernetes
+//! means them, reading strings and numbers on the other side.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+
+use crate::world::{EnvId, Object, Quantity, Version};
+
+#[derive(Debug, Clone)]
+pub enum Val<'w> {
+    Absent,
+    Null,
+    Bool(bool),
+    Num(f64),
+    /// A string borrowed from the world or the program.
+    S(&'w str),
+    /// A computed string.
+    Str(Rc<str>),
+    /// A JSON array or object from the world.
+    J(&'w Json),
+    Obj(&'w Object),
+    Env(EnvId),
+    Qty(Quantity),
+    Ver(Rc<Version>),
+    List(Rc<Vec<Val<'w>>>),
+    Map(Rc<BTreeMap<String, Val<'w>>>),
+}
+
+impl<'w> Val<'w> {
+    /// A JSON node as a value: scalars become typed values.
+    pub fn json(j: &'w Json) -> Val<'w> {
+        match j {
+            Json::Null => Val::Null,
+            Json::Bool(b) => Val::Bool(*b),
+            Json::Number(n) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
+            Json::String(s) => Val::S(s),
+            Json::Array(_) | Json::Object(_) => Val::J(j),
+        }
+    }
+
+    pub fn str(s: impl Into<Rc<str>>) -> Val<'w> {
+        Val::Str(s.into())
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Val::Absent)
+    }
+
+    /// Present and not null.
+    pub fn exists(&self) -> bool {
+        !matches!(self, Val::Absent | Val::Null)
+    }
+
+    /// Absent, null, "", [] or {}.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Val::Absent | Val::Null => true,
+            Val::S(s) => s.is_empty(),
+            Val::Str(s) => s.is_empty(),
+            Val::J(Json::Array(a)) => a.is_empty(),
+            Val::J(Json::Object(o)) => o.is_empty(),
+            Val::List(l) => l.is_empty(),
+            Val::Map(m) => m.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as a condition.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Val::Bool(b) => *b,
+            other => other.exists(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::S(s) => Some(s),
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The elements of a list-like value (a JSON array, a list, or a map's
+    /// values); `None` for anything else.
+    pub fn elements(&self) -> Option<Vec<Val<'w>>> {
+        match self {
+            Val::J(Json::Array(a)) => Some(a.iter().map(Val::json).collect()),
+            Val::J(Json::Object(o)) => Some(o.values().map(Val::json).collect()),
+            Val::List(l) => Some(l.as_ref().clone()),
+            Val::Map(m) => Some(m.values().cloned().collect()),
+            _ => None,
+        }
+    }
+
+    /// The value of a key of a map-like value.
+    pub fn get_key(&self, key: &str) -> Val<'w> {
+        match self {
+            Val::J(Json::Object(o)) => o.get(key).map(Val::json).unwrap_or(Val::Absent),
+            Val::Map(m) => m.get(key).cloned().unwrap_or(Val::Absent),
+            Val::Obj(o) => o.value.get(key).map(Val::json).unwrap_or(Val::Absent),
+            _ => Val::Absent,
+        }
+    }
+
+    /// An element of a list-like value; negative indexes count from the end.
+    pub fn get_index(&self, i: i64) -> Val<'w> {
+        let pick = |len: usize| -> Option<usize> {
+            let i = if i < 0 { len as i64 + i } else { i };
+            (0..len as i64).contains(&i).then_some(i as usize)
+        };
+        match self {
+            Val::J(Json::Array(a)) => pick(a.len()).map(|i| Val::json(&a[i])).unwrap_or(Val::Absent),
+            Val::List(l) => pick(l.len()).map(|i| l[i].clone()).unwrap_or(Val::Absent),
+            _ => Val::Absent,
+        }
+    }
+
+    /// A short name of the value's type, for `--explain` and evidence.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Val::Absent => "absent",
+            Val::Null => "null",
+            Val::Bool(_) => "bool",
+            Val::Num(_) => "number",
+            Val::S(_) | Val::Str(_) => "string",
+            Val::J(Json::Array(_)) | Val::List(_) => "list",
+            Val::J(_) | Val::Map(_) => "map",
+            Val::Obj(_) => "object",
+            Val::Env(_) => "env",
+            Val::Qty(_) => "quantity",
+            Val::Ver(_) => "version",
+        }
+    }
+}
+
+/// Reads a value as a quantity: a quantity, a number, or a string in
+/// quantity syntax.
+pub fn as_quantity(v: &Val) -> Option<Quantity> {
+    match v {
+        Val::Qty(q) => Some(*q),
+        Val::Num(n) => Quantity::from_f64(*n),
+        Val::S(_) | Val::Str(_) => v.as_str().and_then(Quantity::parse),
+        _ => None,
+    }
+}
+
+/// Reads a value as a version: a version or a string in version syntax.
+pub fn as_version(v: &Val) -> Option<Version> {
+    match v {
+        Val::Ver(x) => Some(x.as_ref().clone()),
+        Val::S(_) | Val::Str(_) => v.as_str().and_then(Version::parse),
+        Val::Num(n) => Version::parse(&n.to_string()),
+        _ => None,
+    }
+}
+
+/// Orders two values where the language gives them an order; `None` when
+/// either is absent or their types differ (so every comparison is false).
+pub fn compare(a: &Val, b: &Val) -> Option<Ordering> {
+    use Val::*;
+    match (a, b) {
+        (Absent, _) | (_, Absent) => None,
+        (Qty(x), _) => as_quantity(b).map(|y| x.cmp(&y)),
+        (_, Qty(y)) => as_quantity(a).map(|x| x.cmp(y)),
+        (Ver(x), _) => as_version(b).map(|y| x.as_ref().cmp(&y)),
+        (_, Ver(y)) => as_version(a).map(|x| x.cmp(y)),
+        (Num(x), Num(y)) => x.partial_cmp(y),
+        (Null, Null) => Some(Ordering::Equal),
+        (Bool(x), Bool(y)) => Some(x.cmp(y)),
+        (Env(x), Env(y)) => Some(x.cmp(y)),
+        (Obj(x), Obj(y)) => std::ptr::eq(*x, *y).then_some(Ordering::Equal),
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => Some(x.cmp(y)),
+            _ => None,
+        },
+    }
+}
+
+fn is_listy(v: &Val) -> bool {
+    matches!(v, Val::J(Json::Array(_)) | Val::List(_))
+}
+
+fn is_mappy(v: &Val) -> bool {
+    matches!(v, Val::J(Json::Object(_)) | Val::Map(_))
+}
+
+/// Structural equality, with the same coercions as [`compare`].
+pub fn equal(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Absent, _) | (_, Val::Absent) => false,
+        _ if is_listy(a) && is_listy(b) => {
+            let (x, y) = (a.elements().unwrap_or_default(), b.elements().unwrap_or_default());
+            x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| equal(p, q))
+        }
+        _ if is_mappy(a) && is_mappy(b) => {
+            let (x, y) = (entries(a), entries(b));
+            x.len() == y.len() && x.iter().zip(&y).all(|((k1, v1), (k2, v2))| k1 == k2 && equal(v1, v2))
+        }
+        (Val::Env(_), s) | (s, Val::Env(_)) if s.as_str().is_some() => false,
+        _ => compare(a, b) == Some(Ordering::Equal),
+    }
+}
+
+/// `!=`: both values present, of comparable types, and not equal.
+pub fn not_equal(a: &Val, b: &Val) -> bool {
+    if is_listy(a) && is_listy(b) || is_mappy(a) && is_mappy(b) {
+        return !equal(a, b);
+    }
+    matches!(compare(a, b), Some(o) if o != Ordering::Equal)
+}
+
+/// Key/value pairs of a map-like value, sorted by key.
+pub fn entries<'w>(v: &Val<'w>) -> Vec<(String, Val<'w>)> {
+    match v {
+        Val::J(Json::Object(o)) => {
+            let mut e: Vec<_> = o.iter().map(|(k, v)| (k.clone(), Val::json(v))).collect();
+            e.sort_by(|a, b| a.0.cmp(&b.0));
+            e
+        }
+        Val::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A total order used to sort and deduplicate sets: by type, then value.
+pub fn total_order(a: &Val, b: &Val) -> Ordering {
+    fn rank(v: &Val) -> u8 {
+        match v {
+            Val::Absent => 0,
+            Val::Null => 1,
+            Val::Bool(_) => 2,
+            Val::Num(_) | Val::Qty(_) => 3,
+            Val::Ver(_) => 4,
+            Val::S(_) | Val::Str(_) => 5,
+            Val::J(Json::Array(_)) | Val::List(_) => 6,
+            Val::J(_) | Val::Map(_) => 7,
+            Val::Env(_) => 8,
+            Val::Obj(_) => 9,
+        }
+    }
+    let (ra, rb) = (rank(a), rank(b));
+    if ra != rb {
+        return ra.cmp(&rb);
+    }
+    match (a, b) {
+        (Val::Obj(x), Val::Obj(y)) => (x.env, x.file, x.line).cmp(&(y.env, y.file, y.line)),
+        _ if (6..=7).contains(&ra) => to_json(a).to_string().cmp(&to_json(b).to_string()),
+        _ => compare(a, b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// Sorts and deduplicates values into a set.
+pub fn into_set<'w>(mut vals: Vec<Val<'w>>) -> Vec<Val<'w>> {
+    vals.retain(|v| !v.is_absent());
+    vals.sort_by(total_order);
+    vals.dedup_by(|a, b| total_order(a, b) == Ordering::Equal && equal(a, b));
+    vals
+}
+
+/// A value as JSON, for evidence and messages. Objects become their
+/// identity, envs their name (the caller passes env names).
+pub fn to_json(v: &Val) -> Json {
+    to_json_with(v, &|_| String::new())
+}
+
+pub fn to_json_with(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> Json {
+    match v {
+        Val::Absent => Json::String("<absent>".into()),
+        Val::Null => Json::Null,
+        Val::Bool(b) => Json::Bool(*b),
+        Val::Num(n) => serde_json::Number::from_f64(*n).map(Json::Number).unwrap_or(Json::Null),
+        Val::S(s) => Json::String((*s).to_string()),
+        Val::Str(s) => Json::String(s.to_string()),
+        Val::J(j) => (*j).clone(),
+        Val::Obj(o) => Json::String(object_label(o)),
+        Val::Env(e) => Json::String(env_name(*e)),
+        Val::Qty(q) => Json::String(q.to_string()),
+        Val::Ver(x) => Json::String(x.to_string()),
+        Val::List(l) => Json::Array(l.iter().map(|x| to_json_with(x, env_name)).collect()),
+        Val::Map(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), to_json_with(x, env_name))).collect()),
+    }
+}
+
+/// `Kind namespace/name` or `Kind name`.
+pub fn object_label(o: &Object) -> String {
+    match &o.namespace {
+        Some(ns) => format!("{} {}/{}", o.kind, ns, o.name),
+        None => format!("{} {}", o.kind, o.name),
+    }
+}
+
+/// A value as text, for messages: strings bare, everything else as JSON.
+pub fn display(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> String {
+    match v {
+        Val::S(s) => (*s).to_string(),
+        Val::Str(s) => s.to_string(),
+        Val::Absent => "<absent>".into(),
+        Val::Env(e) => env_name(*e),
+        Val::Obj(o) => object_label(o),
+        other => to_json_with(other, env_name).to_string(),
+    }
+}
