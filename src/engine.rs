@@ -39,11 +39,13 @@ pub struct Options<'a> {
     /// Called with (done, total) work units as evaluation proceeds.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     pub step_budget: u64,
+    /// Evaluate only these rule ids (all when `None`).
+    pub only: Option<&'a [String]>,
 }
 
 impl Default for Options<'_> {
     fn default() -> Self {
-        Options { stdin_text: None, progress: None, step_budget: crate::vm::DEFAULT_STEP_BUDGET }
+        Options { stdin_text: None, progress: None, step_budget: crate::vm::DEFAULT_STEP_BUDGET, only: None }
     }
 }
 
@@ -86,7 +88,7 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
             }
         }
     }
-    let units = plan(prog, world);
+    let units = plan(prog, world, opts.only);
     let total = units.len();
     let done = AtomicUsize::new(0);
     let files = FileCache::new(world, opts.stdin_text);
@@ -120,9 +122,12 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
 }
 
 /// Splits the work: each `Each` check into chunks of subjects.
-fn plan<'w>(prog: &Program, world: &'w World) -> Vec<Unit<'w>> {
+fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Unit<'w>> {
     let mut units = Vec::new();
     for (ri, rule) in prog.rules.iter().enumerate() {
+        if only.is_some_and(|ids| !ids.contains(&rule.id)) {
+            continue;
+        }
         for (ci, check) in rule.checks.iter().enumerate() {
             match &check.kind {
                 CheckKind::Each { domain, .. } => {

@@ -9,11 +9,13 @@
 #![forbid(unsafe_code)]
 
 pub mod bytecode;
+pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod engine;
 pub mod load;
 pub mod report;
+pub mod stdlib;
 pub mod syntax;
 pub mod vm;
 pub mod world;

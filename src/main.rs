@@ -1,6 +1,11 @@
-//! The `parity` binary: parse arguments, run, map the outcome to an exit code.
+//! The `parity` binary: parse arguments, run the subcommand, exit with its
+//! code (0 clean, 1 findings, 2 errors).
 #![forbid(unsafe_code)]
 
+use clap::Parser;
+
 fn main() {
-    std::process::exit(0);
+    let cli = parity::cli::Cli::parse();
+    let code = parity::cli::run(cli);
+    std::process::exit(code);
 }

@@ -318,7 +318,12 @@ fn each(
             let p = crate::syntax::ast::Pred { kind: crate::syntax::ast::PredKind::Verb(words.clone()), span };
             g.predicate(&p, &fcx)
         }
-        None => Err(Diag::new("parity::compile::no-predicate", span, "this check has nothing to test")),
+        // `no X where C`: every element that passes the filters is a finding.
+        None => {
+            let t = g.konst(crate::bytecode::Const::Bool(true));
+            g.emit(Op::Const(t));
+            Ok(())
+        }
     })?;
     Ok(CheckKind::Each { domain: d, filter, pred, fire_when: q == AQuant::No })
 }

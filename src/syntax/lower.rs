@@ -48,6 +48,7 @@ fn is_kw(r: Rule) -> bool {
             | Rule::kw_have
             | Rule::kw_is
             | Rule::kw_are
+            | Rule::kw_not
             | Rule::kw_and
             | Rule::kw_or
             | Rule::kw_exists

@@ -104,3 +104,14 @@ fn syntax_error_names_what_was_expected() {
     assert_eq!(err.span.start, 14);
     assert!(err.help.as_deref().unwrap_or("").starts_with("expected"), "{:?}", err.help);
 }
+
+#[test]
+fn not_in_is_a_filter_not_a_word() {
+    let e = body(
+        "every service not in reference env with counterpart in reference env as ref has port-set(it) same set as port-set(ref)",
+    );
+    let ExprKind::Quantified { np, pred, .. } = &e.kind else { panic!("{e:#?}") };
+    assert_eq!(np.words.len(), 1, "{:#?}", np.words);
+    assert_eq!(np.filters.len(), 2, "{:#?}", np.filters);
+    assert!(pred.is_some());
+}

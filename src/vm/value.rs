@@ -277,6 +277,7 @@ pub fn to_json_with(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> Json {
         Val::Absent => Json::String("<absent>".into()),
         Val::Null => Json::Null,
         Val::Bool(b) => Json::Bool(*b),
+        Val::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Json::from(*n as i64),
         Val::Num(n) => serde_json::Number::from_f64(*n).map(Json::Number).unwrap_or(Json::Null),
         Val::S(s) => Json::String((*s).to_string()),
         Val::Str(s) => Json::String(s.to_string()),

@@ -1,0 +1,197 @@
+//! `parity check [PATH]...`: rules and manifest sources in one list, envs
+//! from folders, `--env` or `parity.toml`, findings in the chosen format.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{Format, build_program, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files};
+use crate::load::{Input, LoadOptions, Loaded};
+use crate::report::{Report, RunError, Severity};
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rule files or folders (`*.parity`), and manifest sources: folders
+    /// (each sub-folder an env), YAML/JSON files, List files, snapshots, or
+    /// `-` for stdin.
+    pub paths: Vec<PathBuf>,
+    /// A rule body to check, e.g. `every node has ...` (repeatable; ids
+    /// `cli-1`, `cli-2`, ...; severity error).
+    #[arg(long = "rule", value_name = "TEXT")]
+    pub rules: Vec<String>,
+    /// Name an env explicitly: `--env prod=manifests/production`.
+    #[arg(long = "env", value_name = "NAME=PATH", value_parser = parse_env)]
+    pub envs: Vec<(String, PathBuf)>,
+    /// The configuration file (default: `parity.toml` in the current folder,
+    /// when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// Follow symbolic links while walking manifest folders.
+    #[arg(long)]
+    pub follow_links: bool,
+    /// No progress indicator.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Never colour the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
+        _ => Err(format!("`{s}` is not NAME=PATH")),
+    }
+}
+
+pub fn run(args: CheckArgs) -> i32 {
+    let started = Instant::now();
+    let mut rule_paths = Vec::new();
+    let mut inputs = Vec::new();
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if is_rule_file(p) || is_rule_dir(p) {
+            rule_paths.push(p.clone());
+        } else {
+            inputs.push(Input::Path(p.clone()));
+        }
+    }
+    let (rule_files, mut read_errors) = read_rule_files(&rule_paths);
+    let use_library = rule_paths.is_empty() && args.rules.is_empty();
+    let mut report = Report::default();
+    let program = match build_program(&rule_files, &args.rules, use_library) {
+        Ok((p, _)) => Some(p),
+        Err((errors, rendered)) => {
+            eprint!("{rendered}");
+            report.errors.extend(errors);
+            None
+        }
+    };
+
+    // Envs and objects.
+    let opts = LoadOptions { follow_links: args.follow_links, ..LoadOptions::default() };
+    let config = args.config.clone().or_else(|| {
+        let default = PathBuf::from("parity.toml");
+        default.is_file().then_some(default)
+    });
+    let loaded = load(&args, &inputs, config, &opts, &mut read_errors);
+    let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
+    report.errors.extend(read_errors);
+    report.errors.extend(errors);
+    report.skipped.extend(skipped);
+    report.warnings.extend(warnings);
+
+    if let Some(prog) = &program {
+        let show = !args.quiet && std::io::stderr().is_terminal();
+        let progress = crate::report::progress::Progress::new(show, "checking");
+        let tick = |done: usize, total: usize| progress.set(done, total);
+        let eopts =
+            crate::engine::Options { stdin_text: stdin_text.as_deref(), progress: Some(&tick), ..Default::default() };
+        let out = crate::engine::run(prog, &world, &eopts);
+        progress.finish();
+        report.findings = out.findings;
+        report.errors.extend(out.errors);
+        report.warnings.extend(out.warnings);
+        report.summary.rules = prog.rules.len();
+    }
+    report.summary.envs = world.envs.iter().map(|e| e.name.clone()).collect();
+    report.summary.objects = world.object_count();
+    report.summary.files = world.files.len();
+    report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    report.finish();
+    let text = match args.format {
+        Format::Json => crate::report::json::render(&report),
+        Format::Human => {
+            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            crate::report::human::render(&report, &crate::report::human::HumanOptions { color, show_evidence: true })
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    report.exit_code(args.fail_on)
+}
+
+fn load(
+    args: &CheckArgs,
+    inputs: &[Input],
+    config: Option<PathBuf>,
+    opts: &LoadOptions,
+    errors: &mut Vec<RunError>,
+) -> Loaded {
+    let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
+    if !has_inputs {
+        if let Some(cfg) = config {
+            return crate::load::load_config(&cfg, opts);
+        }
+        errors.push(RunError {
+            code: "parity::usage".into(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: "no manifests to check: give a folder, a file, `-` for stdin, `--env NAME=PATH`, or a parity.toml with envs".into(),
+        });
+        return empty();
+    }
+    let stdin_text = if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
+        let mut s = String::new();
+        match std::io::stdin().read_to_string(&mut s) {
+            Ok(_) => Some(s),
+            Err(e) => {
+                errors.push(RunError {
+                    code: "parity::io".into(),
+                    file: crate::load::STDIN.into(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read stdin: {e}"),
+                });
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut loaded = crate::load::load_inputs(inputs, &args.envs, stdin_text, opts);
+    if let Some(cfg) = config {
+        apply_config(&cfg, &mut loaded, errors);
+    }
+    loaded
+}
+
+/// With explicit inputs, `parity.toml` still supplies promotion order and
+/// tags for the envs it names.
+fn apply_config(cfg: &std::path::Path, loaded: &mut Loaded, errors: &mut Vec<RunError>) {
+    let config = match crate::load::read_config(cfg) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            return;
+        }
+    };
+    for env in &mut loaded.world.envs {
+        if let Some(ec) = config.envs.iter().find(|e| e.name == env.name) {
+            env.tags = ec.tags.clone();
+        }
+        if let Some(order) = &config.promotion
+            && let Some(i) = order.iter().position(|n| *n == env.name)
+        {
+            env.order = i;
+        }
+    }
+    if config.promotion.is_some() {
+        loaded.world.finish();
+    }
+}
+
+fn empty() -> Loaded {
+    Loaded { world: Default::default(), errors: vec![], skipped: vec![], warnings: vec![], stdin_text: None }
+}

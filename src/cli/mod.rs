@@ -1,0 +1,181 @@
+//! The command line: one file per subcommand. This is the only layer that
+//! renders: it picks the output format, the colours and the exit code.
+
+mod check;
+mod compile;
+mod explain;
+pub mod rules;
+mod test;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::bytecode::Program;
+use crate::diag::{Diag, Sources};
+use crate::report::{RunError, Severity};
+
+/// parity: keep Kubernetes environments consistent.
+#[derive(Debug, Parser)]
+#[command(name = "parity", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests, List files and snapshots against rules.
+    Check(check::CheckArgs),
+    /// Compile rule files and report errors; `--dump` prints bytecode.
+    Compile(compile::CompileArgs),
+    /// Show a rule's documentation: what it checks, why, how to fix it.
+    Explain(explain::ExplainArgs),
+    /// List the rules (the standard library unless rule files are given).
+    Rules(rules::RulesArgs),
+    /// Run rule test cases: folders of manifests per env with expected findings.
+    Test(test::TestArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Rules(a) => rules::run(a),
+        Command::Test(a) => test::run(a),
+    }
+}
+
+/// Whether to colour a stream: a terminal, and `NO_COLOR` unset.
+pub fn color_for(stream_is_tty: bool) -> bool {
+    stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn stderr_color() -> bool {
+    color_for(std::io::stderr().is_terminal())
+}
+
+/// Rule files found under the given paths (`*.parity`, folders walked in
+/// sorted order), read into (display name, text). Unreadable files are
+/// errors.
+pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        let mut found = Vec::new();
+        collect_rule_files(p, &mut found, &mut errors, 0);
+        found.sort();
+        for f in found {
+            match std::fs::read_to_string(&f) {
+                Ok(text) => files.push((display(&f), text)),
+                Err(e) => errors.push(io_error(&f, &e)),
+            }
+        }
+    }
+    (files, errors)
+}
+
+fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunError>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    if p.is_dir() {
+        match std::fs::read_dir(p) {
+            Ok(rd) => {
+                let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                entries.sort();
+                for e in entries {
+                    let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+                    if hidden || e.is_symlink() {
+                        continue;
+                    }
+                    if e.is_dir() {
+                        collect_rule_files(&e, out, errors, depth + 1);
+                    } else if is_rule_file(&e) {
+                        out.push(e);
+                    }
+                }
+            }
+            Err(e) => errors.push(io_error(p, &e)),
+        }
+    } else if p.exists() {
+        out.push(p.to_path_buf());
+    } else {
+        errors.push(RunError {
+            code: "parity::io".into(),
+            file: display(p),
+            line: 0,
+            column: 0,
+            message: "no such file or folder".into(),
+        });
+    }
+}
+
+pub fn is_rule_file(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "parity")
+}
+
+/// Whether a folder holds rule files (directly or below it) and no
+/// manifests directly: then it is a rules folder.
+pub fn is_rule_dir(p: &Path) -> bool {
+    if !p.is_dir() {
+        return false;
+    }
+    let Ok(rd) = std::fs::read_dir(p) else { return false };
+    rd.filter_map(|e| e.ok()).any(|e| is_rule_file(&e.path()))
+}
+
+pub fn display(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn io_error(p: &Path, e: &std::io::Error) -> RunError {
+    RunError { code: "parity::io".into(), file: display(p), line: 0, column: 0, message: format!("cannot read: {e}") }
+}
+
+/// A compile diagnostic as a run error (for JSON output).
+pub fn diag_error(sources: &Sources, d: &Diag) -> RunError {
+    let (line, column) = sources.line_col(d.span);
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str(&format!(" (help: {h})"));
+    }
+    RunError { code: d.code.to_string(), file: sources.get(d.span.source).name.clone(), line, column, message }
+}
+
+/// Compiles the rule set of a run: the given files and bodies, or the
+/// standard library when there are none. Diagnostics are rendered to
+/// stderr; the errors are returned for the report.
+pub fn build_program(
+    files: &[(String, String)],
+    bodies: &[String],
+    use_library: bool,
+) -> Result<(Program, Sources), (Vec<RunError>, String)> {
+    let mut sources = Sources::default();
+    let mut all = files.to_vec();
+    if use_library {
+        all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
+    }
+    match crate::compile::build(&mut sources, &all, bodies) {
+        Ok(p) => Ok((p, sources)),
+        Err(diags) => {
+            let rendered = sources.render(&diags, stderr_color());
+            Err((diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered))
+        }
+    }
+}
+
+pub fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use error, warning or info"))
+}

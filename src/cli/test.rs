@@ -1,0 +1,189 @@
+//! `parity test [PATH]...`: runs rule test cases, as `opa test` and
+//! `kyverno test` do for theirs. A case is a folder holding
+//! `parity-test.yaml` and one sub-folder of manifests per env; it passes when
+//! the listed rules produce exactly the expected findings.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::Value as Json;
+
+use super::{build_program, display, is_rule_dir, is_rule_file, read_rule_files};
+use crate::bytecode::Program;
+use crate::load::{Input, LoadOptions};
+
+pub const CASE_FILE: &str = "parity-test.yaml";
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Case folders (searched for `parity-test.yaml`), and rule files or
+    /// folders to test (default: the standard library).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Print every case, not only failures.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// One expected or actual finding: (rule, env, kind, namespace, name).
+type Key = (String, String, String, String, String);
+
+pub fn run(args: TestArgs) -> i32 {
+    let (rule_paths, case_roots): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.paths.iter().cloned().partition(|p| is_rule_file(p) || (is_rule_dir(p) && !has_case(p)));
+    let (files, errors) = read_rule_files(&rule_paths);
+    for e in &errors {
+        eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+    }
+    let prog = match build_program(&files, &[], rule_paths.is_empty()) {
+        Ok((p, _)) => p,
+        Err((_, rendered)) => {
+            eprint!("{rendered}");
+            return 2;
+        }
+    };
+    let mut cases = Vec::new();
+    for root in &case_roots {
+        find_cases(root, &mut cases, 0);
+    }
+    cases.sort();
+    if cases.is_empty() {
+        eprintln!("error: no test cases (folders with {CASE_FILE}) under {}", list(&case_roots));
+        return 2;
+    }
+    let (mut passed, mut failed, mut broken) = (0, 0, 0);
+    for case in &cases {
+        match run_case(&prog, case) {
+            Ok(CaseResult { missing, unexpected }) if missing.is_empty() && unexpected.is_empty() => {
+                passed += 1;
+                if args.verbose {
+                    println!("PASS {}", display(case));
+                }
+            }
+            Ok(CaseResult { missing, unexpected }) => {
+                failed += 1;
+                println!("FAIL {}", display(case));
+                for k in &missing {
+                    println!("  missing:    {}", key_text(k));
+                }
+                for k in &unexpected {
+                    println!("  unexpected: {}", key_text(k));
+                }
+            }
+            Err(msg) => {
+                broken += 1;
+                println!("ERROR {}: {msg}", display(case));
+            }
+        }
+    }
+    println!(
+        "{passed} passed, {failed} failed{}",
+        if broken > 0 { format!(", {broken} errors") } else { String::new() }
+    );
+    if broken > 0 || !errors.is_empty() {
+        2
+    } else if failed > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| display(p)).collect::<Vec<_>>().join(", ")
+}
+
+fn has_case(p: &Path) -> bool {
+    let mut v = Vec::new();
+    find_cases(p, &mut v, 0);
+    !v.is_empty()
+}
+
+fn find_cases(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 16 || !dir.is_dir() {
+        return;
+    }
+    if dir.join(CASE_FILE).is_file() {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut subs: Vec<PathBuf> =
+        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir() && !p.is_symlink()).collect();
+    subs.sort();
+    for s in subs {
+        find_cases(&s, out, depth + 1);
+    }
+}
+
+struct CaseResult {
+    missing: Vec<Key>,
+    unexpected: Vec<Key>,
+}
+
+fn run_case(prog: &Program, case: &Path) -> Result<CaseResult, String> {
+    let spec_path = case.join(CASE_FILE);
+    let text = std::fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {CASE_FILE}: {e}"))?;
+    let parsed = crate::load::yaml::parse(&text, &display(&spec_path), &Default::default())
+        .map_err(|e| format!("{CASE_FILE}:{}: {}", e.line, e.message))?;
+    let spec = parsed.docs.into_iter().next().map(|d| d.value).unwrap_or(Json::Null);
+    let rules: Vec<String> = spec
+        .get("rules")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
+        .unwrap_or_else(|| prog.rules.iter().map(|r| r.id.clone()).collect());
+    for r in &rules {
+        if prog.rule(r).is_none() {
+            return Err(format!("{CASE_FILE} names rule `{r}`, which is not loaded"));
+        }
+    }
+    let mut expected = BTreeSet::new();
+    for (i, e) in spec.get("expect").and_then(Json::as_array).into_iter().flatten().enumerate() {
+        let field = |k: &str| e.get(k).and_then(Json::as_str).unwrap_or("").to_string();
+        if field("rule").is_empty() || field("env").is_empty() {
+            return Err(format!("{CASE_FILE}: expectation {} needs `rule` and `env`", i + 1));
+        }
+        expected.insert((field("rule"), field("env"), field("kind"), field("namespace"), field("name")));
+    }
+    // Each sub-folder is an env.
+    let rd = std::fs::read_dir(case).map_err(|e| format!("cannot read the case folder: {e}"))?;
+    let mut envs: Vec<(String, PathBuf)> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(|n| (n.to_string(), p.clone())))
+        .filter(|(n, _)| !n.starts_with('.'))
+        .collect();
+    envs.sort();
+    if envs.is_empty() {
+        return Err("the case has no env folders".into());
+    }
+    let loaded = crate::load::load_inputs(&[] as &[Input], &envs, None, &LoadOptions::default());
+    if let Some(e) = loaded.errors.first() {
+        return Err(format!("{}:{}: {}", e.file, e.line, e.message));
+    }
+    let opts = crate::engine::Options { only: Some(&rules), ..Default::default() };
+    let out = crate::engine::run(prog, &loaded.world, &opts);
+    if let Some(e) = out.errors.first() {
+        return Err(e.message.clone());
+    }
+    let actual: BTreeSet<Key> = out
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.env.clone(), f.kind.clone(), f.namespace.clone(), f.name.clone()))
+        .collect();
+    Ok(CaseResult {
+        missing: expected.difference(&actual).cloned().collect(),
+        unexpected: actual.difference(&expected).cloned().collect(),
+    })
+}
+
+fn key_text(k: &Key) -> String {
+    let (rule, env, kind, ns, name) = k;
+    let obj = match (kind.is_empty(), ns.is_empty()) {
+        (true, _) => "(the env)".to_string(),
+        (false, true) => format!("{kind} {name}"),
+        (false, false) => format!("{kind} {ns}/{name}"),
+    };
+    format!("{rule} in {env}: {obj}")
+}
