@@ -1,57 +1,7 @@
 //! End-to-end checks of the language inside the library: rule text →
 //! program → findings over small multi-env worlds built from inline YAML.
 
-use crate::diag::Sources;
-use crate::load::yaml::{Limits, parse};
-use crate::world::{Env, Object, World};
-
-/// Builds a world from (env, YAML) pairs, in the order given.
-pub fn world(envs: &[(&str, &str)]) -> World {
-    let mut w = World::default();
-    for (i, (name, yaml)) in envs.iter().enumerate() {
-        let file = format!("{name}.yaml");
-        w.files.push(file.clone());
-        let parsed = parse(yaml, &file, &Limits::default()).expect("fixture YAML parses");
-        let mut env = Env::new(*name);
-        env.order = i;
-        for doc in parsed.docs {
-            env.objects.push(Object::new(doc.value, i as u32, i as u32, doc.line, doc.offset));
-        }
-        w.envs.push(env);
-    }
-    w.finish();
-    w
-}
-
-/// Runs rule files' text (or bare bodies) and returns
-/// `rule env kind namespace/name` lines, sorted.
-pub fn findings(rules: &str, bodies: &[&str], w: &World) -> Vec<String> {
-    let mut sources = Sources::default();
-    let files = if rules.is_empty() { vec![] } else { vec![("test.parity".to_string(), rules.to_string())] };
-    let bodies: Vec<String> = bodies.iter().map(|b| b.to_string()).collect();
-    let prog = match crate::compile::build(&mut sources, &files, &bodies) {
-        Ok(p) => p,
-        Err(d) => panic!("{}", sources.render(&d, false)),
-    };
-    let out = super::run(&prog, w, &super::Options::default());
-    assert!(out.errors.is_empty(), "{:?}", out.errors);
-    let mut v: Vec<String> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let obj = if f.kind.is_empty() {
-                String::new()
-            } else if f.namespace.is_empty() {
-                format!(" {} {}", f.kind, f.name)
-            } else {
-                format!(" {} {}/{}", f.kind, f.namespace, f.name)
-            };
-            format!("{} {}{obj}", f.rule, f.env)
-        })
-        .collect();
-    v.sort();
-    v
-}
+use crate::testing::{findings, world};
 
 const GPU_DEV: &str = r#"
 apiVersion: apps/v1

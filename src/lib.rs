@@ -17,5 +17,6 @@ pub mod load;
 pub mod report;
 pub mod stdlib;
 pub mod syntax;
+pub mod testing;
 pub mod vm;
 pub mod world;

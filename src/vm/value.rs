@@ -174,6 +174,12 @@ pub fn compare(a: &Val, b: &Val) -> Option<Ordering> {
         (Ver(x), _) => as_version(b).map(|y| x.as_ref().cmp(&y)),
         (_, Ver(y)) => as_version(a).map(|x| x.cmp(y)),
         (Num(x), Num(y)) => x.partial_cmp(y),
+        // `cpu: 500m` against `1`: a quantity string and a number compare as
+        // quantities.
+        (Num(_), S(_) | Str(_)) | (S(_) | Str(_), Num(_)) => match (as_quantity(a), as_quantity(b)) {
+            (Some(x), Some(y)) => Some(x.cmp(&y)),
+            _ => None,
+        },
         (Null, Null) => Some(Ordering::Equal),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (Env(x), Env(y)) => Some(x.cmp(y)),
