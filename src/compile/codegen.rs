@@ -212,8 +212,9 @@ impl<'a, 'p> Gen<'a, 'p> {
         (self.prog.texts.len() - 2) as u32
     }
 
+    /// The source text of a span on one line, comments dropped.
     fn src(&self, span: Span) -> String {
-        self.sources.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
+        snippet(self.sources.slice(span))
     }
 
     fn domain(&mut self, source: DomainSource, label: String) -> u32 {
@@ -499,7 +500,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 let is_glob = matches!(test, Test::Like { .. });
                 let re = if is_glob { glob_to_regex(&pattern) } else { pattern.clone() };
                 let compiled = regex::RegexBuilder::new(&re).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
-                    Diag::new("parity::compile::regex", rhs.span, format!("invalid {}: {}", if is_glob { "glob" } else { "regex" }, first_line(&e.to_string())))
+                    Diag::new("parity::compile::regex", rhs.span, format!("invalid {}: {}", if is_glob { "glob" } else { "regex" }, last_line(&e.to_string())))
                         .label("this pattern")
                         .help("regexes use Rust `regex` syntax (no look-around or back-references); they are limited in size so matching stays fast")
                 })?;
@@ -1549,6 +1550,35 @@ fn unreachable_word() -> (String, Resolved) {
         String::new(),
         Resolved { base: Base::Objects(None), label: String::new(), quals: vec![], filters: vec![], trailing: vec![] },
     )
+}
+
+/// Rule text on one line, without `#` comments (outside strings).
+pub fn snippet(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut in_str = false;
+        let mut prev = ' ';
+        let mut cut = line.len();
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' if prev != '\\' => in_str = !in_str,
+                '#' if !in_str => {
+                    cut = i;
+                    break;
+                }
+                _ => {}
+            }
+            prev = c;
+        }
+        out.push_str(&line[..cut]);
+        out.push(' ');
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn last_line(s: &str) -> String {
+    let l = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(s).trim();
+    l.strip_prefix("error: ").unwrap_or(l).to_string()
 }
 
 fn first_line(s: &str) -> String {
