@@ -266,6 +266,7 @@ fn finding<'w>(
     let mut evidence: BTreeMap<String, Json> = BTreeMap::new();
     let mut related = Vec::new();
     let mut field: Option<u32> = None;
+    let mut element_path: Option<Vec<crate::load::PathSeg>> = None;
     for (in_filter, item) in items {
         match item {
             TraceItem::Element { label, elem } => {
@@ -274,6 +275,10 @@ fn finding<'w>(
                 }
                 if *in_filter {
                     continue;
+                }
+                // A counterexample inside the subject (a container): its line.
+                if let (None, Val::J(j), Val::Obj(o)) = (&element_path, elem, subject) {
+                    element_path = path_to(&o.value, j);
                 }
                 let entry = evidence.entry(label.clone()).or_insert_with(|| Json::Array(vec![]));
                 if let Json::Array(a) = entry {
@@ -313,8 +318,18 @@ fn finding<'w>(
     let env_name = env.map(names).unwrap_or_default();
     match subject {
         Val::Obj(o) => {
-            let path = field.map(|p| vm_path(vm, p));
-            let loc = location(world, o, path.as_deref(), files);
+            let loc = match element_path {
+                Some(p) => {
+                    let line = files.concrete_line(o, &p);
+                    let mut l = location(world, o, None, files);
+                    l.line = line.unwrap_or(l.line);
+                    l
+                }
+                None => {
+                    let path = field.map(|p| vm_path(vm, p));
+                    location(world, o, path.as_deref(), files)
+                }
+            };
             Finding {
                 rule: rule.id.clone(),
                 severity: rule.severity,
@@ -540,12 +555,37 @@ impl<'a> FileCache<'a> {
 
     fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {
         let segs = concrete_path(o, path)?;
+        self.concrete_line(o, &segs)
+    }
+
+    fn concrete_line(&self, o: &Object, segs: &[crate::load::PathSeg]) -> Option<u32> {
         if segs.is_empty() {
             return None;
         }
         let text = self.text(o.file)?;
-        crate::load::field_line(&text, o.doc_offset as usize, &segs)
+        crate::load::field_line(&text, o.doc_offset as usize, segs)
     }
+}
+
+/// The path from `root` to the node `target` points at (found by address:
+/// elements of nested collections borrow from their object's JSON).
+fn path_to(root: &Json, target: &Json) -> Option<Vec<crate::load::PathSeg>> {
+    use crate::load::PathSeg as L;
+    if std::ptr::eq(root, target) {
+        return Some(Vec::new());
+    }
+    let (segs, children): (Vec<L>, Vec<&Json>) = match root {
+        Json::Object(m) => m.iter().map(|(k, v)| (L::Key(k.clone()), v)).unzip(),
+        Json::Array(a) => a.iter().enumerate().map(|(i, v)| (L::Index(i), v)).unzip(),
+        _ => return None,
+    };
+    for (seg, child) in segs.into_iter().zip(children) {
+        if let Some(mut rest) = path_to(child, target) {
+            rest.insert(0, seg);
+            return Some(rest);
+        }
+    }
+    None
 }
 
 /// An interned path as concrete keys in the object's source, as far as it
