@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, Program, Rule};
-use crate::report::{Finding, Location, Notice, RunError};
+use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, display, equal, object_label, to_json_with};
 use crate::vm::{TraceItem, Vm, select_envs};
 use crate::world::{EnvId, Object, WORKLOAD_KINDS, World};
@@ -30,7 +30,16 @@ pub struct Outcome {
     pub warnings: Vec<Notice>,
     /// Findings suppressed by a rule's `except` clause.
     pub excepted: usize,
+    /// Findings waived by a `parity.dev/ignore` annotation on their object.
+    pub waived: Vec<Waived>,
 }
+
+/// The annotation that waives named rules on one object.
+pub const IGNORE_ANNOTATION: &str = "parity.dev/ignore";
+/// The annotation that must give the reason for it.
+pub const IGNORE_REASON_ANNOTATION: &str = "parity.dev/ignore-reason";
+/// Rule id of the finding for an ignore annotation without a reason.
+pub const IGNORE_WITHOUT_REASON: &str = "parity/ignore-without-reason";
 
 /// Options of one run.
 pub struct Options<'a> {
@@ -117,6 +126,7 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
         out.errors.extend(r.errors);
         out.warnings.extend(r.warnings);
         out.excepted += r.excepted;
+        out.waived.extend(r.waived);
     }
     out
 }
@@ -224,9 +234,48 @@ fn each_subject<'w>(
                 items.extend(t.into_iter().map(|i| (false, i)));
             }
             let f = finding(vm, world, rule, &subject, env, &items, *fire_when, files);
-            out.findings.push(f);
+            match (&subject, annotation_waiver(&subject, &rule.id)) {
+                (_, Waiver::None) => out.findings.push(f),
+                (_, Waiver::Reason(reason)) => {
+                    out.waived.push(Waived { finding: f, reason, waived_by: "annotation".into(), owner: String::new() })
+                }
+                (Val::Obj(o), Waiver::NoReason) => {
+                    let mut meta = f.clone();
+                    meta.rule = IGNORE_WITHOUT_REASON.into();
+                    meta.severity = Severity::Error;
+                    meta.message = format!(
+                        "{} {} waives rules with `{IGNORE_ANNOTATION}` but gives no `{IGNORE_REASON_ANNOTATION}`; the waiver is not applied",
+                        o.kind, o.name
+                    );
+                    meta.evidence = Json::Object(Default::default());
+                    meta.related.clear();
+                    out.findings.push(meta);
+                    out.findings.push(f);
+                }
+                (_, Waiver::NoReason) => out.findings.push(f),
+            }
         }
         Err(e) => out.errors.push(eval_error(rule, world, &subject, e)),
+    }
+}
+
+enum Waiver {
+    None,
+    Reason(String),
+    NoReason,
+}
+
+/// Whether the subject's annotations waive this rule, and with what reason.
+fn annotation_waiver(subject: &Val, rule: &str) -> Waiver {
+    let Val::Obj(o) = subject else { return Waiver::None };
+    let Some(ann) = o.value.get("metadata").and_then(|m| m.get("annotations")) else { return Waiver::None };
+    let Some(list) = ann.get(IGNORE_ANNOTATION).and_then(Json::as_str) else { return Waiver::None };
+    if !list.split(',').map(str::trim).any(|r| r == rule || r == "*") {
+        return Waiver::None;
+    }
+    match ann.get(IGNORE_REASON_ANNOTATION).and_then(Json::as_str).map(str::trim) {
+        Some(reason) if !reason.is_empty() => Waiver::Reason(reason.to_string()),
+        _ => Waiver::NoReason,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod engine;
+pub mod exceptions;
 pub mod load;
 pub mod report;
 pub mod stdlib;

@@ -1,69 +1,10 @@
 //! End-to-end tests: run the real `parity` binary on fixture trees and
 //! assert on its JSON output, its text and its exit codes.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::{json, keys, parity, parity_with};
 use serde_json::Value as Json;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn parity_with(args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parity"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the parity binary runs");
-    if let Some(text) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(text.as_bytes()).expect("stdin is written");
-    }
-    let out = child.wait_with_output().expect("parity finishes");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn parity(args: &[&str]) -> Run {
-    parity_with(args, None, &[])
-}
-
-fn json(run: &Run) -> Json {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
-}
-
-/// `rule env kind ns/name` of every finding, in output order.
-fn keys(report: &Json) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings is a list")
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
-            let obj = if s("kind").is_empty() {
-                String::new()
-            } else if s("namespace").is_empty() {
-                format!(" {} {}", s("kind"), s("name"))
-            } else {
-                format!(" {} {}/{}", s("kind"), s("namespace"), s("name"))
-            };
-            format!("{} {}{obj}", s("rule"), s("env"))
-        })
-        .collect()
-}
 
 #[test]
 fn example_tree_finds_the_planted_drift() {

@@ -43,6 +43,26 @@ pub struct CheckArgs {
     /// Never colour the output.
     #[arg(long)]
     pub no_color: bool,
+    /// List waived findings (waived by annotations, parity.toml exceptions or
+    /// the baseline); they are always counted in the summary.
+    #[arg(long)]
+    pub show_waived: bool,
+    /// Waive the findings recorded in this baseline file: only new findings
+    /// count.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in a baseline file (and exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Pre-commit mode: the file arguments are the changed files. The whole
+    /// env tree is still loaded (from `--tree` or parity.toml), but only
+    /// findings located in the changed files are reported.
+    #[arg(long)]
+    pub changed: bool,
+    /// A manifest source to load in `--changed` mode (repeatable); without
+    /// it, the envs of parity.toml.
+    #[arg(long, value_name = "PATH")]
+    pub tree: Vec<PathBuf>,
 }
 
 fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
@@ -56,15 +76,19 @@ pub fn run(args: CheckArgs) -> i32 {
     let started = Instant::now();
     let mut rule_paths = Vec::new();
     let mut inputs = Vec::new();
+    let mut changed = Vec::new();
     for p in &args.paths {
         if p.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if is_rule_file(p) || is_rule_dir(p) {
             rule_paths.push(p.clone());
+        } else if args.changed {
+            changed.push(super::display(p));
         } else {
             inputs.push(Input::Path(p.clone()));
         }
     }
+    inputs.extend(args.tree.iter().cloned().map(Input::Path));
     let (rule_files, mut read_errors) = read_rule_files(&rule_paths);
     let use_library = rule_paths.is_empty() && args.rules.is_empty();
     let mut report = Report::default();
@@ -79,10 +103,7 @@ pub fn run(args: CheckArgs) -> i32 {
 
     // Envs and objects.
     let opts = LoadOptions { follow_links: args.follow_links, ..LoadOptions::default() };
-    let config = args.config.clone().or_else(|| {
-        let default = PathBuf::from("parity.toml");
-        default.is_file().then_some(default)
-    });
+    let config = config_path(&args);
     let loaded = load(&args, &inputs, config, &opts, &mut read_errors);
     let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
     report.errors.extend(read_errors);
@@ -99,9 +120,22 @@ pub fn run(args: CheckArgs) -> i32 {
         let out = crate::engine::run(prog, &world, &eopts);
         progress.finish();
         report.findings = out.findings;
+        report.waived = out.waived;
         report.errors.extend(out.errors);
         report.warnings.extend(out.warnings);
         report.summary.rules = prog.rules.len();
+    }
+    if let Some(code) = waivers(&args, &config_path(&args), &mut report) {
+        return code;
+    }
+    if args.changed {
+        let touches = |file: &str| changed.iter().any(|c| c == file);
+        report.findings.retain(|f| touches(&f.file) || f.related.iter().any(|r| touches(&r.file)));
+        report.waived.retain(|w| touches(&w.finding.file));
+    }
+    report.summary.waived = report.waived.len();
+    if !args.show_waived {
+        report.waived.clear();
     }
     report.summary.envs = world.envs.iter().map(|e| e.name.clone()).collect();
     report.summary.objects = world.object_count();
@@ -121,6 +155,56 @@ pub fn run(args: CheckArgs) -> i32 {
     report.exit_code(args.fail_on)
 }
 
+/// The configuration in force: `--config`, else `./parity.toml` if present.
+fn config_path(args: &CheckArgs) -> Option<PathBuf> {
+    args.config.clone().or_else(|| {
+        let default = PathBuf::from("parity.toml");
+        default.is_file().then_some(default)
+    })
+}
+
+/// Applies parity.toml exceptions and the baseline, or writes the baseline.
+/// Returns an exit code when the run ends here.
+fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> Option<i32> {
+    use crate::exceptions;
+    let mut list = Vec::new();
+    if let Some(cfg) = config {
+        match exceptions::load(cfg) {
+            Ok(l) => list = l,
+            Err(e) => report.errors.push(e),
+        }
+    }
+    let baseline = match &args.baseline {
+        Some(path) => match exceptions::read_baseline(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                report.errors.push(e);
+                None
+            }
+        },
+        None => None,
+    };
+    let findings = std::mem::take(&mut report.findings);
+    let applied = exceptions::apply(findings, &list, baseline.as_ref(), exceptions::Date::today());
+    report.findings = applied.kept;
+    report.findings.extend(applied.meta);
+    report.waived.extend(applied.waived);
+    if let Some(path) = &args.write_baseline {
+        report.finish();
+        return Some(match exceptions::write_baseline(path, &report.findings) {
+            Ok(()) => {
+                println!("baseline written to {} with {} findings", super::display(path), report.findings.len());
+                if report.errors.is_empty() { 0 } else { 2 }
+            }
+            Err(e) => {
+                eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+                2
+            }
+        });
+    }
+    None
+}
+
 fn load(
     args: &CheckArgs,
     inputs: &[Input],
@@ -129,6 +213,16 @@ fn load(
     errors: &mut Vec<RunError>,
 ) -> Loaded {
     let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
+    if args.changed && !has_inputs && config.is_none() {
+        errors.push(RunError {
+            code: "parity::usage".into(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: "--changed needs the env tree: give `--tree PATH` or a parity.toml with envs".into(),
+        });
+        return empty();
+    }
     if !has_inputs {
         if let Some(cfg) = config {
             return crate::load::load_config(&cfg, opts);

@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod explain;
+mod init;
 pub mod rules;
 mod test;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Run rule test cases: folders of manifests per env with expected findings.
     Test(test::TestArgs),
+    /// Scaffold parity.toml, an example rule with its test, and a pre-commit snippet.
+    Init(init::InitArgs),
 }
 
 /// Output formats.
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(a) => explain::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Test(a) => test::run(a),
+        Command::Init(a) => init::run(a),
     }
 }
 
@@ -77,6 +81,9 @@ pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunErro
         found.sort();
         for f in found {
             match std::fs::read_to_string(&f) {
+                // The prelude is always loaded; a copy of it among the rule
+                // files (this repository's rules/) is not loaded twice.
+                Ok(text) if text == crate::compile::PRELUDE => {}
                 Ok(text) => files.push((display(&f), text)),
                 Err(e) => errors.push(io_error(&f, &e)),
             }

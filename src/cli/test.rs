@@ -30,8 +30,10 @@ pub struct TestArgs {
 type Key = (String, String, String, String, String);
 
 pub fn run(args: TestArgs) -> i32 {
-    let (rule_paths, case_roots): (Vec<PathBuf>, Vec<PathBuf>) =
-        args.paths.iter().cloned().partition(|p| is_rule_file(p) || (is_rule_dir(p) && !has_case(p)));
+    // A folder can hold both rules and cases (`rules/` with `rules/tests/`).
+    let rule_paths: Vec<PathBuf> = args.paths.iter().filter(|p| is_rule_file(p) || is_rule_dir(p)).cloned().collect();
+    let case_roots: Vec<PathBuf> =
+        args.paths.iter().filter(|p| !is_rule_file(p) && (!is_rule_dir(p) || has_case(p))).cloned().collect();
     let (files, errors) = read_rule_files(&rule_paths);
     for e in &errors {
         eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
@@ -48,6 +50,8 @@ pub fn run(args: TestArgs) -> i32 {
         find_cases(root, &mut cases, 0);
     }
     cases.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    cases.retain(|c| seen.insert(c.canonicalize().unwrap_or_else(|_| c.clone())));
     if cases.is_empty() {
         eprintln!("error: no test cases (folders with {CASE_FILE}) under {}", list(&case_roots));
         return 2;

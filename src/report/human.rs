@@ -84,6 +84,9 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     if !report.skipped.is_empty() {
         sections.push(report.skipped.iter().map(|s| skipped(s, &p)).collect());
     }
+    if !report.waived.is_empty() {
+        sections.push(report.waived.iter().map(|w| waived(w, &p)).collect());
+    }
     sections.push(format!("{}\n", summary_line(report, &p)));
     sections.join("\n")
 }
@@ -198,6 +201,18 @@ fn skipped(s: &Notice, p: &Painter) -> String {
     format!("skipped {}\n", with_position(at, p, &s.message))
 }
 
+fn waived(w: &super::Waived, p: &Painter) -> String {
+    let f = &w.finding;
+    let at = if f.file.is_empty() {
+        format!("env {}", clean(&f.env))
+    } else {
+        format!("{}  {}", p.dim(&position(&f.file, f.line, 0)), clean(&f.env))
+    };
+    let object = object_name(&f.kind, &f.namespace, &f.name).map(|o| format!("  {o}")).unwrap_or_default();
+    let owner = if w.owner.is_empty() { String::new() } else { format!(", owner {}", clean(&w.owner)) };
+    format!("waived[{}] {at}{object}: {} (by {}{owner})\n", clean(&f.rule), clean(&w.reason), clean(&w.waived_by))
+}
+
 /// One line, segments joined by ` · `.
 fn summary_line(report: &Report, p: &Painter) -> String {
     let s = &report.summary;
@@ -250,6 +265,9 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     let skipped = s.skipped.max(report.skipped.len());
     if skipped > 0 {
         parts.push(format!("{skipped} skipped"));
+    }
+    if s.waived > 0 {
+        parts.push(format!("{} waived", s.waived));
     }
     let run_errors = s.run_errors.max(report.errors.len());
     if run_errors > 0 {

@@ -129,6 +129,9 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub run_errors: usize,
+    /// Findings waived by an annotation, a `parity.toml` exception or the
+    /// baseline (listed with `--show-waived`).
+    pub waived: usize,
     /// Wall time in milliseconds. Always present, and the only field of the
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
@@ -143,6 +146,22 @@ pub struct Report {
     pub errors: Vec<RunError>,
     pub skipped: Vec<Notice>,
     pub warnings: Vec<Notice>,
+    /// Waived findings, when asked for with `--show-waived` (always counted
+    /// in `summary.waived`).
+    pub waived: Vec<Waived>,
+}
+
+/// A finding that was waived on purpose, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waived {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The reason given with the waiver.
+    pub reason: String,
+    /// What waived it: `annotation`, `parity.toml:LINE` or `baseline`.
+    pub waived_by: String,
+    /// Who owns the exception (empty for annotations and the baseline).
+    pub owner: String,
 }
 
 impl Report {
@@ -159,6 +178,7 @@ impl Report {
         self.skipped.sort();
         self.warnings.sort();
         self.warnings.dedup();
+        self.waived.sort_by(|a, b| a.finding.key().cmp(&b.finding.key()));
         let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
         self.summary.findings = self.findings.len();
         self.summary.errors = count(Severity::Error);

@@ -90,6 +90,7 @@ pub fn full() -> Report {
             line: 8,
             message: "`yes` is a string in YAML 1.2, a boolean in 1.1".into(),
         }],
+        waived: vec![],
     };
     report.finish();
     report
