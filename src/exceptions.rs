@@ -98,7 +98,7 @@ impl std::fmt::Display for Date {
 }
 
 /// Days since 1970-01-01 → date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> Date {
+pub fn civil_from_days(z: i64) -> Date {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

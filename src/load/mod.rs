@@ -12,6 +12,7 @@ pub mod envs;
 pub mod extract;
 pub mod files;
 pub mod json;
+pub mod kube;
 pub mod locate;
 pub mod scalar;
 pub mod yaml;
