@@ -125,7 +125,7 @@ fn error_suite(errors: &[RunError]) -> String {
             "      <error message=\"{}\" type=\"{}\">{}</error>",
             escape(&e.message),
             escape(&e.code),
-            escape(&format!("{}\n{}", e.message, at.trim_start()).trim_end())
+            escape(format!("{}\n{}", e.message, at.trim_start()).trim_end())
         );
         out.push_str("    </testcase>\n");
     }
