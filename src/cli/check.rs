@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{Format, build_program, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files};
+use super::{Format, build_program, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs};
 use crate::load::{Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 
@@ -144,6 +144,9 @@ pub fn run(args: CheckArgs) -> i32 {
     report.finish();
     let text = match args.format {
         Format::Json => crate::report::json::render(&report),
+        Format::Sarif => crate::report::sarif::render(&report, &rule_docs(program.as_ref())),
+        Format::Junit => crate::report::junit::render(&report, &rule_docs(program.as_ref())),
+        Format::Github => crate::report::github::render(&report),
         Format::Human => {
             let color = !args.no_color && color_for(std::io::stdout().is_terminal());
             crate::report::human::render(&report, &crate::report::human::HumanOptions { color, show_evidence: true })

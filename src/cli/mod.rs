@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bytecode::Program;
 use crate::diag::{Diag, Sources};
-use crate::report::{RunError, Severity};
+use crate::report::{RuleDoc, RunError, Severity};
 
 /// parity: keep Kubernetes environments consistent.
 #[derive(Debug, Parser)]
@@ -46,6 +46,12 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 /// Runs a parsed command line and returns the exit code.
@@ -181,6 +187,27 @@ pub fn build_program(
             Err((diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered))
         }
     }
+}
+
+/// The documentation of every compiled rule, for the renderers that list
+/// rules without findings too (SARIF, JUnit).
+pub fn rule_docs(program: Option<&Program>) -> Vec<RuleDoc> {
+    program
+        .map(|p| {
+            p.rules
+                .iter()
+                .map(|r| RuleDoc {
+                    id: r.id.clone(),
+                    severity: r.severity,
+                    title: r.title.clone(),
+                    why: r.why.clone(),
+                    fix: r.fix.clone(),
+                    example: r.example.clone(),
+                    tags: r.tags.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -4,9 +4,12 @@
 //! here is sorted before rendering so output is byte-identical on every run
 //! and thread count.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod progress;
+pub mod sarif;
 #[cfg(test)]
 mod test_fixtures;
 
@@ -14,11 +17,12 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
     Warning,
+    #[default]
     Error,
 }
 
@@ -114,6 +118,24 @@ pub struct Notice {
     pub file: String,
     pub line: u32,
     pub message: String,
+}
+
+/// What a renderer needs to know about a rule that has no finding: its
+/// documentation. The CLI fills it from the compiled rule set, so this
+/// module stays free of bytecode types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleDoc {
+    pub id: String,
+    pub severity: Severity,
+    /// One line: what the rule checks.
+    pub title: String,
+    /// Why it matters.
+    pub why: String,
+    /// How to fix a finding.
+    pub fix: String,
+    /// An example (rule text or a manifest snippet); may be empty.
+    pub example: String,
+    pub tags: Vec<String>,
 }
 
 /// Counts for the summary line.
