@@ -26,9 +26,6 @@ use super::{Finding, Location, Notice, Report, RuleDoc, RunError, Severity};
 
 /// Where the SARIF 2.1.0 schema lives (as `$schema`).
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The driver's `informationUri`: the package's `repository` (Cargo.toml)
-/// when it is set, else this documentation URL.
-const FALLBACK_INFORMATION_URI: &str = "https://github.com/parity-k8s/parity";
 /// The key of the partial fingerprint in every result.
 pub const FINGERPRINT_KEY: &str = "parity/v1";
 
@@ -40,7 +37,7 @@ pub fn render(report: &Report, rules: &[RuleDoc]) -> String {
     let mut notifications: Vec<Json> = report.errors.iter().map(run_error).collect();
     notifications.extend(report.warnings.iter().map(|n| notice(n, "warning")));
     notifications.extend(report.skipped.iter().map(|n| notice(n, "note")));
-    let log = json!({
+    let mut log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -49,7 +46,6 @@ pub fn render(report: &Report, rules: &[RuleDoc]) -> String {
                     "name": "parity",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": information_uri(),
                     "rules": rules.iter().map(rule).collect::<Vec<_>>(),
                 }
             },
@@ -61,6 +57,11 @@ pub fn render(report: &Report, rules: &[RuleDoc]) -> String {
             "results": results,
         }]
     });
+    if let (Some(uri), Some(driver)) =
+        (information_uri(), log.pointer_mut("/runs/0/tool/driver").and_then(Json::as_object_mut))
+    {
+        driver.insert("informationUri".into(), Json::String(uri.into()));
+    }
     match serde_json::to_string_pretty(&log) {
         Ok(mut out) => {
             out.push('\n');
@@ -72,9 +73,12 @@ pub fn render(report: &Report, rules: &[RuleDoc]) -> String {
 }
 
 /// Where people learn about the tool.
-pub fn information_uri() -> &'static str {
+/// The driver's `informationUri`: the package's `repository` from
+/// Cargo.toml, when it is set (the field is optional in SARIF, so it is left
+/// out rather than invented).
+pub fn information_uri() -> Option<&'static str> {
     let repository = env!("CARGO_PKG_REPOSITORY");
-    if repository.is_empty() { FALLBACK_INFORMATION_URI } else { repository }
+    (!repository.is_empty()).then_some(repository)
 }
 
 /// The SARIF `level` of a severity.
