@@ -73,6 +73,12 @@ fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
 }
 
 pub fn run(args: CheckArgs) -> i32 {
+    run_with(args, Vec::new())
+}
+
+/// `check`, with errors met before it (a cluster group that could not be
+/// read by `audit`) counted in the report.
+pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     let started = Instant::now();
     let mut rule_paths = Vec::new();
     let mut inputs = Vec::new();
@@ -92,6 +98,7 @@ pub fn run(args: CheckArgs) -> i32 {
     let (rule_files, mut read_errors) = read_rule_files(&rule_paths);
     let use_library = rule_paths.is_empty() && args.rules.is_empty();
     let mut report = Report::default();
+    report.errors.extend(earlier);
     let program = match build_program(&rule_files, &args.rules, use_library) {
         Ok((p, _)) => Some(p),
         Err((errors, rendered)) => {
@@ -147,6 +154,10 @@ pub fn run(args: CheckArgs) -> i32 {
         Format::Sarif => crate::report::sarif::render(&report, &rule_docs(program.as_ref())),
         Format::Junit => crate::report::junit::render(&report, &rule_docs(program.as_ref())),
         Format::Github => crate::report::github::render(&report),
+        Format::Policyreport => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            crate::report::policyreport::render(&report, &rule_docs(program.as_ref()), now)
+        }
         Format::Human => {
             let color = !args.no_color && color_for(std::io::stdout().is_terminal());
             crate::report::human::render(&report, &crate::report::human::HumanOptions { color, show_evidence: true })

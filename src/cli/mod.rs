@@ -1,11 +1,13 @@
 //! The command line: one file per subcommand. This is the only layer that
 //! renders: it picks the output format, the colours and the exit code.
 
+mod audit;
 mod check;
 mod compile;
 mod explain;
 mod init;
 pub mod rules;
+mod snapshot;
 mod test;
 
 use std::io::IsTerminal;
@@ -39,6 +41,10 @@ pub enum Command {
     Test(test::TestArgs),
     /// Scaffold parity.toml, an example rule with its test, and a pre-commit snippet.
     Init(init::InitArgs),
+    /// Read live clusters into snapshot files (one per context).
+    Snapshot(snapshot::SnapshotArgs),
+    /// Snapshot clusters concurrently and check them together.
+    Audit(audit::AuditArgs),
 }
 
 /// Output formats.
@@ -52,6 +58,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// wgpolicyk8s.io PolicyReports and ClusterPolicyReports, as a List.
+    Policyreport,
 }
 
 /// Runs a parsed command line and returns the exit code.
@@ -63,6 +71,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rules(a) => rules::run(a),
         Command::Test(a) => test::run(a),
         Command::Init(a) => init::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
+        Command::Audit(a) => audit::run(a),
     }
 }
 

@@ -42,6 +42,9 @@ pub struct EnvConfig {
     /// Own namespace name → canonical name.
     #[serde(default)]
     pub namespace_map: BTreeMap<String, String>,
+    /// The kube context `parity audit` reads this env from.
+    #[serde(default)]
+    pub context: Option<String>,
 }
 
 impl EnvConfig {

@@ -8,6 +8,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod policyreport;
 pub mod progress;
 pub mod sarif;
 #[cfg(test)]

@@ -1,0 +1,104 @@
+//! `parity audit`: snapshot clusters concurrently and check them together in
+//! one run — Gatekeeper's audit of existing objects, across every env. Same
+//! findings, formats and exit codes as `check`; a group that could not be
+//! read is an error (exit 2) while the findings are still printed.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::check::{CheckArgs, run_with};
+use super::snapshot::{ClusterArgs, snapshot_errors, take, write};
+use super::{Format, parse_severity};
+use crate::report::{RunError, Severity};
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Rule files or folders (default: the standard library).
+    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Keep the snapshots in this folder (`<env>.json`).
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+    /// The configuration file (default: `parity.toml` when present); its
+    /// envs with a `context` are audited when no `--context` is given.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A rule body to check (repeatable).
+    #[arg(long = "rule", value_name = "TEXT")]
+    pub rule_text: Vec<String>,
+    /// Output format (`policyreport`: wgpolicyk8s.io PolicyReports).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// List waived findings.
+    #[arg(long)]
+    pub show_waived: bool,
+    /// No progress indicator.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Never colour the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+pub fn run(args: AuditArgs) -> i32 {
+    let config = args.config.clone().or_else(|| {
+        let p = PathBuf::from("parity.toml");
+        p.is_file().then_some(p)
+    });
+    // Envs named in parity.toml with a context, when no context is given.
+    let mut named: Vec<(String, String)> = Vec::new();
+    if args.cluster.contexts.is_empty()
+        && !args.cluster.in_cluster
+        && let Some(cfg) = &config
+        && let Ok(c) = crate::load::read_config(cfg)
+    {
+        named = c.envs.iter().filter_map(|e| e.context.clone().map(|ctx| (e.name.clone(), ctx))).collect();
+    }
+    let (snaps, mut errors) = take(&args.cluster, &named);
+    let (dir, _temp) = match &args.save {
+        Some(d) => (d.clone(), None),
+        None => {
+            let d = std::env::temp_dir().join(format!("parity-audit-{}", std::process::id()));
+            (d.clone(), Some(TempDir(d)))
+        }
+    };
+    let mut envs = Vec::new();
+    for (name, s) in &snaps {
+        errors.extend(snapshot_errors(s));
+        match write(s, name, &dir, false) {
+            Ok(path) => envs.push((name.clone(), path)),
+            Err(e) => errors.push(RunError { code: "parity::io".into(), file: name.clone(), line: 0, column: 0, message: e }),
+        }
+    }
+    let check = CheckArgs {
+        paths: args.rules.clone(),
+        rules: args.rule_text.clone(),
+        envs,
+        config: args.config.clone(),
+        format: args.format,
+        fail_on: args.fail_on,
+        follow_links: false,
+        quiet: args.quiet,
+        no_color: args.no_color,
+        show_waived: args.show_waived,
+        baseline: None,
+        write_baseline: None,
+        changed: false,
+        tree: Vec::new(),
+    };
+    run_with(check, errors)
+}
+
+/// A temporary folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
