@@ -516,7 +516,23 @@ impl<'a, 'p> Gen<'a, 'p> {
                 let kind = if matches!(test, Test::In { .. }) { Check2::In } else { Check2::Contains };
                 let t = self.texts(lt, rt(self, rhs));
                 let rhs = rhs.clone();
-                self.negatable(*negated, value, cx, |g| {
+                // Negated, the collection must exist too: `"a" not in
+                // spec.missing` is false, like every test on absent.
+                if *negated {
+                    let rt = self.texts(self.src(rhs.span), String::new());
+                    self.value(&rhs, cx)?;
+                    self.emit(Op::Test(Check1::Exists, rt));
+                    let j = self.emit(Op::AndJump(0));
+                    self.negatable(true, value, cx, |g| {
+                        g.value(&rhs, cx)?;
+                        g.emit(Op::Test2(kind, t));
+                        Ok(())
+                    })?;
+                    let end = self.here();
+                    self.patch(j, end);
+                    return Ok(());
+                }
+                self.negatable(false, value, cx, |g| {
                     g.value(&rhs, cx)?;
                     g.emit(Op::Test2(kind, t));
                     Ok(())
@@ -1224,11 +1240,24 @@ impl<'a, 'p> Gen<'a, 'p> {
             self.apply_qualifier(&q.name, &q.args, &subj, ecx, q.span)?;
             self.emit(Op::JumpIfFalse(top));
         }
+        // The first `in ENVS` chooses the domain (`domain_source`); any
+        // further one narrows it here, as every filter applies.
+        let mut env_filters = 0;
         for f in filters {
             match f {
                 Filter::With(e) => self.has(e, &subj, ecx)?,
                 Filter::Where(e) => self.cond(e, ecx)?,
-                Filter::In(Scope::Env(_), _) => continue,
+                Filter::In(Scope::Env(sel), span) => {
+                    env_filters += 1;
+                    if env_filters == 1 {
+                        continue;
+                    }
+                    let Some(env) = ecx.env else {
+                        return Err(Diag::new("parity::compile::type", *span, "only envs and objects live in envs"));
+                    };
+                    let s = self.env_sel(sel);
+                    self.env_member(env, s)?;
+                }
                 Filter::In(Scope::Namespace(v), span) | Filter::NotIn(Scope::Namespace(v), span) => {
                     let t = self.texts(self.src(*span), String::new());
                     let (id, _) = functions::lookup("namespace")

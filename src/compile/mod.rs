@@ -289,8 +289,11 @@ fn each(
             let _ = b;
         }
     }
-    let has_filter =
-        !r.quals.is_empty() || filters.iter().any(|f| !matches!(f, Filter::As(_) | Filter::In(Scope::Env(_), _)));
+    // A second `in ENVS` is a filter: only the first chooses the domain.
+    let env_filters = filters.iter().filter(|f| matches!(f, Filter::In(Scope::Env(_), _))).count();
+    let has_filter = !r.quals.is_empty()
+        || env_filters > 1
+        || filters.iter().any(|f| !matches!(f, Filter::As(_) | Filter::In(Scope::Env(_), _)));
     let mut fcx = cx.clone();
     let filter = if has_filter {
         let entry = g.prog.ops.len() as u32;

@@ -171,6 +171,9 @@ pub fn compare(a: &Val, b: &Val) -> Option<Ordering> {
         (Absent, _) | (_, Absent) => None,
         (Qty(x), _) => as_quantity(b).map(|y| x.cmp(&y)),
         (_, Qty(y)) => as_quantity(a).map(|x| x.cmp(y)),
+        // A version reads a string (or version) on the other side, never a
+        // number: `1.30` in YAML is the number 1.3, not v1.30.
+        (Ver(_), Num(_)) | (Num(_), Ver(_)) => None,
         (Ver(x), _) => as_version(b).map(|y| x.as_ref().cmp(&y)),
         (_, Ver(y)) => as_version(a).map(|x| x.cmp(y)),
         (Num(x), Num(y)) => x.partial_cmp(y),
