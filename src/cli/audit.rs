@@ -90,6 +90,8 @@ pub fn run(args: AuditArgs) -> i32 {
         write_baseline: None,
         changed: false,
         tree: Vec::new(),
+        max_file_size: None,
+        eval_budget: None,
     };
     run_with(check, errors)
 }

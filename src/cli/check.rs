@@ -37,6 +37,14 @@ pub struct CheckArgs {
     /// Follow symbolic links while walking manifest folders.
     #[arg(long)]
     pub follow_links: bool,
+    /// Reject manifest files larger than this many bytes (default 64 MiB;
+    /// see docs/limits.md).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Evaluation steps each rule may take per subject before it is reported
+    /// as `parity::eval::budget` (default 50,000,000; see docs/limits.md).
+    #[arg(long, value_name = "STEPS")]
+    pub eval_budget: Option<u64>,
     /// No progress indicator.
     #[arg(long, short)]
     pub quiet: bool,
@@ -109,7 +117,10 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     };
 
     // Envs and objects.
-    let opts = LoadOptions { follow_links: args.follow_links, ..LoadOptions::default() };
+    let mut opts = LoadOptions { follow_links: args.follow_links, ..LoadOptions::default() };
+    if let Some(bytes) = args.max_file_size {
+        opts.max_file_bytes = bytes;
+    }
     let config = config_path(&args);
     let loaded = load(&args, &inputs, config, &opts, &mut read_errors);
     let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
@@ -122,8 +133,11 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
         let show = !args.quiet && std::io::stderr().is_terminal();
         let progress = crate::report::progress::Progress::new(show, "checking");
         let tick = |done: usize, total: usize| progress.set(done, total);
-        let eopts =
+        let mut eopts =
             crate::engine::Options { stdin_text: stdin_text.as_deref(), progress: Some(&tick), ..Default::default() };
+        if let Some(steps) = args.eval_budget {
+            eopts.step_budget = steps;
+        }
         let out = crate::engine::run(prog, &world, &eopts);
         progress.finish();
         report.findings = out.findings;

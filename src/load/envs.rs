@@ -54,7 +54,7 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
             let env = EnvName::SnapshotOr(stem.unwrap_or_else(|| shown.clone()));
             plan.files.push((env, FileRef { display: shown, path: path.clone() }));
         } else {
-            plan.errors.push(missing(&shown));
+            plan.errors.push(missing(path, &shown));
         }
     }
     for (name, path) in explicit {
@@ -64,7 +64,7 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
         } else if path.is_file() {
             vec![FileRef { display: shown.clone(), path: path.clone() }]
         } else {
-            plan.errors.push(missing(&shown));
+            plan.errors.push(missing(path, &shown));
             continue;
         };
         plan.files.extend(found.into_iter().map(|f| (EnvName::Fixed(name.clone()), f)));
@@ -72,8 +72,12 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
     plan
 }
 
-fn missing(shown: &str) -> RunError {
-    files::error("parity::load::io", shown, "no such file or folder".into())
+fn missing(path: &Path, shown: &str) -> RunError {
+    // Something that exists but is neither (a FIFO, a device, a broken
+    // link) is not "missing": say what it is not.
+    let message =
+        if std::fs::symlink_metadata(path).is_ok() { "not a regular file or folder" } else { "no such file or folder" };
+    files::error("parity::load::io", shown, message.into())
 }
 
 /// A folder input: one env per non-hidden sub-folder, or one env for the

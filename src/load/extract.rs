@@ -49,7 +49,8 @@ pub fn load_text(text: &str, file: &str, is_json: bool, limits: &Limits) -> File
         ));
         return out;
     }
-    let parsed = if is_json { json::parse(text, file) } else { yaml::parse(text, file, limits) };
+    let parsed =
+        if is_json { json::parse_limited(text, file, limits.max_depth) } else { yaml::parse(text, file, limits) };
     match parsed {
         Ok(p) => {
             out.warnings = p.warnings;

@@ -78,15 +78,23 @@ pub fn entries(
             return (dirs, files);
         }
     };
-    let mut names: Vec<(String, PathBuf)> = read
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .filter(|(n, _)| !is_hidden(n))
-        .collect();
+    let mut names: Vec<(String, PathBuf)> = Vec::new();
+    for entry in read {
+        match entry {
+            Ok(e) => names.push((e.file_name().to_string_lossy().into_owned(), e.path())),
+            Err(e) => errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}"))),
+        }
+    }
+    names.retain(|(n, _)| !is_hidden(n));
     names.sort();
     for (name, path) in names {
-        let Ok(meta) = fs::symlink_metadata(&path) else {
-            continue;
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            // Listed a moment ago, gone now: say so rather than skip it.
+            Err(e) => {
+                errors.push(error("parity::load::io", &join(shown, &name), format!("cannot read file: {e}")));
+                continue;
+            }
         };
         let meta = if meta.file_type().is_symlink() {
             if !follow {
@@ -157,9 +165,14 @@ fn walk_into(
 pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, RunError> {
     let io = |e: std::io::Error| error("parity::load::io", shown, format!("cannot read file: {e}"));
     let too_big = || {
-        let mib = max_bytes as f64 / (1024.0 * 1024.0);
-        error("parity::load::too-large", shown, format!("file is larger than the {mib} MiB limit"))
+        let message = format!("file is larger than the limit of {max_bytes} bytes (change it with --max-file-size)");
+        error("parity::load::too-large", shown, message)
     };
+    // Checked before opening: opening a FIFO blocks until a writer comes,
+    // and a device may never end.
+    if !fs::metadata(path).map_err(io)?.is_file() {
+        return Err(error("parity::load::io", shown, "not a regular file".into()));
+    }
     let file = fs::File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.len() > max_bytes {
         return Err(too_big());

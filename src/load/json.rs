@@ -8,8 +8,17 @@ use serde_json::Value as Json;
 use super::yaml::{Doc, Parsed, Pos};
 use crate::report::RunError;
 
-/// Parses one JSON file. Whitespace-only text yields no document.
+/// Parses one JSON file with the default nesting limit. Whitespace-only
+/// text yields no document.
 pub fn parse(text: &str, file: &str) -> Result<Parsed, RunError> {
+    parse_limited(text, file, super::yaml::Limits::default().max_depth)
+}
+
+/// Parses one JSON file, rejecting nesting deeper than `max_depth` (the
+/// same limit as YAML) before serde_json sees it. serde_json also stops at
+/// 128 levels on its own; that error gets the same code.
+pub fn parse_limited(text: &str, file: &str, max_depth: usize) -> Result<Parsed, RunError> {
+    check_depth(text, file, max_depth)?;
     let base = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let body = &text[base..];
     let Some(start) = body.bytes().position(|b| !b.is_ascii_whitespace()) else {
@@ -28,6 +37,56 @@ pub fn parse(text: &str, file: &str) -> Result<Parsed, RunError> {
     Ok(Parsed { docs: vec![Doc { value, line, offset: start as u32, items }], warnings: Vec::new() })
 }
 
+/// Rejects JSON whose arrays and objects nest deeper than `max_depth`, with
+/// the line and column of the first bracket too many. Strings are skipped;
+/// the text need not be valid JSON (serde_json reports that afterwards).
+pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<(), RunError> {
+    let (mut depth, mut line, mut col) = (0usize, 1u32, 0u32);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if b == b'\n' {
+            line += 1;
+            col = 0;
+        } else if b & 0xC0 != 0x80 {
+            // Count characters, not UTF-8 continuation bytes.
+            col += 1;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(depth_error(file, line, col, max_depth));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The error for nesting past the limit, shared with YAML.
+pub fn depth_error(file: &str, line: u32, column: u32, max_depth: usize) -> RunError {
+    RunError {
+        code: "parity::load::depth".into(),
+        file: file.into(),
+        line,
+        column,
+        message: format!("nesting deeper than {max_depth} levels"),
+    }
+}
+
 /// serde_json's error as a `RunError`, without the " at line L column C"
 /// suffix that the fields already carry.
 fn json_error(file: &str, e: &serde_json::Error) -> RunError {
@@ -36,13 +95,8 @@ fn json_error(file: &str, e: &serde_json::Error) -> RunError {
         Some(i) => full[..i].to_string(),
         None => full,
     };
-    RunError {
-        code: "parity::load::json".into(),
-        file: file.into(),
-        line: e.line() as u32,
-        column: e.column() as u32,
-        message,
-    }
+    let code = if message == "recursion limit exceeded" { "parity::load::depth" } else { "parity::load::json" };
+    RunError { code: code.into(), file: file.into(), line: e.line() as u32, column: e.column() as u32, message }
 }
 
 /// Byte offsets of the elements of the root object's `items` or `objects`

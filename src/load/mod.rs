@@ -49,7 +49,7 @@ impl Default for LoadOptions {
         LoadOptions {
             follow_links: false,
             max_file_bytes: 64 * 1024 * 1024,
-            max_depth: 200,
+            max_depth: 100,
             max_alias_nodes: 1_000_000,
         }
     }

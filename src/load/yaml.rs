@@ -16,7 +16,7 @@ use crate::report::{Notice, RunError};
 /// Limits that keep hostile input cheap to reject.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Deepest allowed nesting of sequences and mappings.
+    /// Deepest allowed nesting of sequences and mappings (YAML and JSON).
     pub max_depth: usize,
     /// Total nodes alias expansion may produce in one file.
     pub max_alias_nodes: usize,
@@ -24,7 +24,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_depth: 200, max_alias_nodes: 1_000_000 }
+        Limits { max_depth: 100, max_alias_nodes: 1_000_000 }
     }
 }
 
@@ -72,7 +72,16 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError
         budget_checked: false,
     };
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| syntax_error(file, &e))?;
+        let (event, span) = event.map_err(|e| {
+            if e.info() == "recursion limit exceeded" {
+                // saphyr's scanner stops flow collections at 255 levels,
+                // possibly before our own depth check sees the events.
+                let at = e.marker();
+                super::json::depth_error(file, at.line() as u32, at.col() as u32 + 1, limits.max_depth)
+            } else {
+                syntax_error(file, &e)
+            }
+        })?;
         b.event(event, span.start)?;
     }
     Ok(b.out)

@@ -20,8 +20,11 @@ use grammar::{ParityParser, Rule};
 
 /// Rule sources larger than this are rejected before parsing.
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
-/// Brackets and parentheses may nest this deep.
-pub const MAX_BRACKET_DEPTH: usize = 64;
+/// Brackets and parentheses may nest this deep. Kept low because the pest
+/// grammar backtracks: each extra level of `(` roughly doubles parse time
+/// (16 levels took over a minute, found by fuzzing), while the standard
+/// library never nests deeper than 4.
+pub const MAX_BRACKET_DEPTH: usize = 8;
 /// A single rule or definition may hold this many nesting keywords
 /// (`with`, `where`, `has`, `not`, quantifiers) before it is rejected: far
 /// more than any real rule, far less than what could exhaust the stack.

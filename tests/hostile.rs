@@ -1,0 +1,439 @@
+//! Hostile input: one case per loader and rule limit. Each runs the real
+//! binary on a small env tree holding a good file (with a known finding) and
+//! one hostile file, and asserts the exact error (code, file, line, message),
+//! the exit code, and that the good file's finding is still reported.
+//!
+//! Big or binary inputs are generated into a temp dir at test time; small
+//! readable ones live under `tests/hostile/<case>/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+const RULE: &str = "every deployment has every container with resources.limits.memory";
+const GOOD_FINDING: &str = "cli-1 dev Deployment shop/web";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+fn parity(args: &[&str]) -> Run {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_parity"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the parity binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        // The rendered diagnostic goes to stderr and the one-line summary of
+        // each run error to stdout; rule cases look at both.
+        stderr: format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout)),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// `parity check --format json --rule RULE [extra...] TREE`.
+fn check(tree: &Path, extra: &[&str]) -> (Run, Json) {
+    let tree = tree.to_string_lossy().into_owned();
+    let mut args = vec!["check", "--format", "json", "--rule", RULE];
+    args.extend_from_slice(extra);
+    args.push(&tree);
+    let run = parity(&args);
+    let report = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
+    (run, report)
+}
+
+fn findings(report: &Json) -> Vec<String> {
+    let list = report["findings"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            format!("{} {} {} {}/{}", s("rule"), s("env"), s("kind"), s("namespace"), s("name"))
+        })
+        .collect()
+}
+
+/// `code file:line:column message` of every run error.
+fn errors(report: &Json) -> Vec<String> {
+    let list = report["errors"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|e| {
+            format!(
+                "{} {}:{}:{} {}",
+                e["code"].as_str().unwrap_or(""),
+                e["file"].as_str().unwrap_or(""),
+                e["line"],
+                e["column"],
+                e["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn skipped(report: &Json) -> Vec<String> {
+    let list = report["skipped"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|e| {
+            format!(
+                "{} {}:{} {}",
+                e["code"].as_str().unwrap_or(""),
+                e["file"].as_str().unwrap_or(""),
+                e["line"],
+                e["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(case)
+}
+
+/// A temp env tree `<tmp>/dev/good.yaml` plus `dev/<name>` with `bytes`.
+fn tree_with(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dev = tmp.path().join("dev");
+    std::fs::create_dir(&dev).expect("mkdir");
+    std::fs::copy(fixture("good.yaml"), dev.join("good.yaml")).expect("copy good file");
+    std::fs::write(dev.join(name), bytes).expect("write hostile file");
+    let root = tmp.path().to_path_buf();
+    (tmp, root)
+}
+
+/// The display path parity uses for a file of a temp tree.
+fn shown(root: &Path, rest: &str) -> String {
+    format!("{}/{rest}", root.to_string_lossy())
+}
+
+/// Exit 2, exactly `expected` errors, and the good finding still there.
+fn assert_errors(run: &Run, report: &Json, expected: &[String]) {
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(errors(report), expected, "{}", run.stdout);
+    assert_eq!(findings(report), [GOOD_FINDING], "the good file is still checked: {}", run.stdout);
+}
+
+/// Nine levels of nine aliases: 9^9 (387 million) nodes once expanded.
+fn alias_bomb() -> String {
+    let mut s =
+        String::from("apiVersion: v1\nkind: ConfigMap\nlol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..=9 {
+        let refs = vec![format!("*lol{}", i - 1); 9].join(", ");
+        s.push_str(&format!("lol{i}: &lol{i} [{refs}]\n"));
+    }
+    s
+}
+
+#[test]
+fn alias_bomb_is_rejected_fast() {
+    let (_tmp, root) = tree_with("bomb.yaml", alias_bomb().as_bytes());
+    let (run, report) = check(&root, &[]);
+    // Line 9: `lol6` is where expansion passes 1,000,000 nodes (9^7 > 10^6);
+    // column 14 is its first alias, `*lol5`.
+    let expected = format!(
+        "parity::load::alias-budget {}:9:14 alias expansion exceeds 1000000 nodes (a \"billion laughs\" file?)",
+        shown(&root, "dev/bomb.yaml")
+    );
+    assert_errors(&run, &report, &[expected]);
+    // A sanity bound on a debug build, not the performance target (that is
+    // scripts/hostile-bench.sh on the release binary).
+    assert!(run.elapsed < Duration::from_secs(2), "took {:?}", run.elapsed);
+}
+
+#[test]
+fn nesting_too_deep_yaml_block_flow_and_json() {
+    // Block style: 101 nested mappings; the mapping one level too deep
+    // starts on line 103.
+    let mut block = String::from("apiVersion: v1\nkind: ConfigMap\n");
+    for i in 0..101 {
+        block.push_str(&format!("{}k{i}:\n", "  ".repeat(i)));
+    }
+    block.push_str(&format!("{}leaf: 1\n", "  ".repeat(101)));
+    // Flow style past saphyr's own 255-level limit.
+    let flow = format!("apiVersion: v1\nkind: ConfigMap\ndata: {}{}\n", "[".repeat(300), "]".repeat(300));
+    let json = format!(r#"{{"apiVersion":"v1","kind":"ConfigMap","data":{}{}}}"#, "[".repeat(300), "]".repeat(300));
+    let (_tmp, root) = tree_with("block.yaml", block.as_bytes());
+    std::fs::write(root.join("dev/flow.yaml"), flow).expect("write");
+    std::fs::write(root.join("dev/deep.json"), json).expect("write");
+    let (run, report) = check(&root, &[]);
+    let msg = "nesting deeper than 100 levels";
+    assert_errors(
+        &run,
+        &report,
+        &[
+            format!("parity::load::depth {}:103:201 {msg}", shown(&root, "dev/block.yaml")),
+            // The 101st `[`: 1 for the root object, 100 in `data`.
+            format!("parity::load::depth {}:1:145 {msg}", shown(&root, "dev/deep.json")),
+            format!("parity::load::depth {}:3:262 {msg}", shown(&root, "dev/flow.yaml")),
+        ],
+    );
+}
+
+#[test]
+fn file_over_the_size_limit() {
+    let mut big = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+    while big.len() <= 4096 {
+        big.push_str(
+            "  key: 0123456789012345678901234567890123456789\n".replace("key", &format!("k{}", big.len())).as_str(),
+        );
+    }
+    let (_tmp, root) = tree_with("big.yaml", big.as_bytes());
+    let (run, report) = check(&root, &["--max-file-size", "4096"]);
+    let expected = format!(
+        "parity::load::too-large {}:0:0 file is larger than the limit of 4096 bytes (change it with --max-file-size)",
+        shown(&root, "dev/big.yaml")
+    );
+    assert_errors(&run, &report, &[expected]);
+}
+
+#[test]
+fn invalid_utf8_and_binary_files() {
+    let (_tmp, root) = tree_with("latin1.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n");
+    // A gzip header: NUL bytes, and not UTF-8 either.
+    std::fs::write(root.join("dev/archive.yaml"), b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").expect("write");
+    // Valid UTF-8 but with NUL bytes.
+    std::fs::write(root.join("dev/nul.yaml"), b"apiVersion: v1\x00\x00kind: ConfigMap\n").expect("write");
+    let (run, report) = check(&root, &[]);
+    let msg = "file is not UTF-8 text";
+    assert_errors(
+        &run,
+        &report,
+        &[
+            format!("parity::load::encoding {}:0:0 {msg}", shown(&root, "dev/archive.yaml")),
+            format!("parity::load::encoding {}:0:0 {msg}", shown(&root, "dev/latin1.yaml")),
+            format!("parity::load::encoding {}:0:0 {msg}", shown(&root, "dev/nul.yaml")),
+        ],
+    );
+}
+
+#[test]
+fn duplicate_keys_are_an_error() {
+    let (run, report) = check(Path::new("tests/hostile/duplicate-keys"), &[]);
+    assert_errors(
+        &run,
+        &report,
+        &["parity::load::duplicate-key tests/hostile/duplicate-keys/dev/dup.yaml:7:3 duplicate key `mode` in mapping (first at line 6)".into()],
+    );
+}
+
+#[test]
+fn helm_template_is_skipped_with_the_reason() {
+    let (run, report) = check(Path::new("tests/hostile/helm-template"), &[]);
+    // A skip is a notice, not an error: exit 1 for the good file's finding.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(
+        skipped(&report),
+        [
+            "parity::load::helm-template tests/hostile/helm-template/dev/chart.yaml:4 looks like a Helm template (`{{ ... }}`); render it with `helm template` and pipe the result to `parity check ... -`"
+        ]
+    );
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+}
+
+#[test]
+fn non_kubernetes_yaml_is_skipped_with_the_reason() {
+    let (run, report) = check(Path::new("tests/hostile/not-kubernetes"), &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(
+        skipped(&report),
+        [
+            "parity::load::not-kubernetes tests/hostile/not-kubernetes/dev/values.yaml:2 document is not a Kubernetes object (no `apiVersion`/`kind`)"
+        ]
+    );
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_not_followed_by_default_detected_when_following() {
+    let (_tmp, root) = tree_with("placeholder.txt", b"not a manifest");
+    // dev/sub/loop -> dev (a loop), and dev/sub/linked -> a folder outside
+    // the tree holding a second Deployment, seen only when links are followed.
+    let outside = tempfile::tempdir().expect("temp dir");
+    let extra = std::fs::read_to_string(fixture("good.yaml")).expect("read").replace("name: web", "name: linked");
+    std::fs::write(outside.path().join("linked.yaml"), extra).expect("write");
+    std::fs::create_dir(root.join("dev/sub")).expect("mkdir");
+    std::os::unix::fs::symlink("..", root.join("dev/sub/loop")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path(), root.join("dev/sub/linked")).expect("symlink");
+
+    // Default: links are not followed, so neither the loop nor the linked
+    // folder is read, and there is nothing to report about them.
+    let (run, report) = check(&root, &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+
+    // --follow-links: the linked folder is read and the loop is reported.
+    let (run, report) = check(&root, &["--follow-links"]);
+    let canonical = std::fs::canonicalize(root.join("dev")).expect("canonical");
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        errors(&report),
+        [format!(
+            "parity::load::symlink-loop {}:0:0 symbolic link loop: leads back to `{}`",
+            shown(&root, "dev/sub/loop"),
+            canonical.display()
+        )]
+    );
+    let mut found = findings(&report);
+    found.sort();
+    assert_eq!(found, ["cli-1 dev Deployment shop/linked", GOOD_FINDING]);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_an_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_tmp, root) = tree_with("locked.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+    let locked = root.join("dev/locked.yaml");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read(&locked).is_err() {
+        // An ordinary user: mode 000 is enough.
+        let (run, report) = check(&root, &[]);
+        let expected = format!(
+            "parity::load::io {}:0:0 cannot read file: Permission denied (os error 13)",
+            shown(&root, "dev/locked.yaml")
+        );
+        assert_errors(&run, &report, &[expected]);
+        return;
+    }
+    // Root (as in CI containers) reads through mode 000. Use a file that
+    // opens but fails on read instead: /proc/self/mem is a regular file
+    // whose first page is unmapped, so read() fails with EIO. It is reached
+    // through a link, so --follow-links. (A FIFO would not do: it is not a
+    // regular file, so the walk never opens it.)
+    std::fs::remove_file(&locked).expect("rm");
+    if !Path::new("/proc/self/mem").exists() {
+        return;
+    }
+    std::os::unix::fs::symlink("/proc/self/mem", root.join("dev/mem.yaml")).expect("symlink");
+    let (run, report) = check(&root, &["--follow-links"]);
+    let expected = format!(
+        "parity::load::io {}:0:0 cannot read file: Input/output error (os error 5)",
+        shown(&root, "dev/mem.yaml")
+    );
+    assert_errors(&run, &report, &[expected]);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_and_dangling_link_never_hang() {
+    let (_tmp, root) = tree_with("placeholder.txt", b"");
+    let fifo = root.join("dev/pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    std::os::unix::fs::symlink("/nonexistent/parity", root.join("dev/gone.yaml")).expect("symlink");
+    let (run, report) = check(&root, &["--follow-links"]);
+    // The FIFO is not a regular file: not a candidate, never opened.
+    assert_errors(
+        &run,
+        &report,
+        &[format!(
+            "parity::load::io {}:0:0 broken link: No such file or directory (os error 2)",
+            shown(&root, "dev/gone.yaml")
+        )],
+    );
+    if made {
+        // Named on the command line, it is refused, not opened.
+        let path = fifo.to_string_lossy().into_owned();
+        let run = parity(&["check", "--format", "json", "--rule", RULE, &path]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(run.stdout.contains("not a regular file or folder"), "{}", run.stdout);
+    }
+}
+
+/// Rule limits: a positioned diagnostic on stderr and exit 2.
+fn rule_error(rule: &str) -> Run {
+    let run = parity(&["check", "--rule", rule, "tests/hostile/duplicate-keys/dev/good.yaml"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+#[test]
+fn deeply_nested_rule_text() {
+    let parens = format!("every deployment has {}spec.replicas > 1{}", "(".repeat(70), ")".repeat(70));
+    let run = rule_error(&parens);
+    // The 9th `(`, after the 21 bytes of "every deployment has ".
+    assert!(
+        run.stderr.contains("error[parity::syntax::too-deep] --rule 1:1:30: brackets nest deeper than 8 levels"),
+        "{}",
+        run.stderr
+    );
+    let words = format!("every deployment has {}metadata.name exists", "not ".repeat(250));
+    let run = rule_error(&words);
+    // `every`, `has` and 198 `not`s are allowed; the 199th `not` is one too many.
+    assert!(
+        run.stderr.contains("error[parity::syntax::too-deep] --rule 1:1:814: a rule may nest at most 200 conditions"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn enormous_rule_text() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("huge.parity");
+    let mut text = String::from("rule huge {\n  every deployment has metadata.name exists\n}\n");
+    while text.len() <= 1 << 20 {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&file, &text).expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let run = parity(&["check", &path, "tests/hostile/duplicate-keys/dev/good.yaml"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let expected = format!(
+        "error[parity::syntax::too-large] {path}:1:1: rule source is {} bytes; the limit is 1048576",
+        text.len()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+}
+
+#[test]
+fn huge_string_literal() {
+    let rule = format!("every deployment has metadata.name = \"{}\"", "a".repeat(70_000));
+    let run = rule_error(&rule);
+    assert!(
+        run.stderr.contains(
+            "error[parity::compile::too-large] --rule 1:1:38: string literal is 70000 bytes; the limit is 65536"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn regex_over_the_size_limit() {
+    let run = rule_error("every deployment has metadata.name matches \"(a{1,1000}){1,1000}\"");
+    assert!(
+        run.stderr.contains(
+            "error[parity::compile::regex] --rule 1:1:44: invalid regex: Compiled regex exceeds size limit of 1048576 bytes."
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rule_over_the_evaluation_budget() {
+    // cli-1 needs under 10 steps per Deployment; forty conjunctions need far
+    // more than the 16 allowed here.
+    let costly = format!("every deployment has {}", vec!["metadata.name != \"x\""; 40].join(" and "));
+    let (run, report) = check(Path::new("tests/hostile/not-kubernetes"), &["--rule", &costly, "--eval-budget", "16"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        errors(&report),
+        ["parity::eval::budget --rule 2:1:0:0 rule `cli-2` on Deployment shop/web in env `dev`: evaluation exceeded \
+          its budget of 16 steps; the rule is too costly for this input"]
+    );
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+}
