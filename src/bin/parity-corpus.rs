@@ -450,13 +450,7 @@ fn namespace(ctx: &Ctx, n: usize, seed: u64, planted: &mut Planted, out: &mut Ve
                 "ports",
                 V::A(vec![V::M(vec![("name", s("http")), ("containerPort", V::N(port)), ("protocol", s("TCP"))])]),
             ),
-            (
-                "env",
-                V::A(vec![
-                    V::M(vec![("name", s("APP_ENV")), ("value", s(ctx.env))]),
-                    V::M(vec![("name", s("TEAM")), ("value", s(team))]),
-                ]),
-            ),
+            ("env", V::A(vec![V::M(vec![("name", s("APP_ENV")), ("value", s(ctx.env))])])),
             (
                 "resources",
                 V::M(vec![
@@ -464,13 +458,7 @@ fn namespace(ctx: &Ctx, n: usize, seed: u64, planted: &mut Planted, out: &mut Ve
                     ("limits", V::K(limits)),
                 ]),
             ),
-            (
-                "readinessProbe",
-                V::M(vec![
-                    ("httpGet", V::M(vec![("path", s("/healthz")), ("port", V::N(port))])),
-                    ("periodSeconds", V::N(10)),
-                ]),
-            ),
+            ("readinessProbe", V::M(vec![("httpGet", V::M(vec![("path", s("/healthz")), ("port", V::N(port))]))])),
         ];
         if privileged {
             container.push(("securityContext", V::M(vec![("privileged", V::B(true))])));

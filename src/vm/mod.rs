@@ -115,8 +115,11 @@ pub struct Vm<'w> {
     call_memo: HashMap<(u32, usize), (Val<'w>, Val<'w>)>,
     /// String-membership indexes of large all-string lists, by address
     /// (again keeping the list alive), for `x in <list>`.
-    in_index: HashMap<usize, (Val<'w>, Option<HashSet<Rc<str>>>)>,
+    in_index: HashMap<usize, (Val<'w>, StringIndex)>,
 }
+
+/// The strings of a list, or `None` when it holds anything else.
+type StringIndex = Option<HashSet<Rc<str>>>;
 
 /// Lists shorter than this are scanned; longer ones get memoised calls and
 /// hashed membership.
@@ -559,7 +562,7 @@ impl<'w> Vm<'w> {
     fn string_member(&mut self, x: &Val<'w>, list: &Val<'w>) -> Option<bool> {
         let (Val::List(l), Some(x)) = (list, x.as_str()) else { return None };
         let (_, index) = self.in_index.entry(Rc::as_ptr(l) as usize).or_insert_with(|| {
-            let strings: Option<HashSet<Rc<str>>> = l
+            let strings: StringIndex = l
                 .iter()
                 .map(|v| match v {
                     Val::S(s) => Some(Rc::from(*s)),
