@@ -300,6 +300,10 @@ pub struct Program {
     pub texts: Vec<String>,
     pub kind_sets: Vec<Vec<String>>,
     pub rules: Vec<Rule>,
+    /// Comprehensions (by the domain their `IterStart` opens) whose body
+    /// reads no slot bound outside it: their result depends only on the
+    /// elements the domain yields, so the VM may reuse it.
+    pub invariant: std::collections::HashSet<DomainId>,
 }
 
 impl Program {

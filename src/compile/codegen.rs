@@ -1440,7 +1440,40 @@ impl<'a, 'p> Gen<'a, 'p> {
         self.emit(Op::Jump(top as u32));
         let end = self.emit(Op::CollectEnd) as u32;
         self.patch(top, end);
+        if self.body_is_invariant(d, elem, top + 1, end as usize) {
+            self.prog.invariant.insert(d);
+        }
         Ok(())
+    }
+
+    /// Whether a comprehension over domain `d`, whose element lives in slot
+    /// `elem` and whose body is `ops[from..to]`, reads nothing bound outside
+    /// it: no load or store of an outer slot, no current-env lookup, no
+    /// nested domain scoped by an outer slot. Its own domain may depend on
+    /// outer slots; the VM keys cached results by the elements it yields.
+    fn body_is_invariant(&self, d: u32, elem: Slot, from: usize, to: usize) -> bool {
+        if matches!(self.prog.domains.get(d as usize).map(|x| &x.source), None | Some(DomainSource::Values)) {
+            return false;
+        }
+        let inner = |s: Slot| s >= elem;
+        self.prog.ops.get(from..to).is_some_and(|body| {
+            body.iter().all(|op| match *op {
+                Op::Load(s) | Op::Store(s) => inner(s),
+                Op::EnvOf(_) => false,
+                Op::IterStart(nd, _) => match self.prog.domains.get(nd as usize).map(|x| &x.source) {
+                    Some(DomainSource::Objects { envs, ns, .. }) => {
+                        let env_ok = match envs {
+                            EnvScope::Current(s) | EnvScope::Sel(_, Some(s)) => inner(*s),
+                            EnvScope::Sel(_, None) | EnvScope::All => true,
+                        };
+                        env_ok && !matches!(ns, NsScope::Of(s) if !inner(*s))
+                    }
+                    Some(DomainSource::Envs(_) | DomainSource::Values) => true,
+                    None => false,
+                },
+                _ => true,
+            })
+        })
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod functions;
 pub mod value;
 
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::bytecode::{
@@ -71,6 +72,29 @@ struct Iter<'w> {
     total: u32,
     label: u32,
     collected: Vec<Val<'w>>,
+    /// Where to keep the result of an invariant comprehension.
+    cache_key: Option<CacheKey>,
+}
+
+/// What an invariant comprehension's result depends on: its domain and the
+/// elements it yields (env and index list, by address; the world outlives
+/// the VM and never changes during a run).
+type CacheKey = (u32, Vec<(EnvId, usize, usize)>);
+
+fn cache_key(d: u32, elems: &Elems) -> Option<CacheKey> {
+    match elems {
+        Elems::Objects(segs) => Some((
+            d,
+            segs.iter()
+                .map(|s| match s {
+                    ObjSeg::Idx(e, list) => (*e, list.as_ptr() as usize, list.len()),
+                    ObjSeg::All(e, len) => (*e, usize::MAX, *len),
+                })
+                .collect(),
+        )),
+        Elems::Envs(envs) => Some((d, envs.iter().map(|e| (*e, 0, 0)).collect())),
+        Elems::Values(_) => None,
+    }
 }
 
 pub struct Vm<'w> {
@@ -81,7 +105,25 @@ pub struct Vm<'w> {
     iters: Vec<Iter<'w>>,
     trace: Option<Trace<'w>>,
     budget: u64,
+    /// Results of invariant comprehensions (`Program::invariant`), reused
+    /// across the subjects this VM evaluates: `{ images(it) for workloads in
+    /// previous env }` is computed once per VM, not once per subject.
+    memo: HashMap<CacheKey, Val<'w>>,
+    /// Results of one-argument built-in calls on large computed lists, by
+    /// (function, list address); the entry keeps the list alive so the
+    /// address cannot be reused. `flatten(<memoised set>)` runs once.
+    call_memo: HashMap<(u32, usize), (Val<'w>, Val<'w>)>,
+    /// String-membership indexes of large all-string lists, by address
+    /// (again keeping the list alive), for `x in <list>`.
+    in_index: HashMap<usize, (Val<'w>, StringIndex)>,
 }
+
+/// The strings of a list, or `None` when it holds anything else.
+type StringIndex = Option<HashSet<Rc<str>>>;
+
+/// Lists shorter than this are scanned; longer ones get memoised calls and
+/// hashed membership.
+const MEMO_MIN_LEN: usize = 64;
 
 impl<'w> Vm<'w> {
     pub fn new(prog: &'w Program, world: &'w World) -> Vm<'w> {
@@ -93,6 +135,9 @@ impl<'w> Vm<'w> {
             iters: Vec::new(),
             trace: None,
             budget: DEFAULT_STEP_BUDGET,
+            memo: HashMap::new(),
+            call_memo: HashMap::new(),
+            in_index: HashMap::new(),
         }
     }
 
@@ -231,7 +276,21 @@ impl<'w> Vm<'w> {
                     let at = self.stack.len().saturating_sub(argc as usize);
                     let args = self.stack.split_off(at);
                     let func = functions::FUNCTIONS.get(f as usize).ok_or(EvalError::Internal("unknown function"))?;
-                    let v = if args.len() == argc as usize { (func.imp)(&args) } else { Val::Absent };
+                    let v = match args.as_slice() {
+                        [arg @ Val::List(l)] if l.len() >= MEMO_MIN_LEN => {
+                            let key = (f, Rc::as_ptr(l) as usize);
+                            match self.call_memo.get(&key) {
+                                Some((_, v)) => v.clone(),
+                                None => {
+                                    let v = (func.imp)(&args);
+                                    self.call_memo.insert(key, (arg.clone(), v.clone()));
+                                    v
+                                }
+                            }
+                        }
+                        _ if args.len() == argc as usize => (func.imp)(&args),
+                        _ => Val::Absent,
+                    };
                     self.stack.push(v);
                 }
                 Op::Add(n) => {
@@ -270,7 +329,12 @@ impl<'w> Vm<'w> {
                 Op::Test2(kind, t) => {
                     let rhs = self.pop();
                     let lhs = self.pop();
-                    let holds = test2(kind, &lhs, &rhs);
+                    let holds = match (kind, &lhs, &rhs) {
+                        (Check2::In, Val::S(_) | Val::Str(_), Val::List(l)) if l.len() >= MEMO_MIN_LEN => {
+                            self.string_member(&lhs, &rhs).unwrap_or_else(|| test2(kind, &lhs, &rhs))
+                        }
+                        _ => test2(kind, &lhs, &rhs),
+                    };
                     self.trace_compared(t, &lhs, &rhs, holds);
                     self.stack.push(Val::Bool(holds));
                 }
@@ -312,7 +376,20 @@ impl<'w> Vm<'w> {
                 }
                 Op::IterStart(d, slot) => {
                     let elems = self.domain(d)?;
+                    // Also while tracing: a comprehension's body runs at
+                    // iteration depth >= 1, where nothing is recorded.
+                    let cache_key = if self.prog.invariant.contains(&d) { cache_key(d, &elems) } else { None };
+                    if let Some(key) = &cache_key
+                        && let Some(v) = self.memo.get(key)
+                        && let Some(Op::IterNext(end)) = ops.get(pc)
+                    {
+                        // Skip the body and its `CollectEnd`.
+                        self.stack.push(v.clone());
+                        pc = *end as usize + 1;
+                        continue;
+                    }
                     self.iters.push(Iter {
+                        cache_key,
                         elems,
                         seg: 0,
                         pos: 0,
@@ -377,7 +454,11 @@ impl<'w> Vm<'w> {
                 }
                 Op::CollectEnd => {
                     let it = self.iters.pop().ok_or(EvalError::Internal("CollectEnd outside iteration"))?;
-                    self.stack.push(Val::List(Rc::new(into_set(it.collected))));
+                    let set = Val::List(Rc::new(into_set(it.collected)));
+                    if let Some(key) = it.cache_key {
+                        self.memo.insert(key, set.clone());
+                    }
+                    self.stack.push(set);
                 }
                 Op::Counterpart(sel) => {
                     let v = self.pop();
@@ -473,6 +554,25 @@ impl<'w> Vm<'w> {
 
     pub fn env_name(&self, e: EnvId) -> String {
         self.world.envs.get(e as usize).map(|e| e.name.clone()).unwrap_or_default()
+    }
+
+    /// `x in list` for a string `x` and a large list, through a hash index
+    /// built once per list; `None` when the list holds non-strings (whose
+    /// equality with a string may coerce), so the caller scans.
+    fn string_member(&mut self, x: &Val<'w>, list: &Val<'w>) -> Option<bool> {
+        let (Val::List(l), Some(x)) = (list, x.as_str()) else { return None };
+        let (_, index) = self.in_index.entry(Rc::as_ptr(l) as usize).or_insert_with(|| {
+            let strings: StringIndex = l
+                .iter()
+                .map(|v| match v {
+                    Val::S(s) => Some(Rc::from(*s)),
+                    Val::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            (list.clone(), strings)
+        });
+        index.as_ref().map(|set| set.contains(x))
     }
 
     fn advance(&mut self) -> bool {
@@ -740,10 +840,10 @@ fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
             Val::J(serde_json::Value::Object(_)) | Val::Map(_) => {
                 x.as_str().is_some_and(|k| !coll.get_key(k).is_absent())
             }
-            _ => match coll.elements() {
-                Some(items) => items.iter().any(|i| equal(x, i)),
-                None => matches!((x.as_str(), coll.as_str()), (Some(a), Some(b)) if b.contains(a)),
-            },
+            // Scan in place: `elements()` would copy the whole list per test.
+            Val::List(items) => items.iter().any(|i| equal(x, i)),
+            Val::J(serde_json::Value::Array(items)) => items.iter().any(|i| equal(x, &Val::json(i))),
+            _ => matches!((x.as_str(), coll.as_str()), (Some(a), Some(b)) if b.contains(a)),
         }
     };
     match kind {

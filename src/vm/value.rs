@@ -242,20 +242,7 @@ pub fn entries<'w>(v: &Val<'w>) -> Vec<(String, Val<'w>)> {
 
 /// A total order used to sort and deduplicate sets: by type, then value.
 pub fn total_order(a: &Val, b: &Val) -> Ordering {
-    fn rank(v: &Val) -> u8 {
-        match v {
-            Val::Absent => 0,
-            Val::Null => 1,
-            Val::Bool(_) => 2,
-            Val::Num(_) | Val::Qty(_) => 3,
-            Val::Ver(_) => 4,
-            Val::S(_) | Val::Str(_) => 5,
-            Val::J(Json::Array(_)) | Val::List(_) => 6,
-            Val::J(_) | Val::Map(_) => 7,
-            Val::Env(_) => 8,
-            Val::Obj(_) => 9,
-        }
-    }
+    let rank = total_order_rank;
     let (ra, rb) = (rank(a), rank(b));
     if ra != rb {
         return ra.cmp(&rb);
@@ -267,10 +254,43 @@ pub fn total_order(a: &Val, b: &Val) -> Ordering {
     }
 }
 
+/// The type rank [`total_order`] sorts by first.
+fn total_order_rank(v: &Val) -> u8 {
+    match v {
+        Val::Absent => 0,
+        Val::Null => 1,
+        Val::Bool(_) => 2,
+        Val::Num(_) | Val::Qty(_) => 3,
+        Val::Ver(_) => 4,
+        Val::S(_) | Val::Str(_) => 5,
+        Val::J(Json::Array(_)) | Val::List(_) => 6,
+        Val::J(_) | Val::Map(_) => 7,
+        Val::Env(_) => 8,
+        Val::Obj(_) => 9,
+    }
+}
+
 /// Sorts and deduplicates values into a set.
 pub fn into_set<'w>(mut vals: Vec<Val<'w>>) -> Vec<Val<'w>> {
     vals.retain(|v| !v.is_absent());
-    vals.sort_by(total_order);
+    if vals.iter().any(|v| matches!(v, Val::J(_) | Val::List(_) | Val::Map(_))) {
+        // Lists and maps order by their JSON text: serialise each once
+        // rather than twice per comparison (same order as `total_order`).
+        let mut keyed: Vec<(Option<String>, Val<'w>)> = vals
+            .into_iter()
+            .map(|v| {
+                let text = matches!(v, Val::J(_) | Val::List(_) | Val::Map(_)).then(|| to_json(&v).to_string());
+                (text, v)
+            })
+            .collect();
+        keyed.sort_by(|(ta, a), (tb, b)| match (ta, tb) {
+            (Some(x), Some(y)) if total_order_rank(a) == total_order_rank(b) => x.cmp(y),
+            _ => total_order(a, b),
+        });
+        vals = keyed.into_iter().map(|(_, v)| v).collect();
+    } else {
+        vals.sort_by(total_order);
+    }
     vals.dedup_by(|a, b| total_order(a, b) == Ordering::Equal && equal(a, b));
     vals
 }
