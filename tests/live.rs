@@ -110,48 +110,76 @@ fn route(target: &str, accept: &str, state: &Mutex<State>) -> (u16, String, Json
     let ok = |j: Json| (200, String::new(), j);
     match path {
         "/version" => ok(json!({"major": "1", "minor": "30", "gitVersion": "v1.30.4", "platform": "linux/amd64"})),
-        "/api" if aggregated => ok(json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": [
-            {"metadata": {"name": ""}, "versions": [{"version": "v1", "freshness": "Current", "resources": [
-                aggregated_res("namespaces", "Namespace", false), aggregated_res("nodes", "Node", false),
-                aggregated_res("services", "Service", true), aggregated_res("secrets", "Secret", true),
-                {"resource": "bindings", "responseKind": {"kind": "Binding"}, "scope": "Namespaced", "verbs": ["create"]}
-            ]}]}
-        ]})),
+        "/api" if aggregated => {
+            ok(json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": [
+                {"metadata": {"name": ""}, "versions": [{"version": "v1", "freshness": "Current", "resources": [
+                    aggregated_res("namespaces", "Namespace", false), aggregated_res("nodes", "Node", false),
+                    aggregated_res("services", "Service", true), aggregated_res("secrets", "Secret", true),
+                    {"resource": "bindings", "responseKind": {"kind": "Binding"}, "scope": "Namespaced", "verbs": ["create"]}
+                ]}]}
+            ]}))
+        }
         "/api" => ok(json!({"kind": "APIVersions", "versions": ["v1"]})),
         "/api/v1" => ok(json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": [
             res("namespaces", "Namespace", false), res("nodes", "Node", false), res("services", "Service", true),
             res("secrets", "Secret", true), res("pods/log", "Pod", true),
             {"name": "bindings", "kind": "Binding", "namespaced": true, "verbs": ["create"]}
         ]})),
-        "/apis" if aggregated => ok(json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": [
-            {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "freshness": "Current", "resources": [aggregated_res("deployments", "Deployment", true)]}]},
-            {"metadata": {"name": "networking.k8s.io"}, "versions": [{"version": "v1", "freshness": "Current", "resources": [aggregated_res("networkpolicies", "NetworkPolicy", true)]}]},
-            {"metadata": {"name": "metrics.k8s.io"}, "versions": [{"version": "v1beta1", "freshness": "Stale", "resources": []}]}
-        ]})),
+        "/apis" if aggregated => {
+            ok(json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": [
+                {"metadata": {"name": "apps"}, "versions": [{"version": "v1", "freshness": "Current", "resources": [aggregated_res("deployments", "Deployment", true)]}]},
+                {"metadata": {"name": "networking.k8s.io"}, "versions": [{"version": "v1", "freshness": "Current", "resources": [aggregated_res("networkpolicies", "NetworkPolicy", true)]}]},
+                {"metadata": {"name": "metrics.k8s.io"}, "versions": [{"version": "v1beta1", "freshness": "Stale", "resources": []}]}
+            ]}))
+        }
         "/apis" => ok(json!({"kind": "APIGroupList", "groups": [
             {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}], "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}},
             {"name": "networking.k8s.io", "versions": [{"groupVersion": "networking.k8s.io/v1", "version": "v1"}], "preferredVersion": {"groupVersion": "networking.k8s.io/v1", "version": "v1"}},
             {"name": "metrics.k8s.io", "versions": [{"groupVersion": "metrics.k8s.io/v1beta1", "version": "v1beta1"}], "preferredVersion": {"groupVersion": "metrics.k8s.io/v1beta1", "version": "v1beta1"}}
         ]})),
-        "/apis/apps/v1" => ok(json!({"kind": "APIResourceList", "groupVersion": "apps/v1", "resources": [res("deployments", "Deployment", true), res("deployments/scale", "Scale", true)]})),
-        "/apis/networking.k8s.io/v1" => ok(json!({"kind": "APIResourceList", "groupVersion": "networking.k8s.io/v1", "resources": [res("networkpolicies", "NetworkPolicy", true)]})),
-        "/apis/metrics.k8s.io/v1beta1" => (503, String::new(), status(503, "the server is currently unable to handle the request")),
+        "/apis/apps/v1" => ok(
+            json!({"kind": "APIResourceList", "groupVersion": "apps/v1", "resources": [res("deployments", "Deployment", true), res("deployments/scale", "Scale", true)]}),
+        ),
+        "/apis/networking.k8s.io/v1" => ok(
+            json!({"kind": "APIResourceList", "groupVersion": "networking.k8s.io/v1", "resources": [res("networkpolicies", "NetworkPolicy", true)]}),
+        ),
+        "/apis/metrics.k8s.io/v1beta1" => {
+            (503, String::new(), status(503, "the server is currently unable to handle the request"))
+        }
         // Two pages.
         "/api/v1/namespaces" if cont.is_empty() => ok(list("Namespace", vec![namespace("payments")], "page-2")),
         "/api/v1/namespaces" => ok(list("Namespace", vec![namespace("web")], "")),
-        "/api/v1/nodes" => ok(list("Node", vec![json!({"metadata": {"name": "node-1", "labels": {"kubernetes.io/os": "linux"}}, "status": {
-            "allocatable": {"cpu": "4", "memory": "16Gi"},
-            "nodeInfo": {"kubeletVersion": "v1.30.4", "containerRuntimeVersion": "containerd://1.7.20", "operatingSystem": "linux", "architecture": "amd64"}
-        }})], "")),
-        "/api/v1/services" => ok(list("Service", vec![json!({"metadata": {"name": "api", "namespace": "web"}, "spec": {"ports": [{"port": 443, "protocol": "TCP"}]}})], "")),
+        "/api/v1/nodes" => ok(list(
+            "Node",
+            vec![json!({"metadata": {"name": "node-1", "labels": {"kubernetes.io/os": "linux"}}, "status": {
+                "allocatable": {"cpu": "4", "memory": "16Gi"},
+                "nodeInfo": {"kubeletVersion": "v1.30.4", "containerRuntimeVersion": "containerd://1.7.20", "operatingSystem": "linux", "architecture": "amd64"}
+            }})],
+            "",
+        )),
+        "/api/v1/services" => ok(list(
+            "Service",
+            vec![
+                json!({"metadata": {"name": "api", "namespace": "web"}, "spec": {"ports": [{"port": 443, "protocol": "TCP"}]}}),
+            ],
+            "",
+        )),
         "/api/v1/secrets" => {
             let meta = json!({"name": "db", "namespace": "payments", "annotations": {"kubectl.kubernetes.io/last-applied-configuration": format!("{{\"data\":{{\"password\":\"{SECRET_CANARY}\"}}}}")}});
             if accept.contains("PartialObjectMetadataList") {
-                ok(json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "items": [
-                    {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta}
-                ]}))
+                ok(
+                    json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "items": [
+                        {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta}
+                    ]}),
+                )
             } else {
-                ok(list("Secret", vec![json!({"metadata": meta, "type": "Opaque", "data": {"password": SECRET_CANARY}, "stringData": {"token": SECRET_CANARY}})], ""))
+                ok(list(
+                    "Secret",
+                    vec![
+                        json!({"metadata": meta, "type": "Opaque", "data": {"password": SECRET_CANARY}, "stringData": {"token": SECRET_CANARY}}),
+                    ],
+                    "",
+                ))
             }
         }
         // Throttled once.
@@ -164,9 +192,15 @@ fn route(target: &str, accept: &str, state: &Mutex<State>) -> (u16, String, Json
             if n == 1 {
                 return (429, "Retry-After: 1\r\n".into(), status(429, "too many requests"));
             }
-            ok(list("Deployment", vec![json!({"metadata": {"name": "api", "namespace": "web"}, "spec": {"template": {"spec": {"containers": [
-                {"name": "api", "image": "web/api:1.2", "securityContext": {"privileged": true}}
-            ]}}}})], ""))
+            ok(list(
+                "Deployment",
+                vec![
+                    json!({"metadata": {"name": "api", "namespace": "web"}, "spec": {"template": {"spec": {"containers": [
+                        {"name": "api", "image": "web/api:1.2", "securityContext": {"privileged": true}}
+                    ]}}}}),
+                ],
+                "",
+            ))
         }
         // The continue token expires once: the list restarts from the top.
         "/apis/networking.k8s.io/v1/networkpolicies" => {
@@ -218,7 +252,12 @@ fn check_snapshot(aggregated: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let kc = kubeconfig(dir.path(), &url);
     let out = dir.path().join("snaps");
-    let run = parity_in(dir.path(), &["snapshot", "--kubeconfig", &kc, "--context", "prod", "-o", &out.to_string_lossy()], None, &[]);
+    let run = parity_in(
+        dir.path(),
+        &["snapshot", "--kubeconfig", &kc, "--context", "prod", "-o", &out.to_string_lossy()],
+        None,
+        &[],
+    );
     assert_eq!(run.code, 2, "a group was missed, so exit 2:\n{}", run.stderr);
     assert!(run.stderr.contains("metrics.k8s.io"), "{}", run.stderr);
     let text = std::fs::read_to_string(out.join("prod.json")).expect("snapshot written");
@@ -228,10 +267,24 @@ fn check_snapshot(aggregated: bool) {
     assert_eq!(snap["serverVersion"], "v1.30.4");
     assert!(snap["time"].as_str().is_some_and(|t| t.ends_with('Z') && t.len() == 20), "{}", snap["time"]);
     let objects = snap["objects"].as_array().expect("objects");
-    let names: Vec<String> = objects.iter().map(|o| format!("{}/{}", o["kind"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""))).collect();
+    let names: Vec<String> = objects
+        .iter()
+        .map(|o| format!("{}/{}", o["kind"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or("")))
+        .collect();
     let mut sorted = names.clone();
     sorted.sort();
-    assert_eq!(sorted, ["Deployment/api", "Namespace/payments", "Namespace/web", "NetworkPolicy/default-deny", "Node/node-1", "Secret/db", "Service/api"]);
+    assert_eq!(
+        sorted,
+        [
+            "Deployment/api",
+            "Namespace/payments",
+            "Namespace/web",
+            "NetworkPolicy/default-deny",
+            "Node/node-1",
+            "Secret/db",
+            "Service/api"
+        ]
+    );
     // Cleaned: no managedFields, no last-applied annotation; status kept.
     assert!(!text.contains("managedFields") && !text.contains("last-applied-configuration"));
     let node = objects.iter().find(|o| o["kind"] == "Node").expect("node");
@@ -290,27 +343,46 @@ fn audit_finds_what_check_finds_on_the_same_objects() {
     assert!(errors.iter().any(|e| e["message"].as_str().unwrap_or("").contains("metrics.k8s.io")), "{errors:?}");
     assert!(!keys(&a).is_empty(), "findings are printed despite the missed group");
     // The same objects as a manifest tree.
-    let snap: Json = serde_json::from_str(&std::fs::read_to_string(saved.join("prod.json")).expect("saved")).expect("json");
-    let docs: Vec<String> = snap["objects"].as_array().expect("objects").iter().map(|o| format!("---\n{o}\n")).collect();
+    let snap: Json =
+        serde_json::from_str(&std::fs::read_to_string(saved.join("prod.json")).expect("saved")).expect("json");
+    let docs: Vec<String> =
+        snap["objects"].as_array().expect("objects").iter().map(|o| format!("---\n{o}\n")).collect();
     write_tree(dir.path(), &[("tree/prod/objects.yaml", &docs.concat())]);
     let check = parity_in(dir.path(), &["check", "--format", "json", "tree"], None, &[]);
     assert_eq!(check.code, 1, "{}", check.stderr);
     let c = json(&check);
     let strip = |r: &Json| -> Vec<(String, String)> {
-        r["findings"].as_array().expect("findings").iter().map(|f| (format!("{} {} {} {}/{}", f["rule"], f["env"], f["kind"], f["namespace"], f["name"]), f["message"].as_str().unwrap_or("").to_string())).collect()
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    format!("{} {} {} {}/{}", f["rule"], f["env"], f["kind"], f["namespace"], f["name"]),
+                    f["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
     };
     assert_eq!(strip(&a), strip(&c));
     assert!(keys(&a).contains(&"no-privileged-containers prod Deployment web/api".to_string()), "{:?}", keys(&a));
     assert_no_canary("audit output", &format!("{}{}", audit.stdout, audit.stderr));
     // PolicyReports for dashboards.
-    let pr = parity_in(dir.path(), &["audit", "--kubeconfig", &kc, "--context", "prod", "--format", "policyreport", "-q"], None, &[]);
+    let pr = parity_in(
+        dir.path(),
+        &["audit", "--kubeconfig", &kc, "--context", "prod", "--format", "policyreport", "-q"],
+        None,
+        &[],
+    );
     let list: Json = serde_json::from_str(&pr.stdout).expect("policy reports are JSON");
     assert_eq!(list["kind"], "List");
     let items = list["items"].as_array().expect("items");
     assert!(items.iter().any(|i| i["kind"] == "PolicyReport" && i["metadata"]["namespace"] == "web"), "{items:?}");
     assert!(items.iter().all(|i| i["apiVersion"] == "wgpolicyk8s.io/v1alpha2"));
     let web = items.iter().find(|i| i["metadata"]["namespace"] == "web").expect("web report");
-    assert!(web["results"].as_array().expect("results").iter().any(|r| r["policy"] == "no-privileged-containers" && r["result"] == "fail" && r["resources"][0]["name"] == "api"));
+    assert!(web["results"].as_array().expect("results").iter().any(|r| r["policy"] == "no-privileged-containers"
+        && r["result"] == "fail"
+        && r["resources"][0]["name"] == "api"));
 }
 
 #[test]

@@ -72,7 +72,9 @@ pub fn run(args: AuditArgs) -> i32 {
         errors.extend(snapshot_errors(s));
         match write(s, name, &dir, false) {
             Ok(path) => envs.push((name.clone(), path)),
-            Err(e) => errors.push(RunError { code: "parity::io".into(), file: name.clone(), line: 0, column: 0, message: e }),
+            Err(e) => {
+                errors.push(RunError { code: "parity::io".into(), file: name.clone(), line: 0, column: 0, message: e })
+            }
         }
     }
     let check = CheckArgs {

@@ -169,7 +169,8 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
         Format::Junit => crate::report::junit::render(&report, &rule_docs(program.as_ref())),
         Format::Github => crate::report::github::render(&report),
         Format::Policyreport => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
             crate::report::policyreport::render(&report, &rule_docs(program.as_ref()), now)
         }
         Format::Human => {

@@ -165,7 +165,13 @@ pub fn run(args: SnapshotArgs) -> i32 {
                 s.errors.len(),
                 super::display(&path)
             ),
-            Err(e) => errors.push(RunError { code: "parity::io".into(), file: s.context.clone(), line: 0, column: 0, message: e }),
+            Err(e) => errors.push(RunError {
+                code: "parity::io".into(),
+                file: s.context.clone(),
+                line: 0,
+                column: 0,
+                message: e,
+            }),
         }
     }
     for e in &errors {

@@ -145,6 +145,9 @@ pub async fn snapshot_context(
         .await
         .map_err(|e| format!("context `{context}`: {}", first_line(&e.to_string())))?;
     config.accept_invalid_certs = opts.insecure;
+    // parity retries itself (429 only, honouring Retry-After, bounded); the
+    // client's own retry would wait minutes on an aggregated API that is down.
+    config.default_retry = false;
     let client =
         Client::try_from(config).map_err(|e| format!("context `{context}`: {}", first_line(&e.to_string())))?;
     snapshot_client(client, context, opts).await
@@ -155,6 +158,9 @@ pub async fn snapshot_in_cluster(name: &str, opts: &SnapshotOptions) -> Result<S
     let mut config =
         kube::Config::incluster().map_err(|e| format!("in-cluster configuration: {}", first_line(&e.to_string())))?;
     config.accept_invalid_certs = opts.insecure;
+    // parity retries itself (429 only, honouring Retry-After, bounded); the
+    // client's own retry would wait minutes on an aggregated API that is down.
+    config.default_retry = false;
     let client = Client::try_from(config).map_err(|e| format!("in-cluster client: {}", first_line(&e.to_string())))?;
     snapshot_client(client, name, opts).await
 }

@@ -33,10 +33,8 @@ fn result(s: Severity) -> &'static str {
 
 /// A report name from an env name, as a DNS-1123 label.
 fn report_name(env: &str) -> String {
-    let mut s: String = env
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect();
+    let mut s: String =
+        env.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     s = s.trim_matches('-').to_string();
     if s.is_empty() { "parity".into() } else { format!("parity-{}", &s[..s.len().min(50)]) }
 }
