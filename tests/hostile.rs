@@ -363,9 +363,9 @@ fn rule_error(rule: &str) -> Run {
 fn deeply_nested_rule_text() {
     let parens = format!("every deployment has {}spec.replicas > 1{}", "(".repeat(70), ")".repeat(70));
     let run = rule_error(&parens);
-    // The 9th `(`, after the 21 bytes of "every deployment has ".
+    // The 65th `(`, after the 21 bytes of "every deployment has ".
     assert!(
-        run.stderr.contains("error[parity::syntax::too-deep] --rule 1:1:30: brackets nest deeper than 8 levels"),
+        run.stderr.contains("error[parity::syntax::too-deep] --rule 1:1:86: brackets nest deeper than 64 levels"),
         "{}",
         run.stderr
     );

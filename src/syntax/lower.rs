@@ -285,19 +285,6 @@ impl Cx {
                 let inner = kids(&p).into_iter().next().ok_or_else(|| self.bug(&p, "`not` without operand"))?;
                 Ok(Expr { kind: ExprKind::Not(Box::new(self.expr(inner)?)), span })
             }
-            Rule::agree => {
-                let span = self.span(&p);
-                let mut filters = Vec::new();
-                let mut value = None;
-                for k in kids(&p) {
-                    match k.as_rule() {
-                        Rule::value => value = Some(self.value(k)?),
-                        _ => filters.push(self.filter(k)?),
-                    }
-                }
-                let value = value.ok_or_else(|| self.bug(&p, "agree without value"))?;
-                Ok(Expr { kind: ExprKind::Agree { filters, value: Box::new(value) }, span })
-            }
             Rule::env_subject => {
                 let span = self.span(&p);
                 let mut ks = kids(&p).into_iter();
@@ -310,11 +297,19 @@ impl Cx {
                 let mut ks = kids(&p).into_iter();
                 let quant = self.quant(ks.next().ok_or_else(|| self.bug(&p, "quantifier"))?)?;
                 let np = self.np(ks.next().ok_or_else(|| self.bug(&p, "noun phrase"))?)?;
-                let pred = ks.next().map(|x| self.pred(x)).transpose()?;
+                let tail = ks.next();
+                if let Some(t) = tail.as_ref().filter(|t| t.as_rule() == Rule::agree_tail) {
+                    return self.agree(quant, np, t.clone(), span);
+                }
+                let pred = tail.map(|x| self.pred(x)).transpose()?;
                 Ok(Expr { kind: ExprKind::Quantified { quant, np, pred }, span })
             }
-            Rule::bare | Rule::np => {
+            Rule::bare | Rule::np | Rule::cond_np => {
                 let span = self.span(&p);
+                if p.as_rule() == Rule::cond_np {
+                    let np = kids(&p).into_iter().next().ok_or_else(|| self.bug(&p, "noun phrase"))?;
+                    return Ok(Expr { kind: ExprKind::Bare { np: self.np(np)?, pred: None }, span });
+                }
                 if p.as_rule() == Rule::np {
                     return Ok(Expr { kind: ExprKind::Bare { np: self.np(p)?, pred: None }, span });
                 }
@@ -332,6 +327,25 @@ impl Cx {
             Rule::value => self.value(p),
             _ => Err(self.bug(&p, "expression")),
         }
+    }
+
+    /// `all envs [filters] agree on VALUE`.
+    fn agree(&self, quant: Quant, np: NounPhrase, tail: P, span: Span) -> R<Expr> {
+        let envs = matches!(np.words[..], [Word::Env(_)]);
+        if quant != Quant::Every || !envs {
+            return Err(Diag::new(
+                "parity::syntax",
+                np.span,
+                "only envs agree: write `all envs [filters] agree on VALUE`",
+            )
+            .label("not `all envs`")
+            .help("`agree on` compares one value across envs"));
+        }
+        let v = kids(&tail)
+            .into_iter()
+            .find(|c| c.as_rule() == Rule::value)
+            .ok_or_else(|| self.bug(&tail, "agree value"))?;
+        Ok(Expr { kind: ExprKind::Agree { filters: np.filters, value: Box::new(self.value(v)?) }, span })
     }
 
     fn nary(&self, p: P, make: fn(Vec<Expr>) -> ExprKind) -> R<Expr> {
@@ -494,7 +508,7 @@ impl Cx {
         let span = self.span(&p);
         let mut ks = kids(&p).into_iter();
         let lhs = self.value(ks.next().ok_or_else(|| self.bug(&p, "comparison"))?)?;
-        let t = ks.next().ok_or_else(|| self.bug(&p, "test"))?;
+        let Some(t) = ks.next() else { return Ok(lhs) };
         let negated = has_kw(&t, Rule::kw_not);
         let rhs = |t: &P| -> R<Box<Expr>> {
             let v = kids(t).into_iter().find(|c| c.as_rule() == Rule::value).ok_or_else(|| self.bug(t, "operand"))?;

@@ -20,11 +20,13 @@ use grammar::{ParityParser, Rule};
 
 /// Rule sources larger than this are rejected before parsing.
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
-/// Brackets and parentheses may nest this deep. Kept low because the pest
-/// grammar backtracks: each extra level of `(` roughly doubles parse time
-/// (16 levels took over a minute, found by fuzzing), while the standard
-/// library never nests deeper than 4.
-pub const MAX_BRACKET_DEPTH: usize = 8;
+/// Brackets and parentheses may nest this deep. The grammar parses nested
+/// parentheses in linear time (every alternative but one fails at once on
+/// `(`; fuzzing once found the exponential case this fixed).
+pub const MAX_BRACKET_DEPTH: usize = 64;
+/// The most grammar-rule calls one parse may make: a hard stop, so that no
+/// rule text can keep the parser busy, whatever shape it has.
+pub const MAX_PARSE_CALLS: usize = 20_000_000;
 /// A single rule or definition may hold this many nesting keywords
 /// (`with`, `where`, `has`, `not`, quantifiers) before it is rejected: far
 /// more than any real rule, far less than what could exhaust the stack.
@@ -33,6 +35,7 @@ pub const MAX_NESTING_WORDS: usize = 200;
 /// Parses a rule file.
 pub fn parse_module(source: SourceId, text: &str) -> Result<Module, Diag> {
     guard(source, text)?;
+    pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS));
     let mut pairs = ParityParser::parse(Rule::module, text).map_err(|e| syntax_error(source, text, e))?;
     let module = pairs.next().ok_or_else(|| Diag::new("parity::syntax", Span::new(source, 0, 0), "empty parse"))?;
     lower::module(source, module)
@@ -41,6 +44,7 @@ pub fn parse_module(source: SourceId, text: &str) -> Result<Module, Diag> {
 /// Parses a lone rule body (`parity check --rule TEXT`).
 pub fn parse_body(source: SourceId, text: &str) -> Result<Expr, Diag> {
     guard(source, text)?;
+    pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS));
     let mut pairs = ParityParser::parse(Rule::body_only, text).map_err(|e| syntax_error(source, text, e))?;
     let body = pairs.next().ok_or_else(|| Diag::new("parity::syntax", Span::new(source, 0, 0), "empty parse"))?;
     lower::body_only(source, body)
@@ -148,6 +152,15 @@ fn syntax_error(source: SourceId, text: &str, err: pest::error::Error<Rule>) -> 
                 }
             };
             (format!("unexpected {found}"), format!("expected {expected}"))
+        }
+        ErrorVariant::CustomError { message } if message.contains("call limit") => {
+            return Diag::new(
+                "parity::syntax::too-complex",
+                Span::new(source, start, end),
+                "rule text is too complex to parse",
+            )
+            .label("gave up here")
+            .help("split the rule, or name parts of it with `qualifier` and `value` definitions");
         }
         ErrorVariant::CustomError { message } => (message.clone(), "see docs/language.md".to_string()),
     };
