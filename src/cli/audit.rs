@@ -68,10 +68,15 @@ pub fn run(args: AuditArgs) -> i32 {
         }
     };
     let mut envs = Vec::new();
+    let mut labels = Vec::new();
     for (name, s) in &snaps {
         errors.extend(snapshot_errors(s));
         match write(s, name, &dir, false) {
-            Ok(path) => envs.push((name.clone(), path)),
+            Ok(path) => {
+                let shown = super::display(&path);
+                labels.push((shown.clone(), if args.save.is_some() { shown } else { format!("cluster:{name}") }));
+                envs.push((name.clone(), path));
+            }
             Err(e) => {
                 errors.push(RunError { code: "parity::io".into(), file: name.clone(), line: 0, column: 0, message: e })
             }
@@ -95,7 +100,7 @@ pub fn run(args: AuditArgs) -> i32 {
         max_file_size: None,
         eval_budget: None,
     };
-    run_with(check, errors)
+    run_with(check, errors, &labels)
 }
 
 /// A temporary folder removed when dropped.

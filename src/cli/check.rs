@@ -81,12 +81,14 @@ fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
 }
 
 pub fn run(args: CheckArgs) -> i32 {
-    run_with(args, Vec::new())
+    run_with(args, Vec::new(), &[])
 }
 
 /// `check`, with errors met before it (a cluster group that could not be
-/// read by `audit`) counted in the report.
-pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
+/// read by `audit`) counted in the report, and files shown under other
+/// names (`audit`'s temporary snapshots as `cluster:ENV`), whose own
+/// snapshot-error notices are left out (they are among `earlier`).
+pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
     let started = Instant::now();
     let mut rule_paths = Vec::new();
     let mut inputs = Vec::new();
@@ -162,6 +164,9 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     report.summary.objects = world.object_count();
     report.summary.files = world.files.len();
     report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    if !labels.is_empty() {
+        relabel(&mut report, labels);
+    }
     report.finish();
     let text = match args.format {
         Format::Json => crate::report::json::render(&report),
@@ -182,6 +187,40 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
     report.exit_code(args.fail_on)
+}
+
+/// Shows files under other names, and drops the notices about errors a
+/// snapshot recorded (the caller reported them already).
+fn relabel(report: &mut Report, labels: &[(String, String)]) {
+    let name = |f: &mut String| {
+        if let Some((_, to)) = labels.iter().find(|(from, _)| from == f) {
+            *f = to.clone();
+        }
+    };
+    // A line inside a temporary snapshot means nothing: only a saved file
+    // keeps its lines.
+    let temporary = |f: &str| f.starts_with("cluster:");
+    for f in &mut report.findings {
+        name(&mut f.file);
+        if temporary(&f.file) {
+            f.line = 0;
+        }
+        for r in &mut f.related {
+            name(&mut r.file);
+            if temporary(&r.file) {
+                r.line = 0;
+            }
+        }
+    }
+    for w in &mut report.waived {
+        name(&mut w.finding.file);
+    }
+    report
+        .warnings
+        .retain(|w| w.code != "parity::load::snapshot-error" || !labels.iter().any(|(from, _)| *from == w.file));
+    report.skipped.iter_mut().for_each(|n| name(&mut n.file));
+    report.warnings.iter_mut().for_each(|n| name(&mut n.file));
+    report.errors.iter_mut().for_each(|e| name(&mut e.file));
 }
 
 /// The configuration in force: `--config`, else `./parity.toml` if present.

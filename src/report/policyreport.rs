@@ -79,8 +79,9 @@ pub fn render(report: &Report, rules: &[RuleDoc], epoch_seconds: u64) -> String 
                         }
                     }
                 }
-                if !f.file.is_empty() {
-                    r["properties"]["file"] = json!(format!("{}:{}", f.file, f.line));
+                if !f.file.is_empty() && !f.file.starts_with("cluster:") {
+                    r["properties"]["file"] =
+                        json!(if f.line > 0 { format!("{}:{}", f.file, f.line) } else { f.file.clone() });
                 }
                 r
             })
