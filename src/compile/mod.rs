@@ -86,7 +86,7 @@ pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String
             Ok(e) => {
                 let span = e.span;
                 let decl = rule_from_body(&rule_id, e, span);
-                modules.push((Module { source: id, items: vec![Item::Rule(decl)] }, Layer::User));
+                modules.push((Module { source: id, items: vec![Item::Rule(Box::new(decl))] }, Layer::User));
             }
             Err(d) => errors.push(d),
         }

@@ -73,10 +73,10 @@ pub fn render(report: &Report, rules: &[RuleDoc], epoch_seconds: u64) -> String 
                         "name": f.name,
                         "namespace": f.namespace,
                     }]);
-                    if f.namespace.is_empty() {
-                        if let Some(res) = r["resources"][0].as_object_mut() {
-                            res.remove("namespace");
-                        }
+                    if f.namespace.is_empty()
+                        && let Some(res) = r["resources"][0].as_object_mut()
+                    {
+                        res.remove("namespace");
                     }
                 }
                 if !f.file.is_empty() && !f.file.starts_with("cluster:") {

@@ -47,7 +47,7 @@ pub struct Module {
 
 #[derive(Debug, Clone)]
 pub enum Item {
-    Rule(RuleDecl),
+    Rule(Box<RuleDecl>),
     Noun(NounDef),
     Collection(CollectionDef),
     Qualifier(QualifierDef),

@@ -101,7 +101,7 @@ pub fn module(source: SourceId, p: P) -> R<Module> {
     let mut items = Vec::new();
     for item in p.into_inner() {
         match item.as_rule() {
-            Rule::rule_decl => items.push(Item::Rule(cx.rule_decl(item)?)),
+            Rule::rule_decl => items.push(Item::Rule(Box::new(cx.rule_decl(item)?))),
             Rule::noun_def => items.push(Item::Noun(cx.noun_def(item)?)),
             Rule::collection_def => items.push(Item::Collection(cx.collection_def(item)?)),
             Rule::qualifier_def => items.push(Item::Qualifier(cx.qualifier_def(item)?)),
