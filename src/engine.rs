@@ -394,20 +394,7 @@ fn finding<'w>(
                 related,
             }
         }
-        _ => Finding {
-            rule: rule.id.clone(),
-            severity: rule.severity,
-            env: env_name,
-            api_version: String::new(),
-            kind: String::new(),
-            namespace: String::new(),
-            name: String::new(),
-            file: String::new(),
-            line: 0,
-            message,
-            evidence,
-            related,
-        },
+        _ => Finding { related, ..env_finding(rule, env_name, message, evidence) },
     }
 }
 

@@ -9,32 +9,13 @@
 //! elsewhere. Its `validate` command exits 0 even on invalid input, so the
 //! verdict is read from the SARIF log it writes with `--output`.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use common::{Run, parity};
 use serde_json::Value as Json;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// `parity ARGS...`; [`check`] adds the `check` subcommand.
-fn parity(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_parity"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the parity binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn check(args: &[&str]) -> Run {
     let mut all = vec!["check"];
@@ -42,10 +23,7 @@ fn check(args: &[&str]) -> Run {
     parity(&all)
 }
 
-fn json_of(run: &Run) -> Json {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
-}
+use common::json as json_of;
 
 fn findings_count(args: &[&str]) -> usize {
     let mut args = args.to_vec();

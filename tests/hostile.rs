@@ -6,42 +6,19 @@
 //! Big or binary inputs are generated into a temp dir at test time; small
 //! readable ones live under `tests/hostile/<case>/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Run, parity};
 
 use serde_json::Value as Json;
 
 const RULE: &str = "every deployment has every container with resources.limits.memory";
 const GOOD_FINDING: &str = "cli-1 dev Deployment shop/web";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-fn parity(args: &[&str]) -> Run {
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_parity"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the parity binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        // The rendered diagnostic goes to stderr and the one-line summary of
-        // each run error to stdout; rule cases look at both.
-        stderr: format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout)),
-        elapsed: started.elapsed(),
-    }
-}
-
-/// `parity check --format json --rule RULE [extra...] TREE`.
 fn check(tree: &Path, extra: &[&str]) -> (Run, Json) {
     let tree = tree.to_string_lossy().into_owned();
     let mut args = vec!["check", "--format", "json", "--rule", RULE];
@@ -352,11 +329,14 @@ fn fifo_and_dangling_link_never_hang() {
     }
 }
 
-/// Rule limits: a positioned diagnostic on stderr and exit 2.
+/// Rule limits: exit 2, the rendered diagnostic on stderr and the
+/// `error[code] --rule LINE:COL: message` line in the report on stdout; both
+/// streams are returned together as `stderr` for the assertions.
 fn rule_error(rule: &str) -> Run {
     let run = parity(&["check", "--rule", rule, "tests/hostile/duplicate-keys/dev/good.yaml"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    run
+    assert!(run.stderr.contains("  × "), "the positioned diagnostic is on stderr: {}", run.stderr);
+    Run { stderr: format!("{}{}", run.stdout, run.stderr), ..run }
 }
 
 #[test]
@@ -395,7 +375,9 @@ fn enormous_rule_text() {
         "error[parity::syntax::too-large] {path}:1:1: rule source is {} bytes; the limit is 1048576",
         text.len()
     );
-    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    // The report line is on stdout; the rendered diagnostic on stderr.
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+    assert!(run.stderr.contains("rule source is"), "{}", run.stderr);
 }
 
 #[test]

@@ -1111,16 +1111,9 @@ impl<'a, 'p> Gen<'a, 'p> {
                     ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", np.span, "no element"))?;
                 self.verb(words, false, &subj, &ecx)?
             }
-            None => {
-                let t = self.konst(Const::Bool(true));
-                self.emit(Op::Const(t));
-            }
+            None => self.emit_true(),
         }
-        let step = self.emit(Op::QStep(quant, 0));
-        self.emit(Op::Jump(top as u32));
-        let end = self.emit(Op::QEnd(quant)) as u32;
-        self.patch(top, end);
-        self.patch(step, end);
+        self.end_quantifier(quant, top);
         Ok(())
     }
 
@@ -1145,17 +1138,25 @@ impl<'a, 'p> Gen<'a, 'p> {
         self.element_filters(&r, filters, &mut ecx, top as u32)?;
         match pred {
             Some(p) => self.predicate(p, &ecx)?,
-            None => {
-                let t = self.konst(Const::Bool(true));
-                self.emit(Op::Const(t));
-            }
+            None => self.emit_true(),
         }
+        self.end_quantifier(quant, top);
+        Ok(())
+    }
+
+    /// Ends a quantifier loop whose body left one element's verdict: step,
+    /// loop back, and the quantifier's result at the end.
+    fn end_quantifier(&mut self, quant: Quant, top: usize) {
         let step = self.emit(Op::QStep(quant, 0));
         self.emit(Op::Jump(top as u32));
         let end = self.emit(Op::QEnd(quant)) as u32;
         self.patch(top, end);
         self.patch(step, end);
-        Ok(())
+    }
+
+    fn emit_true(&mut self) {
+        let t = self.konst(Const::Bool(true));
+        self.emit(Op::Const(t));
     }
 
     /// Where a resolved noun phrase's elements come from. Emits the operands
@@ -1317,11 +1318,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         self.emit(Op::Load(env_slot));
         let t = self.texts(String::new(), String::new());
         self.emit(Op::Cmp(Cmp::Eq, t));
-        let step = self.emit(Op::QStep(Quant::Some, 0));
-        self.emit(Op::Jump(top as u32));
-        let end = self.emit(Op::QEnd(Quant::Some)) as u32;
-        self.patch(top, end);
-        self.patch(step, end);
+        self.end_quantifier(Quant::Some, top);
         Ok(())
     }
 

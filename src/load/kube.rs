@@ -353,22 +353,8 @@ impl Api {
                 Ok(list) => {
                     for r in list.get("resources").and_then(Json::as_array).into_iter().flatten() {
                         let plural = r.get("name").and_then(Json::as_str).unwrap_or("");
-                        let verbs: Vec<&str> = r
-                            .get("verbs")
-                            .and_then(Json::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Json::as_str)
-                            .collect();
                         let kind = r.get("kind").and_then(Json::as_str).unwrap_or("");
-                        if !plural.is_empty() && !plural.contains('/') && verbs.contains(&"list") {
-                            out.push(Resource {
-                                group: group.clone(),
-                                version: version.clone(),
-                                plural: plural.into(),
-                                kind: kind.into(),
-                            });
-                        }
+                        out.extend(listable(&group, &version, plural, kind, r));
                     }
                 }
                 Err(e) => errors.push(ClusterError {
@@ -439,19 +425,22 @@ fn aggregated(doc: &Json, out: &mut Vec<Resource>, errors: &mut Vec<ClusterError
         }
         for r in v.get("resources").and_then(Json::as_array).into_iter().flatten() {
             let plural = r.get("resource").and_then(Json::as_str).unwrap_or("");
-            let verbs: Vec<&str> =
-                r.get("verbs").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect();
             let kind = r.pointer("/responseKind/kind").and_then(Json::as_str).unwrap_or("");
-            if !plural.is_empty() && !plural.contains('/') && verbs.contains(&"list") {
-                out.push(Resource {
-                    group: group.clone(),
-                    version: version.clone(),
-                    plural: plural.into(),
-                    kind: kind.into(),
-                });
-            }
+            out.extend(listable(&group, &version, plural, kind, r));
         }
     }
+}
+
+/// A discovered resource type worth listing: not a subresource, and it
+/// allows `list`.
+fn listable(group: &str, version: &str, plural: &str, kind: &str, doc: &Json) -> Option<Resource> {
+    let lists = doc.get("verbs").and_then(Json::as_array).into_iter().flatten().any(|v| v.as_str() == Some("list"));
+    (!plural.is_empty() && !plural.contains('/') && lists).then(|| Resource {
+        group: group.to_string(),
+        version: version.to_string(),
+        plural: plural.to_string(),
+        kind: kind.to_string(),
+    })
 }
 
 /// Makes a listed item a standalone object: apiVersion and kind set, noise

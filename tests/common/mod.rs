@@ -12,10 +12,13 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Wall time of the run (a sanity bound in tests, never a benchmark).
+    pub elapsed: std::time::Duration,
 }
 
 /// Runs parity in `dir` with arguments, optional stdin and extra env vars.
 pub fn parity_in(dir: &Path, args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Run {
+    let started = std::time::Instant::now();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parity"));
     cmd.args(args)
         .current_dir(dir)
@@ -37,6 +40,7 @@ pub fn parity_in(dir: &Path, args: &[&str], stdin: Option<&str>, envs: &[(&str, 
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
     }
 }
 
