@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{build_program, read_rule_files};
 use crate::bytecode::Rule;
 
 #[derive(Debug, Args)]
@@ -17,13 +16,9 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs) -> i32 {
-    let (files, _) = read_rule_files(&args.rules);
-    let prog = match build_program(&files, &[], args.rules.is_empty()) {
-        Ok((p, _)) => p,
-        Err((_, rendered)) => {
-            eprint!("{rendered}");
-            return 2;
-        }
+    let prog = match super::rules_program(&args.rules) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     match prog.rule(&args.id) {
         Some(rule) => {

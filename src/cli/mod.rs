@@ -220,6 +220,26 @@ pub fn rule_docs(program: Option<&Program>) -> Vec<RuleDoc> {
         .unwrap_or_default()
 }
 
+/// The program of `explain` and `rules`: the given rule files, or the
+/// standard library when there are none. Unreadable paths and rules that do
+/// not compile are reported on stderr, and the exit code (2) is returned.
+pub fn rules_program(paths: &[PathBuf]) -> Result<Program, i32> {
+    let (files, errors) = read_rule_files(paths);
+    for e in &errors {
+        eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+    }
+    if !errors.is_empty() {
+        return Err(2);
+    }
+    match build_program(&files, &[], paths.is_empty()) {
+        Ok((p, _)) => Ok(p),
+        Err((_, rendered)) => {
+            eprint!("{rendered}");
+            Err(2)
+        }
+    }
+}
+
 pub fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use error, warning or info"))
 }

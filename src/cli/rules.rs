@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{build_program, read_rule_files};
 use crate::bytecode::Program;
 
 #[derive(Debug, Args)]
@@ -18,13 +17,9 @@ pub struct RulesArgs {
 }
 
 pub fn run(args: RulesArgs) -> i32 {
-    let (files, _) = read_rule_files(&args.rules);
-    let prog = match build_program(&files, &[], args.rules.is_empty()) {
-        Ok((p, _)) => p,
-        Err((_, rendered)) => {
-            eprint!("{rendered}");
-            return 2;
-        }
+    let prog = match super::rules_program(&args.rules) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     if args.markdown {
         print!("{}", markdown(&prog));
