@@ -117,7 +117,7 @@ pub enum Op {
     /// Pop a value, push whether it is an object of one of a set of kinds.
     KindIn(KindSetId),
     /// Start iterating a domain into `elem` (and its env into `elem + 1`).
-    /// Pops the domain's operands (parent value, namespace) if it has any.
+    /// Pops the domain's operand (a `Values` domain's list) if it has one.
     IterStart(DomainId, Slot),
     /// Advance the innermost iteration, or jump to the end when done.
     IterNext(Pc),
@@ -208,8 +208,6 @@ pub enum NsScope {
     None,
     /// The namespace of the object in a slot (for a Namespace, its name).
     Of(Slot),
-    /// A namespace name popped from the stack.
-    Value,
 }
 
 /// What a quantifier or comprehension iterates.

@@ -946,7 +946,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             Some((name, NounRef::Collection(_))) => Ok(Ty::Coll(name)),
             Some((name, NounRef::Def(d))) => {
                 self.enter("noun", &name, span)?;
-                let r = self.resolve_words(&d.np.words, d.np.span).map(|r| r.ty());
+                let r = self.resolve_words(&d.np.words).map(|r| r.ty());
                 self.leave();
                 r
             }
@@ -969,12 +969,12 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// Resolves a noun phrase: qualifier words, the head noun (expanding noun
     /// definitions), trailing words, filters.
     pub fn resolve_np(&mut self, np: &NounPhrase) -> R<Resolved> {
-        let mut r = self.resolve_words(&np.words, np.span)?;
+        let mut r = self.resolve_words(&np.words)?;
         r.filters.extend(np.filters.iter().cloned());
         Ok(r)
     }
 
-    fn resolve_words(&mut self, words: &[Word], span: Span) -> R<Resolved> {
+    fn resolve_words(&mut self, words: &[Word]) -> R<Resolved> {
         let head = words.iter().position(|w| match w {
             Word::Env(_) => true,
             Word::Name(t) => self.defs.noun(&t.text).is_some(),
@@ -989,7 +989,6 @@ impl<'a, 'p> Gen<'a, 'p> {
                     .help("a noun phrase is qualifiers and a noun: `nvidia.com/gpu node`, `system namespaces`"),
             });
         };
-        let _ = span;
         let mut quals = Vec::new();
         for w in &words[..h] {
             quals.push(match w {
@@ -1060,7 +1059,14 @@ impl<'a, 'p> Gen<'a, 'p> {
                 };
                 (t.text.clone(), r)
             }
-            _ => unreachable_word(),
+            other => {
+                return Err(Diag::new(
+                    "parity::compile::internal",
+                    other.span(),
+                    "internal error: this word is not a noun",
+                )
+                .help("please report this rule text as a bug"));
+            }
         };
         base_r.label = words.iter().map(word_text).collect::<Vec<_>>()[..=h].join(" ");
         if base_r.label.is_empty() {
@@ -1602,13 +1608,6 @@ fn join_words(words: &[Word]) -> Option<String> {
         }
     }
     Some(parts.join(" "))
-}
-
-fn unreachable_word() -> (String, Resolved) {
-    (
-        String::new(),
-        Resolved { base: Base::Objects(None), label: String::new(), quals: vec![], filters: vec![], trailing: vec![] },
-    )
 }
 
 /// Rule text on one line, without `#` comments (outside strings).

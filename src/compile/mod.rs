@@ -9,7 +9,7 @@ mod scope;
 pub use codegen::glob_to_regex;
 pub use scope::Layer;
 
-use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, NsScope, Op, Piece, Program, Rule};
+use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};
 use crate::diag::{Diag, Sources};
 use crate::report::Severity;
 use crate::syntax::ast::{
@@ -94,8 +94,6 @@ pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String
     if !errors.is_empty() {
         return Err(errors);
     }
-    // Deep rule text is guarded before parsing; compile on a large stack
-    // anyway so definition chains cannot exhaust it.
     compile(&modules, sources)
 }
 
@@ -284,10 +282,6 @@ fn each(
         if let Filter::As(name) = f {
             cx.binds.push((name.text.clone(), Subj { slot: 0, ty: r.ty() }));
         }
-        if let Filter::Counterpart { bind: Some(b), .. } = f {
-            // Allocated by the filter block below, in order.
-            let _ = b;
-        }
     }
     // A second `in ENVS` is a filter: only the first chooses the domain.
     let env_filters = filters.iter().filter(|f| matches!(f, Filter::In(Scope::Env(_), _))).count();
@@ -397,7 +391,6 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx) -> Result<Vec<Piece>, Diag> {
     if !rest.is_empty() {
         pieces.push(Piece::Lit(rest.to_string()));
     }
-    let _ = NsScope::None;
     Ok(pieces)
 }
 

@@ -3,7 +3,7 @@
 //! user's, each layer shadowing the one below. Two definitions of one name
 //! in one layer are an error.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::diag::Diag;
 use crate::syntax::ast::{CollectionDef, Item, Module, NounDef, QualifierDef, Span, ValueDef};
@@ -60,8 +60,8 @@ impl<'a> Defs<'a> {
         for layer in [Layer::Prelude, Layer::User] {
             // Names defined in this layer, to find duplicates and to drop
             // the lower layer's definitions of the same name.
-            let mut seen: HashMap<(u8, String), Span> = HashMap::new();
-            let mut qual_seen: HashMap<(String, String), Span> = HashMap::new();
+            let mut seen: HashSet<(u8, String)> = HashSet::new();
+            let mut qual_seen: HashSet<(String, String)> = HashSet::new();
             let mut replaced_quals: BTreeSet<String> = BTreeSet::new();
             for (module, _) in modules.iter().filter(|(_, l)| *l == layer) {
                 for item in &module.items {
@@ -75,8 +75,8 @@ impl<'a> Defs<'a> {
                             }
                             for noun in &q.nouns {
                                 let key = (q.name.text.clone(), noun.text.to_ascii_lowercase());
-                                if let Some(first) = qual_seen.insert(key, q.name.span) {
-                                    errors.push(duplicate(&q.name.text, q.name.span, first));
+                                if !qual_seen.insert(key) {
+                                    errors.push(duplicate(&q.name.text, q.name.span));
                                 }
                             }
                             defs.qualifiers.entry(q.name.text.clone()).or_default().push(q);
@@ -84,13 +84,11 @@ impl<'a> Defs<'a> {
                         }
                         Item::Rule(_) => continue,
                     };
-                    if let Some(first) = seen.get(&(ns, name.clone()))
-                        && !matches!(item, Item::Collection(_))
-                    {
-                        errors.push(duplicate(&name, span, *first));
+                    if seen.contains(&(ns, name.clone())) && !matches!(item, Item::Collection(_)) {
+                        errors.push(duplicate(&name, span));
                         continue;
                     }
-                    seen.insert((ns, name.clone()), span);
+                    seen.insert((ns, name.clone()));
                     match item {
                         Item::Noun(n) => {
                             defs.collections.remove(&name);
@@ -178,8 +176,7 @@ fn same_layer(modules: &[(Module, Layer)], def: &CollectionDef, layer: Layer) ->
         .any(|(m, l)| *l == layer && m.items.iter().any(|i| matches!(i, Item::Collection(c) if std::ptr::eq(c, def))))
 }
 
-fn duplicate(name: &str, span: Span, first: Span) -> Diag {
-    let _ = first;
+fn duplicate(name: &str, span: Span) -> Diag {
     Diag::new("parity::compile::duplicate", span, format!("`{name}` is defined twice")).label("second definition").help(
         "rename one of them; a definition in your rules may replace one of the prelude's, but not another of yours",
     )

@@ -639,10 +639,6 @@ impl<'w> Vm<'w> {
                 })
             }
             DomainSource::Objects { kinds, envs, ns } => {
-                let ns_val = match ns {
-                    NsScope::Value => Some(self.pop()),
-                    _ => None,
-                };
                 let env_ids: Vec<EnvId> = match envs {
                     EnvScope::Current(s) => self.slot_env(*s).into_iter().collect(),
                     EnvScope::Sel(sel, s) => {
@@ -664,9 +660,6 @@ impl<'w> Vm<'w> {
                             Some(Val::Obj(o)) => o.namespace.as_ref().map(|n| env.canonical_namespace(n).to_string()),
                             _ => None,
                         },
-                        NsScope::Value => {
-                            ns_val.as_ref().and_then(|v| v.as_str()).map(|n| env.canonical_namespace(n).to_string())
-                        }
                     };
                     match (kinds, namespace) {
                         (Some(kinds), ns) => {
