@@ -50,11 +50,19 @@ pub struct Options<'a> {
     pub step_budget: u64,
     /// Evaluate only these rule ids (all when `None`).
     pub only: Option<&'a [String]>,
+    /// Print the time spent in each rule to stderr (`PARITY_TIMINGS`).
+    pub timings: bool,
 }
 
 impl Default for Options<'_> {
     fn default() -> Self {
-        Options { stdin_text: None, progress: None, step_budget: crate::vm::DEFAULT_STEP_BUDGET, only: None }
+        Options {
+            stdin_text: None,
+            progress: None,
+            step_budget: crate::vm::DEFAULT_STEP_BUDGET,
+            only: None,
+            timings: false,
+        }
     }
 }
 
@@ -101,26 +109,47 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
     let total = units.len();
     let done = AtomicUsize::new(0);
     let files = FileCache::new(world, opts.stdin_text);
+    let spent: Vec<AtomicUsize> = prog.rules.iter().map(|_| AtomicUsize::new(0)).collect();
     let results: Vec<Outcome> = units
         .par_iter()
-        .map(|u| {
-            let mut vm = Vm::new(prog, world).with_budget(opts.step_budget);
-            let mut o = Outcome::default();
-            match u {
-                Unit::Each { rule, check, subjects } => {
-                    for s in subjects {
-                        each_subject(&mut vm, prog, world, *rule, *check, s.val(), &files, &mut o);
+        // One VM per rayon job rather than per unit: its caches of
+        // subject-independent values (a whole env's images, say) then serve
+        // every unit that job runs.
+        .map_init(
+            || Vm::new(prog, world).with_budget(opts.step_budget),
+            |vm, u| {
+                let started = opts.timings.then(std::time::Instant::now);
+                let mut o = Outcome::default();
+                match u {
+                    Unit::Each { rule, check, subjects } => {
+                        for s in subjects {
+                            each_subject(vm, prog, world, *rule, *check, s.val(), &files, &mut o);
+                        }
                     }
+                    Unit::Whole { rule, check } => whole(vm, prog, world, *rule, *check, &mut o),
                 }
-                Unit::Whole { rule, check } => whole(&mut vm, prog, world, *rule, *check, &mut o),
-            }
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(p) = opts.progress {
-                p(n, total);
-            }
-            o
-        })
+                if let Some(t) = started {
+                    let rule = match u {
+                        Unit::Each { rule, .. } | Unit::Whole { rule, .. } => *rule,
+                    };
+                    spent[rule].fetch_add(t.elapsed().as_micros() as usize, Ordering::Relaxed);
+                }
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(p) = opts.progress {
+                    p(n, total);
+                }
+                o
+            },
+        )
         .collect();
+    if opts.timings {
+        let mut by_rule: Vec<(usize, &str)> =
+            spent.iter().zip(&prog.rules).map(|(t, r)| (t.load(Ordering::Relaxed), r.id.as_str())).collect();
+        by_rule.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        for (micros, id) in by_rule.iter().filter(|(t, _)| *t > 0) {
+            eprintln!("parity:   {id} {:.1} ms", *micros as f64 / 1000.0);
+        }
+    }
     for r in results {
         out.findings.extend(r.findings);
         out.errors.extend(r.errors);

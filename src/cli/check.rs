@@ -124,7 +124,16 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         opts.max_file_bytes = bytes;
     }
     let config = config_path(&args);
+    let timings = std::env::var_os("PARITY_TIMINGS").is_some();
+    let phase = |name: &str, since: Instant| {
+        if timings {
+            eprintln!("parity: {name} {:.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+        }
+    };
+    phase("compile", started);
+    let load_started = Instant::now();
     let loaded = load(&args, &inputs, config, &opts, &mut read_errors);
+    phase("load", load_started);
     let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
     report.errors.extend(read_errors);
     report.errors.extend(errors);
@@ -135,13 +144,19 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         let show = !args.quiet && std::io::stderr().is_terminal();
         let progress = crate::report::progress::Progress::new(show, "checking");
         let tick = |done: usize, total: usize| progress.set(done, total);
-        let mut eopts =
-            crate::engine::Options { stdin_text: stdin_text.as_deref(), progress: Some(&tick), ..Default::default() };
+        let mut eopts = crate::engine::Options {
+            stdin_text: stdin_text.as_deref(),
+            progress: Some(&tick),
+            timings,
+            ..Default::default()
+        };
         if let Some(steps) = args.eval_budget {
             eopts.step_budget = steps;
         }
+        let eval_started = Instant::now();
         let out = crate::engine::run(prog, &world, &eopts);
         progress.finish();
+        phase("evaluate", eval_started);
         report.findings = out.findings;
         report.waived = out.waived;
         report.errors.extend(out.errors);
@@ -186,6 +201,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+    phase("total", started);
     report.exit_code(args.fail_on)
 }
 
