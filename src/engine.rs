@@ -17,6 +17,7 @@ use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, P
 use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, display, equal, object_label, to_json_with};
 use crate::vm::{TraceItem, Vm, select_envs};
+use crate::world::tree::NodeRef;
 use crate::world::{EnvId, Object, WORKLOAD_KINDS, World};
 
 /// Subjects evaluated by one task.
@@ -297,12 +298,12 @@ enum Waiver {
 /// Whether the subject's annotations waive this rule, and with what reason.
 fn annotation_waiver(subject: &Val, rule: &str) -> Waiver {
     let Val::Obj(o) = subject else { return Waiver::None };
-    let Some(ann) = o.value.get("metadata").and_then(|m| m.get("annotations")) else { return Waiver::None };
-    let Some(list) = ann.get(IGNORE_ANNOTATION).and_then(Json::as_str) else { return Waiver::None };
+    let Some(ann) = o.value().get("metadata").and_then(|m| m.get("annotations")) else { return Waiver::None };
+    let Some(list) = ann.str_field(IGNORE_ANNOTATION) else { return Waiver::None };
     if !list.split(',').map(str::trim).any(|r| r == rule || r == "*") {
         return Waiver::None;
     }
-    match ann.get(IGNORE_REASON_ANNOTATION).and_then(Json::as_str).map(str::trim) {
+    match ann.str_field(IGNORE_REASON_ANNOTATION).map(str::trim) {
         Some(reason) if !reason.is_empty() => Waiver::Reason(reason.to_string()),
         _ => Waiver::NoReason,
     }
@@ -356,7 +357,7 @@ fn finding<'w>(
                 }
                 // A counterexample inside the subject (a container): its line.
                 if let (None, Val::J(j), Val::Obj(o)) = (&element_path, elem, subject) {
-                    element_path = path_to(&o.value, j);
+                    element_path = path_to(o.value(), *j);
                 }
                 let entry = evidence.entry(label.clone()).or_insert_with(|| Json::Array(vec![]));
                 if let Json::Array(a) = entry {
@@ -632,19 +633,19 @@ impl<'a> FileCache<'a> {
     }
 }
 
-/// The path from `root` to the node `target` points at (found by address:
-/// elements of nested collections borrow from their object's JSON).
-fn path_to(root: &Json, target: &Json) -> Option<Vec<crate::load::PathSeg>> {
+/// The path from `root` to the node `target` (found by identity: elements
+/// of nested collections are nodes of their object's tree).
+fn path_to(root: NodeRef, target: NodeRef) -> Option<Vec<crate::load::PathSeg>> {
     use crate::load::PathSeg as L;
-    if std::ptr::eq(root, target) {
+    if root == target {
         return Some(Vec::new());
     }
-    let (segs, children): (Vec<L>, Vec<&Json>) = match root {
-        Json::Object(m) => m.iter().map(|(k, v)| (L::Key(k.clone()), v)).unzip(),
-        Json::Array(a) => a.iter().enumerate().map(|(i, v)| (L::Index(i), v)).unzip(),
-        _ => return None,
+    let children: Vec<(L, NodeRef)> = if root.is_map() {
+        root.entries().map(|(k, v)| (L::Key(k.to_string()), v)).collect()
+    } else {
+        root.iter().enumerate().map(|(i, v)| (L::Index(i), v)).collect()
     };
-    for (seg, child) in segs.into_iter().zip(children) {
+    for (seg, child) in children {
         if let Some(mut rest) = path_to(child, target) {
             rest.insert(0, seg);
             return Some(rest);

@@ -19,8 +19,9 @@ pub fn world(envs: &[(&str, &str)]) -> World {
         };
         let mut env = Env::new(*name);
         env.order = i;
+        let tree = std::sync::Arc::new(parsed.tree);
         for doc in parsed.docs {
-            env.objects.push(Object::new(doc.value, i as u32, i as u32, doc.line, doc.offset));
+            env.objects.push(Object::new(tree.clone(), doc.root, i as u32, i as u32, doc.line, doc.offset));
         }
         w.envs.push(env);
     }

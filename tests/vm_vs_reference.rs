@@ -281,7 +281,7 @@ fn build_world(envs: &[(String, Vec<Json>)]) -> World {
         let mut env = Env::new(name.clone());
         env.order = i;
         for (line, o) in objs.iter().enumerate() {
-            env.objects.push(Object::new(o.clone(), i as u32, i as u32, line as u32 + 1, 0));
+            env.objects.push(Object::from_json(o, i as u32, i as u32, line as u32 + 1, 0));
         }
         w.envs.push(env);
     }

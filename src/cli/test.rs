@@ -131,7 +131,7 @@ fn run_case(prog: &Program, case: &Path) -> Result<CaseResult, String> {
     let text = std::fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {CASE_FILE}: {e}"))?;
     let parsed = crate::load::yaml::parse(&text, &display(&spec_path), &Default::default())
         .map_err(|e| format!("{CASE_FILE}:{}: {}", e.line, e.message))?;
-    let spec = parsed.docs.into_iter().next().map(|d| d.value).unwrap_or(Json::Null);
+    let spec = parsed.value(0);
     let rules: Vec<String> = spec
         .get("rules")
         .and_then(Json::as_array)

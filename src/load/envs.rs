@@ -6,13 +6,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value as Json;
 
 use super::config::EnvConfig;
 use super::files::{self, FileRef};
 use super::{Input, LoadOptions};
 use crate::report::{Notice, RunError};
 use crate::world::World;
+use crate::world::tree::NodeRef;
 
 /// The env a file goes to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,13 +186,13 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Whether an object stays in an env carved by namespace globs.
-pub fn carve_keeps(globs: &[String], value: &Json) -> bool {
+pub fn carve_keeps(globs: &[String], value: NodeRef) -> bool {
     if globs.is_empty() {
         return true;
     }
-    let kind = value.get("kind").and_then(Json::as_str).unwrap_or("");
+    let kind = value.str_field("kind").unwrap_or("");
     let meta = value.get("metadata");
-    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Json::as_str).unwrap_or("");
+    let field = |k: &str| meta.and_then(|m| m.str_field(k)).unwrap_or("");
     let subject = if kind == "Namespace" { field("name") } else { field("namespace") };
     if subject.is_empty() {
         return kind != "Namespace";

@@ -39,10 +39,14 @@ fn carving() {
         }
         serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": meta})
     };
-    assert!(carve_keeps(&globs, &obj("Service", Some("staging-web"), "s")));
-    assert!(!carve_keeps(&globs, &obj("Service", Some("prod-web"), "s")));
-    assert!(carve_keeps(&globs, &obj("Namespace", None, "staging-web")));
-    assert!(!carve_keeps(&globs, &obj("Namespace", None, "prod-web")));
-    assert!(carve_keeps(&globs, &obj("ClusterRole", None, "r")));
-    assert!(carve_keeps(&[], &obj("Service", Some("prod-web"), "s")));
+    let carve_keeps = |globs: &[String], value: serde_json::Value| {
+        let (tree, root) = crate::world::tree::Tree::from_json(&value);
+        carve_keeps(globs, tree.get(root))
+    };
+    assert!(carve_keeps(&globs, obj("Service", Some("staging-web"), "s")));
+    assert!(!carve_keeps(&globs, obj("Service", Some("prod-web"), "s")));
+    assert!(carve_keeps(&globs, obj("Namespace", None, "staging-web")));
+    assert!(!carve_keeps(&globs, obj("Namespace", None, "prod-web")));
+    assert!(carve_keeps(&globs, obj("ClusterRole", None, "r")));
+    assert!(carve_keeps(&[], obj("Service", Some("prod-web"), "s")));
 }

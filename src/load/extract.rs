@@ -3,16 +3,17 @@
 //! notice (never silently), and reports everything about one file in a
 //! [`FileLoad`].
 
-use serde_json::Value as Json;
+use std::sync::Arc;
 
 use super::json;
 use super::yaml::{self, Doc, Limits, Pos};
 use crate::report::{Notice, RunError};
+use crate::world::tree::{NodeRef, Tree};
 
-/// An object before it is placed in an env.
+/// An object before it is placed in an env: a root node of its file's tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawObject {
-    pub value: Json,
+    pub root: u32,
     pub line: u32,
     /// Byte offset where the object's own node starts (document root or list
     /// item); what `locate::field_line` takes.
@@ -29,6 +30,8 @@ pub struct Snapshot {
 /// Everything one file produced.
 #[derive(Debug, Default)]
 pub struct FileLoad {
+    /// The nodes of every object of the file.
+    pub tree: Arc<Tree>,
     pub objects: Vec<RawObject>,
     pub snapshot: Option<Snapshot>,
     pub errors: Vec<RunError>,
@@ -54,64 +57,70 @@ pub fn load_text(text: &str, file: &str, is_json: bool, limits: &Limits) -> File
     match parsed {
         Ok(p) => {
             out.warnings = p.warnings;
+            let mut tree = p.tree;
             for doc in p.docs {
-                extract_doc(doc, file, &mut out);
+                extract_doc(&mut tree, doc, file, &mut out);
             }
+            out.tree = Arc::new(tree);
         }
         Err(e) => out.errors.push(e),
     }
     out
 }
 
+impl FileLoad {
+    /// An object's root node.
+    pub fn value(&self, o: &RawObject) -> NodeRef<'_> {
+        self.tree.get(o.root)
+    }
+}
+
 fn notice(code: &str, file: &str, line: u32, message: &str) -> Notice {
     Notice { code: code.into(), file: file.into(), line, message: message.into() }
 }
 
-fn str_field<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Json::as_str)
-}
-
-fn extract_doc(doc: Doc, file: &str, out: &mut FileLoad) {
-    let Doc { mut value, line, offset, items } = doc;
-    let api = str_field(&value, "apiVersion").unwrap_or("").to_string();
-    let kind = str_field(&value, "kind").unwrap_or("").to_string();
+fn extract_doc(tree: &mut Tree, doc: Doc, file: &str, out: &mut FileLoad) {
+    let Doc { root, line, offset, items } = doc;
+    let value = tree.get(root);
+    let api = value.str_field("apiVersion").unwrap_or("").to_string();
+    let kind = value.str_field("kind").unwrap_or("").to_string();
+    let fallback = Pos { line, offset };
     if kind == "Snapshot" && api.starts_with("parity.dev/") {
         out.snapshot = Some(Snapshot {
-            context: str_field(&value, "context").map(str::to_string),
-            server_version: str_field(&value, "serverVersion").map(str::to_string),
+            context: value.str_field("context").map(str::to_string),
+            server_version: value.str_field("serverVersion").map(str::to_string),
         });
-        if let Some(errors) = value.get("errors").and_then(Json::as_array) {
-            for e in errors {
-                let text = e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
+        if let Some(errors) = value.get("errors").filter(|e| e.is_seq()) {
+            for e in errors.iter() {
+                let text = e.as_str().map(str::to_string).unwrap_or_else(|| e.to_json().to_string());
                 let message = format!("the snapshot recorded an error: {text}");
                 out.warnings.push(notice("parity::load::snapshot-error", file, line, &message));
             }
         }
-        let objects = take_array(&mut value, "objects");
-        push_items(objects, &items, Pos { line, offset }, None, file, out);
+        let objects = elements(value, "objects");
+        push_items(tree, objects, &items, fallback, None, file, out);
         return;
     }
-    if kind.ends_with("List") && value.get("items").is_some_and(Json::is_array) {
+    if kind.ends_with("List") && value.get("items").is_some_and(|i| i.is_seq()) {
         let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
         let defaults = item_kind.map(|k| (api, k));
-        let list_items = take_array(&mut value, "items");
-        push_items(list_items, &items, Pos { line, offset }, defaults.as_ref(), file, out);
+        let list_items = elements(value, "items");
+        push_items(tree, list_items, &items, fallback, defaults.as_ref(), file, out);
         return;
     }
-    push_object(value, Pos { line, offset }, file, out);
+    push_object(tree.get(root), fallback, file, out);
 }
 
-fn take_array(value: &mut Json, key: &str) -> Vec<Json> {
-    match value.get_mut(key).map(Json::take) {
-        Some(Json::Array(a)) => a,
-        _ => Vec::new(),
-    }
+/// The indexes of the elements of a sequence field.
+fn elements(value: NodeRef, key: &str) -> Vec<u32> {
+    value.get(key).filter(|v| v.is_seq()).map(|v| v.iter().map(NodeRef::index).collect()).unwrap_or_default()
 }
 
 /// Items of a List or snapshot; `defaults` fills a missing apiVersion/kind
 /// (for `XList` documents).
 fn push_items(
-    values: Vec<Json>,
+    tree: &mut Tree,
+    values: Vec<u32>,
     positions: &[Pos],
     fallback: Pos,
     defaults: Option<&(String, String)>,
@@ -120,22 +129,29 @@ fn push_items(
 ) {
     for (i, mut item) in values.into_iter().enumerate() {
         let pos = positions.get(i).copied().unwrap_or(fallback);
-        if let (Some((api, kind)), Some(map)) = (defaults, item.as_object_mut()) {
-            if !map.get("apiVersion").is_some_and(Json::is_string) && !api.is_empty() {
-                map.insert("apiVersion".into(), Json::String(api.clone()));
+        if let Some((api, kind)) = defaults
+            && tree.get(item).is_map()
+        {
+            let has = |tree: &Tree, k: &str| tree.get(item).get(k).is_some_and(|v| v.as_str().is_some());
+            let mut extra = Vec::new();
+            if !has(tree, "apiVersion") && !api.is_empty() {
+                extra.push(("apiVersion", api.as_str()));
             }
-            if !map.get("kind").is_some_and(Json::is_string) {
-                map.insert("kind".into(), Json::String(kind.clone()));
+            if !has(tree, "kind") {
+                extra.push(("kind", kind.as_str()));
+            }
+            if !extra.is_empty() {
+                item = tree.with_entries(item, &extra);
             }
         }
-        push_object(item, pos, file, out);
+        push_object(tree.get(item), pos, file, out);
     }
 }
 
-fn push_object(value: Json, pos: Pos, file: &str, out: &mut FileLoad) {
-    let ok = |k| str_field(&value, k).is_some_and(|s| !s.is_empty());
+fn push_object(value: NodeRef, pos: Pos, file: &str, out: &mut FileLoad) {
+    let ok = |k| value.str_field(k).is_some_and(|s| !s.is_empty());
     if ok("apiVersion") && ok("kind") {
-        out.objects.push(RawObject { value, line: pos.line, offset: pos.offset });
+        out.objects.push(RawObject { root: value.index(), line: pos.line, offset: pos.offset });
     } else {
         out.skipped.push(notice(
             "parity::load::not-kubernetes",

@@ -33,8 +33,8 @@ items:
         .objects
         .iter()
         .map(|o| {
-            let v = &o.value;
-            (o.line, v["apiVersion"].as_str().unwrap_or(""), v["kind"].as_str().unwrap_or(""))
+            let v = out.value(o);
+            (o.line, v.str_field("apiVersion").unwrap_or(""), v.str_field("kind").unwrap_or(""))
         })
         .collect();
     assert_eq!(
@@ -86,7 +86,7 @@ spec:
     let out = load(text);
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);
     assert_eq!(out.objects.len(), 1);
-    assert_eq!(out.objects[0].value["spec"]["description"], json!("value {{ $value }}\n{{ range $x }}\n"));
+    assert_eq!(out.value(&out.objects[0]).to_json()["spec"]["description"], json!("value {{ $value }}\n{{ range $x }}\n"));
 }
 
 #[test]

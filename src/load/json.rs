@@ -3,10 +3,13 @@
 //! scanner finds where the root value and each element of its top-level
 //! `items`/`objects` array start, and those offsets become line numbers.
 
-use serde_json::Value as Json;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::yaml::{Doc, Parsed, Pos};
 use crate::report::RunError;
+use crate::world::tree::{Builder, KeepKey, Node, Span};
 
 /// Parses one JSON file with the default nesting limit. Whitespace-only
 /// text yields no document.
@@ -24,17 +27,111 @@ pub fn parse_limited(text: &str, file: &str, max_depth: usize) -> Result<Parsed,
     let Some(start) = body.bytes().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(Parsed::default());
     };
-    let value: Json = serde_json::from_str(body).map_err(|e| json_error(file, &e))?;
-    if value.is_null() {
+    let mut tree = Builder::default();
+    let mut de = serde_json::Deserializer::from_str(body);
+    let node = NodeSeed(&mut tree).deserialize(&mut de).and_then(|n| de.end().map(|_| n));
+    let node = node.map_err(|e| json_error(file, &e))?;
+    if node == Node::Null {
         return Ok(Parsed::default());
     }
+    let root = tree.root(node);
+    let tree = tree.finish();
     let start = base + start;
-    let tracked = ["items", "objects"].iter().any(|k| value.get(k).is_some_and(Json::is_array));
+    let tracked = ["items", "objects"].iter().any(|k| tree.get(root).get(k).is_some_and(|v| v.is_seq()));
     let offsets = if tracked { element_offsets(text, start) } else { Vec::new() };
     let mut lines = LineCounter::new(text);
     let line = lines.line_of(start);
     let items = offsets.into_iter().map(|o| Pos { line: lines.line_of(o), offset: o as u32 }).collect();
-    Ok(Parsed { docs: vec![Doc { value, line, offset: start as u32, items }], warnings: Vec::new() })
+    Ok(Parsed { tree, docs: vec![Doc { root, line, offset: start as u32, items }], warnings: Vec::new() })
+}
+
+/// Builds tree nodes straight from serde_json's parser, with no
+/// intermediate `serde_json::Value`.
+struct NodeSeed<'b>(&'b mut Builder);
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Node;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Node, E> {
+        Ok(Node::Int(i))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Node, E> {
+        Ok(i64::try_from(u).map(Node::Int).unwrap_or(Node::UInt(u)))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Node, E> {
+        Ok(Node::Float(f))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Node, E> {
+        Ok(self.0.string(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mark = self.0.mark();
+        while let Some(node) = seq.next_element_seed(NodeSeed(self.0))? {
+            self.0.push(Span::default(), node);
+        }
+        Ok(self.0.close_seq(mark))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mark = self.0.mark();
+        while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+            let node = map.next_value_seed(NodeSeed(self.0))?;
+            self.0.push(key, node);
+        }
+        // Duplicate keys: the last wins, as in serde_json.
+        Ok(self.0.close_map(mark, KeepKey::Last))
+    }
+}
+
+/// A map key, stored in the tree's text.
+struct KeySeed<'b>(&'b mut Builder);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Span;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Span, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Span;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Span, E> {
+        Ok(self.0.text(s))
+    }
 }
 
 /// Rejects JSON whose arrays and objects nest deeper than `max_depth`, with

@@ -171,6 +171,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         };
         *uses -= 1;
         let objects = if *uses == 0 { std::mem::take(&mut load.objects) } else { load.objects.clone() };
+        let tree = load.tree.clone();
         let setting = settings.get(&env_name);
         let env = envs.entry(env_name.clone()).or_insert_with(|| Env::new(env_name.clone()));
         if env.version.is_none() {
@@ -178,8 +179,8 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         }
         let globs = setting.map(|s| s.namespaces.as_slice()).unwrap_or(&[]);
         for raw in objects {
-            if envs::carve_keeps(globs, &raw.value) {
-                env.objects.push(Object::new(raw.value, 0, *id, raw.line, raw.offset));
+            if envs::carve_keeps(globs, tree.get(raw.root)) {
+                env.objects.push(Object::new(tree.clone(), raw.root, 0, *id, raw.line, raw.offset));
             }
         }
     }

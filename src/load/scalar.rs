@@ -16,24 +16,51 @@ pub enum Resolved {
     Yaml11Bool(bool),
 }
 
-/// Resolves a plain (unquoted, untagged) scalar.
-pub fn resolve_plain(text: &str) -> Resolved {
+/// What a plain scalar is, without copying its text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plain {
+    Null,
+    Bool(bool),
+    /// A YAML 1.1 boolean (`yes`, `off`...), to warn about.
+    Yaml11Bool(bool),
+    Number(Number),
+    /// The text itself, as a string.
+    Str,
+}
+
+/// Classifies a plain (unquoted, untagged) scalar.
+pub fn classify_plain(text: &str) -> Plain {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Value(Json::Null),
-        "true" | "True" | "TRUE" => return Resolved::Value(Json::Bool(true)),
-        "false" | "False" | "FALSE" => return Resolved::Value(Json::Bool(false)),
+        "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
+        "true" | "True" | "TRUE" => return Plain::Bool(true),
+        "false" | "False" | "FALSE" => return Plain::Bool(false),
         _ => {}
     }
     if let Some(b) = yaml11_bool(text) {
-        return Resolved::Yaml11Bool(b);
+        return Plain::Yaml11Bool(b);
+    }
+    // Every number starts with a digit, a sign or a dot.
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
+        return Plain::Str;
     }
     if let Some(n) = parse_int(text) {
-        return Resolved::Value(Json::Number(n));
+        return Plain::Number(n);
     }
     if let Some(n) = parse_float(text) {
-        return Resolved::Value(Json::Number(n));
+        return Plain::Number(n);
     }
-    Resolved::Value(Json::String(text.to_string()))
+    Plain::Str
+}
+
+/// Resolves a plain (unquoted, untagged) scalar.
+pub fn resolve_plain(text: &str) -> Resolved {
+    match classify_plain(text) {
+        Plain::Null => Resolved::Value(Json::Null),
+        Plain::Bool(b) => Resolved::Value(Json::Bool(b)),
+        Plain::Yaml11Bool(b) => Resolved::Yaml11Bool(b),
+        Plain::Number(n) => Resolved::Value(Json::Number(n)),
+        Plain::Str => Resolved::Value(Json::String(text.to_string())),
+    }
 }
 
 /// Resolves a scalar carrying a core-schema tag (`!!str`, `!!int`...).

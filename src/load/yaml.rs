@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use super::scalar::{self, Resolved};
+use super::scalar::{self, Plain};
 use crate::report::{Notice, RunError};
+use crate::world::tree::{Builder as TreeBuilder, KeepKey, Node, Span, Tree, number};
 
 /// Limits that keep hostile input cheap to reject.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +39,8 @@ pub struct Pos {
 /// One non-empty document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doc {
-    pub value: Json,
+    /// Index of its root node in the file's tree.
+    pub root: u32,
     /// 1-based line where the document's root node starts.
     pub line: u32,
     /// Byte offset of that start.
@@ -51,23 +53,34 @@ pub struct Doc {
 /// The documents of one file plus warnings found while reading them.
 #[derive(Debug, Default)]
 pub struct Parsed {
+    /// Every document's nodes.
+    pub tree: Tree,
     pub docs: Vec<Doc>,
     pub warnings: Vec<Notice>,
+}
+
+impl Parsed {
+    /// Document `i` as JSON (a copy), or null when there is none.
+    pub fn value(&self, i: usize) -> Json {
+        self.docs.get(i).map(|d| self.tree.get(d.root).to_json()).unwrap_or(Json::Null)
+    }
 }
 
 /// Parses every document of `text`. `file` is the display path used in
 /// errors and warnings.
 pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError> {
-    let mut b = Builder {
+    let mut b = Reader {
         file,
         limits: *limits,
         bytes: ByteIndex::new(text),
         stack: Vec::new(),
+        tree: TreeBuilder::default(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
         items: Vec::new(),
-        out: Parsed::default(),
+        docs: Vec::new(),
+        warnings: Vec::new(),
         text,
         budget_checked: false,
     };
@@ -84,7 +97,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError
         })?;
         b.event(event, span.start)?;
     }
-    Ok(b.out)
+    Ok(Parsed { tree: b.tree.finish(), docs: b.docs, warnings: b.warnings })
 }
 
 /// Turns saphyr's error into a `RunError` with a readable message.
@@ -140,7 +153,8 @@ impl<'a> ByteIndex<'a> {
 
 enum Frame {
     Seq {
-        items: Vec<Json>,
+        /// Where its elements begin on the tree builder's pending stack.
+        mark: usize,
         anchor: usize,
         nodes: usize,
         start: Marker,
@@ -148,34 +162,43 @@ enum Frame {
         track: bool,
     },
     Map {
-        map: Map<String, Json>,
+        mark: usize,
         anchor: usize,
         nodes: usize,
         start: Marker,
-        /// The key waiting for its value, with its line and whether it is the
-        /// merge key `<<`.
-        key: Option<(String, Marker, bool)>,
-        /// Line of each explicit key, for duplicate detection.
-        lines: HashMap<String, u32>,
+        /// The key waiting for its value, with its position and whether it
+        /// is the merge key `<<`.
+        key: Option<(Span, Marker, bool)>,
+        /// Line of each explicit key, in push order, for duplicate errors.
+        lines: Vec<u32>,
+        /// Explicit keys → line, built once a mapping is too big to scan.
+        index: Option<HashMap<String, u32>>,
+        /// Values of merge keys (`<<: *base`), applied when the map closes.
+        merges: Vec<Node>,
     },
 }
 
-struct Builder<'a> {
+/// Mappings with more keys than this get a hash index for duplicate checks.
+const SCAN_KEYS: usize = 16;
+
+struct Reader<'a> {
     file: &'a str,
     limits: Limits,
     bytes: ByteIndex<'a>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Json, usize)>,
+    tree: TreeBuilder,
+    anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
-    root: Option<(Json, Marker)>,
+    root: Option<(Node, Marker)>,
     items: Vec<Pos>,
-    out: Parsed,
+    docs: Vec<Doc>,
+    warnings: Vec<Notice>,
     text: &'a str,
     /// Whether `check_alias_budget` already ran over the whole file.
     budget_checked: bool,
 }
 
-impl Builder<'_> {
+impl Reader<'_> {
     fn error(&self, code: &str, at: Marker, message: String) -> RunError {
         RunError {
             code: code.into(),
@@ -193,20 +216,22 @@ impl Builder<'_> {
                 self.items.clear();
             }
             Event::DocumentEnd => {
-                if let Some((value, start)) = self.root.take()
-                    && !value.is_null()
+                if let Some((node, start)) = self.root.take()
+                    && node != Node::Null
                 {
                     let offset = self.bytes.byte(start.index()) as u32;
                     let items = std::mem::take(&mut self.items);
-                    self.out.docs.push(Doc { value, line: start.line() as u32, offset, items });
+                    let root = self.tree.root(node);
+                    self.docs.push(Doc { root, line: start.line() as u32, offset, items });
                 }
                 // Anchors are scoped to their document.
                 self.anchors.clear();
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.node_starts(at);
-                let value = self.scalar(&text, style, tag.as_deref(), at);
-                self.complete(value, 1, anchor, at)?;
+                let node = self.scalar(&text, style, tag.as_deref(), at);
+                let is_merge_key = &*text == "<<";
+                self.complete(node, 1, anchor, at, is_merge_key)?;
             }
             Event::Alias(id) => {
                 self.node_starts(at);
@@ -216,17 +241,16 @@ impl Builder<'_> {
                     self.budget_checked = true;
                     check_alias_budget(self.text, self.file, &self.limits)?;
                 }
-                let Some((value, nodes)) = self.anchors.get(&id) else {
+                let Some(&(node, nodes)) = self.anchors.get(&id) else {
                     return Err(self.error("parity::load::yaml", at, "unknown anchor".into()));
                 };
-                let nodes = *nodes;
                 self.alias_nodes = self.alias_nodes.saturating_add(nodes);
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     let message = budget_message(&self.limits);
                     return Err(self.error("parity::load::alias-budget", at, message));
                 }
-                let value = value.clone();
-                self.complete(value, nodes, 0, at)?;
+                let is_merge_key = self.tree.node_json(node).as_str() == Some("<<");
+                self.complete(node, nodes, 0, at, is_merge_key)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.node_starts(at);
@@ -234,36 +258,62 @@ impl Builder<'_> {
                 let track = self.stack.len() == 1
                     && matches!(
                         self.stack.last(),
-                        Some(Frame::Map { key: Some((k, _, _)), .. }) if k == "items" || k == "objects"
+                        Some(Frame::Map { key: Some((k, _, _)), .. })
+                            if matches!(self.tree.text_of(*k), "items" | "objects")
                     );
                 if track {
                     self.items.clear();
                 }
-                self.stack.push(Frame::Seq { items: Vec::new(), anchor, nodes: 1, start: at, track });
+                let mark = self.tree.mark();
+                self.stack.push(Frame::Seq { mark, anchor, nodes: 1, start: at, track });
             }
             Event::MappingStart(anchor, _) => {
                 self.node_starts(at);
                 self.check_depth(at)?;
+                let mark = self.tree.mark();
                 self.stack.push(Frame::Map {
-                    map: Map::new(),
+                    mark,
                     anchor,
                     nodes: 1,
                     start: at,
                     key: None,
-                    lines: HashMap::new(),
+                    lines: Vec::new(),
+                    index: None,
+                    merges: Vec::new(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, nodes, anchor, start) = match self.stack.pop() {
-                    Some(Frame::Seq { items, anchor, nodes, start, .. }) => (Json::Array(items), nodes, anchor, start),
-                    Some(Frame::Map { map, anchor, nodes, start, .. }) => (Json::Object(map), nodes, anchor, start),
+                let (node, nodes, anchor, start) = match self.stack.pop() {
+                    Some(Frame::Seq { mark, anchor, nodes, start, .. }) => {
+                        (self.tree.close_seq(mark), nodes, anchor, start)
+                    }
+                    Some(Frame::Map { mark, anchor, nodes, start, merges, .. }) => {
+                        for source in merges {
+                            self.merge(source);
+                        }
+                        (self.tree.close_map(mark, KeepKey::First), nodes, anchor, start)
+                    }
                     None => return Ok(()),
                 };
-                self.complete(value, nodes, anchor, start)?;
+                self.complete(node, nodes, anchor, start, false)?;
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
         }
         Ok(())
+    }
+
+    /// Pushes the entries of a merge source after the map's own: a map, or
+    /// a list of maps (earlier ones win).
+    fn merge(&mut self, source: Node) {
+        let maps = match source {
+            Node::Seq { .. } => self.tree.seq_elements(source),
+            other => vec![other],
+        };
+        for map in maps {
+            for (k, v) in self.tree.map_entries(map) {
+                self.tree.push(k, v);
+            }
+        }
     }
 
     fn check_depth(&self, at: Marker) -> Result<(), RunError> {
@@ -285,24 +335,27 @@ impl Builder<'_> {
         }
     }
 
-    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Marker) -> Json {
+    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Marker) -> Node {
         if let Some(tag) = tag {
             if tag.is_yaml_core_schema() {
                 if let Some(v) = scalar::resolve_tagged(&tag.suffix, text) {
-                    return v;
+                    return self.tree.json(&v);
                 }
             } else if tag.handle == "!" && tag.suffix.is_empty() {
                 // The non-specific tag `!` forces a string.
-                return Json::String(text.to_string());
+                return self.tree.string(text);
             }
         }
         if style != ScalarStyle::Plain {
-            return Json::String(text.to_string());
+            return self.tree.string(text);
         }
-        match scalar::resolve_plain(text) {
-            Resolved::Value(v) => v,
-            Resolved::Yaml11Bool(b) => {
-                self.out.warnings.push(Notice {
+        match scalar::classify_plain(text) {
+            Plain::Null => Node::Null,
+            Plain::Bool(b) => Node::Bool(b),
+            Plain::Number(n) => number(&n),
+            Plain::Str => self.tree.string(text),
+            Plain::Yaml11Bool(b) => {
+                self.warnings.push(Notice {
                     code: "parity::load::yaml11-bool".into(),
                     file: self.file.into(),
                     line: at.line() as u32,
@@ -311,45 +364,93 @@ impl Builder<'_> {
                          quote it if you meant a string"
                     ),
                 });
-                Json::Bool(b)
+                Node::Bool(b)
+            }
+        }
+    }
+
+    /// The span of a mapping key: a string's own text, anything else its
+    /// JSON text (`null` for null).
+    fn key_span(&mut self, node: Node) -> Span {
+        match node {
+            Node::Str(s) => s,
+            Node::Null => self.tree.text("null"),
+            other => {
+                let text = self.tree.node_json(other).to_string();
+                self.tree.text(&text)
             }
         }
     }
 
     /// Hands a finished node to its parent (or makes it the document root).
-    fn complete(&mut self, value: Json, nodes: usize, anchor: usize, start: Marker) -> Result<(), RunError> {
+    fn complete(&mut self, node: Node, nodes: usize, anchor: usize, start: Marker, is_merge_key: bool) -> Result<(), RunError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (value.clone(), nodes));
+            self.anchors.insert(anchor, (node, nodes));
         }
-        let Some(top) = self.stack.last_mut() else {
-            self.root = Some((value, start));
-            return Ok(());
-        };
-        match top {
-            Frame::Seq { items, nodes: n, .. } => {
-                *n = n.saturating_add(nodes);
-                items.push(value);
+        let waiting = match self.stack.last_mut() {
+            None => {
+                self.root = Some((node, start));
+                return Ok(());
             }
-            Frame::Map { map, nodes: n, key, lines, .. } => {
+            Some(Frame::Seq { nodes: n, .. }) => {
                 *n = n.saturating_add(nodes);
-                match key.take() {
-                    None => {
-                        let is_merge = value.as_str() == Some("<<");
-                        *key = Some((key_string(value), start, is_merge));
-                    }
-                    Some((k, _, true)) if k == "<<" => merge(map, value),
-                    Some((k, at, _)) => {
-                        if let Some(&first) = lines.get(&k) {
-                            let message = format!("duplicate key `{k}` in mapping (first at line {first})");
-                            return Err(self.error("parity::load::duplicate-key", at, message));
-                        }
-                        lines.insert(k.clone(), at.line() as u32);
-                        map.insert(k, value);
+                self.tree.push(Span::default(), node);
+                return Ok(());
+            }
+            Some(Frame::Map { nodes: n, key, .. }) => {
+                *n = n.saturating_add(nodes);
+                key.take()
+            }
+        };
+        match waiting {
+            None => {
+                let span = self.key_span(node);
+                if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                    *key = Some((span, start, is_merge_key));
+                }
+            }
+            Some((_, _, true)) => {
+                if let Some(Frame::Map { merges, .. }) = self.stack.last_mut() {
+                    merges.push(node);
+                }
+            }
+            Some((k, at, false)) => {
+                let line = at.line() as u32;
+                if let Some(first) = self.first_line_of(k) {
+                    let message =
+                        format!("duplicate key `{}` in mapping (first at line {first})", self.tree.text_of(k));
+                    return Err(self.error("parity::load::duplicate-key", at, message));
+                }
+                self.tree.push(k, node);
+                let key = self.tree.text_of(k).to_string();
+                if let Some(Frame::Map { lines, index, .. }) = self.stack.last_mut() {
+                    lines.push(line);
+                    if let Some(index) = index {
+                        index.insert(key, line);
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    /// The line of an earlier explicit key equal to `k` in the innermost
+    /// mapping, if any.
+    fn first_line_of(&mut self, k: Span) -> Option<u32> {
+        let Some(Frame::Map { mark, lines, index, .. }) = self.stack.last() else { return None };
+        let key = self.tree.text_of(k);
+        if let Some(index) = index {
+            return index.get(key).copied();
+        }
+        let found = self.tree.pending_keys(*mark).position(|e| e == key).map(|i| lines[i]);
+        if found.is_none() && lines.len() >= SCAN_KEYS {
+            let built: HashMap<String, u32> =
+                self.tree.pending_keys(*mark).map(str::to_string).zip(lines.iter().copied()).collect();
+            if let Some(Frame::Map { index, .. }) = self.stack.last_mut() {
+                *index = Some(built);
+            }
+        }
+        found
     }
 }
 
@@ -406,30 +507,6 @@ fn check_alias_budget(text: &str, file: &str, limits: &Limits) -> Result<(), Run
 
 fn budget_message(limits: &Limits) -> String {
     format!("alias expansion exceeds {} nodes (a \"billion laughs\" file?)", limits.max_alias_nodes)
-}
-
-/// The string form of a mapping key.
-fn key_string(value: Json) -> String {
-    match value {
-        Json::String(s) => s,
-        Json::Null => "null".into(),
-        other => other.to_string(),
-    }
-}
-
-/// Applies a merge key (`<<: *base`): keys already present win.
-fn merge(map: &mut Map<String, Json>, value: Json) {
-    let sources = match value {
-        Json::Array(items) => items,
-        other => vec![other],
-    };
-    for source in sources {
-        if let Json::Object(m) = source {
-            for (k, v) in m {
-                map.entry(k).or_insert(v);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

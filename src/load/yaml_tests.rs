@@ -25,7 +25,7 @@ fn multi_document_lines_and_offsets() {
         let at = &text[d.offset as usize..];
         assert!(at.starts_with("apiVersion") || at.starts_with("kind") || at.starts_with('{'), "{at}");
     }
-    assert_eq!(p.docs[2].value, json!({"kind": "C"}));
+    assert_eq!(p.value(2), json!({"kind": "C"}));
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn list_item_positions() {
 fn scalars_and_tags() {
     let p = docs("a: 1\nb: '1'\nc: ~\nd: true\ne: !!str 5\nf: !!int \"7\"\ng: .inf\nh: 0x10\ni: |\n  text\nj:\n");
     assert_eq!(
-        p.docs[0].value,
+        p.value(0),
         json!({"a": 1, "b": "1", "c": null, "d": true, "e": "5", "f": 7, "g": ".inf", "h": 16, "i": "text\n", "j": null})
     );
     assert!(p.warnings.is_empty());
@@ -60,7 +60,7 @@ fn scalars_and_tags() {
 #[test]
 fn yaml11_booleans_warn_and_quoted_stays_string() {
     let p = docs("a: yes\nb: \"yes\"\nc: Off\nd: 'on'\n");
-    assert_eq!(p.docs[0].value, json!({"a": true, "b": "yes", "c": false, "d": "on"}));
+    assert_eq!(p.value(0), json!({"a": true, "b": "yes", "c": false, "d": "on"}));
     let got: Vec<(u32, &str)> = p.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
     assert_eq!(
         got,
@@ -75,13 +75,13 @@ fn yaml11_booleans_warn_and_quoted_stays_string() {
 #[test]
 fn non_string_keys_become_strings() {
     let p = docs("1: a\ntrue: b\n~: c\n[x, z]: d\n");
-    assert_eq!(p.docs[0].value, json!({"1": "a", "true": "b", "null": "c", "[\"x\",\"z\"]": "d"}));
+    assert_eq!(p.value(0), json!({"1": "a", "true": "b", "null": "c", "[\"x\",\"z\"]": "d"}));
 }
 
 #[test]
 fn anchors_aliases_and_merge_keys() {
     let p = docs("base: &b {x: 1, z: 2}\nuse: *b\nmerged:\n  <<: *b\n  z: 3\n");
-    assert_eq!(p.docs[0].value, json!({"base": {"x": 1, "z": 2}, "use": {"x": 1, "z": 2}, "merged": {"x": 1, "z": 3}}));
+    assert_eq!(p.value(0), json!({"base": {"x": 1, "z": 2}, "use": {"x": 1, "z": 2}, "merged": {"x": 1, "z": 3}}));
 }
 
 #[test]

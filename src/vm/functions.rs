@@ -123,7 +123,7 @@ fn len<'w>(a: &[Val<'w>]) -> Val<'w> {
     match &a[0] {
         v if text(v).is_some() => Val::Num(text(v).map(|s| s.chars().count()).unwrap_or(0) as f64),
         v => match v {
-            Val::J(serde_json::Value::Object(o)) => Val::Num(o.len() as f64),
+            Val::J(j) if j.is_map() => Val::Num(j.len() as f64),
             Val::Map(m) => Val::Num(m.len() as f64),
             _ => v.elements().map(|e| Val::Num(e.len() as f64)).unwrap_or(Val::Absent),
         },
@@ -132,11 +132,8 @@ fn len<'w>(a: &[Val<'w>]) -> Val<'w> {
 
 fn keys<'w>(a: &[Val<'w>]) -> Val<'w> {
     match &a[0] {
-        Val::J(serde_json::Value::Object(o)) => {
-            let mut k: Vec<Val> = o.keys().map(|k| Val::S(k.as_str())).collect();
-            k.sort_by(super::value::total_order);
-            Val::List(Rc::new(k))
-        }
+        // Tree maps are sorted by key already.
+        Val::J(j) if j.is_map() => Val::List(Rc::new(j.entries().map(|(k, _)| Val::S(k)).collect())),
         Val::Map(m) => Val::List(Rc::new(m.keys().map(|k| Val::str(k.as_str())).collect())),
         _ => Val::Absent,
     }
@@ -144,7 +141,7 @@ fn keys<'w>(a: &[Val<'w>]) -> Val<'w> {
 
 fn values<'w>(a: &[Val<'w>]) -> Val<'w> {
     match &a[0] {
-        v @ (Val::J(serde_json::Value::Object(_)) | Val::Map(_)) => {
+        v if v.is_map() => {
             Val::List(Rc::new(super::value::entries(v).into_iter().map(|(_, v)| v).collect()))
         }
         _ => Val::Absent,
@@ -156,7 +153,7 @@ fn flatten<'w>(a: &[Val<'w>]) -> Val<'w> {
     let mut out = Vec::new();
     for v in outer {
         match v.elements() {
-            Some(inner) if !matches!(v, Val::J(serde_json::Value::Object(_)) | Val::Map(_)) => out.extend(inner),
+            Some(inner) if !v.is_map() => out.extend(inner),
             _ => out.push(v),
         }
     }
@@ -276,7 +273,7 @@ fn kind<'w>(a: &[Val<'w>]) -> Val<'w> {
 
 fn meta_map<'w>(a: &[Val<'w>], key: &str) -> Val<'w> {
     match &a[0] {
-        Val::Obj(o) => match o.value.get("metadata").and_then(|m| m.get(key)) {
+        Val::Obj(o) => match o.value().get("metadata").and_then(|m| m.get(key)) {
             Some(j) => Val::json(j),
             None => Val::Map(Rc::new(BTreeMap::new())),
         },

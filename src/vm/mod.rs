@@ -17,7 +17,7 @@ use std::rc::Rc;
 use crate::bytecode::{
     Check1, Check2, Cmp, Code, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, Program, Quant, Slot,
 };
-use crate::world::{EnvId, Object, World, containers, pod_spec};
+use crate::world::{EnvId, Object, World, containers};
 use value::{Val, as_version, compare, equal, into_set, not_equal};
 
 /// Steps one evaluation of one rule on one subject may take.
@@ -237,16 +237,18 @@ impl<'w> Vm<'w> {
                 }
                 Op::Query(q) => {
                     let base = self.pop();
+                    // jsonpath-rust queries serde_json values: the node is
+                    // copied out, and so are the results.
                     let json = match &base {
-                        Val::Obj(o) => Some(&o.value),
-                        Val::J(j) => Some(*j),
+                        Val::Obj(o) => Some(o.value().to_json()),
+                        Val::J(j) => Some(j.to_json()),
                         _ => None,
                     };
                     let v = match json {
                         Some(j) => {
                             let (_, query) = &self.prog.queries[q as usize];
-                            match jsonpath_rust::query::js_path_process(query, j) {
-                                Ok(refs) => Val::List(Rc::new(refs.into_iter().map(|r| Val::json(r.val())).collect())),
+                            match jsonpath_rust::query::js_path_process(query, &j) {
+                                Ok(refs) => Val::List(Rc::new(refs.into_iter().map(|r| Val::owned(r.val())).collect())),
                                 Err(_) => Val::Absent,
                             }
                         }
@@ -531,7 +533,7 @@ impl<'w> Vm<'w> {
         }
         if items
             .iter()
-            .all(|v| v.elements().is_some() && !matches!(v, Val::Map(_) | Val::J(serde_json::Value::Object(_))))
+            .all(|v| v.elements().is_some() && !v.is_map())
         {
             return Val::List(Rc::new(items.iter().flat_map(|v| v.elements().unwrap_or_default()).collect()));
         }
@@ -758,12 +760,12 @@ impl<'w> Vm<'w> {
                 }
             }
             PathSeg::PodSpec => match v {
-                Val::Obj(o) => pod_spec(&o.kind.to_ascii_lowercase(), &o.value).map(Val::json).unwrap_or(Val::Absent),
+                Val::Obj(o) => o.pod_spec().map(Val::json).unwrap_or(Val::Absent),
                 _ => Val::Absent,
             },
             PathSeg::Containers => {
                 let spec = match &v {
-                    Val::Obj(o) => pod_spec(&o.kind.to_ascii_lowercase(), &o.value),
+                    Val::Obj(o) => o.pod_spec(),
                     Val::J(j) => Some(*j),
                     _ => None,
                 };
@@ -830,12 +832,10 @@ fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
     }
     let member = |x: &Val, coll: &Val| -> bool {
         match coll {
-            Val::J(serde_json::Value::Object(_)) | Val::Map(_) => {
-                x.as_str().is_some_and(|k| !coll.get_key(k).is_absent())
-            }
+            c if c.is_map() => x.as_str().is_some_and(|k| !coll.get_key(k).is_absent()),
             // Scan in place: `elements()` would copy the whole list per test.
             Val::List(items) => items.iter().any(|i| equal(x, i)),
-            Val::J(serde_json::Value::Array(items)) => items.iter().any(|i| equal(x, &Val::json(i))),
+            Val::J(items) => items.iter().any(|i| equal(x, &Val::json(i))),
             _ => matches!((x.as_str(), coll.as_str()), (Some(a), Some(b)) if b.contains(a)),
         }
     };

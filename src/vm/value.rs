@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use serde_json::Value as Json;
 
+use crate::world::tree::{Node, NodeRef};
 use crate::world::{EnvId, Object, Quantity, Version};
 
 #[derive(Debug, Clone)]
@@ -24,8 +25,8 @@ pub enum Val<'w> {
     S(&'w str),
     /// A computed string.
     Str(Rc<str>),
-    /// A JSON array or object from the world.
-    J(&'w Json),
+    /// A sequence or mapping from the world.
+    J(NodeRef<'w>),
     Obj(&'w Object),
     Env(EnvId),
     Qty(Quantity),
@@ -35,14 +36,28 @@ pub enum Val<'w> {
 }
 
 impl<'w> Val<'w> {
-    /// A JSON node as a value: scalars become typed values.
-    pub fn json(j: &'w Json) -> Val<'w> {
+    /// A node of the world as a value: scalars become typed values.
+    pub fn json(j: NodeRef<'w>) -> Val<'w> {
+        match j.node() {
+            Node::Null => Val::Null,
+            Node::Bool(b) => Val::Bool(b),
+            Node::Int(i) => Val::Num(i as f64),
+            Node::UInt(u) => Val::Num(u as f64),
+            Node::Float(f) => Val::Num(f),
+            Node::Str(_) => j.as_str().map(Val::S).unwrap_or(Val::Null),
+            Node::Seq { .. } | Node::Map { .. } => Val::J(j),
+        }
+    }
+
+    /// A copy of a JSON value (computed values: JSONPath results).
+    pub fn owned(j: &Json) -> Val<'w> {
         match j {
             Json::Null => Val::Null,
             Json::Bool(b) => Val::Bool(*b),
             Json::Number(n) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
-            Json::String(s) => Val::S(s),
-            Json::Array(_) | Json::Object(_) => Val::J(j),
+            Json::String(s) => Val::str(s.as_str()),
+            Json::Array(a) => Val::List(Rc::new(a.iter().map(Val::owned).collect())),
+            Json::Object(o) => Val::Map(Rc::new(o.iter().map(|(k, v)| (k.clone(), Val::owned(v))).collect())),
         }
     }
 
@@ -52,6 +67,11 @@ impl<'w> Val<'w> {
 
     pub fn is_absent(&self) -> bool {
         matches!(self, Val::Absent)
+    }
+
+    /// A mapping (from the world or computed).
+    pub fn is_map(&self) -> bool {
+        matches!(self, Val::J(j) if j.is_map()) || matches!(self, Val::Map(_))
     }
 
     /// Present and not null.
@@ -65,8 +85,7 @@ impl<'w> Val<'w> {
             Val::Absent | Val::Null => true,
             Val::S(s) => s.is_empty(),
             Val::Str(s) => s.is_empty(),
-            Val::J(Json::Array(a)) => a.is_empty(),
-            Val::J(Json::Object(o)) => o.is_empty(),
+            Val::J(j) => j.is_empty(),
             Val::List(l) => l.is_empty(),
             Val::Map(m) => m.is_empty(),
             _ => false,
@@ -93,8 +112,7 @@ impl<'w> Val<'w> {
     /// values); `None` for anything else.
     pub fn elements(&self) -> Option<Vec<Val<'w>>> {
         match self {
-            Val::J(Json::Array(a)) => Some(a.iter().map(Val::json).collect()),
-            Val::J(Json::Object(o)) => Some(o.values().map(Val::json).collect()),
+            Val::J(j) => Some(j.iter().map(Val::json).collect()),
             Val::List(l) => Some(l.as_ref().clone()),
             Val::Map(m) => Some(m.values().cloned().collect()),
             _ => None,
@@ -104,9 +122,9 @@ impl<'w> Val<'w> {
     /// The value of a key of a map-like value.
     pub fn get_key(&self, key: &str) -> Val<'w> {
         match self {
-            Val::J(Json::Object(o)) => o.get(key).map(Val::json).unwrap_or(Val::Absent),
+            Val::J(j) => j.get(key).map(Val::json).unwrap_or(Val::Absent),
             Val::Map(m) => m.get(key).cloned().unwrap_or(Val::Absent),
-            Val::Obj(o) => o.value.get(key).map(Val::json).unwrap_or(Val::Absent),
+            Val::Obj(o) => o.value().get(key).map(Val::json).unwrap_or(Val::Absent),
             _ => Val::Absent,
         }
     }
@@ -118,7 +136,7 @@ impl<'w> Val<'w> {
             (0..len as i64).contains(&i).then_some(i as usize)
         };
         match self {
-            Val::J(Json::Array(a)) => pick(a.len()).map(|i| Val::json(&a[i])).unwrap_or(Val::Absent),
+            Val::J(j) if j.is_seq() => pick(j.len()).and_then(|i| j.at(i)).map(Val::json).unwrap_or(Val::Absent),
             Val::List(l) => pick(l.len()).map(|i| l[i].clone()).unwrap_or(Val::Absent),
             _ => Val::Absent,
         }
@@ -132,7 +150,8 @@ impl<'w> Val<'w> {
             Val::Bool(_) => "bool",
             Val::Num(_) => "number",
             Val::S(_) | Val::Str(_) => "string",
-            Val::J(Json::Array(_)) | Val::List(_) => "list",
+            Val::J(j) if j.is_seq() => "list",
+            Val::List(_) => "list",
             Val::J(_) | Val::Map(_) => "map",
             Val::Obj(_) => "object",
             Val::Env(_) => "env",
@@ -195,11 +214,11 @@ pub fn compare(a: &Val, b: &Val) -> Option<Ordering> {
 }
 
 fn is_listy(v: &Val) -> bool {
-    matches!(v, Val::J(Json::Array(_)) | Val::List(_))
+    matches!(v, Val::J(j) if j.is_seq()) || matches!(v, Val::List(_))
 }
 
 fn is_mappy(v: &Val) -> bool {
-    matches!(v, Val::J(Json::Object(_)) | Val::Map(_))
+    matches!(v, Val::J(j) if j.is_map()) || matches!(v, Val::Map(_))
 }
 
 /// Structural equality, with the same coercions as [`compare`].
@@ -230,11 +249,8 @@ pub fn not_equal(a: &Val, b: &Val) -> bool {
 /// Key/value pairs of a map-like value, sorted by key.
 pub fn entries<'w>(v: &Val<'w>) -> Vec<(String, Val<'w>)> {
     match v {
-        Val::J(Json::Object(o)) => {
-            let mut e: Vec<_> = o.iter().map(|(k, v)| (k.clone(), Val::json(v))).collect();
-            e.sort_by(|a, b| a.0.cmp(&b.0));
-            e
-        }
+        // Tree maps are sorted by key already.
+        Val::J(j) => j.entries().map(|(k, v)| (k.to_string(), Val::json(v))).collect(),
         Val::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         _ => Vec::new(),
     }
@@ -263,7 +279,8 @@ fn total_order_rank(v: &Val) -> u8 {
         Val::Num(_) | Val::Qty(_) => 3,
         Val::Ver(_) => 4,
         Val::S(_) | Val::Str(_) => 5,
-        Val::J(Json::Array(_)) | Val::List(_) => 6,
+        Val::J(j) if j.is_seq() => 6,
+        Val::List(_) => 6,
         Val::J(_) | Val::Map(_) => 7,
         Val::Env(_) => 8,
         Val::Obj(_) => 9,
@@ -310,7 +327,7 @@ pub fn to_json_with(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> Json {
         Val::Num(n) => serde_json::Number::from_f64(*n).map(Json::Number).unwrap_or(Json::Null),
         Val::S(s) => Json::String((*s).to_string()),
         Val::Str(s) => Json::String(s.to_string()),
-        Val::J(j) => (*j).clone(),
+        Val::J(j) => j.to_json(),
         Val::Obj(o) => Json::String(object_label(o)),
         Val::Env(e) => Json::String(env_name(*e)),
         Val::Qty(q) => Json::String(q.to_string()),

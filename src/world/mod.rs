@@ -6,6 +6,7 @@
 
 pub mod kinds;
 pub mod quantity;
+pub mod tree;
 pub mod version;
 
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ pub use kinds::is_cluster_scoped;
 pub use quantity::Quantity;
 pub use version::Version;
 
+use tree::{NodeRef, Tree};
+
 /// Index of an env inside [`World::envs`].
 pub type EnvId = u32;
 /// Index of a source file inside [`World::files`].
@@ -25,8 +28,10 @@ pub type FileId = u32;
 /// One Kubernetes object, as the API server would store it.
 #[derive(Debug, Clone)]
 pub struct Object {
-    /// The object itself (YAML is converted to JSON on load).
-    pub value: Json,
+    /// The tree of the file the object came from (shared by its objects).
+    pub tree: Arc<Tree>,
+    /// The object's root node in `tree`.
+    pub root: u32,
     /// The env the object belongs to.
     pub env: EnvId,
     /// The file the object came from.
@@ -43,21 +48,43 @@ pub struct Object {
     pub kind: Arc<str>,
     pub namespace: Option<Arc<str>>,
     pub name: Arc<str>,
+    /// Where the pod spec is, for workload kinds: an index into
+    /// [`WORKLOAD_KINDS`].
+    workload: Option<u8>,
 }
 
 impl Object {
-    /// Builds an object, reading its identity from `metadata`.
-    pub fn new(value: Json, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
-        let kind: Arc<str> = value.get("kind").and_then(Json::as_str).unwrap_or("").into();
+    /// Builds an object from a node of a file's tree, reading its identity
+    /// from `metadata`.
+    pub fn new(tree: Arc<Tree>, root: u32, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
+        let value = tree.get(root);
+        let kind: Arc<str> = value.str_field("kind").unwrap_or("").into();
         let meta = value.get("metadata");
-        let name: Arc<str> = meta.and_then(|m| m.get("name")).and_then(Json::as_str).unwrap_or("").into();
-        let namespace =
-            meta.and_then(|m| m.get("namespace")).and_then(Json::as_str).filter(|s| !s.is_empty()).map(Arc::from);
-        Object { value, env, file, line, doc_offset, kind, namespace, name }
+        let name: Arc<str> = meta.and_then(|m| m.str_field("name")).unwrap_or("").into();
+        let namespace = meta.and_then(|m| m.str_field("namespace")).filter(|s| !s.is_empty()).map(Arc::from);
+        let workload = WORKLOAD_KINDS.iter().position(|(k, _)| k.eq_ignore_ascii_case(&kind)).map(|i| i as u8);
+        Object { tree, root, env, file, line, doc_offset, kind, namespace, name, workload }
+    }
+
+    /// An object holding a copy of a JSON value (tests, fixtures).
+    pub fn from_json(value: &Json, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
+        let (tree, root) = Tree::from_json(value);
+        Object::new(Arc::new(tree), root, env, file, line, doc_offset)
+    }
+
+    /// The object's root node.
+    pub fn value(&self) -> NodeRef<'_> {
+        self.tree.get(self.root)
     }
 
     pub fn api_version(&self) -> &str {
-        self.value.get("apiVersion").and_then(Json::as_str).unwrap_or("")
+        self.value().str_field("apiVersion").unwrap_or("")
+    }
+
+    /// The pod spec of a workload object, if it is one and has one.
+    pub fn pod_spec(&self) -> Option<NodeRef<'_>> {
+        let (_, path) = WORKLOAD_KINDS.get(self.workload? as usize)?;
+        path.iter().try_fold(self.value(), |v, seg| v.get(seg))
     }
 }
 
@@ -200,17 +227,11 @@ pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
     ("cronjob", &["spec", "jobTemplate", "spec", "template", "spec"]),
 ];
 
-/// The pod spec of a workload object, if it is one and has one.
-pub fn pod_spec<'a>(kind_lower: &str, value: &'a Json) -> Option<&'a Json> {
-    let (_, path) = WORKLOAD_KINDS.iter().find(|(k, _)| *k == kind_lower)?;
-    path.iter().try_fold(value, |v, seg| v.get(seg))
-}
-
 /// Every container of a pod spec: init containers, containers, ephemeral
 /// containers, in that order.
-pub fn containers(pod_spec: &Json) -> impl Iterator<Item = &Json> {
+pub fn containers(pod_spec: NodeRef<'_>) -> impl Iterator<Item = NodeRef<'_>> {
     ["initContainers", "containers", "ephemeralContainers"]
         .into_iter()
-        .filter_map(|k| pod_spec.get(k).and_then(Json::as_array))
-        .flatten()
+        .filter_map(move |k| pod_spec.get(k).filter(|v| v.is_seq()))
+        .flat_map(NodeRef::iter)
 }

@@ -147,7 +147,8 @@ pub fn findings(body: &Expr, world: &World) -> Result<Vec<Subject>, String> {
             if obj.kind.to_ascii_lowercase() != kind {
                 continue;
             }
-            let elem = Elem { json: &obj.value, kind: Some(kind) };
+            let json = obj.value().to_json();
+            let elem = Elem { json: &json, kind: Some(kind) };
             let mut passes = true;
             for c in &conds {
                 if !cond(c, elem)? {

@@ -1,0 +1,432 @@
+//! The compact document tree every loaded object lives in.
+//!
+//! A [`Tree`] holds all documents of one file: its nodes in one `Vec`, each
+//! map entry's key beside its node, and every string (keys and values) in
+//! one text buffer. A node is 16 bytes and refers to its children by index,
+//! so a tree costs a few times its YAML text, against ~17× for a tree of
+//! `serde_json::Value`s (a `BTreeMap` per mapping, a heap string per key),
+//! and building one allocates a handful of times per file rather than once
+//! per node. Map entries are sorted by key (the order `serde_json::Map`
+//! iterates in), so a lookup is a binary search.
+//!
+//! Trees are built bottom-up by a [`Builder`]: the children of an open
+//! sequence or mapping wait on a pending stack and move into the node array,
+//! contiguously, when it closes. A node is `Copy` and self-contained, so a
+//! YAML alias is a copy of its anchor's node: the subtree is shared, not
+//! expanded.
+
+use std::fmt;
+
+use serde_json::Value as Json;
+
+/// A span of a tree's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub off: u32,
+    pub len: u32,
+}
+
+/// One node. Children of `Seq`/`Map` are `nodes[start..start + len]`, and
+/// the keys of a `Map`'s entries `keys[start..start + len]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(Span),
+    Seq { start: u32, len: u32 },
+    Map { start: u32, len: u32 },
+}
+
+/// The nodes and text of one file's documents.
+#[derive(Default)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    /// Parallel to `nodes`: the key of a map entry (empty elsewhere).
+    keys: Vec<Span>,
+    text: String,
+}
+
+impl fmt::Debug for Tree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tree({} nodes, {} bytes of text)", self.nodes.len(), self.text.len())
+    }
+}
+
+impl Tree {
+    /// The node at `idx`.
+    pub fn get(&self, idx: u32) -> NodeRef<'_> {
+        NodeRef { tree: self, idx }
+    }
+
+    fn str(&self, s: Span) -> &str {
+        self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or("")
+    }
+
+    /// A tree holding one JSON value; returns it and its root's index.
+    pub fn from_json(value: &Json) -> (Tree, u32) {
+        let mut b = Builder::default();
+        let node = b.json(value);
+        let root = b.root(node);
+        (b.finish(), root)
+    }
+
+    /// Sets string entries on a copy of the map at `idx` (replacing keys it
+    /// has) and returns the copy's index; `idx` itself when it is not a map.
+    pub fn with_entries(&mut self, idx: u32, extra: &[(&str, &str)]) -> u32 {
+        let Some(Node::Map { start, len }) = self.nodes.get(idx as usize).copied() else { return idx };
+        let mut entries: Vec<(Span, Node)> = (start..start + len)
+            .map(|i| (self.keys[i as usize], self.nodes[i as usize]))
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| *e == self.str(*k)))
+            .collect();
+        for (k, v) in extra {
+            let key = push_text(&mut self.text, k);
+            let value = Node::Str(push_text(&mut self.text, v));
+            entries.push((key, value));
+        }
+        let text = &self.text;
+        entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+        let start = self.nodes.len() as u32;
+        for (k, n) in &entries {
+            self.keys.push(*k);
+            self.nodes.push(*n);
+        }
+        self.keys.push(Span::default());
+        self.nodes.push(Node::Map { start, len: entries.len() as u32 });
+        (self.nodes.len() - 1) as u32
+    }
+
+    /// A node of this tree (placed or not) as a `serde_json::Value`.
+    pub fn node_json(&self, node: Node) -> Json {
+        let child = |i: u32| self.node_json(self.nodes[i as usize]);
+        match node {
+            Node::Null => Json::Null,
+            Node::Bool(b) => Json::Bool(b),
+            Node::Int(i) => Json::from(i),
+            Node::UInt(u) => Json::from(u),
+            Node::Float(f) => serde_json::Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null),
+            Node::Str(s) => Json::String(self.str(s).to_string()),
+            Node::Seq { start, len } => Json::Array((start..start + len).map(child).collect()),
+            Node::Map { start, len } => Json::Object(
+                (start..start + len).map(|i| (self.str(self.keys[i as usize]).to_string(), child(i))).collect(),
+            ),
+        }
+    }
+
+    /// Bytes held, for measurements.
+    pub fn heap_bytes(&self) -> usize {
+        self.nodes.capacity() * size_of::<Node>() + self.keys.capacity() * size_of::<Span>() + self.text.capacity()
+    }
+}
+
+fn str_at(text: &str, s: Span) -> &str {
+    text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or("")
+}
+
+fn push_text(text: &mut String, s: &str) -> Span {
+    let off = text.len() as u32;
+    text.push_str(s);
+    Span { off, len: s.len() as u32 }
+}
+
+/// A node of a tree, by reference.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'t> {
+    tree: &'t Tree,
+    idx: u32,
+}
+
+impl fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_json())
+    }
+}
+
+impl PartialEq for NodeRef<'_> {
+    /// The same node of the same tree (not structural equality).
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.tree, other.tree) && self.idx == other.idx
+    }
+}
+
+impl<'t> NodeRef<'t> {
+    pub fn node(self) -> Node {
+        self.tree.nodes.get(self.idx as usize).copied().unwrap_or(Node::Null)
+    }
+
+    pub fn tree(self) -> &'t Tree {
+        self.tree
+    }
+
+    pub fn index(self) -> u32 {
+        self.idx
+    }
+
+    pub fn is_null(self) -> bool {
+        matches!(self.node(), Node::Null)
+    }
+
+    pub fn is_seq(self) -> bool {
+        matches!(self.node(), Node::Seq { .. })
+    }
+
+    pub fn is_map(self) -> bool {
+        matches!(self.node(), Node::Map { .. })
+    }
+
+    pub fn as_str(self) -> Option<&'t str> {
+        match self.node() {
+            Node::Str(s) => Some(self.tree.str(s)),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(self) -> Option<bool> {
+        match self.node() {
+            Node::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A number as `f64`.
+    pub fn as_f64(self) -> Option<f64> {
+        match self.node() {
+            Node::Int(i) => Some(i as f64),
+            Node::UInt(u) => Some(u as f64),
+            Node::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Number of elements or entries (0 for scalars).
+    pub fn len(self) -> usize {
+        match self.node() {
+            Node::Seq { len, .. } | Node::Map { len, .. } => len as usize,
+            _ => 0,
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    fn children(self) -> std::ops::Range<u32> {
+        match self.node() {
+            Node::Seq { start, len } | Node::Map { start, len } => start..start + len,
+            _ => 0..0,
+        }
+    }
+
+    /// Elements of a sequence, or values of a map in key order.
+    pub fn iter(self) -> impl Iterator<Item = NodeRef<'t>> + 't {
+        let tree = self.tree;
+        self.children().map(move |idx| NodeRef { tree, idx })
+    }
+
+    /// Entries of a map in key order (nothing for anything else).
+    pub fn entries(self) -> impl Iterator<Item = (&'t str, NodeRef<'t>)> + 't {
+        let tree = self.tree;
+        let range = if self.is_map() { self.children() } else { 0..0 };
+        range.map(move |idx| (tree.str(tree.keys[idx as usize]), NodeRef { tree, idx }))
+    }
+
+    /// The value of a map's key.
+    pub fn get(self, key: &str) -> Option<NodeRef<'t>> {
+        let Node::Map { start, len } = self.node() else { return None };
+        let tree = self.tree;
+        let keys = tree.keys.get(start as usize..(start + len) as usize)?;
+        let at = keys.binary_search_by(|k| tree.str(*k).cmp(key)).ok()?;
+        Some(NodeRef { tree, idx: start + at as u32 })
+    }
+
+    /// An element of a sequence.
+    pub fn at(self, i: usize) -> Option<NodeRef<'t>> {
+        match self.node() {
+            Node::Seq { start, len } if i < len as usize => Some(NodeRef { tree: self.tree, idx: start + i as u32 }),
+            _ => None,
+        }
+    }
+
+    /// A string field of a map.
+    pub fn str_field(self, key: &str) -> Option<&'t str> {
+        self.get(key).and_then(NodeRef::as_str)
+    }
+
+    /// The node as a `serde_json::Value` (a deep copy).
+    pub fn to_json(self) -> Json {
+        self.tree.node_json(self.node())
+    }
+}
+
+/// Which of two equal keys a closing map keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepKey {
+    /// The first (YAML merge keys: explicit keys, then earlier merges, win).
+    First,
+    /// The last (JSON, as serde_json does).
+    Last,
+}
+
+/// Builds a [`Tree`] bottom-up; see the module documentation.
+#[derive(Default)]
+pub struct Builder {
+    tree: Tree,
+    /// Children of the open containers, innermost last, with their keys.
+    pending: Vec<(Span, Node)>,
+}
+
+impl Builder {
+    /// Stores a string in the text buffer.
+    pub fn text(&mut self, s: &str) -> Span {
+        push_text(&mut self.tree.text, s)
+    }
+
+    /// A node built so far as a `serde_json::Value`.
+    pub fn node_json(&self, node: Node) -> Json {
+        self.tree.node_json(node)
+    }
+
+    /// The text of a span stored earlier.
+    pub fn text_of(&self, s: Span) -> &str {
+        self.tree.str(s)
+    }
+
+    pub fn string(&mut self, s: &str) -> Node {
+        Node::Str(self.text(s))
+    }
+
+    /// Where the children of a container opened now begin on the pending
+    /// stack; pass it to `close_seq`/`close_map`.
+    pub fn mark(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Adds a child to the innermost open container.
+    pub fn push(&mut self, key: Span, node: Node) {
+        self.pending.push((key, node));
+    }
+
+    /// The keys pushed since `mark`, for duplicate checks.
+    pub fn pending_keys(&self, mark: usize) -> impl Iterator<Item = &str> {
+        self.pending.get(mark..).unwrap_or(&[]).iter().map(|(k, _)| self.tree.str(*k))
+    }
+
+    /// The entries of a map node, to merge into another map.
+    pub fn map_entries(&self, node: Node) -> Vec<(Span, Node)> {
+        match node {
+            Node::Map { start, len } => (start..start + len)
+                .map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize]))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The elements of a sequence node.
+    pub fn seq_elements(&self, node: Node) -> Vec<Node> {
+        match node {
+            Node::Seq { start, len } => self.tree.nodes[start as usize..(start + len) as usize].to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn place(&mut self, mark: usize) -> (u32, u32) {
+        let start = self.tree.nodes.len() as u32;
+        let len = self.pending.len().saturating_sub(mark) as u32;
+        for (k, n) in self.pending.drain(mark.min(self.pending.len())..) {
+            self.tree.keys.push(k);
+            self.tree.nodes.push(n);
+        }
+        (start, len)
+    }
+
+    /// Closes a sequence whose elements were pushed since `mark`.
+    pub fn close_seq(&mut self, mark: usize) -> Node {
+        let (start, len) = self.place(mark);
+        Node::Seq { start, len }
+    }
+
+    /// Closes a map whose entries were pushed since `mark`: sorts them by
+    /// key and keeps one entry per key.
+    pub fn close_map(&mut self, mark: usize, keep: KeepKey) -> Node {
+        let mark = mark.min(self.pending.len());
+        let text = &self.tree.text;
+        let entries = &mut self.pending[mark..];
+        if !entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
+            // Stable: equal keys stay in push order.
+            entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+            let mut kept = mark;
+            for i in mark..self.pending.len() {
+                let same = kept > mark && str_at(text, self.pending[kept - 1].0) == str_at(text, self.pending[i].0);
+                match (same, keep) {
+                    (true, KeepKey::First) => {}
+                    (true, KeepKey::Last) => self.pending[kept - 1] = self.pending[i],
+                    (false, _) => {
+                        self.pending[kept] = self.pending[i];
+                        kept += 1;
+                    }
+                }
+            }
+            self.pending.truncate(kept);
+        }
+        let (start, len) = self.place(mark);
+        Node::Map { start, len }
+    }
+
+    /// Stores a document root; returns its index.
+    pub fn root(&mut self, node: Node) -> u32 {
+        self.tree.keys.push(Span::default());
+        self.tree.nodes.push(node);
+        (self.tree.nodes.len() - 1) as u32
+    }
+
+    /// Copies a JSON value in.
+    pub fn json(&mut self, value: &Json) -> Node {
+        match value {
+            Json::Null => Node::Null,
+            Json::Bool(b) => Node::Bool(*b),
+            Json::Number(n) => number(n),
+            Json::String(s) => self.string(s),
+            Json::Array(a) => {
+                let mark = self.mark();
+                for v in a {
+                    let node = self.json(v);
+                    self.push(Span::default(), node);
+                }
+                self.close_seq(mark)
+            }
+            Json::Object(o) => {
+                let mark = self.mark();
+                for (k, v) in o {
+                    let key = self.text(k);
+                    let node = self.json(v);
+                    self.push(key, node);
+                }
+                self.close_map(mark, KeepKey::Last)
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Tree {
+        self.tree.nodes.shrink_to_fit();
+        self.tree.keys.shrink_to_fit();
+        self.tree.text.shrink_to_fit();
+        self.tree
+    }
+}
+
+/// A serde_json number as a node.
+pub fn number(n: &serde_json::Number) -> Node {
+    if let Some(i) = n.as_i64() {
+        Node::Int(i)
+    } else if let Some(u) = n.as_u64() {
+        Node::UInt(u)
+    } else {
+        Node::Float(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;
