@@ -629,7 +629,7 @@ impl<'a> FileCache<'a> {
             return None;
         }
         let text = self.text(o.file)?;
-        crate::load::field_line(&text, o.doc_offset as usize, segs)
+        crate::load::locate::field_line_at(&text, o.doc_offset as usize, o.line, segs)
     }
 }
 

@@ -21,14 +21,27 @@ pub enum PathSeg {
 /// root or a list item). A missing field yields its nearest existing parent.
 /// `None` when no node starts at `doc_offset`.
 pub fn field_line(text: &str, doc_offset: usize, path: &[PathSeg]) -> Option<u32> {
+    let doc_line = newlines(text, 0, doc_offset) + 1;
+    field_line_at(text, doc_offset, doc_line, path)
+}
+
+/// [`field_line`] for a node whose line is known (an object's `line`), so
+/// that the lines before it need not be counted again for every finding.
+pub fn field_line_at(text: &str, doc_offset: usize, doc_line: u32, path: &[PathSeg]) -> Option<u32> {
     if !text.is_char_boundary(doc_offset) || doc_offset >= text.len() {
         return None;
     }
     let window = window_start(text, doc_offset);
-    locate_from(text, window, doc_offset, path).or_else(|| {
+    let lines_before = doc_line.saturating_sub(1).saturating_sub(newlines(text, window, doc_offset));
+    locate_from(text, window, lines_before, doc_offset, path).or_else(|| {
         // A `---` inside a scalar may have misled the window; try the whole file.
-        if window == 0 { None } else { locate_from(text, 0, doc_offset, path) }
+        if window == 0 { None } else { locate_from(text, 0, 0, doc_offset, path) }
     })
+}
+
+/// Line breaks in `text[from..to]`.
+fn newlines(text: &str, from: usize, to: usize) -> u32 {
+    text.as_bytes().get(from..to).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() as u32)
 }
 
 /// Where to start parsing: at the node itself for flow (JSON) nodes, which
@@ -52,13 +65,9 @@ fn window_start(text: &str, doc_offset: usize) -> usize {
     }
 }
 
-fn locate_from(text: &str, window: usize, doc_offset: usize, path: &[PathSeg]) -> Option<u32> {
+fn locate_from(text: &str, window: usize, lines_before: u32, doc_offset: usize, path: &[PathSeg]) -> Option<u32> {
     let slice = &text[window..];
-    let mut w = Walker {
-        events: Parser::new_from_str(slice),
-        bytes: ByteIndex::new(slice),
-        lines_before: text[..window].bytes().filter(|&b| b == b'\n').count() as u32,
-    };
+    let mut w = Walker { events: Parser::new_from_str(slice), bytes: ByteIndex::new(slice), lines_before };
     let target = doc_offset - window;
     while let Some((event, at)) = w.next() {
         match event {

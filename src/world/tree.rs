@@ -237,7 +237,16 @@ impl<'t> NodeRef<'t> {
         let Node::Map { start, len } = self.node() else { return None };
         let tree = self.tree;
         let keys = tree.keys.get(start as usize..(start + len) as usize)?;
-        let at = keys.binary_search_by(|k| tree.str(*k).cmp(key)).ok()?;
+        let text = tree.text.as_bytes();
+        let bytes = |k: &Span| text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
+        let want = key.as_bytes();
+        let at = if keys.len() <= 8 {
+            // Small maps (most of a manifest): a scan that compares lengths
+            // first beats a binary search's string comparisons.
+            keys.iter().position(|k| k.len as usize == want.len() && bytes(k) == want)?
+        } else {
+            keys.binary_search_by(|k| bytes(k).cmp(want)).ok()?
+        };
         Some(NodeRef { tree, idx: start + at as u32 })
     }
 
