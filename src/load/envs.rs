@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-
 use super::config::EnvConfig;
 use super::files::{self, FileRef};
 use super::{Input, LoadOptions};

@@ -86,7 +86,10 @@ spec:
     let out = load(text);
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);
     assert_eq!(out.objects.len(), 1);
-    assert_eq!(out.value(&out.objects[0]).to_json()["spec"]["description"], json!("value {{ $value }}\n{{ range $x }}\n"));
+    assert_eq!(
+        out.value(&out.objects[0]).to_json()["spec"]["description"],
+        json!("value {{ $value }}\n{{ range $x }}\n")
+    );
 }
 
 #[test]

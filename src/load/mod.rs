@@ -10,6 +10,7 @@
 pub mod config;
 pub mod envs;
 pub mod extract;
+pub mod fast;
 pub mod files;
 pub mod json;
 pub mod kube;

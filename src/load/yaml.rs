@@ -69,6 +69,16 @@ impl Parsed {
 /// Parses every document of `text`. `file` is the display path used in
 /// errors and warnings.
 pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError> {
+    match super::fast::parse(text, file, limits) {
+        Some(parsed) => Ok(parsed),
+        None => parse_general(text, file, limits),
+    }
+}
+
+/// Parses every document of `text` with the general parser (saphyr), which
+/// takes any YAML and reports every error; `parse` tries the fast path
+/// (`super::fast`) first.
+pub fn parse_general(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError> {
     let mut b = Reader {
         file,
         limits: *limits,
@@ -98,6 +108,18 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError
         b.event(event, span.start)?;
     }
     Ok(Parsed { tree: b.tree.finish(), docs: b.docs, warnings: b.warnings })
+}
+
+/// The warning for an unquoted YAML 1.1 boolean.
+pub fn yaml11_warning(file: &str, line: u32, text: &str, b: bool) -> Notice {
+    Notice {
+        code: "parity::load::yaml11-bool".into(),
+        file: file.into(),
+        line,
+        message: format!(
+            "unquoted `{text}` is read as boolean {b} by kubectl (YAML 1.1); quote it if you meant a string"
+        ),
+    }
 }
 
 /// Turns saphyr's error into a `RunError` with a readable message.
@@ -355,15 +377,7 @@ impl Reader<'_> {
             Plain::Number(n) => number(&n),
             Plain::Str => self.tree.string(text),
             Plain::Yaml11Bool(b) => {
-                self.warnings.push(Notice {
-                    code: "parity::load::yaml11-bool".into(),
-                    file: self.file.into(),
-                    line: at.line() as u32,
-                    message: format!(
-                        "unquoted `{text}` is read as boolean {b} by kubectl (YAML 1.1); \
-                         quote it if you meant a string"
-                    ),
-                });
+                self.warnings.push(yaml11_warning(self.file, at.line() as u32, text, b));
                 Node::Bool(b)
             }
         }
@@ -383,7 +397,14 @@ impl Reader<'_> {
     }
 
     /// Hands a finished node to its parent (or makes it the document root).
-    fn complete(&mut self, node: Node, nodes: usize, anchor: usize, start: Marker, is_merge_key: bool) -> Result<(), RunError> {
+    fn complete(
+        &mut self,
+        node: Node,
+        nodes: usize,
+        anchor: usize,
+        start: Marker,
+        is_merge_key: bool,
+    ) -> Result<(), RunError> {
         if anchor != 0 {
             self.anchors.insert(anchor, (node, nodes));
         }

@@ -141,9 +141,7 @@ fn keys<'w>(a: &[Val<'w>]) -> Val<'w> {
 
 fn values<'w>(a: &[Val<'w>]) -> Val<'w> {
     match &a[0] {
-        v if v.is_map() => {
-            Val::List(Rc::new(super::value::entries(v).into_iter().map(|(_, v)| v).collect()))
-        }
+        v if v.is_map() => Val::List(Rc::new(super::value::entries(v).into_iter().map(|(_, v)| v).collect())),
         _ => Val::Absent,
     }
 }

@@ -531,10 +531,7 @@ impl<'w> Vm<'w> {
         if items.iter().all(|v| matches!(v, Val::Num(_))) {
             return Val::Num(items.iter().map(|v| if let Val::Num(n) = v { *n } else { 0.0 }).sum());
         }
-        if items
-            .iter()
-            .all(|v| v.elements().is_some() && !v.is_map())
-        {
+        if items.iter().all(|v| v.elements().is_some() && !v.is_map()) {
             return Val::List(Rc::new(items.iter().flat_map(|v| v.elements().unwrap_or_default()).collect()));
         }
         let names = |e: EnvId| self.env_name(e);

@@ -325,9 +325,9 @@ impl Builder {
     /// The entries of a map node, to merge into another map.
     pub fn map_entries(&self, node: Node) -> Vec<(Span, Node)> {
         match node {
-            Node::Map { start, len } => (start..start + len)
-                .map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize]))
-                .collect(),
+            Node::Map { start, len } => {
+                (start..start + len).map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize])).collect()
+            }
             _ => Vec::new(),
         }
     }

@@ -13,7 +13,8 @@ fn round_trips_json_with_sorted_keys() {
 
 #[test]
 fn looks_up_keys_and_elements() {
-    let (tree, root) = Tree::from_json(&json!({"metadata": {"name": "web", "labels": {"app": "web"}}, "items": [1, 2]}));
+    let (tree, root) =
+        Tree::from_json(&json!({"metadata": {"name": "web", "labels": {"app": "web"}}, "items": [1, 2]}));
     let r = tree.get(root);
     assert_eq!(r.get("metadata").and_then(|m| m.str_field("name")), Some("web"));
     assert_eq!(r.get("nope"), None);

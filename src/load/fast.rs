@@ -1,0 +1,445 @@
+//! A fast path for the YAML that manifests are almost always written in:
+//! block mappings and sequences, one-line plain and quoted scalars, `{}` and
+//! `[]`, comments and `---` separators. It reads a file line by line
+//! straight into the tree, several times faster than the general parser.
+//!
+//! It gives up (returns `None`) on anything else, and the caller parses the
+//! whole file with `yaml::parse` instead: anchors, aliases, tags, block and
+//! multi-line scalars, escapes, flow collections with content, complex or
+//! non-string keys, merge keys, duplicate keys, tabs, CR line ends,
+//! directives, and every kind of error. So the fast path never decides what
+//! a file means on its own; where it answers, the answer must be exactly the
+//! general parser's (nodes, document and item positions, warnings), which
+//! `fast_tests.rs` and the `manifests` fuzz target check.
+
+use super::scalar::{self, Plain};
+use super::yaml::{Doc, Limits, Parsed, Pos, yaml11_warning};
+use crate::report::Notice;
+use crate::world::tree::{Builder as TreeBuilder, KeepKey, Node, Span, number};
+
+/// The fast path does not handle this input.
+struct Bail;
+
+type R<T> = Result<T, Bail>;
+
+/// Maps with more keys than this go to the general parser (the duplicate
+/// check here is a scan).
+const MAX_KEYS: usize = 128;
+
+/// Parses `text` if it is in the subset described above.
+pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
+    if text.starts_with('\u{feff}') {
+        return None;
+    }
+    // Control characters (and tabs, which YAML treats specially): the
+    // general parser decides.
+    if text.bytes().any(|c| (c < 0x20 && c != b'\n') || c == 0x7f) {
+        return None;
+    }
+    let mut f = Fast {
+        b: text.as_bytes(),
+        file,
+        max_depth: limits.max_depth,
+        tree: TreeBuilder::default(),
+        warnings: Vec::new(),
+        pos: 0,
+        at: 0,
+        line: 1,
+        depth: 0,
+        items: Vec::new(),
+    };
+    let docs = f.stream().ok()?;
+    Some(Parsed { tree: f.tree.finish(), docs, warnings: f.warnings })
+}
+
+/// A line with content: where it starts, the column and byte where its
+/// content (from the cursor) starts, and where it ends.
+#[derive(Clone, Copy)]
+struct Line {
+    col: usize,
+    content: usize,
+    end: usize,
+}
+
+struct Fast<'a> {
+    b: &'a [u8],
+    file: &'a str,
+    max_depth: usize,
+    tree: TreeBuilder,
+    warnings: Vec<Notice>,
+    /// Start of the current line.
+    pos: usize,
+    /// The cursor: `pos`, or further on the line after `- `.
+    at: usize,
+    /// 1-based number of the current line.
+    line: u32,
+    depth: usize,
+    /// Element starts of the root mapping's `items`/`objects` sequence.
+    items: Vec<Pos>,
+}
+
+fn is_blank(c: u8) -> bool {
+    c == b' '
+}
+
+impl Fast<'_> {
+    fn line_end(&self, from: usize) -> usize {
+        self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |i| from + i)
+    }
+
+    /// Moves to the start of the next line.
+    fn advance(&mut self) {
+        let end = self.line_end(self.pos);
+        self.pos = (end + 1).min(self.b.len());
+        if end < self.b.len() {
+            self.line += 1;
+        }
+        self.at = self.pos;
+    }
+
+    /// The next line with content from the cursor, skipping blank and
+    /// comment-only lines.
+    fn peek(&mut self) -> R<Option<Line>> {
+        loop {
+            if self.pos >= self.b.len() {
+                return Ok(None);
+            }
+            let end = self.line_end(self.pos);
+            let mut content = self.at;
+            while content < end && is_blank(self.b[content]) {
+                content += 1;
+            }
+            if content < end && self.b[content] == b'\t' {
+                return Err(Bail);
+            }
+            if content == end || self.b[content] == b'#' {
+                if self.at != self.pos {
+                    // The rest of a `- ` line is empty: the caller decides.
+                    return Ok(Some(Line { col: content - self.pos, content, end }));
+                }
+                self.advance();
+                continue;
+            }
+            return Ok(Some(Line { col: content - self.pos, content, end }));
+        }
+    }
+
+    fn is_doc_start(&self, l: Line) -> bool {
+        l.col == 0
+            && self.b[l.content..l.end].starts_with(b"---")
+            && self.b.get(l.content + 3).is_none_or(|&c| c == b' ' || c == b'\n')
+    }
+
+    fn stream(&mut self) -> R<Vec<Doc>> {
+        let mut docs = Vec::new();
+        while let Some(l) = self.peek()? {
+            if self.is_doc_start(l) {
+                let rest = trim_comment(&self.b[l.content + 3..l.end]);
+                if !rest.is_empty() {
+                    return Err(Bail);
+                }
+                self.advance();
+                continue;
+            }
+            if l.col == 0 && (self.b[l.content] == b'%' || self.b[l.content..l.end].starts_with(b"...")) {
+                return Err(Bail);
+            }
+            self.items.clear();
+            let start = Pos { line: self.line, offset: l.content as u32 };
+            let node = self.block(l, true)?;
+            // The document must end here: at the end or at a `---`.
+            if let Some(next) = self.peek()?
+                && !self.is_doc_start(next)
+            {
+                return Err(Bail);
+            }
+            if node != Node::Null {
+                let root = self.tree.root(node);
+                let items = std::mem::take(&mut self.items);
+                docs.push(Doc { root, line: start.line, offset: start.offset, items });
+            }
+        }
+        Ok(docs)
+    }
+
+    fn is_dash(&self, l: Line) -> bool {
+        self.b[l.content] == b'-' && self.b.get(l.content + 1).is_none_or(|&c| c == b' ' || c == b'\n')
+    }
+
+    /// A block node starting on line `l`: a sequence or a mapping.
+    fn block(&mut self, l: Line, root: bool) -> R<Node> {
+        self.depth += 1;
+        if self.depth >= self.max_depth {
+            return Err(Bail);
+        }
+        let node = if self.is_dash(l) {
+            self.seq(l.col, false)
+        } else if self.key_end(l).is_some() {
+            self.map(l.col, root)
+        } else {
+            Err(Bail)
+        };
+        self.depth -= 1;
+        node
+    }
+
+    /// Where the key on line `l` ends (the `:`), if the line starts with a
+    /// plain key followed by `: ` or `:` at the end of the line.
+    fn key_end(&self, l: Line) -> Option<usize> {
+        let s = &self.b[l.content..l.end];
+        if is_indicator(s[0]) {
+            return None;
+        }
+        for i in 0..s.len() {
+            match s[i] {
+                b':' if s.get(i + 1).is_none_or(|&c| c == b' ') => return Some(l.content + i),
+                b'#' if i > 0 && s[i - 1] == b' ' => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn map(&mut self, col: usize, root: bool) -> R<Node> {
+        let mark = self.tree.mark();
+        let mut count = 0;
+        while let Some(l) = self.peek()? {
+            if l.col != col {
+                if l.col > col {
+                    return Err(Bail);
+                }
+                break;
+            }
+            if self.is_doc_start(l) {
+                break;
+            }
+            if self.is_dash(l) {
+                // A sequence at a mapping's own column is only the value of
+                // the key before it (taken there); anything else is an error.
+                return Err(Bail);
+            }
+            let colon = self.key_end(l).ok_or(Bail)?;
+            let key = std::str::from_utf8(&self.b[l.content..colon]).map_err(|_| Bail)?.trim_end_matches(' ');
+            if key.is_empty() || key == "<<" || scalar::classify_plain(key) != Plain::Str || key.contains('\t') {
+                return Err(Bail);
+            }
+            count += 1;
+            if count > MAX_KEYS || self.tree.pending_keys(mark).any(|k| k == key) {
+                return Err(Bail);
+            }
+            let track = root && matches!(key, "items" | "objects");
+            let key_span = self.tree.text(key);
+            let mut v = colon + 1;
+            while v < l.end && is_blank(self.b[v]) {
+                v += 1;
+            }
+            let value = if v == l.end || self.b[v] == b'#' {
+                self.advance();
+                match self.peek()? {
+                    Some(n) if n.col > col && !self.is_doc_start(n) => self.nested(n, track)?,
+                    Some(n) if n.col == col && self.is_dash(n) => {
+                        self.depth += 1;
+                        let seq = self.seq(col, track);
+                        self.depth -= 1;
+                        seq?
+                    }
+                    _ => Node::Null,
+                }
+            } else {
+                self.inline(v, l.end, track)?
+            };
+            self.tree.push(key_span, value);
+        }
+        Ok(self.tree.close_map(mark, KeepKey::First))
+    }
+
+    /// The value of a key that starts on a later line.
+    fn nested(&mut self, n: Line, track: bool) -> R<Node> {
+        if self.is_dash(n) {
+            self.depth += 1;
+            let seq = self.seq(n.col, track);
+            self.depth -= 1;
+            seq
+        } else {
+            self.block(n, false)
+        }
+    }
+
+    fn seq(&mut self, col: usize, track: bool) -> R<Node> {
+        if self.depth >= self.max_depth {
+            return Err(Bail);
+        }
+        if track {
+            self.items.clear();
+        }
+        let mark = self.tree.mark();
+        while let Some(l) = self.peek()? {
+            if l.col != col {
+                if l.col > col {
+                    return Err(Bail);
+                }
+                break;
+            }
+            if !self.is_dash(l) || self.is_doc_start(l) {
+                break;
+            }
+            let line = self.line;
+            // After the dash: the item, on this line or the next ones.
+            self.at = l.content + 1;
+            let rest = self.peek()?.ok_or(Bail)?;
+            let (node, start) = if rest.content == rest.end || self.b[rest.content] == b'#' {
+                self.advance();
+                match self.peek()? {
+                    Some(n) if n.col > col && !self.is_doc_start(n) => {
+                        let start = Pos { line: self.line, offset: n.content as u32 };
+                        (self.block(n, false)?, start)
+                    }
+                    _ => return Err(Bail),
+                }
+            } else {
+                let start = Pos { line, offset: rest.content as u32 };
+                if self.is_dash(rest) {
+                    return Err(Bail);
+                }
+                let node = if self.key_end(rest).is_some() {
+                    self.depth += 1;
+                    let map = self.map(rest.col, false);
+                    self.depth -= 1;
+                    map?
+                } else {
+                    self.inline(rest.content, rest.end, false)?
+                };
+                (node, start)
+            };
+            if track {
+                self.items.push(start);
+            }
+            self.tree.push(Span::default(), node);
+        }
+        Ok(self.tree.close_seq(mark))
+    }
+
+    /// A plain scalar in block context.
+    fn plain(&mut self, body: &[u8]) -> R<Node> {
+        if body.contains(&b'\t') || body.ends_with(b":") || body.windows(2).any(|w| w == b": ") {
+            return Err(Bail);
+        }
+        let text = std::str::from_utf8(body).map_err(|_| Bail)?;
+        Ok(self.resolve(text))
+    }
+
+    fn resolve(&mut self, text: &str) -> Node {
+        match scalar::classify_plain(text) {
+            Plain::Null => Node::Null,
+            Plain::Bool(b) => Node::Bool(b),
+            Plain::Number(n) => number(&n),
+            Plain::Str => self.tree.string(text),
+            Plain::Yaml11Bool(b) => {
+                self.warnings.push(yaml11_warning(self.file, self.line, text, b));
+                Node::Bool(b)
+            }
+        }
+    }
+
+    /// The inside of a one-line flow sequence of scalars: `a, "b", 'c'`.
+    fn flow_seq(&mut self, inner: &[u8]) -> R<Node> {
+        let mark = self.tree.mark();
+        for item in inner.split(|&c| c == b',') {
+            let item = trim_spaces(item);
+            let node = match item.first() {
+                None => return Err(Bail),
+                Some(&q @ (b'"' | b'\'')) => {
+                    let body = item.get(1..item.len() - 1).filter(|_| item.len() >= 2 && item.ends_with(&[q]));
+                    let body = body.ok_or(Bail)?;
+                    if body.contains(&q) || body.contains(&b'\\') {
+                        return Err(Bail);
+                    }
+                    self.tree.string(std::str::from_utf8(body).map_err(|_| Bail)?)
+                }
+                Some(&c) if is_indicator(c) => return Err(Bail),
+                Some(_) => {
+                    if item.iter().any(|&c| matches!(c, b'[' | b']' | b'{' | b'}' | b'#' | b':' | b'"' | b'\'' | b'\t'))
+                    {
+                        return Err(Bail);
+                    }
+                    let text = std::str::from_utf8(item).map_err(|_| Bail)?;
+                    self.resolve(text)
+                }
+            };
+            self.tree.push(Span::default(), node);
+        }
+        Ok(self.tree.close_seq(mark))
+    }
+
+    /// A scalar (or `{}`/`[]`) from byte `v` to the end of its line; moves
+    /// to the next line. `track`: the value of the root's `items`, whose
+    /// element positions a flow sequence here would have to give.
+    fn inline(&mut self, v: usize, end: usize, track: bool) -> R<Node> {
+        let s = &self.b[v..end];
+        let node = match s[0] {
+            b'"' | b'\'' => {
+                let quote = s[0];
+                let close = s[1..].iter().position(|&c| c == quote).ok_or(Bail)? + 1;
+                let body = &s[1..close];
+                let after = &s[close + 1..];
+                if quote == b'"' && body.contains(&b'\\') {
+                    return Err(Bail);
+                }
+                if quote == b'\'' && after.first() == Some(&b'\'') {
+                    // `''` is an escaped quote: leave it to the general parser.
+                    return Err(Bail);
+                }
+                if !after.is_empty() && (after[0] != b' ' || !trim_comment(after).is_empty()) {
+                    return Err(Bail);
+                }
+                let text = std::str::from_utf8(body).map_err(|_| Bail)?;
+                self.tree.string(text)
+            }
+            b'{' | b'[' => match trim_comment(s) {
+                b"{}" => self.tree.close_map(self.tree.mark(), KeepKey::First),
+                b"[]" => self.tree.close_seq(self.tree.mark()),
+                flow if flow[0] == b'[' && flow.ends_with(b"]") && !track => self.flow_seq(&flow[1..flow.len() - 1])?,
+                _ => return Err(Bail),
+            },
+            // `-foo` and `--flag` are plain; `- ` would be a nested item.
+            b'-' if s.get(1).is_some_and(|&c| c != b' ') => self.plain(trim_comment(s))?,
+            c if is_indicator(c) => return Err(Bail),
+            _ => self.plain(trim_comment(s))?,
+        };
+        self.advance();
+        Ok(node)
+    }
+}
+
+/// Characters a plain scalar cannot start with, or that start something the
+/// fast path leaves alone (a value starting with `-`, like `-1`, included).
+fn is_indicator(c: u8) -> bool {
+    matches!(c, b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>')
+        || matches!(c, b'\'' | b'"' | b'%' | b'@' | b'`' | b'\t')
+}
+
+fn trim_spaces(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&c| c != b' ').unwrap_or(s.len());
+    let end = s.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
+    &s[start..end]
+}
+
+/// A value without its trailing comment (` #...`) and trailing spaces.
+fn trim_comment(s: &[u8]) -> &[u8] {
+    let mut end = s.len();
+    for i in 0..s.len() {
+        if s[i] == b'#' && (i == 0 || s[i - 1] == b' ') {
+            end = i;
+            break;
+        }
+    }
+    let mut e = end;
+    while e > 0 && s[e - 1] == b' ' {
+        e -= 1;
+    }
+    &s[..e]
+}
+
+#[cfg(test)]
+#[path = "fast_tests.rs"]
+mod tests;

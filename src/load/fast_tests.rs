@@ -1,0 +1,131 @@
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+use super::super::yaml::{self, Limits, Parsed, Pos};
+use super::parse;
+use crate::report::Notice;
+
+type Summary = (Vec<(Json, u32, u32, Vec<Pos>)>, Vec<Notice>);
+
+fn summary(p: &Parsed) -> Summary {
+    let docs = p.docs.iter().map(|d| (p.tree.get(d.root).to_json(), d.line, d.offset, d.items.clone())).collect();
+    (docs, p.warnings.clone())
+}
+
+/// Whether the fast path answered; when it did, its answer must be the
+/// general parser's.
+fn agrees(text: &str) -> bool {
+    let limits = Limits::default();
+    let Some(fast) = parse(text, "f.yaml", &limits) else { return false };
+    match yaml::parse_general(text, "f.yaml", &limits) {
+        Ok(general) => assert_eq!(summary(&fast), summary(&general), "for:\n{text}"),
+        Err(e) => panic!("the fast path accepted YAML the general parser rejects ({}):\n{text}", e.message),
+    }
+    true
+}
+
+#[test]
+fn answers_like_the_general_parser_on_block_yaml() {
+    let cases = [
+        "a: 1\n",
+        "a: 1",
+        "# lead\n---\napiVersion: v1 # c\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: web\n\n  namespace: x\n",
+        "---\n---\nkind: A\n--- # two\nkind: B\n...\n",
+        "spec:\n  containers:\n  - name: a\n    image: nginx:1.25\n    ports:\n      - containerPort: 80\n        protocol: TCP\n  - name: b\n",
+        "list:\n- 1\n- -2\n- 3.5\n- 0x10\n- true\n- ~\n- null\n- yes\n- 'q'\n- \"dq\"\n- {}\n- []\n",
+        "a: {}\nb: []\nc:\nd: 'it s'\ne: \"x # not a comment\"\nf: x#y\ng: http://x/y\nh:  spaced   \n",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: A\n-\n  apiVersion: v1\n  kind: B\n- kind: C\nmore: 1\n",
+        "apiVersion: v1\nkind: List\nitems:\n  - kind: A\n  - kind: B\n",
+        "kind: List\nitems: []\n",
+        "- a\n- b:\n    c: 1\n- - x\n",
+        "a:\n  - b\n  -\n    c: d\n",
+        "key with spaces: v\nunicode: héllo wörld\n\"x\": 1\n",
+        "a: b\n  # an indented comment\nc: d\n",
+        "a: on\nb: 'on'\nc: Off\n",
+        "args:\n  - --config=/etc/x.yml\n  - -v\nverbs: [get, list, \"watch\", 'x y', 1, yes]\nr: [ a ,b ] # c\n",
+    ];
+    let answered = cases.iter().filter(|c| agrees(c)).count();
+    assert!(answered >= 13, "the fast path answered only {answered} of the cases");
+}
+
+#[test]
+fn leaves_everything_else_to_the_general_parser() {
+    for text in [
+        "a: &x 1\nb: *x\n",
+        "a: !!str 1\n",
+        "a: |\n  text\n",
+        "a: >-\n  text\n",
+        "a: multi\n  line\n",
+        "a: [1, [2]]\n",
+        "a: [1, ]\n",
+        "a: [a: b]\n",
+        "a: {b: 1}\n",
+        "a: \"esc\\n\"\n",
+        "a: 'it''s'\n",
+        "a:\tb\n",
+        "a: 1\r\nb: 2\r\n",
+        "a: 1\na: 2\n",
+        "<<: {a: 1}\n",
+        "1: a\n",
+        "? a\n: b\n",
+        "%YAML 1.2\n---\na: 1\n",
+        "just a scalar\n",
+        "a: b: c\n",
+        "a: \"unclosed\n",
+        "a: 1\n- b\n",
+        "a:\n    b: 1\n  c: 2\n",
+        "\u{feff}a: 1\n",
+        "kind: List\nitems: [a, b]\n",
+    ] {
+        let limits = Limits::default();
+        assert!(parse(text, "f.yaml", &limits).is_none(), "the fast path took:\n{text}");
+    }
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn agrees_on_every_yaml_file_of_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["examples", "rules/tests", "tests", "deploy", "fuzz/corpus"] {
+        yaml_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 50, "found only {} YAML files", files.len());
+    let mut answered = 0;
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        if agrees(&text) {
+            answered += 1;
+        }
+    }
+    // Most manifests are plain block YAML: the fast path must take them.
+    assert!(answered * 10 >= files.len() * 7, "fast path took {answered} of {} files", files.len());
+}
+
+#[test]
+#[ignore]
+fn list_files_the_fast_path_leaves() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["examples", "rules/tests", "tests", "deploy", "fuzz/corpus"] {
+        yaml_files(&root.join(dir), &mut files);
+    }
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        if parse(&text, "f", &Limits::default()).is_none() {
+            println!("LEFT {}", f.display());
+        }
+    }
+}
