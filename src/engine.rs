@@ -20,7 +20,7 @@ use crate::vm::{TraceItem, Vm, select_envs};
 use crate::world::tree::NodeRef;
 use crate::world::{EnvId, Object, WORKLOAD_KINDS, World};
 
-/// Subjects evaluated by one task.
+/// Subjects evaluated by one task, at least.
 const CHUNK: usize = 512;
 
 /// What one run of the engine produced.
@@ -172,7 +172,13 @@ fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Un
             match &check.kind {
                 CheckKind::Each { domain, .. } => {
                     let subjects = subjects(prog, world, *domain);
-                    for chunk in subjects.chunks(CHUNK) {
+                    // A few large units per check rather than many small ones:
+                    // values a check computes once per VM (a whole env's
+                    // images, say) are then computed a few times, not once
+                    // per 512 subjects.
+                    let threads = rayon::current_num_threads().max(1);
+                    let size = CHUNK.max(subjects.len().div_ceil(4 * threads));
+                    for chunk in subjects.chunks(size) {
                         units.push(Unit::Each { rule: ri, check: ci, subjects: chunk.to_vec() });
                     }
                 }

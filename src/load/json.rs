@@ -138,37 +138,33 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 /// the line and column of the first bracket too many. Strings are skipped;
 /// the text need not be valid JSON (serde_json reports that afterwards).
 pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<(), RunError> {
-    let (mut depth, mut line, mut col) = (0usize, 1u32, 0u32);
-    let (mut in_string, mut escaped) = (false, false);
-    for b in text.bytes() {
-        if b == b'\n' {
-            line += 1;
-            col = 0;
-        } else if b & 0xC0 != 0x80 {
-            // Count characters, not UTF-8 continuation bytes.
-            col += 1;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Skip the string, escapes included.
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max_depth {
+                    // Line and column (in characters) only for the error.
+                    let before = &text[..i];
+                    let line = before.bytes().filter(|&c| c == b'\n').count() as u32 + 1;
+                    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+                    let col = text[line_start..=i].chars().count() as u32;
                     return Err(depth_error(file, line, col, max_depth));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     Ok(())
 }

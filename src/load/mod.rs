@@ -133,36 +133,44 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     let mut unique: Vec<FileRef> = planned.iter().map(|(_, f)| f.clone()).collect();
     unique.dedup();
     let limits = opts.limits();
-    let mut loads: Vec<(String, FileLoad)> = unique
+    // Objects are built here, in parallel, too (their identity is read from
+    // the tree); the file id and env are set when they are placed.
+    let objects_of = |load: &FileLoad| -> Vec<Object> {
+        load.objects.iter().map(|r| Object::new(load.tree.clone(), r.root, 0, 0, r.line, r.offset)).collect()
+    };
+    let mut loads: Vec<(String, FileLoad, Vec<Object>)> = unique
         .par_iter()
         .map(|f| {
             let load = match files::read_text(&f.path, &f.display, opts.max_file_bytes) {
                 Ok(text) => extract::load_text(&text, &f.display, f.is_json(), &limits),
                 Err(e) => FileLoad { errors: vec![e], ..FileLoad::default() },
             };
-            (f.display.clone(), load)
+            let objects = objects_of(&load);
+            (f.display.clone(), load, objects)
         })
         .collect();
     if let Some(text) = stdin {
         let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(text, STDIN).is_ok();
-        loads.push((STDIN.to_string(), extract::load_text(text, STDIN, is_json, &limits)));
+        let load = extract::load_text(text, STDIN, is_json, &limits);
+        let objects = objects_of(&load);
+        loads.push((STDIN.to_string(), load, objects));
         planned.push((EnvName::Fixed("stdin".into()), FileRef { display: STDIN.into(), path: PathBuf::new() }));
     }
     let mut world = World::default();
     let mut skipped = Vec::new();
-    let mut by_file: HashMap<String, (u32, FileLoad, usize)> = HashMap::new();
-    for (display, load) in loads {
+    let mut by_file: HashMap<String, (u32, FileLoad, Vec<Object>, usize)> = HashMap::new();
+    for (display, load, objects) in loads {
         errors.extend(load.errors.iter().cloned());
         skipped.extend(load.skipped.iter().cloned());
         warnings.extend(load.warnings.iter().cloned());
         let id = world.files.len() as u32;
         world.files.push(display.clone());
         let uses = planned.iter().filter(|(_, f)| f.display == display).count();
-        by_file.insert(display, (id, load, uses));
+        by_file.insert(display, (id, load, objects, uses));
     }
     let mut envs: BTreeMap<String, Env> = BTreeMap::new();
     for (name, file) in &planned {
-        let Some((id, load, uses)) = by_file.get_mut(&file.display) else {
+        let Some((id, load, built, uses)) = by_file.get_mut(&file.display) else {
             continue;
         };
         let snapshot = load.snapshot.clone().unwrap_or_default();
@@ -171,17 +179,18 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
             EnvName::SnapshotOr(stem) => snapshot.context.clone().unwrap_or_else(|| stem.clone()),
         };
         *uses -= 1;
-        let objects = if *uses == 0 { std::mem::take(&mut load.objects) } else { load.objects.clone() };
-        let tree = load.tree.clone();
+        let objects = if *uses == 0 { std::mem::take(built) } else { built.clone() };
         let setting = settings.get(&env_name);
         let env = envs.entry(env_name.clone()).or_insert_with(|| Env::new(env_name.clone()));
         if env.version.is_none() {
             env.version = snapshot.server_version;
         }
         let globs = setting.map(|s| s.namespaces.as_slice()).unwrap_or(&[]);
-        for raw in objects {
-            if envs::carve_keeps(globs, tree.get(raw.root)) {
-                env.objects.push(Object::new(tree.clone(), raw.root, 0, *id, raw.line, raw.offset));
+        env.objects.reserve(objects.len());
+        for mut obj in objects {
+            if envs::carve_keeps(globs, obj.value()) {
+                obj.file = *id;
+                env.objects.push(obj);
             }
         }
     }

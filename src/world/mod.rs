@@ -12,6 +12,8 @@ pub mod version;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use serde_json::Value as Json;
 
 pub use kinds::is_cluster_scoped;
@@ -205,13 +207,13 @@ impl World {
     /// rebuilds every index. Call once after loading.
     pub fn finish(&mut self) {
         self.envs.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
-        for (i, env) in self.envs.iter_mut().enumerate() {
+        self.envs.par_iter_mut().enumerate().for_each(|(i, env)| {
             env.order = i;
             for obj in &mut env.objects {
                 obj.env = i as EnvId;
             }
             env.reindex();
-        }
+        });
     }
 }
 

@@ -243,7 +243,12 @@ impl<'t> NodeRef<'t> {
         let at = if keys.len() <= 8 {
             // Small maps (most of a manifest): a scan that compares lengths
             // first beats a binary search's string comparisons.
-            keys.iter().position(|k| k.len as usize == want.len() && bytes(k) == want)?
+            let first = want.first().copied();
+            keys.iter().position(|k| {
+                k.len as usize == want.len()
+                    && (first.is_none() || text.get(k.off as usize).copied() == first)
+                    && bytes(k) == want
+            })?
         } else {
             keys.binary_search_by(|k| bytes(k).cmp(want)).ok()?
         };

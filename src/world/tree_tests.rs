@@ -18,6 +18,8 @@ fn looks_up_keys_and_elements() {
     let r = tree.get(root);
     assert_eq!(r.get("metadata").and_then(|m| m.str_field("name")), Some("web"));
     assert_eq!(r.get("nope"), None);
+    let (tree, root) = Tree::from_json(&json!({"": 1, "a": 2}));
+    assert_eq!(tree.get(root).get("").and_then(NodeRef::as_f64), Some(1.0));
     assert_eq!(r.get("items").and_then(|i| i.at(1)).and_then(NodeRef::as_f64), Some(2.0));
     assert_eq!(r.get("items").and_then(|i| i.at(2)), None);
     assert_eq!(r.get("items").map(NodeRef::len), Some(2));
