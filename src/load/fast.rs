@@ -37,6 +37,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         return None;
     }
     let mut f = Fast {
+        text,
         b: text.as_bytes(),
         file,
         max_depth: limits.max_depth,
@@ -62,6 +63,7 @@ struct Line {
 }
 
 struct Fast<'a> {
+    text: &'a str,
     b: &'a [u8],
     file: &'a str,
     max_depth: usize,
@@ -82,7 +84,14 @@ fn is_blank(c: u8) -> bool {
     c == b' '
 }
 
-impl Fast<'_> {
+impl<'a> Fast<'a> {
+    /// A piece of the text as `&str`: slices here always start and end next
+    /// to ASCII bytes, so this is a bounds check, not UTF-8 validation.
+    fn str_of(&self, sub: &[u8]) -> R<&'a str> {
+        let off = (sub.as_ptr() as usize).wrapping_sub(self.b.as_ptr() as usize);
+        self.text.get(off..off + sub.len()).ok_or(Bail)
+    }
+
     fn line_end(&self, from: usize) -> usize {
         self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |i| from + i)
     }
@@ -219,7 +228,7 @@ impl Fast<'_> {
                 return Err(Bail);
             }
             let colon = self.key_end(l).ok_or(Bail)?;
-            let key = std::str::from_utf8(&self.b[l.content..colon]).map_err(|_| Bail)?.trim_end_matches(' ');
+            let key = self.str_of(&self.b[l.content..colon])?.trim_end_matches(' ');
             if key.is_empty() || key == "<<" || scalar::classify_plain(key) != Plain::Str || key.contains('\t') {
                 return Err(Bail);
             }
@@ -324,7 +333,7 @@ impl Fast<'_> {
         if body.contains(&b'\t') || body.ends_with(b":") || body.windows(2).any(|w| w == b": ") {
             return Err(Bail);
         }
-        let text = std::str::from_utf8(body).map_err(|_| Bail)?;
+        let text = self.str_of(body)?;
         Ok(self.resolve(text))
     }
 
@@ -354,7 +363,7 @@ impl Fast<'_> {
                     if body.contains(&q) || body.contains(&b'\\') {
                         return Err(Bail);
                     }
-                    self.tree.string(std::str::from_utf8(body).map_err(|_| Bail)?)
+                    self.tree.string(self.str_of(body)?)
                 }
                 Some(&c) if is_indicator(c) => return Err(Bail),
                 Some(_) => {
@@ -362,7 +371,7 @@ impl Fast<'_> {
                     {
                         return Err(Bail);
                     }
-                    let text = std::str::from_utf8(item).map_err(|_| Bail)?;
+                    let text = self.str_of(item)?;
                     self.resolve(text)
                 }
             };
@@ -392,7 +401,7 @@ impl Fast<'_> {
                 if !after.is_empty() && (after[0] != b' ' || !trim_comment(after).is_empty()) {
                     return Err(Bail);
                 }
-                let text = std::str::from_utf8(body).map_err(|_| Bail)?;
+                let text = self.str_of(body)?;
                 self.tree.string(text)
             }
             b'{' | b'[' => match trim_comment(s) {
@@ -402,7 +411,9 @@ impl Fast<'_> {
                 _ => return Err(Bail),
             },
             // `-foo` and `--flag` are plain; `- ` would be a nested item.
-            b'-' if s.get(1).is_some_and(|&c| c != b' ') => self.plain(trim_comment(s))?,
+            b'-' if s.get(1).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') => {
+                self.plain(trim_comment(s))?
+            }
             c if is_indicator(c) => return Err(Bail),
             _ => self.plain(trim_comment(s))?,
         };

@@ -59,6 +59,8 @@ fn leaves_everything_else_to_the_general_parser() {
         "a: multi\n  line\n",
         "a: [1, [2]]\n",
         "a: [1, ]\n",
+        "- -]\n",
+        "a: -,x\n",
         "a: [a: b]\n",
         "a: {b: 1}\n",
         "a: \"esc\\n\"\n",

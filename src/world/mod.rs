@@ -50,9 +50,9 @@ pub struct Object {
     pub kind: Arc<str>,
     pub namespace: Option<Arc<str>>,
     pub name: Arc<str>,
-    /// Where the pod spec is, for workload kinds: an index into
-    /// [`WORKLOAD_KINDS`].
-    workload: Option<u8>,
+    /// The pod spec's node, for workload kinds that have one (found once:
+    /// most container rules start there).
+    pod_spec: Option<u32>,
 }
 
 impl Object {
@@ -64,8 +64,12 @@ impl Object {
         let meta = value.get("metadata");
         let name: Arc<str> = meta.and_then(|m| m.str_field("name")).unwrap_or("").into();
         let namespace = meta.and_then(|m| m.str_field("namespace")).filter(|s| !s.is_empty()).map(Arc::from);
-        let workload = WORKLOAD_KINDS.iter().position(|(k, _)| k.eq_ignore_ascii_case(&kind)).map(|i| i as u8);
-        Object { tree, root, env, file, line, doc_offset, kind, namespace, name, workload }
+        let pod_spec = WORKLOAD_KINDS
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&kind))
+            .and_then(|(_, path)| path.iter().try_fold(value, |v, seg| v.get(seg)))
+            .map(NodeRef::index);
+        Object { tree, root, env, file, line, doc_offset, kind, namespace, name, pod_spec }
     }
 
     /// An object holding a copy of a JSON value (tests, fixtures).
@@ -85,8 +89,7 @@ impl Object {
 
     /// The pod spec of a workload object, if it is one and has one.
     pub fn pod_spec(&self) -> Option<NodeRef<'_>> {
-        let (_, path) = WORKLOAD_KINDS.get(self.workload? as usize)?;
-        path.iter().try_fold(self.value(), |v, seg| v.get(seg))
+        self.pod_spec.map(|i| self.tree.get(i))
     }
 }
 
@@ -114,8 +117,8 @@ pub struct Env {
     pub objects: Vec<Object>,
     /// lower-case kind → indexes into `objects`, in load order.
     by_kind: HashMap<String, Vec<u32>>,
-    /// (lower-case kind, canonical namespace) → indexes into `objects`.
-    by_kind_ns: HashMap<(String, String), Vec<u32>>,
+    /// lower-case kind → canonical namespace → indexes into `objects`.
+    by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>>,
     /// identity → index into `objects`.
     by_identity: HashMap<Identity, u32>,
 }
@@ -143,13 +146,13 @@ impl Env {
     /// Rebuilds the indexes; call after `objects` changes.
     pub fn reindex(&mut self) {
         let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_kind_ns: HashMap<(String, String), Vec<u32>> = HashMap::new();
+        let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
         let mut by_identity = HashMap::new();
         for (i, obj) in self.objects.iter().enumerate() {
             let id = self.identity(obj);
             by_kind.entry(id.kind.clone()).or_default().push(i as u32);
             let ns_key = if id.kind == "namespace" { id.name.clone() } else { id.namespace.clone() };
-            by_kind_ns.entry((id.kind.clone(), ns_key)).or_default().push(i as u32);
+            by_kind_ns.entry(id.kind.clone()).or_default().entry(ns_key).or_default().push(i as u32);
             by_identity.entry(id).or_insert(i as u32);
         }
         self.by_kind = by_kind;
@@ -165,7 +168,7 @@ impl Env {
     /// Objects of one kind in one canonical namespace. For kind `namespace`
     /// this is the Namespace object itself.
     pub fn of_kind_in(&self, kind: &str, namespace: &str) -> &[u32] {
-        self.by_kind_ns.get(&(kind.to_string(), namespace.to_string())).map(Vec::as_slice).unwrap_or(&[])
+        self.by_kind_ns.get(kind).and_then(|m| m.get(namespace)).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The object with this identity, if the env has one.
