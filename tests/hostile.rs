@@ -127,6 +127,21 @@ fn alias_bomb_is_rejected_fast() {
 }
 
 #[test]
+fn nested_collection_keys_are_rejected_not_escaped_forever() {
+    // Each `?` opens an explicit key whose key is the next one: a mapping
+    // key is stored as its JSON text, and every level escaped the quotes of
+    // the one inside it, doubling the text (the fuzzer found 64 bytes that
+    // took 14 s and gigabytes).
+    let (_tmp, root) = tree_with("keys.yaml", "? ".repeat(32).as_bytes());
+    let (run, report) = check(&root, &[]);
+    let expected = format!(
+        "parity::load::yaml {}:1:47 mapping key is a collection longer than 1024 characters",
+        shown(&root, "dev/keys.yaml")
+    );
+    assert_errors(&run, &report, &[expected]);
+}
+
+#[test]
 fn nesting_too_deep_yaml_block_flow_and_json() {
     // Block style: 101 nested mappings; the mapping one level too deep
     // starts on line 103.

@@ -229,7 +229,16 @@ impl<'a> Fast<'a> {
             }
             let colon = self.key_end(l).ok_or(Bail)?;
             let key = self.str_of(&self.b[l.content..colon])?.trim_end_matches(' ');
-            if key.is_empty() || key == "<<" || scalar::classify_plain(key) != Plain::Str || key.contains('\t') {
+            // Ordinary keys only (`app.kubernetes.io/name`, `LOG_LEVEL`,
+            // `nvidia.com/gpu`): YAML limits implicit keys to 1024
+            // characters and has rules for the rest.
+            let ordinary =
+                |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b' ' | b'@' | b'+' | b'~');
+            if key.is_empty()
+                || key.len() > 256
+                || !key.bytes().all(ordinary)
+                || scalar::classify_plain(key) != Plain::Str
+            {
                 return Err(Bail);
             }
             count += 1;
@@ -365,10 +374,12 @@ impl<'a> Fast<'a> {
                     }
                     self.tree.string(self.str_of(body)?)
                 }
-                Some(&c) if is_indicator(c) => return Err(Bail),
+                Some(&c) if !c.is_ascii_alphanumeric() && !matches!(c, b'.' | b'/' | b'_') => return Err(Bail),
                 Some(_) => {
-                    if item.iter().any(|&c| matches!(c, b'[' | b']' | b'{' | b'}' | b'#' | b':' | b'"' | b'\'' | b'\t'))
-                    {
+                    // One word of ordinary characters: no spaces (a flow
+                    // scalar continues across them, with rules of its own).
+                    let ordinary = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'_' | b'-' | b'=');
+                    if !item.iter().all(ordinary) || item.ends_with(b"-") {
                         return Err(Bail);
                     }
                     let text = self.str_of(item)?;

@@ -43,7 +43,7 @@ fn answers_like_the_general_parser_on_block_yaml() {
         "key with spaces: v\nunicode: héllo wörld\n\"x\": 1\n",
         "a: b\n  # an indented comment\nc: d\n",
         "a: on\nb: 'on'\nc: Off\n",
-        "args:\n  - --config=/etc/x.yml\n  - -v\nverbs: [get, list, \"watch\", 'x y', 1, yes]\nr: [ a ,b ] # c\n",
+        "args:\n  - --config=/etc/x.yml\n  - -v\nverbs: [get, list, \"watch\", 'x y', 1, yes, a-b.c/d_e]\nr: [ a ,b ] # c\n",
     ];
     let answered = cases.iter().filter(|c| agrees(c)).count();
     assert!(answered >= 13, "the fast path answered only {answered} of the cases");
@@ -60,6 +60,10 @@ fn leaves_everything_else_to_the_general_parser() {
         "a: [1, [2]]\n",
         "a: [1, ]\n",
         "- -]\n",
+        "- [apkinat   $$   -, (((*b$$   -]\n",
+        "r: [a b, c]\n",
+        "a: 1\n  policyTyp{\"x\":\"y\"}#z,es:\n    - b\n",
+        "k\"q: 1\n",
         "a: -,x\n",
         "a: [a: b]\n",
         "a: {b: 1}\n",

@@ -200,6 +200,9 @@ enum Frame {
     },
 }
 
+/// The longest JSON text a collection used as a mapping key may have.
+const MAX_COMPLEX_KEY: usize = 1024;
+
 /// Mappings with more keys than this get a hash index for duplicate checks.
 const SCAN_KEYS: usize = 16;
 
@@ -385,13 +388,20 @@ impl Reader<'_> {
 
     /// The span of a mapping key: a string's own text, anything else its
     /// JSON text (`null` for null).
-    fn key_span(&mut self, node: Node) -> Span {
+    fn key_span(&mut self, node: Node, at: Marker) -> Result<Span, RunError> {
         match node {
-            Node::Str(s) => s,
-            Node::Null => self.tree.text("null"),
+            Node::Str(s) => Ok(s),
+            Node::Null => Ok(self.tree.text("null")),
             other => {
+                // A key that is itself a mapping or sequence becomes its JSON
+                // text. Nested ones would escape each other's quotes, doubling
+                // in length at every level: keep them short.
                 let text = self.tree.node_json(other).to_string();
-                self.tree.text(&text)
+                if text.len() > MAX_COMPLEX_KEY {
+                    let message = format!("mapping key is a collection longer than {MAX_COMPLEX_KEY} characters");
+                    return Err(self.error("parity::load::yaml", at, message));
+                }
+                Ok(self.tree.text(&text))
             }
         }
     }
@@ -425,7 +435,7 @@ impl Reader<'_> {
         };
         match waiting {
             None => {
-                let span = self.key_span(node);
+                let span = self.key_span(node, start)?;
                 if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
                     *key = Some((span, start, is_merge_key));
                 }
