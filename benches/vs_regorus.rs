@@ -8,12 +8,14 @@
 //!   (`RAYON_NUM_THREADS`, default 2 here: parity's default on 2 cores);
 //! - regorus: this benchmark re-run as a child process that walks the same env
 //!   folders, parses the YAML/JSON, builds one input document with every env,
-//!   loads the policies and evaluates `data.parity.violation` (regorus'
-//!   evaluator is single-threaded).
+//!   loads the policies and evaluates `data.parity.violation` on one thread,
+//!   once with regorus' classic `Engine` (its interpreter) and once with the
+//!   same policies compiled for its RVM (register VM).
 //!
-//! Both processes are timed by wall clock and, where `/usr/bin/time` exists,
-//! measured for peak RSS. The violation sets are compared by (rule, env,
-//! kind, namespace, name); the benchmark exits 1 when they differ.
+//! Each process is timed by wall clock and, where `/usr/bin/time` exists,
+//! measured for CPU time and peak RSS. The violation sets are compared by
+//! (rule, env, kind, namespace, name); the benchmark exits 1 when they differ
+//! (or when the two sides did not load the same envs and objects).
 //!
 //! ```text
 //! cargo build --release --bin parity --bin parity-corpus
@@ -23,7 +25,9 @@
 //! Environment: `CORPUS` (default: a small corpus generated with
 //! `parity-corpus --envs 3 --objects 6300 --drift 0.02` into a temp dir),
 //! `PARITY_BIN` (default `$CARGO_TARGET_DIR/release/parity`, else
-//! `target/release/parity`), `PARITY_THREADS` (default 2).
+//! `target/release/parity`), `PARITY_THREADS` (default 2), `REGORUS_VM`
+//! (`interpreter`, `rvm` or `both`, the default), `RUNS` (default 1: each
+//! process is run that many times and its fastest run is reported).
 //!
 //! The regorus side deliberately uses nothing of parity's own loader (which is
 //! being rewritten): YAML goes from saphyr-parser's events straight to
@@ -85,18 +89,21 @@ struct Run {
     wall: Duration,
     /// Peak resident set size in KiB, from `/usr/bin/time` when present.
     max_rss_kib: Option<u64>,
+    /// User + system CPU time, from `/usr/bin/time` when present: steadier
+    /// than wall time on a shared machine.
+    cpu: Option<Duration>,
     stdout: Vec<u8>,
     status: std::process::ExitStatus,
 }
 
 /// Runs `program args` in `cwd` with `envs`, under `/usr/bin/time` when it
-/// exists (for the peak RSS), and times it by wall clock.
+/// exists (for the peak RSS and CPU time), and times it by wall clock.
 fn measure(program: &Path, args: &[&str], envs: &[(&str, &str)], cwd: &Path) -> Result<Run, String> {
     let scratch = tempfile::NamedTempFile::new().map_err(|e| format!("temp file: {e}"))?;
     let time = Path::new("/usr/bin/time");
     let mut cmd = if time.exists() {
         let mut c = Command::new(time);
-        c.arg("-f").arg("%M").arg("-o").arg(scratch.path()).arg(program);
+        c.arg("-f").arg("%M %U %S").arg("-o").arg(scratch.path()).arg(program);
         c
     } else {
         Command::new(program)
@@ -108,10 +115,18 @@ fn measure(program: &Path, args: &[&str], envs: &[(&str, &str)], cwd: &Path) -> 
     let start = Instant::now();
     let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     let wall = start.elapsed();
-    let max_rss_kib = std::fs::read_to_string(scratch.path())
-        .ok()
-        .and_then(|t| t.lines().rev().find_map(|l| l.trim().parse::<u64>().ok()));
-    Ok(Run { wall, max_rss_kib, stdout: out.stdout, status: out.status })
+    // The last line is ours ("Command exited with non-zero status" may
+    // precede it).
+    let measured = std::fs::read_to_string(scratch.path()).unwrap_or_default();
+    let fields: Vec<&str> = measured.lines().last().unwrap_or("").split_whitespace().collect();
+    let (max_rss_kib, cpu) = match fields.as_slice() {
+        [rss, user, sys] => (
+            rss.parse().ok(),
+            user.parse::<f64>().ok().zip(sys.parse::<f64>().ok()).map(|(u, s)| Duration::from_secs_f64(u + s)),
+        ),
+        _ => (None, None),
+    };
+    Ok(Run { wall, max_rss_kib, cpu, stdout: out.stdout, status: out.status })
 }
 
 fn target_dir() -> PathBuf {
@@ -145,8 +160,29 @@ fn stdlib_rules() -> Result<Vec<String>, String> {
     Ok(ids)
 }
 
+fn secs(d: Option<Duration>) -> String {
+    d.map(|d| format!("{:.2} s", d.as_secs_f64())).unwrap_or_else(|| "n/a".into())
+}
+
 fn mib(kib: Option<u64>) -> String {
     kib.map(|k| format!("{:.0} MB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into())
+}
+
+/// The regorus evaluators the benchmark can run: the classic `Engine`
+/// (tree-walking interpreter) and the RVM (policies compiled to bytecode for
+/// regorus' register VM). `REGORUS_VM` picks one; both by default.
+const MODES: &[(&str, &str)] = &[("interpreter", "Engine::eval_rule"), ("rvm", "RegoVM bytecode")];
+
+/// Runs `measure` `runs` times and keeps the fastest run.
+fn fastest(runs: usize, mut f: impl FnMut() -> Result<Run, String>) -> Result<Run, String> {
+    let mut best: Option<Run> = None;
+    for _ in 0..runs.max(1) {
+        let r = f()?;
+        if best.as_ref().is_none_or(|b| r.wall < b.wall) {
+            best = Some(r);
+        }
+    }
+    Ok(best.expect("at least one run"))
 }
 
 fn compare() -> Result<bool, String> {
@@ -160,6 +196,12 @@ fn compare() -> Result<bool, String> {
         ));
     }
     let threads = std::env::var("PARITY_THREADS").unwrap_or_else(|_| "2".into());
+    let runs: usize = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+    let wanted = std::env::var("REGORUS_VM").unwrap_or_else(|_| "both".into());
+    let modes: Vec<&str> = MODES.iter().map(|(m, _)| *m).filter(|m| wanted == "both" || wanted == *m).collect();
+    if modes.is_empty() {
+        return Err(format!("REGORUS_VM={wanted}: expected interpreter, rvm or both"));
+    }
     let scratch = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let corpus = match std::env::var_os("CORPUS") {
         Some(c) => absolute(PathBuf::from(c)),
@@ -190,74 +232,100 @@ fn compare() -> Result<bool, String> {
     println!("load average: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
 
     // parity, in a scratch folder so no ./parity.toml is picked up.
-    let parity = measure(
-        &parity_bin,
-        &["check", "-q", "--format", "json", &corpus_text],
-        &[("RAYON_NUM_THREADS", &threads)],
-        scratch.path(),
-    )?;
+    let parity = fastest(runs, || {
+        measure(
+            &parity_bin,
+            &["check", "-q", "--format", "json", &corpus_text],
+            &[("RAYON_NUM_THREADS", &threads)],
+            scratch.path(),
+        )
+    })?;
     if !matches!(parity.status.code(), Some(0 | 1)) {
         eprintln!("parity exited with {}: its results are incomplete", parity.status);
     }
     let report: Json =
         serde_json::from_slice(&parity.stdout).map_err(|e| format!("parity's JSON report does not parse: {e}"))?;
     let str_of = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).unwrap_or("").to_string();
-    let parity_ids: BTreeSet<Id> = report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    let parity_ids: BTreeSet<Id> = findings
+        .iter()
         .map(|f| (str_of(f, "rule"), str_of(f, "env"), str_of(f, "kind"), str_of(f, "namespace"), str_of(f, "name")))
         .collect();
-    let parity_findings = report["findings"].as_array().map_or(0, Vec::len);
-    let parity_objects = report["summary"]["objects"].as_u64().unwrap_or(0);
+    let parity_objects = report["summary"]["objects"].as_u64().unwrap_or(0) as usize;
     let parity_envs: Vec<String> = report["summary"]["envs"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|e| e.as_str().map(str::to_string))
         .collect();
+    let parity_errors = report["errors"].as_array().map_or(0, Vec::len);
     for e in report["errors"].as_array().into_iter().flatten() {
         eprintln!("parity error: {} {}: {}", str_of(e, "code"), str_of(e, "file"), str_of(e, "message"));
     }
 
-    // regorus, in a child process (this benchmark again) for a clean RSS.
+    // regorus, in a child process (this benchmark again) per evaluator, for
+    // a clean RSS.
     let me = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let out_file = scratch.path().join("regorus.tsv");
-    let out_text = out_file.to_str().ok_or("temp path is not UTF-8")?.to_string();
-    let regorus = measure(&me, &[], &[(CHILD_VAR, &out_text), ("CORPUS", &corpus_text)], scratch.path())?;
-    if !regorus.status.success() {
-        return Err(format!("the regorus side failed ({})", regorus.status));
+    let mut sides: Vec<(&str, Run, ChildReport)> = Vec::new();
+    for mode in &modes {
+        let out_file = scratch.path().join(format!("regorus-{mode}.tsv"));
+        let out_text = out_file.to_str().ok_or("temp path is not UTF-8")?.to_string();
+        let envs = [(CHILD_VAR, out_text.as_str()), ("CORPUS", corpus_text.as_str()), ("REGORUS_VM", mode)];
+        let run = fastest(runs, || measure(&me, &[], &envs, scratch.path()))?;
+        if !run.status.success() {
+            return Err(format!("the regorus side ({mode}) failed ({})", run.status));
+        }
+        let child = ChildReport::read(&out_file)?;
+        sides.push((mode, run, child));
     }
-    let child = ChildReport::read(&out_file)?;
 
-    // Times.
-    let ratio = regorus.wall.as_secs_f64() / parity.wall.as_secs_f64().max(1e-9);
+    // Times and memory.
+    println!("envs: {} ({} objects, as parity loads them)", parity_envs.join(", "), parity_objects);
     println!(
-        "envs: {} (parity) / {} (regorus input); objects: {parity_objects} (parity) / {} (regorus input)",
-        parity_envs.join(", "),
-        child.envs.join(", "),
-        child.objects
-    );
-    println!(
-        "parity  ({threads} threads)  wall {:>8.2} s  max RSS {:>8}  findings {parity_findings}",
+        "{:<22} wall {:>8.2} s  cpu {:>9}  max RSS {:>8}  findings {}",
+        format!("parity ({threads} threads)"),
         parity.wall.as_secs_f64(),
-        mib(parity.max_rss_kib)
+        secs(parity.cpu),
+        mib(parity.max_rss_kib),
+        findings.len()
     );
-    println!(
-        "regorus (1 thread)   wall {:>8.2} s  max RSS {:>8}  violations {}  (parse+input {:.2} s, policies {:.3} s, eval {:.2} s)",
-        regorus.wall.as_secs_f64(),
-        mib(regorus.max_rss_kib.or(child.hwm_kib)),
-        child.ids.len(),
-        child.load.as_secs_f64(),
-        child.compile.as_secs_f64(),
-        child.eval.as_secs_f64()
-    );
-    println!("ratio: regorus / parity = {ratio:.1}x (wall, end to end)");
+    let mut consistent = parity_errors == 0;
+    for (mode, run, child) in &sides {
+        println!(
+            "{:<22} wall {:>8.2} s  cpu {:>9}  max RSS {:>8}  violations {}  (read+parse+input {:.2} s, policies {:.3} s, eval {:.2} s)",
+            format!("regorus {mode}"),
+            run.wall.as_secs_f64(),
+            secs(run.cpu),
+            mib(run.max_rss_kib.or(child.hwm_kib)),
+            child.ids.len(),
+            child.load.as_secs_f64(),
+            child.compile.as_secs_f64(),
+            child.eval.as_secs_f64()
+        );
+        if child.objects != parity_objects || child.envs != parity_envs {
+            consistent = false;
+            println!(
+                "  regorus {mode} loaded {} objects in envs {}: not what parity loaded",
+                child.objects,
+                child.envs.join(", ")
+            );
+        }
+    }
+    println!("(parity with RAYON_NUM_THREADS={threads}; regorus evaluates on one thread; best of {runs} run(s) each)");
+    for (mode, run, _) in &sides {
+        let ratio = run.wall.as_secs_f64() / parity.wall.as_secs_f64().max(1e-9);
+        let cpu_ratio = match (run.cpu, parity.cpu) {
+            (Some(r), Some(p)) => format!(", {:.2}x CPU time", r.as_secs_f64() / p.as_secs_f64().max(1e-9)),
+            _ => String::new(),
+        };
+        println!("ratio: regorus {mode} / parity = {ratio:.2}x wall{cpu_ratio} (end to end)");
+    }
 
     // Violations, rule by rule.
     let excluded: BTreeSet<&str> = EXCLUDED.iter().map(|(r, _)| *r).collect();
     let mut all_rules: Vec<String> = rules.clone();
-    for (r, ..) in parity_ids.iter().chain(child.ids.iter()) {
+    let extra = parity_ids.iter().chain(sides.iter().flat_map(|(_, _, c)| c.ids.iter()));
+    for (r, ..) in extra {
         if !all_rules.contains(r) {
             all_rules.push(r.clone());
         }
@@ -266,29 +334,39 @@ fn compare() -> Result<bool, String> {
         |set: &BTreeSet<Id>, rule: &str| -> BTreeSet<Id> { set.iter().filter(|i| i.0 == rule).cloned().collect() };
     let mut same = true;
     let mut diffs = Vec::new();
-    println!("{:<36} {:>8} {:>8}", "rule", "parity", "regorus");
+    let header: String = sides.iter().map(|(m, ..)| format!(" {m:>11}")).collect();
+    println!("{:<36} {:>8}{header}", "rule", "parity");
     for rule in &all_rules {
         let p = by_rule(&parity_ids, rule);
-        let r = by_rule(&child.ids, rule);
-        let mark = if excluded.contains(rule.as_str()) {
-            "excluded".to_string()
-        } else if p == r {
-            "same".to_string()
-        } else {
+        let mut counts = String::new();
+        let mut marks = Vec::new();
+        for (mode, _, child) in &sides {
+            let r = by_rule(&child.ids, rule);
+            counts.push_str(&format!(" {:>11}", r.len()));
+            if excluded.contains(rule.as_str()) || p == r {
+                continue;
+            }
             same = false;
             let only_p: Vec<&Id> = p.difference(&r).collect();
             let only_r: Vec<&Id> = r.difference(&p).collect();
             for (side, list) in [("only parity", &only_p), ("only regorus", &only_r)] {
                 for id in list.iter().take(5) {
-                    diffs.push(format!("  {rule}: {side}: env {} {} {}/{}", id.1, id.2, id.3, id.4));
+                    diffs.push(format!("  {rule} ({mode}): {side}: env {} {} {}/{}", id.1, id.2, id.3, id.4));
                 }
                 if list.len() > 5 {
-                    diffs.push(format!("  {rule}: {side}: ... {} more", list.len() - 5));
+                    diffs.push(format!("  {rule} ({mode}): {side}: ... {} more", list.len() - 5));
                 }
             }
-            format!("DIFFERENT ({} only parity, {} only regorus)", only_p.len(), only_r.len())
+            marks.push(format!("DIFFERENT in {mode} ({} only parity, {} only regorus)", only_p.len(), only_r.len()));
+        }
+        let mark = if excluded.contains(rule.as_str()) {
+            "excluded".to_string()
+        } else if marks.is_empty() {
+            "same".to_string()
+        } else {
+            marks.join("; ")
         };
-        println!("{rule:<36} {:>8} {:>8}  {mark}", p.len(), r.len());
+        println!("{rule:<36} {:>8}{counts}  {mark}", p.len());
     }
     for (rule, why) in EXCLUDED {
         println!("excluded from the comparison: {rule}: {why}");
@@ -302,7 +380,10 @@ fn compare() -> Result<bool, String> {
             println!("{d}");
         }
     }
-    Ok(same && parity_objects == child.objects as u64)
+    if parity_errors > 0 {
+        println!("parity reported {parity_errors} run error(s): its results are incomplete");
+    }
+    Ok(same && consistent)
 }
 
 /// What the regorus child wrote.
@@ -380,8 +461,23 @@ fn regorus_side(out: &Path) -> Result<(), String> {
     let compile = start.elapsed();
 
     let start = Instant::now();
-    engine.set_input(input);
-    let result = engine.eval_rule("data.parity.violation".into()).map_err(|e| format!("{e}"))?;
+    let result = if std::env::var("REGORUS_VM").is_ok_and(|v| v == "rvm") {
+        // The RVM: the same policies compiled to regorus' bytecode VM.
+        let entry = "data.parity.violation";
+        let policy = engine.compile_with_entrypoint(&entry.into()).map_err(|e| format!("{e}"))?;
+        let program = regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &[entry])
+            .map_err(|e| format!("{e}"))?;
+        let mut vm = regorus::rvm::RegoVM::new();
+        vm.set_strict_builtin_errors(false);
+        vm.set_max_instructions(usize::MAX);
+        vm.load_program(program);
+        vm.set_input(input);
+        vm.execute().map_err(|e| format!("{e}"))?
+    } else {
+        // The classic Engine API (tree-walking interpreter).
+        engine.set_input(input);
+        engine.eval_rule("data.parity.violation".into()).map_err(|e| format!("{e}"))?
+    };
     let eval = start.elapsed();
 
     let mut text = String::new();
