@@ -22,8 +22,9 @@
 //! CORPUS=DIR cargo bench --features bench-regorus --bench vs_regorus
 //! ```
 //!
-//! Environment: `CORPUS` (default: a small corpus generated with
-//! `parity-corpus --envs 3 --objects 6300 --drift 0.02` into a temp dir),
+//! Environment: `CORPUS` (default: a corpus generated with `parity-corpus
+//! --envs 3 --objects $OBJECTS --drift 0.02` into a temp dir; `OBJECTS`
+//! defaults to 6300, the standard corpus is 63000),
 //! `PARITY_BIN` (default `$CARGO_TARGET_DIR/release/parity`, else
 //! `target/release/parity`), `PARITY_THREADS` (default 2), `REGORUS_VM`
 //! (`interpreter`, `rvm` or `both`, the default), `RUNS` (default 1: each
@@ -208,9 +209,10 @@ fn compare() -> Result<bool, String> {
         None => {
             let generator = parity_bin.with_file_name("parity-corpus");
             let dir = scratch.path().join("corpus");
-            println!("CORPUS not set: generating a small one with {}", generator.display());
+            let objects = std::env::var("OBJECTS").unwrap_or_else(|_| "6300".into());
+            println!("CORPUS not set: generating one ({objects} objects per env) with {}", generator.display());
             let status = Command::new(&generator)
-                .args(["--envs", "3", "--objects", "6300", "--drift", "0.02", "--format", "yaml"])
+                .args(["--envs", "3", "--objects", &objects, "--drift", "0.02", "--format", "yaml"])
                 .arg(&dir)
                 .status()
                 .map_err(|e| {
