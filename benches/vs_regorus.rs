@@ -544,9 +544,12 @@ fn is_candidate(name: &str) -> bool {
     !name.starts_with('.') && [".yaml", ".yml", ".json"].iter().any(|e| lower.ends_with(e))
 }
 
+/// A folder's sub-folders (name, path) and candidate files.
+type Entries = (Vec<(String, PathBuf)>, Vec<PathBuf>);
+
 /// Non-hidden sub-folders and candidate files of a folder, sorted by name;
 /// symbolic links are skipped, as parity does by default.
-fn entries(dir: &Path) -> Result<(Vec<(String, PathBuf)>, Vec<PathBuf>), String> {
+fn entries(dir: &Path) -> Result<Entries, String> {
     let mut names: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok())

@@ -27,6 +27,13 @@ violation contains lib.finding("no-serviceaccount-cluster-admin", env, binding, 
 
 # ---------------------------------------------------------------- serviceaccount-exists
 
+# A workload's ServiceAccount must exist in the workload's own namespace.
+# Differs from parity for a workload without metadata.namespace: parity then
+# accepts a ServiceAccount of that name in any namespace of the env (its
+# sibling lookup falls back to the whole env), this rule looks in namespace
+# "" like Kubernetes would look in the one the manifest is applied to. The
+# generated corpus always sets namespaces.
+
 service_accounts[env] := {lib.key(sa) | some sa in lib.objects(env, "ServiceAccount")} if some env in lib.order
 
 violation contains lib.finding("serviceaccount-exists", env, w, msg) if {

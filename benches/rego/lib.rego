@@ -17,6 +17,15 @@
 # the way `kubectl get <kind> -A -o json` lists them (Gatekeeper's
 # `data.inventory` groups them the same way); everything else is the
 # manifest as written.
+#
+# The rules follow parity's semantics for well-formed manifests (every rule
+# agrees with parity on the rules/tests cases, the examples and the generated
+# corpora). Known differences on malformed input, none of which the corpus
+# has: kinds are matched as written (parity ignores case); a field of the
+# wrong type is compared as Rego compares it (parity: a comparison of
+# different types is false, so `x != ""` is false for a number); two objects
+# with the same kind, namespace and name in one env make `index` conflict
+# (parity pairs the first); and serviceaccount-exists, see access.rego.
 package parity.lib
 
 import rego.v1

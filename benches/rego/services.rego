@@ -24,8 +24,9 @@ violation contains lib.finding("service-port-parity", env, s, msg) if {
 
 # ---------------------------------------------------------------- image-promotion
 
-# Every image the env before the reference env runs (undefined when there
-# is none, so that every reference workload is reported, as parity does).
+# Every image the env before the reference env runs. Undefined when there
+# is none (a single env), so that every reference workload is reported, as
+# parity does: its `previous env` of the first env is empty.
 previous_images := {c.image |
 	some w in lib.workloads[lib.previous(lib.reference)]
 	some c in lib.containers(w)
