@@ -174,12 +174,12 @@ fn mib(kib: Option<u64>) -> String {
 /// regorus' register VM). `REGORUS_VM` picks one; both by default.
 const MODES: &[(&str, &str)] = &[("interpreter", "Engine::eval_rule"), ("rvm", "RegoVM bytecode")];
 
-/// Runs `measure` `runs` times and keeps the fastest run.
-fn fastest(runs: usize, mut f: impl FnMut() -> Result<Run, String>) -> Result<Run, String> {
-    let mut best: Option<Run> = None;
+/// Runs `f` `runs` times and keeps the result of the fastest run.
+fn fastest<T>(runs: usize, mut f: impl FnMut() -> Result<(Run, T), String>) -> Result<(Run, T), String> {
+    let mut best: Option<(Run, T)> = None;
     for _ in 0..runs.max(1) {
         let r = f()?;
-        if best.as_ref().is_none_or(|b| r.wall < b.wall) {
+        if best.as_ref().is_none_or(|b| r.0.wall < b.0.wall) {
             best = Some(r);
         }
     }
@@ -234,13 +234,9 @@ fn compare() -> Result<bool, String> {
     println!("load average: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
 
     // parity, in a scratch folder so no ./parity.toml is picked up.
-    let parity = fastest(runs, || {
-        measure(
-            &parity_bin,
-            &["check", "-q", "--format", "json", &corpus_text],
-            &[("RAYON_NUM_THREADS", &threads)],
-            scratch.path(),
-        )
+    let (parity, ()) = fastest(runs, || {
+        let args = ["check", "-q", "--format", "json", &corpus_text];
+        measure(&parity_bin, &args, &[("RAYON_NUM_THREADS", &threads)], scratch.path()).map(|r| (r, ()))
     })?;
     if !matches!(parity.status.code(), Some(0 | 1)) {
         eprintln!("parity exited with {}: its results are incomplete", parity.status);
@@ -273,11 +269,13 @@ fn compare() -> Result<bool, String> {
         let out_file = scratch.path().join(format!("regorus-{mode}.tsv"));
         let out_text = out_file.to_str().ok_or("temp path is not UTF-8")?.to_string();
         let envs = [(CHILD_VAR, out_text.as_str()), ("CORPUS", corpus_text.as_str()), ("REGORUS_VM", mode)];
-        let run = fastest(runs, || measure(&me, &[], &envs, scratch.path()))?;
-        if !run.status.success() {
-            return Err(format!("the regorus side ({mode}) failed ({})", run.status));
-        }
-        let child = ChildReport::read(&out_file)?;
+        let (run, child) = fastest(runs, || {
+            let run = measure(&me, &[], &envs, scratch.path())?;
+            if !run.status.success() {
+                return Err(format!("the regorus side ({mode}) failed ({})", run.status));
+            }
+            Ok((run, ChildReport::read(&out_file)?))
+        })?;
         sides.push((mode, run, child));
     }
 
