@@ -8,6 +8,8 @@
 #   scripts/bench.sh            # everything above
 #   scripts/bench.sh --quick    # a 10x smaller corpus, for a smoke test
 #   scripts/bench.sh --regorus  # also the side-by-side run against regorus
+#                               # (benches/vs_regorus.rs; --quick --regorus
+#                               # for the 6,300-objects-per-env corpus)
 #
 # Set KEEP=1 to keep the temp dir, OBJECTS / SNAPSHOT_OBJECTS to resize.
 set -euo pipefail
@@ -26,7 +28,7 @@ SNAPSHOT_OBJECTS=${SNAPSHOT_OBJECTS:-$([ $QUICK = 1 ] && echo 16700 || echo 1667
 RUNS=${RUNS:-3}
 
 cargo build --release --quiet --bin parity --bin parity-corpus
-BIN=target/release
+BIN=${CARGO_TARGET_DIR:-target}/release
 TMP=$(mktemp -d)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$TMP"' EXIT
 
@@ -77,5 +79,5 @@ fi
 
 if [ $REGORUS = 1 ]; then
   echo "== parity vs regorus (same corpus, same checks, end to end)"
-  CORPUS="$TMP/yaml" PARITY_BIN="$BIN/parity" cargo bench --quiet --features bench-regorus --bench vs_regorus
+  CORPUS="$TMP/yaml" PARITY_BIN="$BIN/parity" RUNS="$RUNS" cargo bench --quiet --features bench-regorus --bench vs_regorus
 fi
