@@ -46,6 +46,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         pos: 0,
         at: 0,
         line: 1,
+        end_of: (usize::MAX, 0),
         depth: 0,
         items: Vec::new(),
     };
@@ -75,6 +76,8 @@ struct Fast<'a> {
     at: usize,
     /// 1-based number of the current line.
     line: u32,
+    /// (line start, line end) of the last line measured.
+    end_of: (usize, usize),
     depth: usize,
     /// Element starts of the root mapping's `items`/`objects` sequence.
     items: Vec<Pos>,
@@ -92,13 +95,19 @@ impl<'a> Fast<'a> {
         self.text.get(off..off + sub.len()).ok_or(Bail)
     }
 
-    fn line_end(&self, from: usize) -> usize {
-        self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |i| from + i)
+    /// Where the current line ends (found once per line: `peek` asks often).
+    fn line_end(&mut self) -> usize {
+        if self.end_of.0 != self.pos {
+            let from = self.pos;
+            let end = self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |i| from + i);
+            self.end_of = (from, end);
+        }
+        self.end_of.1
     }
 
     /// Moves to the start of the next line.
     fn advance(&mut self) {
-        let end = self.line_end(self.pos);
+        let end = self.line_end();
         self.pos = (end + 1).min(self.b.len());
         if end < self.b.len() {
             self.line += 1;
@@ -113,7 +122,7 @@ impl<'a> Fast<'a> {
             if self.pos >= self.b.len() {
                 return Ok(None);
             }
-            let end = self.line_end(self.pos);
+            let end = self.line_end();
             let mut content = self.at;
             while content < end && is_blank(self.b[content]) {
                 content += 1;

@@ -240,8 +240,8 @@ impl<'t> NodeRef<'t> {
         let text = tree.text.as_bytes();
         let bytes = |k: &Span| text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
         let want = key.as_bytes();
-        let at = if keys.len() <= 8 {
-            // Small maps (most of a manifest): a scan that compares lengths
+        let at = if keys.len() <= 16 {
+            // Maps of up to 16 keys (nearly all of a manifest): a scan that compares lengths
             // first beats a binary search's string comparisons.
             let first = want.first().copied();
             keys.iter().position(|k| {
