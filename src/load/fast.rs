@@ -13,9 +13,9 @@
 //! `fast_tests.rs` and the `manifests` fuzz target check.
 
 use super::scalar::{self, Plain};
-use super::yaml::{Doc, Limits, Parsed, Pos, yaml11_warning};
+use super::yaml::{Doc, Limits, Parsed, Pos, plain_node};
 use crate::report::Notice;
-use crate::world::tree::{Builder as TreeBuilder, KeepKey, Node, Span, number};
+use crate::world::tree::{Builder as TreeBuilder, KeepKey, Node, Span};
 
 /// The fast path does not handle this input.
 struct Bail;
@@ -356,16 +356,7 @@ impl<'a> Fast<'a> {
     }
 
     fn resolve(&mut self, text: &str) -> Node {
-        match scalar::classify_plain(text) {
-            Plain::Null => Node::Null,
-            Plain::Bool(b) => Node::Bool(b),
-            Plain::Number(n) => number(&n),
-            Plain::Str => self.tree.string(text),
-            Plain::Yaml11Bool(b) => {
-                self.warnings.push(yaml11_warning(self.file, self.line, text, b));
-                Node::Bool(b)
-            }
-        }
+        plain_node(&mut self.tree, &mut self.warnings, self.file, self.line, text)
     }
 
     /// The inside of a one-line flow sequence of scalars: `a, "b", 'c'`.

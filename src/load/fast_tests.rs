@@ -101,13 +101,19 @@ fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-#[test]
-fn agrees_on_every_yaml_file_of_the_repository() {
+/// The YAML files of the repository's examples, tests and fuzz seeds.
+fn repository_yaml() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in ["examples", "rules/tests", "tests", "deploy", "fuzz/corpus"] {
         yaml_files(&root.join(dir), &mut files);
     }
+    files
+}
+
+#[test]
+fn agrees_on_every_yaml_file_of_the_repository() {
+    let files = repository_yaml();
     assert!(files.len() > 50, "found only {} YAML files", files.len());
     let mut answered = 0;
     for f in &files {
@@ -123,12 +129,7 @@ fn agrees_on_every_yaml_file_of_the_repository() {
 #[test]
 #[ignore]
 fn list_files_the_fast_path_leaves() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["examples", "rules/tests", "tests", "deploy", "fuzz/corpus"] {
-        yaml_files(&root.join(dir), &mut files);
-    }
-    for f in &files {
+    for f in &repository_yaml() {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         if parse(&text, "f", &Limits::default()).is_none() {
             println!("LEFT {}", f.display());

@@ -110,6 +110,21 @@ pub fn parse_general(text: &str, file: &str, limits: &Limits) -> Result<Parsed, 
     Ok(Parsed { tree: b.tree.finish(), docs: b.docs, warnings: b.warnings })
 }
 
+/// A plain scalar as a node, with the warning for a YAML 1.1 boolean
+/// (shared by the general parser and the fast path).
+pub fn plain_node(tree: &mut TreeBuilder, warnings: &mut Vec<Notice>, file: &str, line: u32, text: &str) -> Node {
+    match scalar::classify_plain(text) {
+        Plain::Null => Node::Null,
+        Plain::Bool(b) => Node::Bool(b),
+        Plain::Number(n) => number(&n),
+        Plain::Str => tree.string(text),
+        Plain::Yaml11Bool(b) => {
+            warnings.push(yaml11_warning(file, line, text, b));
+            Node::Bool(b)
+        }
+    }
+}
+
 /// The warning for an unquoted YAML 1.1 boolean.
 pub fn yaml11_warning(file: &str, line: u32, text: &str, b: bool) -> Notice {
     Notice {
@@ -374,16 +389,7 @@ impl Reader<'_> {
         if style != ScalarStyle::Plain {
             return self.tree.string(text);
         }
-        match scalar::classify_plain(text) {
-            Plain::Null => Node::Null,
-            Plain::Bool(b) => Node::Bool(b),
-            Plain::Number(n) => number(&n),
-            Plain::Str => self.tree.string(text),
-            Plain::Yaml11Bool(b) => {
-                self.warnings.push(yaml11_warning(self.file, at.line() as u32, text, b));
-                Node::Bool(b)
-            }
-        }
+        plain_node(&mut self.tree, &mut self.warnings, self.file, at.line() as u32, text)
     }
 
     /// The span of a mapping key: a string's own text, anything else its
