@@ -760,17 +760,11 @@ impl<'w> Vm<'w> {
                 Val::Obj(o) => o.pod_spec().map(Val::json).unwrap_or(Val::Absent),
                 _ => Val::Absent,
             },
-            PathSeg::Containers => {
-                let spec = match &v {
-                    Val::Obj(o) => o.pod_spec(),
-                    Val::J(j) => Some(*j),
-                    _ => None,
-                };
-                match spec {
-                    Some(s) => Val::List(Rc::new(containers(s).map(Val::json).collect())),
-                    None => Val::Absent,
-                }
-            }
+            PathSeg::Containers => match &v {
+                Val::Obj(o) if o.pod_spec().is_some() => Val::List(Rc::new(o.containers().map(Val::json).collect())),
+                Val::J(j) => Val::List(Rc::new(containers(*j).map(Val::json).collect())),
+                _ => Val::Absent,
+            },
         }
     }
 

@@ -53,7 +53,15 @@ pub struct Object {
     /// The pod spec's node, for workload kinds that have one (found once:
     /// most container rules start there).
     pod_spec: Option<u32>,
+    /// The pod spec's container lists (init, regular, ephemeral), as node
+    /// indexes; `NONE` where absent. Every container rule reads them.
+    container_lists: [u32; 3],
 }
+
+const NONE: u32 = u32::MAX;
+
+/// The keys of a pod spec's container lists, in the order they are read.
+const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
 impl Object {
     /// Builds an object from a node of a file's tree, reading its identity
@@ -69,7 +77,13 @@ impl Object {
             .find(|(k, _)| k.eq_ignore_ascii_case(&kind))
             .and_then(|(_, path)| path.iter().try_fold(value, |v, seg| v.get(seg)))
             .map(NodeRef::index);
-        Object { tree, root, env, file, line, doc_offset, kind, namespace, name, pod_spec }
+        let mut container_lists = [NONE; 3];
+        if let Some(spec) = pod_spec.map(|i| tree.get(i)) {
+            for (slot, key) in container_lists.iter_mut().zip(CONTAINER_LISTS) {
+                *slot = spec.get(key).filter(|v| v.is_seq()).map_or(NONE, NodeRef::index);
+            }
+        }
+        Object { tree, root, env, file, line, doc_offset, kind, namespace, name, pod_spec, container_lists }
     }
 
     /// An object holding a copy of a JSON value (tests, fixtures).
@@ -90,6 +104,12 @@ impl Object {
     /// The pod spec of a workload object, if it is one and has one.
     pub fn pod_spec(&self) -> Option<NodeRef<'_>> {
         self.pod_spec.map(|i| self.tree.get(i))
+    }
+
+    /// Every container of a workload's pod spec, as [`containers`] gives
+    /// them.
+    pub fn containers(&self) -> impl Iterator<Item = NodeRef<'_>> {
+        self.container_lists.iter().filter(|&&i| i != NONE).flat_map(|&i| self.tree.get(i).iter())
     }
 }
 
@@ -147,13 +167,25 @@ impl Env {
     pub fn reindex(&mut self) {
         let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
-        let mut by_identity = HashMap::new();
+        let mut by_identity = HashMap::with_capacity(self.objects.len());
         for (i, obj) in self.objects.iter().enumerate() {
             let id = self.identity(obj);
-            by_kind.entry(id.kind.clone()).or_default().push(i as u32);
-            let ns_key = if id.kind == "namespace" { id.name.clone() } else { id.namespace.clone() };
-            by_kind_ns.entry(id.kind.clone()).or_default().entry(ns_key).or_default().push(i as u32);
-            by_identity.entry(id).or_insert(i as u32);
+            let i = i as u32;
+            // Keys are cloned only the first time they are seen.
+            match by_kind.get_mut(&id.kind) {
+                Some(list) => list.push(i),
+                None => drop(by_kind.insert(id.kind.clone(), vec![i])),
+            }
+            let ns_key = if id.kind == "namespace" { &id.name } else { &id.namespace };
+            let in_kind = match by_kind_ns.get_mut(&id.kind) {
+                Some(m) => m,
+                None => by_kind_ns.entry(id.kind.clone()).or_default(),
+            };
+            match in_kind.get_mut(ns_key) {
+                Some(list) => list.push(i),
+                None => drop(in_kind.insert(ns_key.clone(), vec![i])),
+            }
+            by_identity.entry(id).or_insert(i);
         }
         self.by_kind = by_kind;
         self.by_kind_ns = by_kind_ns;
@@ -235,8 +267,5 @@ pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
 /// Every container of a pod spec: init containers, containers, ephemeral
 /// containers, in that order.
 pub fn containers(pod_spec: NodeRef<'_>) -> impl Iterator<Item = NodeRef<'_>> {
-    ["initContainers", "containers", "ephemeralContainers"]
-        .into_iter()
-        .filter_map(move |k| pod_spec.get(k).filter(|v| v.is_seq()))
-        .flat_map(NodeRef::iter)
+    CONTAINER_LISTS.into_iter().filter_map(move |k| pod_spec.get(k).filter(|v| v.is_seq())).flat_map(NodeRef::iter)
 }
