@@ -18,7 +18,7 @@ use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, display, equal, object_label, to_json_with};
 use crate::vm::{TraceItem, Vm, select_envs};
 use crate::world::tree::NodeRef;
-use crate::world::{EnvId, Object, WORKLOAD_KINDS, World};
+use crate::world::{EnvId, Object, World, pod_spec_path};
 
 /// Subjects evaluated by one task, at least.
 const CHUNK: usize = 512;
@@ -669,11 +669,7 @@ fn concrete_path(o: &Object, path: &[PathSeg]) -> Option<Vec<crate::load::PathSe
         match seg {
             PathSeg::Key(k) => out.push(L::Key(k.clone())),
             PathSeg::Index(i) if *i >= 0 => out.push(L::Index(*i as usize)),
-            PathSeg::PodSpec => {
-                let kind = o.kind.to_ascii_lowercase();
-                let (_, p) = WORKLOAD_KINDS.iter().find(|(k, _)| *k == kind)?;
-                out.extend(p.iter().map(|k| L::Key(k.to_string())));
-            }
+            PathSeg::PodSpec => out.extend(pod_spec_path(&o.kind)?.iter().map(|k| L::Key(k.to_string()))),
             _ => break,
         }
     }

@@ -263,13 +263,8 @@ impl<'a> Fast<'a> {
             let value = if v == l.end || self.b[v] == b'#' {
                 self.advance();
                 match self.peek()? {
-                    Some(n) if n.col > col && !self.is_doc_start(n) => self.nested(n, track)?,
-                    Some(n) if n.col == col && self.is_dash(n) => {
-                        self.depth += 1;
-                        let seq = self.seq(col, track);
-                        self.depth -= 1;
-                        seq?
-                    }
+                    // Deeper, or a sequence at the key's own column.
+                    Some(n) if n.col > col || n.col == col && self.is_dash(n) => self.nested(n, track)?,
                     _ => Node::Null,
                 }
             } else {

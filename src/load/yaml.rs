@@ -289,7 +289,7 @@ impl Reader<'_> {
                     let message = budget_message(&self.limits);
                     return Err(self.error("parity::load::alias-budget", at, message));
                 }
-                let is_merge_key = self.tree.node_json(node).as_str() == Some("<<");
+                let is_merge_key = matches!(node, Node::Str(s) if self.tree.text_of(s) == "<<");
                 self.complete(node, nodes, 0, at, is_merge_key)?;
             }
             Event::SequenceStart(anchor, _) => {

@@ -72,11 +72,8 @@ impl Object {
         let meta = value.get("metadata");
         let name: Arc<str> = meta.and_then(|m| m.str_field("name")).unwrap_or("").into();
         let namespace = meta.and_then(|m| m.str_field("namespace")).filter(|s| !s.is_empty()).map(Arc::from);
-        let pod_spec = WORKLOAD_KINDS
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&kind))
-            .and_then(|(_, path)| path.iter().try_fold(value, |v, seg| v.get(seg)))
-            .map(NodeRef::index);
+        let pod_spec =
+            pod_spec_path(&kind).and_then(|path| path.iter().try_fold(value, |v, seg| v.get(seg))).map(NodeRef::index);
         let mut container_lists = [NONE; 3];
         if let Some(spec) = pod_spec.map(|i| tree.get(i)) {
             for (slot, key) in container_lists.iter_mut().zip(CONTAINER_LISTS) {
@@ -263,6 +260,12 @@ pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
     ("job", &["spec", "template", "spec"]),
     ("cronjob", &["spec", "jobTemplate", "spec", "template", "spec"]),
 ];
+
+/// Where a workload kind (any case) keeps its pod spec; `None` for other
+/// kinds.
+pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+    WORKLOAD_KINDS.iter().find(|(k, _)| k.eq_ignore_ascii_case(kind)).map(|(_, path)| *path)
+}
 
 /// Every container of a pod spec: init containers, containers, ephemeral
 /// containers, in that order.

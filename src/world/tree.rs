@@ -62,7 +62,7 @@ impl Tree {
     }
 
     fn str(&self, s: Span) -> &str {
-        self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or("")
+        str_at(&self.text, s)
     }
 
     /// A tree holding one JSON value; returns it and its root's index.
