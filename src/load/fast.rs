@@ -33,7 +33,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
     }
     // Control characters (and tabs, which YAML treats specially): the
     // general parser decides.
-    if text.bytes().any(|c| (c < 0x20 && c != b'\n') || c == 0x7f) {
+    if has_control(text.as_bytes()) {
         return None;
     }
     let mut f = Fast {
@@ -41,7 +41,8 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         b: text.as_bytes(),
         file,
         max_depth: limits.max_depth,
-        tree: TreeBuilder::default(),
+        // Manifests run about 20 bytes a node, half of it keys and strings.
+        tree: TreeBuilder::with_capacity(text.len() / 16, text.len() / 2),
         warnings: Vec::new(),
         pos: 0,
         at: 0,
@@ -49,9 +50,24 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         end_of: (usize::MAX, 0),
         depth: 0,
         items: Vec::new(),
+        peeked: None,
     };
     let docs = f.stream().ok()?;
     Some(Parsed { tree: f.tree.finish(), docs, warnings: f.warnings })
+}
+
+/// Whether `b` holds a control character other than a line feed (tabs
+/// included) or DEL: 64 bytes at a time, without branches, so that it
+/// vectorises.
+fn has_control(b: &[u8]) -> bool {
+    let bad = |c: u8| u8::from((c < 0x20 && c != b'\n') || c == 0x7f);
+    let mut chunks = b.chunks_exact(64);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(0u8, |acc, &c| acc | bad(c)) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| bad(c) != 0)
 }
 
 /// A line with content: where it starts, the column and byte where its
@@ -81,6 +97,8 @@ struct Fast<'a> {
     depth: usize,
     /// Element starts of the root mapping's `items`/`objects` sequence.
     items: Vec<Pos>,
+    /// The last answer of `peek`, and the cursor it was for.
+    peeked: Option<(usize, Option<Line>)>,
 }
 
 fn is_blank(c: u8) -> bool {
@@ -99,7 +117,7 @@ impl<'a> Fast<'a> {
     fn line_end(&mut self) -> usize {
         if self.end_of.0 != self.pos {
             let from = self.pos;
-            let end = self.b[from..].iter().position(|&c| c == b'\n').map_or(self.b.len(), |i| from + i);
+            let end = memchr::memchr(b'\n', &self.b[from..]).map_or(self.b.len(), |i| from + i);
             self.end_of = (from, end);
         }
         self.end_of.1
@@ -118,6 +136,19 @@ impl<'a> Fast<'a> {
     /// The next line with content from the cursor, skipping blank and
     /// comment-only lines.
     fn peek(&mut self) -> R<Option<Line>> {
+        // Asked again and again at the same place (each enclosing block
+        // looks at the line that ends it): measure it once.
+        if let Some((at, line)) = self.peeked
+            && at == self.at
+        {
+            return Ok(line);
+        }
+        let line = self.measure()?;
+        self.peeked = Some((self.at, line));
+        Ok(line)
+    }
+
+    fn measure(&mut self) -> R<Option<Line>> {
         loop {
             if self.pos >= self.b.len() {
                 return Ok(None);
@@ -172,7 +203,7 @@ impl<'a> Fast<'a> {
                 return Err(Bail);
             }
             if node != Node::Null {
-                let root = self.tree.root(node);
+                let root = self.tree.root_at(node, start.line);
                 let items = std::mem::take(&mut self.items);
                 docs.push(Doc { root, line: start.line, offset: start.offset, items });
             }
@@ -251,28 +282,35 @@ impl<'a> Fast<'a> {
                 return Err(Bail);
             }
             count += 1;
-            if count > MAX_KEYS || self.tree.pending_keys(mark).any(|k| k == key) {
+            if count > MAX_KEYS {
                 return Err(Bail);
             }
             let track = root && matches!(key, "items" | "objects");
             let key_span = self.tree.text(key);
+            let key_line = self.line;
             let mut v = colon + 1;
             while v < l.end && is_blank(self.b[v]) {
                 v += 1;
             }
-            let value = if v == l.end || self.b[v] == b'#' {
+            // The value and the line it starts on (an empty value's line is
+            // left unknown: the general parser places it at the next token).
+            let (value, line) = if v == l.end || self.b[v] == b'#' {
                 self.advance();
                 match self.peek()? {
                     // Deeper, or a sequence at the key's own column.
-                    Some(n) if n.col > col || n.col == col && self.is_dash(n) => self.nested(n, track)?,
-                    _ => Node::Null,
+                    Some(n) if n.col > col || n.col == col && self.is_dash(n) => {
+                        let line = self.line;
+                        (self.nested(n, track)?, line)
+                    }
+                    _ => (Node::Null, 0),
                 }
             } else {
-                self.inline(v, l.end, track)?
+                (self.inline(v, l.end, track)?, key_line)
             };
-            self.tree.push(key_span, value);
+            self.tree.push_at(key_span, value, line);
         }
-        Ok(self.tree.close_map(mark, KeepKey::First))
+        // A repeated key: the general parser reports it.
+        self.tree.close_unique_map(mark).ok_or(Bail)
     }
 
     /// The value of a key that starts on a later line.
@@ -336,7 +374,7 @@ impl<'a> Fast<'a> {
             if track {
                 self.items.push(start);
             }
-            self.tree.push(Span::default(), node);
+            self.tree.push_at(Span::default(), node, start.line);
         }
         Ok(self.tree.close_seq(mark))
     }
@@ -381,7 +419,7 @@ impl<'a> Fast<'a> {
                     self.resolve(text)
                 }
             };
-            self.tree.push(Span::default(), node);
+            self.tree.push_at(Span::default(), node, self.line);
         }
         Ok(self.tree.close_seq(mark))
     }

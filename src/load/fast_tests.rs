@@ -2,9 +2,11 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
+use super::super::locate::{PathSeg, field_line};
 use super::super::yaml::{self, Limits, Parsed, Pos};
 use super::parse;
 use crate::report::Notice;
+use crate::world::tree::NodeRef;
 
 type Summary = (Vec<(Json, u32, u32, Vec<Pos>)>, Vec<Notice>);
 
@@ -22,7 +24,47 @@ fn agrees(text: &str) -> bool {
         Ok(general) => assert_eq!(summary(&fast), summary(&general), "for:\n{text}"),
         Err(e) => panic!("the fast path accepted YAML the general parser rejects ({}):\n{text}", e.message),
     }
+    for d in &fast.docs {
+        lines_agree(text, d.offset as usize, fast.tree.get(d.root), &mut Vec::new());
+    }
     true
+}
+
+/// Every line the fast path records for a node is the line the locator
+/// (which findings fell back on before) finds for that node's path.
+fn lines_agree(text: &str, doc_offset: usize, node: NodeRef, path: &mut Vec<PathSeg>) {
+    if let Some(line) = node.line() {
+        assert_eq!(Some(line), field_line(text, doc_offset, path), "line of {path:?} in:\n{text}");
+    }
+    if node.is_map() {
+        for (k, child) in node.entries() {
+            path.push(PathSeg::Key(k.to_string()));
+            lines_agree(text, doc_offset, child, path);
+            path.pop();
+        }
+    } else {
+        for (i, child) in node.iter().enumerate() {
+            path.push(PathSeg::Index(i));
+            lines_agree(text, doc_offset, child, path);
+            path.pop();
+        }
+    }
+}
+
+#[test]
+fn records_the_line_of_every_node_it_can() {
+    let text = "kind: Pod\nspec:\n  # c\n  containers:\n  - name: a\n    args: [x, y]\n  -\n    name: b\n  empty:\n";
+    let p = parse(text, "f.yaml", &Limits::default()).expect("fast path");
+    let root = p.tree.get(p.docs[0].root);
+    let spec = root.get("spec").expect("spec");
+    let containers = spec.get("containers").expect("containers");
+    assert_eq!(root.line(), Some(1));
+    assert_eq!(spec.line(), Some(4), "a nested mapping starts at its first key");
+    assert_eq!(containers.line(), Some(5));
+    assert_eq!(containers.at(0).and_then(|c| c.get("args")).and_then(|a| a.at(1)).and_then(NodeRef::line), Some(6));
+    assert_eq!(containers.at(1).and_then(NodeRef::line), Some(8));
+    assert_eq!(spec.get("empty").map(NodeRef::line), Some(None), "an empty value's line is left unknown");
+    assert!(agrees(text));
 }
 
 #[test]

@@ -174,10 +174,13 @@ pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, Run
         return Err(error("parity::load::io", shown, "not a regular file".into()));
     }
     let file = fs::File::open(path).map_err(io)?;
-    if file.metadata().map_err(io)?.len() > max_bytes {
+    let len = file.metadata().map_err(io)?.len();
+    if len > max_bytes {
         return Err(too_big());
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (`take` hides the file's own size hint): the
+    // buffer is not grown and copied several times over.
+    let mut bytes = Vec::with_capacity(len.saturating_add(1) as usize);
     file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > max_bytes {
         return Err(too_big());

@@ -26,6 +26,23 @@ pub struct Span {
     pub len: u32,
 }
 
+/// A map entry's key: its text and its first eight bytes, so that a lookup
+/// compares keys without reading the text (another cache miss) for keys of
+/// up to eight bytes, and nearly never reads a key that is not the one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Key {
+    span: Span,
+    prefix: u64,
+}
+
+/// The first eight bytes of a key, zero-padded.
+fn prefix(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = bytes.len().min(8);
+    b[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(b)
+}
+
 /// One node. Children of `Seq`/`Map` are `nodes[start..start + len]`, and
 /// the keys of a `Map`'s entries `keys[start..start + len]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +62,11 @@ pub enum Node {
 pub struct Tree {
     nodes: Vec<Node>,
     /// Parallel to `nodes`: the key of a map entry (empty elsewhere).
-    keys: Vec<Span>,
+    keys: Vec<Key>,
+    /// Parallel to `nodes`: the 1-based line each node starts on, where the
+    /// builder knew it (the fast YAML path), 0 where not; empty when the
+    /// builder knew none.
+    lines: Vec<u32>,
     text: String,
 }
 
@@ -77,24 +98,33 @@ impl Tree {
     /// has) and returns the copy's index; `idx` itself when it is not a map.
     pub fn with_entries(&mut self, idx: u32, extra: &[(&str, &str)]) -> u32 {
         let Some(Node::Map { start, len }) = self.nodes.get(idx as usize).copied() else { return idx };
-        let mut entries: Vec<(Span, Node)> = (start..start + len)
-            .map(|i| (self.keys[i as usize], self.nodes[i as usize]))
-            .filter(|(k, _)| !extra.iter().any(|(e, _)| *e == self.str(*k)))
+        let line = |i: u32| self.lines.get(i as usize).copied().unwrap_or(0);
+        let mut entries: Vec<(Span, Node, u32)> = (start..start + len)
+            .map(|i| (self.keys[i as usize].span, self.nodes[i as usize], line(i)))
+            .filter(|(k, _, _)| !extra.iter().any(|(e, _)| *e == self.str(*k)))
             .collect();
+        let own_line = line(idx);
         for (k, v) in extra {
             let key = push_text(&mut self.text, k);
             let value = Node::Str(push_text(&mut self.text, v));
-            entries.push((key, value));
+            entries.push((key, value, 0));
         }
         let text = &self.text;
         entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
         let start = self.nodes.len() as u32;
-        for (k, n) in &entries {
-            self.keys.push(*k);
+        let known = !self.lines.is_empty();
+        for (k, n, l) in &entries {
+            self.keys.push(Key { span: *k, prefix: prefix(str_at(text, *k).as_bytes()) });
             self.nodes.push(*n);
+            if known {
+                self.lines.push(*l);
+            }
         }
-        self.keys.push(Span::default());
+        self.keys.push(Key::default());
         self.nodes.push(Node::Map { start, len: entries.len() as u32 });
+        if known {
+            self.lines.push(own_line);
+        }
         (self.nodes.len() - 1) as u32
     }
 
@@ -110,14 +140,17 @@ impl Tree {
             Node::Str(s) => Json::String(self.str(s).to_string()),
             Node::Seq { start, len } => Json::Array((start..start + len).map(child).collect()),
             Node::Map { start, len } => Json::Object(
-                (start..start + len).map(|i| (self.str(self.keys[i as usize]).to_string(), child(i))).collect(),
+                (start..start + len).map(|i| (self.str(self.keys[i as usize].span).to_string(), child(i))).collect(),
             ),
         }
     }
 
     /// Bytes held, for measurements.
     pub fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * size_of::<Node>() + self.keys.capacity() * size_of::<Span>() + self.text.capacity()
+        self.nodes.capacity() * size_of::<Node>()
+            + self.keys.capacity() * size_of::<Key>()
+            + self.lines.capacity() * size_of::<u32>()
+            + self.text.capacity()
     }
 }
 
@@ -154,6 +187,11 @@ impl PartialEq for NodeRef<'_> {
 impl<'t> NodeRef<'t> {
     pub fn node(self) -> Node {
         self.tree.nodes.get(self.idx as usize).copied().unwrap_or(Node::Null)
+    }
+
+    /// The 1-based line the node starts on, when the tree's builder knew it.
+    pub fn line(self) -> Option<u32> {
+        self.tree.lines.get(self.idx as usize).copied().filter(|&l| l > 0)
     }
 
     pub fn tree(self) -> &'t Tree {
@@ -229,7 +267,7 @@ impl<'t> NodeRef<'t> {
     pub fn entries(self) -> impl Iterator<Item = (&'t str, NodeRef<'t>)> + 't {
         let tree = self.tree;
         let range = if self.is_map() { self.children() } else { 0..0 };
-        range.map(move |idx| (tree.str(tree.keys[idx as usize]), NodeRef { tree, idx }))
+        range.map(move |idx| (tree.str(tree.keys[idx as usize].span), NodeRef { tree, idx }))
     }
 
     /// The value of a map's key.
@@ -238,17 +276,13 @@ impl<'t> NodeRef<'t> {
         let tree = self.tree;
         let keys = tree.keys.get(start as usize..(start + len) as usize)?;
         let text = tree.text.as_bytes();
-        let bytes = |k: &Span| text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
+        let bytes = |k: &Key| text.get(k.span.off as usize..(k.span.off + k.span.len) as usize).unwrap_or(&[]);
         let want = key.as_bytes();
         let at = if keys.len() <= 16 {
-            // Maps of up to 16 keys (nearly all of a manifest): a scan that compares lengths
-            // first beats a binary search's string comparisons.
-            let first = want.first().copied();
-            keys.iter().position(|k| {
-                k.len as usize == want.len()
-                    && (first.is_none() || text.get(k.off as usize).copied() == first)
-                    && bytes(k) == want
-            })?
+            // Maps of up to 16 keys (nearly all of a manifest): a scan comparing lengths and
+            // prefixes beats a binary search's string comparisons.
+            let (len, pre) = (want.len() as u32, prefix(want));
+            keys.iter().position(|k| k.span.len == len && k.prefix == pre && (len <= 8 || bytes(k) == want))?
         } else {
             keys.binary_search_by(|k| bytes(k).cmp(want)).ok()?
         };
@@ -274,6 +308,24 @@ impl<'t> NodeRef<'t> {
     }
 }
 
+/// Serialises exactly as [`NodeRef::to_json`]'s value would, without
+/// building it (sets of maps order and compare by this text).
+impl serde::Serialize for NodeRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.node() {
+            Node::Null => s.serialize_unit(),
+            Node::Bool(b) => s.serialize_bool(b),
+            Node::Int(i) => s.serialize_i64(i),
+            Node::UInt(u) => s.serialize_u64(u),
+            Node::Float(f) if f.is_finite() => s.serialize_f64(f),
+            Node::Float(_) => s.serialize_unit(),
+            Node::Str(_) => s.serialize_str(self.as_str().unwrap_or("")),
+            Node::Seq { .. } => s.collect_seq(self.iter()),
+            Node::Map { .. } => s.collect_map(self.entries()),
+        }
+    }
+}
+
 /// Which of two equal keys a closing map keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeepKey {
@@ -287,11 +339,27 @@ pub enum KeepKey {
 #[derive(Default)]
 pub struct Builder {
     tree: Tree,
-    /// Children of the open containers, innermost last, with their keys.
-    pending: Vec<(Span, Node)>,
+    /// Children of the open containers, innermost last, with their keys
+    /// and lines.
+    pending: Vec<(Span, Node, u32)>,
+    /// Whether any node was given a line.
+    lines: bool,
 }
 
 impl Builder {
+    /// A builder with room for about `nodes` nodes and `text` bytes of text
+    /// (the vectors are not grown and copied again and again; `finish`
+    /// gives back what was not used).
+    pub fn with_capacity(nodes: usize, text: usize) -> Builder {
+        let tree = Tree {
+            nodes: Vec::with_capacity(nodes),
+            keys: Vec::with_capacity(nodes),
+            lines: Vec::with_capacity(nodes),
+            text: String::with_capacity(text),
+        };
+        Builder { tree, pending: Vec::with_capacity(64), lines: false }
+    }
+
     /// Stores a string in the text buffer.
     pub fn text(&mut self, s: &str) -> Span {
         push_text(&mut self.tree.text, s)
@@ -319,19 +387,25 @@ impl Builder {
 
     /// Adds a child to the innermost open container.
     pub fn push(&mut self, key: Span, node: Node) {
-        self.pending.push((key, node));
+        self.pending.push((key, node, 0));
+    }
+
+    /// [`Builder::push`] for a node known to start on `line` (1-based).
+    pub fn push_at(&mut self, key: Span, node: Node, line: u32) {
+        self.lines |= line > 0;
+        self.pending.push((key, node, line));
     }
 
     /// The keys pushed since `mark`, for duplicate checks.
     pub fn pending_keys(&self, mark: usize) -> impl Iterator<Item = &str> {
-        self.pending.get(mark..).unwrap_or(&[]).iter().map(|(k, _)| self.tree.str(*k))
+        self.pending.get(mark..).unwrap_or(&[]).iter().map(|(k, _, _)| self.tree.str(*k))
     }
 
     /// The entries of a map node, to merge into another map.
     pub fn map_entries(&self, node: Node) -> Vec<(Span, Node)> {
         match node {
             Node::Map { start, len } => {
-                (start..start + len).map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize])).collect()
+                (start..start + len).map(|i| (self.tree.keys[i as usize].span, self.tree.nodes[i as usize])).collect()
             }
             _ => Vec::new(),
         }
@@ -348,9 +422,12 @@ impl Builder {
     fn place(&mut self, mark: usize) -> (u32, u32) {
         let start = self.tree.nodes.len() as u32;
         let len = self.pending.len().saturating_sub(mark) as u32;
-        for (k, n) in self.pending.drain(mark.min(self.pending.len())..) {
-            self.tree.keys.push(k);
+        let text = self.tree.text.as_bytes();
+        for (k, n, line) in self.pending.drain(mark.min(self.pending.len())..) {
+            let key = text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
+            self.tree.keys.push(Key { span: k, prefix: prefix(key) });
             self.tree.nodes.push(n);
+            self.tree.lines.push(line);
         }
         (start, len)
     }
@@ -388,10 +465,35 @@ impl Builder {
         Node::Map { start, len }
     }
 
+    /// Closes a map like `close_map`, unless two of its keys are equal:
+    /// then `None`, and the entries stay pending.
+    pub fn close_unique_map(&mut self, mark: usize) -> Option<Node> {
+        let mark = mark.min(self.pending.len());
+        let text = &self.tree.text;
+        let entries = &mut self.pending[mark..];
+        // Strictly ascending keys cannot repeat; otherwise sort (stably) and
+        // compare neighbours.
+        if !entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
+            entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+            if entries.windows(2).any(|w| str_at(text, w[0].0) == str_at(text, w[1].0)) {
+                return None;
+            }
+        }
+        let (start, len) = self.place(mark);
+        Some(Node::Map { start, len })
+    }
+
     /// Stores a document root; returns its index.
     pub fn root(&mut self, node: Node) -> u32 {
-        self.tree.keys.push(Span::default());
+        self.root_at(node, 0)
+    }
+
+    /// [`Builder::root`] for a root known to start on `line` (1-based).
+    pub fn root_at(&mut self, node: Node, line: u32) -> u32 {
+        self.lines |= line > 0;
+        self.tree.keys.push(Key::default());
         self.tree.nodes.push(node);
+        self.tree.lines.push(line);
         (self.tree.nodes.len() - 1) as u32
     }
 
@@ -423,8 +525,12 @@ impl Builder {
     }
 
     pub fn finish(mut self) -> Tree {
+        if !self.lines {
+            self.tree.lines = Vec::new();
+        }
         self.tree.nodes.shrink_to_fit();
         self.tree.keys.shrink_to_fit();
+        self.tree.lines.shrink_to_fit();
         self.tree.text.shrink_to_fit();
         self.tree
     }
