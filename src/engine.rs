@@ -84,8 +84,17 @@ impl<'w> Subject<'w> {
 }
 
 enum Unit<'w> {
-    Each { rule: usize, check: usize, subjects: Vec<Subject<'w>> },
-    Whole { rule: usize, check: usize },
+    /// Every `(rule, check)` of `checks` (all over the same domain) on each
+    /// of `subjects`, subject by subject: a subject's document is then read
+    /// from memory once for all of them rather than once per rule.
+    Each {
+        checks: Vec<(usize, usize)>,
+        subjects: Vec<Subject<'w>>,
+    },
+    Whole {
+        rule: usize,
+        check: usize,
+    },
 }
 
 /// Evaluates every rule of a program over a world.
@@ -119,21 +128,26 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
         .map_init(
             || Vm::new(prog, world).with_budget(opts.step_budget),
             |vm, u| {
-                let started = opts.timings.then(std::time::Instant::now);
                 let mut o = Outcome::default();
                 match u {
-                    Unit::Each { rule, check, subjects } => {
+                    Unit::Each { checks, subjects } => {
                         for s in subjects {
-                            each_subject(vm, prog, world, *rule, *check, s.val(), &files, &mut o);
+                            for &(rule, check) in checks {
+                                let started = opts.timings.then(std::time::Instant::now);
+                                each_subject(vm, prog, world, rule, check, s.val(), &files, &mut o);
+                                if let Some(t) = started {
+                                    spent[rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
+                                }
+                            }
                         }
                     }
-                    Unit::Whole { rule, check } => whole(vm, prog, world, *rule, *check, &mut o),
-                }
-                if let Some(t) = started {
-                    let rule = match u {
-                        Unit::Each { rule, .. } | Unit::Whole { rule, .. } => *rule,
-                    };
-                    spent[rule].fetch_add(t.elapsed().as_micros() as usize, Ordering::Relaxed);
+                    Unit::Whole { rule, check } => {
+                        let started = opts.timings.then(std::time::Instant::now);
+                        whole(vm, prog, world, *rule, *check, &mut o);
+                        if let Some(t) = started {
+                            spent[*rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
+                        }
+                    }
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(p) = opts.progress {
@@ -147,8 +161,8 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
         let mut by_rule: Vec<(usize, &str)> =
             spent.iter().zip(&prog.rules).map(|(t, r)| (t.load(Ordering::Relaxed), r.id.as_str())).collect();
         by_rule.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        for (micros, id) in by_rule.iter().filter(|(t, _)| *t > 0) {
-            eprintln!("parity:   {id} {:.1} ms", *micros as f64 / 1000.0);
+        for (nanos, id) in by_rule.iter().filter(|(t, _)| *t > 0) {
+            eprintln!("parity:   {id} {:.1} ms", *nanos as f64 / 1e6);
         }
     }
     for r in results {
@@ -161,9 +175,12 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
     out
 }
 
-/// Splits the work: each `Each` check into chunks of subjects.
+/// Splits the work: the `Each` checks grouped by domain, each group into
+/// chunks of subjects.
 fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Unit<'w>> {
     let mut units = Vec::new();
+    // (domain, checks over it), in the order first seen.
+    let mut groups: Vec<(u32, Vec<(usize, usize)>)> = Vec::new();
     for (ri, rule) in prog.rules.iter().enumerate() {
         if only.is_some_and(|ids| !ids.contains(&rule.id)) {
             continue;
@@ -171,19 +188,25 @@ fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Un
         for (ci, check) in rule.checks.iter().enumerate() {
             match &check.kind {
                 CheckKind::Each { domain, .. } => {
-                    let subjects = subjects(prog, world, *domain);
-                    // A few large units per check rather than many small ones:
-                    // values a check computes once per VM (a whole env's
-                    // images, say) are then computed a few times, not once
-                    // per 512 subjects.
-                    let threads = rayon::current_num_threads().max(1);
-                    let size = CHUNK.max(subjects.len().div_ceil(4 * threads));
-                    for chunk in subjects.chunks(size) {
-                        units.push(Unit::Each { rule: ri, check: ci, subjects: chunk.to_vec() });
+                    let source = &prog.domains[*domain as usize].source;
+                    match groups.iter_mut().find(|(d, _)| prog.domains[*d as usize].source == *source) {
+                        Some((_, checks)) => checks.push((ri, ci)),
+                        None => groups.push((*domain, vec![(ri, ci)])),
                     }
                 }
                 CheckKind::Agree { .. } | CheckKind::Global { .. } => units.push(Unit::Whole { rule: ri, check: ci }),
             }
+        }
+    }
+    for (domain, checks) in groups {
+        let subjects = subjects(prog, world, domain);
+        // A few large units per group rather than many small ones: values a
+        // check computes once per VM (a whole env's images, say) are then
+        // computed a few times, not once per 512 subjects.
+        let threads = rayon::current_num_threads().max(1);
+        let size = CHUNK.max(subjects.len().div_ceil(4 * threads));
+        for chunk in subjects.chunks(size) {
+            units.push(Unit::Each { checks: checks.clone(), subjects: chunk.to_vec() });
         }
     }
     units
@@ -634,9 +657,32 @@ impl<'a> FileCache<'a> {
         if segs.is_empty() {
             return None;
         }
+        if let Some(line) = tree_line(o.value(), segs) {
+            return Some(line);
+        }
         let text = self.text(o.file)?;
         crate::load::locate::field_line_at(&text, o.doc_offset as usize, o.line, segs)
     }
+}
+
+/// The line of the deepest node along `segs` from `root`, from the lines
+/// the tree recorded while loading; `None` where one is not known (a tree
+/// the general YAML parser or the JSON parser built, an empty value), and
+/// the file is parsed again instead.
+fn tree_line(root: NodeRef, segs: &[crate::load::PathSeg]) -> Option<u32> {
+    use crate::load::PathSeg as L;
+    let mut node = root;
+    for seg in segs {
+        let next = match seg {
+            L::Key(k) => node.get(k),
+            L::Index(i) => node.at(*i),
+        };
+        match next {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node.line()
 }
 
 /// The path from `root` to the node `target` (found by identity: elements

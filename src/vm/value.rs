@@ -265,7 +265,7 @@ pub fn total_order(a: &Val, b: &Val) -> Ordering {
     }
     match (a, b) {
         (Val::Obj(x), Val::Obj(y)) => (x.env, x.file, x.line).cmp(&(y.env, y.file, y.line)),
-        _ if (6..=7).contains(&ra) => to_json(a).to_string().cmp(&to_json(b).to_string()),
+        _ if (6..=7).contains(&ra) => json_text(a).cmp(&json_text(b)),
         _ => compare(a, b).unwrap_or(Ordering::Equal),
     }
 }
@@ -296,20 +296,25 @@ pub fn into_set<'w>(mut vals: Vec<Val<'w>>) -> Vec<Val<'w>> {
         let mut keyed: Vec<(Option<String>, Val<'w>)> = vals
             .into_iter()
             .map(|v| {
-                let text = matches!(v, Val::J(_) | Val::List(_) | Val::Map(_)).then(|| to_json(&v).to_string());
+                let text = matches!(v, Val::J(_) | Val::List(_) | Val::Map(_)).then(|| json_text(&v));
                 (text, v)
             })
             .collect();
-        keyed.sort_by(|(ta, a), (tb, b)| match (ta, tb) {
-            (Some(x), Some(y)) if total_order_rank(a) == total_order_rank(b) => x.cmp(y),
-            _ => total_order(a, b),
-        });
-        vals = keyed.into_iter().map(|(_, v)| v).collect();
-    } else {
-        vals.sort_by(total_order);
+        keyed.sort_by(|a, b| keyed_order(a, b));
+        keyed.dedup_by(|a, b| keyed_order(a, b) == Ordering::Equal && equal(&a.1, &b.1));
+        return keyed.into_iter().map(|(_, v)| v).collect();
     }
+    vals.sort_by(total_order);
     vals.dedup_by(|a, b| total_order(a, b) == Ordering::Equal && equal(a, b));
     vals
+}
+
+/// [`total_order`] of values keyed by their JSON text (lists and maps).
+fn keyed_order(a: &(Option<String>, Val), b: &(Option<String>, Val)) -> Ordering {
+    match (&a.0, &b.0) {
+        (Some(x), Some(y)) if total_order_rank(&a.1) == total_order_rank(&b.1) => x.cmp(y),
+        _ => total_order(&a.1, &b.1),
+    }
 }
 
 /// A value as JSON, for evidence and messages. Objects become their
@@ -337,6 +342,37 @@ pub fn to_json_with(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> Json {
     }
 }
 
+/// `to_json(v).to_string()`, written directly: the same text without
+/// building a `serde_json::Value` (sets of lists and maps sort by it).
+pub fn json_text(v: &Val) -> String {
+    serde_json::to_string(&AsJson(v)).unwrap_or_default()
+}
+
+/// A value serialising as [`to_json`]'s value does.
+struct AsJson<'a, 'w>(&'a Val<'w>);
+
+impl serde::Serialize for AsJson<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Val::Absent => s.serialize_str("<absent>"),
+            Val::Null => s.serialize_unit(),
+            Val::Bool(b) => s.serialize_bool(*b),
+            Val::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => s.serialize_i64(*n as i64),
+            Val::Num(n) if n.is_finite() => s.serialize_f64(*n),
+            Val::Num(_) => s.serialize_unit(),
+            Val::S(x) => s.serialize_str(x),
+            Val::Str(x) => s.serialize_str(x),
+            Val::J(j) => j.serialize(s),
+            Val::Obj(o) => s.serialize_str(&object_label(o)),
+            Val::Env(_) => s.serialize_str(""),
+            Val::Qty(q) => s.collect_str(q),
+            Val::Ver(x) => s.collect_str(x),
+            Val::List(l) => s.collect_seq(l.iter().map(AsJson)),
+            Val::Map(m) => s.collect_map(m.iter().map(|(k, x)| (k, AsJson(x)))),
+        }
+    }
+}
+
 /// `Kind namespace/name` or `Kind name`.
 pub fn object_label(o: &Object) -> String {
     match &o.namespace {
@@ -356,3 +392,7 @@ pub fn display(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> String {
         other => to_json_with(other, env_name).to_string(),
     }
 }
+
+#[cfg(test)]
+#[path = "value_tests.rs"]
+mod tests;
