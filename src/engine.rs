@@ -98,7 +98,7 @@ enum Unit<'w> {
 }
 
 /// Evaluates every rule of a program over a world.
-pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
+pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     let mut out = Outcome::default();
     for rule in &prog.rules {
         for env in &rule.named_envs {
@@ -120,43 +120,57 @@ pub fn run(prog: &Program, world: &World, opts: &Options) -> Outcome {
     let done = AtomicUsize::new(0);
     let files = FileCache::new(world, opts.stdin_text);
     let spent: Vec<AtomicUsize> = prog.rules.iter().map(|_| AtomicUsize::new(0)).collect();
-    let results: Vec<Outcome> = units
-        .par_iter()
-        // One VM per rayon job rather than per unit: its caches of
-        // subject-independent values (a whole env's images, say) then serve
-        // every unit that job runs.
-        .map_init(
-            || Vm::new(prog, world).with_budget(opts.step_budget),
-            |vm, u| {
-                let mut o = Outcome::default();
-                match u {
-                    Unit::Each { checks, subjects } => {
-                        for s in subjects {
-                            for &(rule, check) in checks {
-                                let started = opts.timings.then(std::time::Instant::now);
-                                each_subject(vm, prog, world, rule, check, s.val(), &files, &mut o);
-                                if let Some(t) = started {
-                                    spent[rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
-                                }
-                            }
-                        }
-                    }
-                    Unit::Whole { rule, check } => {
+    let run_unit = |vm: &mut Vm<'w>, u: &Unit<'w>| {
+        let mut o = Outcome::default();
+        match u {
+            Unit::Each { checks, subjects } => {
+                for s in subjects {
+                    for &(rule, check) in checks {
                         let started = opts.timings.then(std::time::Instant::now);
-                        whole(vm, prog, world, *rule, *check, &mut o);
+                        each_subject(vm, prog, world, rule, check, s.val(), &files, &mut o);
                         if let Some(t) = started {
-                            spent[*rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
+                            spent[rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
                         }
                     }
                 }
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Some(p) = opts.progress {
-                    p(n, total);
+            }
+            Unit::Whole { rule, check } => {
+                let started = opts.timings.then(std::time::Instant::now);
+                whole(vm, prog, world, *rule, *check, &mut o);
+                if let Some(t) = started {
+                    spent[*rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
                 }
-                o
-            },
-        )
+            }
+        }
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = opts.progress {
+            p(n, total);
+        }
+        o
+    };
+    // One VM per thread, taking units from a shared queue in order: the
+    // VM's caches of subject-independent values (a whole env's images, say)
+    // are then built once per thread, where a VM per rayon job built them
+    // for each of a dozen or more jobs. A worker that starts late finds the
+    // queue empty.
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().max(1);
+    let mut results: Vec<(usize, Outcome)> = (0..workers)
+        .into_par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|_| {
+            let mut vm = Vm::new(prog, world).with_budget(opts.step_budget);
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(u) = units.get(i) else { break };
+                mine.push((i, run_unit(&mut vm, u)));
+            }
+            mine
+        })
         .collect();
+    results.sort_by_key(|(i, _)| *i);
+    let results = results.into_iter().map(|(_, o)| o);
     if opts.timings {
         let mut by_rule: Vec<(usize, &str)> =
             spent.iter().zip(&prog.rules).map(|(t, r)| (t.load(Ordering::Relaxed), r.id.as_str())).collect();
