@@ -286,7 +286,7 @@ impl<'a> Fast<'a> {
                 return Err(Bail);
             }
             let track = root && matches!(key, "items" | "objects");
-            let key_span = self.tree.text(key);
+            let key_span = self.tree.key(key);
             let key_line = self.line;
             let mut v = colon + 1;
             while v < l.end && is_blank(self.b[v]) {

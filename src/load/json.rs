@@ -27,7 +27,8 @@ pub fn parse_limited(text: &str, file: &str, max_depth: usize) -> Result<Parsed,
     let Some(start) = body.bytes().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(Parsed::default());
     };
-    let mut tree = Builder::default();
+    // Sized like the fast YAML path's tree (JSON runs a little longer per node).
+    let mut tree = Builder::with_capacity(text.len() / 24, text.len() / 2);
     let mut de = serde_json::Deserializer::from_str(body);
     let node = NodeSeed(&mut tree).deserialize(&mut de).and_then(|n| de.end().map(|_| n));
     let node = node.map_err(|e| json_error(file, &e))?;
@@ -130,7 +131,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Span, E> {
-        Ok(self.0.text(s))
+        Ok(self.0.key(s))
     }
 }
 

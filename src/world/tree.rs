@@ -344,6 +344,10 @@ pub struct Builder {
     pending: Vec<(Span, Node, u32)>,
     /// Whether any node was given a line.
     lines: bool,
+    /// Keys stored lately, by a hash of their length and first bytes: the
+    /// same few dozen keys repeat through a file (a third of a manifest's
+    /// bytes), and are stored once each rather than once per use.
+    recent_keys: Vec<Span>,
 }
 
 impl Builder {
@@ -357,12 +361,30 @@ impl Builder {
             lines: Vec::with_capacity(nodes),
             text: String::with_capacity(text),
         };
-        Builder { tree, pending: Vec::with_capacity(64), lines: false }
+        Builder { tree, pending: Vec::with_capacity(64), lines: false, recent_keys: Vec::new() }
     }
 
     /// Stores a string in the text buffer.
     pub fn text(&mut self, s: &str) -> Span {
         push_text(&mut self.tree.text, s)
+    }
+
+    /// Stores a map key in the text buffer, or finds it stored already.
+    pub fn key(&mut self, s: &str) -> Span {
+        const SLOTS: usize = 256;
+        if self.recent_keys.is_empty() {
+            self.recent_keys = vec![Span::default(); SLOTS];
+        }
+        let b = s.as_bytes();
+        let h = (prefix(b) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56;
+        let at = h as usize % SLOTS;
+        let seen = self.recent_keys[at];
+        if seen.len as usize == b.len() && str_at(&self.tree.text, seen).as_bytes() == b {
+            return seen;
+        }
+        let span = push_text(&mut self.tree.text, s);
+        self.recent_keys[at] = span;
+        span
     }
 
     /// A node built so far as a `serde_json::Value`.
