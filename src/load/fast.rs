@@ -155,6 +155,10 @@ impl<'a> Fast<'a> {
             }
             let end = self.line_end();
             let mut content = self.at;
+            // Indentation, eight spaces at a time first.
+            while self.b.get(content..content + 8).is_some_and(|w| w == b"        ") && content + 8 <= end {
+                content += 8;
+            }
             while content < end && is_blank(self.b[content]) {
                 content += 1;
             }
@@ -272,21 +276,28 @@ impl<'a> Fast<'a> {
             // Ordinary keys only (`app.kubernetes.io/name`, `LOG_LEVEL`,
             // `nvidia.com/gpu`): YAML limits implicit keys to 1024
             // characters and has rules for the rest.
-            let ordinary =
-                |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b' ' | b'@' | b'+' | b'~');
-            if key.is_empty()
-                || key.len() > 256
-                || !key.bytes().all(ordinary)
-                || scalar::classify_plain(key) != Plain::Str
-            {
-                return Err(Bail);
-            }
+            // A key this file used before passed these checks then.
+            let key_span = match self.tree.known_key(key) {
+                Some(span) => span,
+                None => {
+                    let ordinary = |c: u8| {
+                        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b' ' | b'@' | b'+' | b'~')
+                    };
+                    if key.is_empty()
+                        || key.len() > 256
+                        || !key.bytes().all(ordinary)
+                        || scalar::classify_plain(key) != Plain::Str
+                    {
+                        return Err(Bail);
+                    }
+                    self.tree.key(key)
+                }
+            };
             count += 1;
             if count > MAX_KEYS {
                 return Err(Bail);
             }
             let track = root && matches!(key, "items" | "objects");
-            let key_span = self.tree.key(key);
             let key_line = self.line;
             let mut v = colon + 1;
             while v < l.end && is_blank(self.b[v]) {

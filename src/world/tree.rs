@@ -335,6 +335,15 @@ pub enum KeepKey {
     Last,
 }
 
+/// Size of [`Builder::key`]'s table of recent keys.
+const KEY_SLOTS: usize = 256;
+
+/// A key's slot in that table: a hash of its length and first bytes.
+fn key_slot(s: &str) -> usize {
+    let b = s.as_bytes();
+    ((prefix(b) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % KEY_SLOTS
+}
+
 /// Builds a [`Tree`] bottom-up; see the module documentation.
 #[derive(Default)]
 pub struct Builder {
@@ -371,20 +380,21 @@ impl Builder {
 
     /// Stores a map key in the text buffer, or finds it stored already.
     pub fn key(&mut self, s: &str) -> Span {
-        const SLOTS: usize = 256;
-        if self.recent_keys.is_empty() {
-            self.recent_keys = vec![Span::default(); SLOTS];
+        if let Some(span) = self.known_key(s) {
+            return span;
         }
-        let b = s.as_bytes();
-        let h = (prefix(b) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56;
-        let at = h as usize % SLOTS;
-        let seen = self.recent_keys[at];
-        if seen.len as usize == b.len() && str_at(&self.tree.text, seen).as_bytes() == b {
-            return seen;
+        if self.recent_keys.is_empty() {
+            self.recent_keys = vec![Span::default(); KEY_SLOTS];
         }
         let span = push_text(&mut self.tree.text, s);
-        self.recent_keys[at] = span;
+        self.recent_keys[key_slot(s)] = span;
         span
+    }
+
+    /// The span of a key stored lately by [`Builder::key`], if it was.
+    pub fn known_key(&self, s: &str) -> Option<Span> {
+        let seen = *self.recent_keys.get(key_slot(s))?;
+        (seen.len as usize == s.len() && !s.is_empty() && self.tree.str(seen) == s).then_some(seen)
     }
 
     /// A node built so far as a `serde_json::Value`.
