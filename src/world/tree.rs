@@ -26,16 +26,7 @@ pub struct Span {
     pub len: u32,
 }
 
-/// A map entry's key: its text and its first eight bytes, so that a lookup
-/// compares keys without reading the text (another cache miss) for keys of
-/// up to eight bytes, and nearly never reads a key that is not the one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Key {
-    span: Span,
-    prefix: u64,
-}
-
-/// The first eight bytes of a key, zero-padded.
+/// The first eight bytes of a key, zero-padded (hashed by `key_slot`).
 fn prefix(bytes: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     let n = bytes.len().min(8);
@@ -62,7 +53,7 @@ pub enum Node {
 pub struct Tree {
     nodes: Vec<Node>,
     /// Parallel to `nodes`: the key of a map entry (empty elsewhere).
-    keys: Vec<Key>,
+    keys: Vec<Span>,
     /// Parallel to `nodes`: the 1-based line each node starts on, where the
     /// builder knew it (the fast YAML path), 0 where not; empty when the
     /// builder knew none.
@@ -100,7 +91,7 @@ impl Tree {
         let Some(Node::Map { start, len }) = self.nodes.get(idx as usize).copied() else { return idx };
         let line = |i: u32| self.lines.get(i as usize).copied().unwrap_or(0);
         let mut entries: Vec<(Span, Node, u32)> = (start..start + len)
-            .map(|i| (self.keys[i as usize].span, self.nodes[i as usize], line(i)))
+            .map(|i| (self.keys[i as usize], self.nodes[i as usize], line(i)))
             .filter(|(k, _, _)| !extra.iter().any(|(e, _)| *e == self.str(*k)))
             .collect();
         let own_line = line(idx);
@@ -114,13 +105,13 @@ impl Tree {
         let start = self.nodes.len() as u32;
         let known = !self.lines.is_empty();
         for (k, n, l) in &entries {
-            self.keys.push(Key { span: *k, prefix: prefix(str_at(text, *k).as_bytes()) });
+            self.keys.push(*k);
             self.nodes.push(*n);
             if known {
                 self.lines.push(*l);
             }
         }
-        self.keys.push(Key::default());
+        self.keys.push(Span::default());
         self.nodes.push(Node::Map { start, len: entries.len() as u32 });
         if known {
             self.lines.push(own_line);
@@ -140,7 +131,7 @@ impl Tree {
             Node::Str(s) => Json::String(self.str(s).to_string()),
             Node::Seq { start, len } => Json::Array((start..start + len).map(child).collect()),
             Node::Map { start, len } => Json::Object(
-                (start..start + len).map(|i| (self.str(self.keys[i as usize].span).to_string(), child(i))).collect(),
+                (start..start + len).map(|i| (self.str(self.keys[i as usize]).to_string(), child(i))).collect(),
             ),
         }
     }
@@ -148,7 +139,7 @@ impl Tree {
     /// Bytes held, for measurements.
     pub fn heap_bytes(&self) -> usize {
         self.nodes.capacity() * size_of::<Node>()
-            + self.keys.capacity() * size_of::<Key>()
+            + self.keys.capacity() * size_of::<Span>()
             + self.lines.capacity() * size_of::<u32>()
             + self.text.capacity()
     }
@@ -267,7 +258,7 @@ impl<'t> NodeRef<'t> {
     pub fn entries(self) -> impl Iterator<Item = (&'t str, NodeRef<'t>)> + 't {
         let tree = self.tree;
         let range = if self.is_map() { self.children() } else { 0..0 };
-        range.map(move |idx| (tree.str(tree.keys[idx as usize].span), NodeRef { tree, idx }))
+        range.map(move |idx| (tree.str(tree.keys[idx as usize]), NodeRef { tree, idx }))
     }
 
     /// The value of a map's key.
@@ -276,13 +267,17 @@ impl<'t> NodeRef<'t> {
         let tree = self.tree;
         let keys = tree.keys.get(start as usize..(start + len) as usize)?;
         let text = tree.text.as_bytes();
-        let bytes = |k: &Key| text.get(k.span.off as usize..(k.span.off + k.span.len) as usize).unwrap_or(&[]);
+        let bytes = |k: &Span| text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
         let want = key.as_bytes();
         let at = if keys.len() <= 16 {
-            // Maps of up to 16 keys (nearly all of a manifest): a scan comparing lengths and
-            // prefixes beats a binary search's string comparisons.
-            let (len, pre) = (want.len() as u32, prefix(want));
-            keys.iter().position(|k| k.span.len == len && k.prefix == pre && (len <= 8 || bytes(k) == want))?
+            // Maps of up to 16 keys (nearly all of a manifest): a scan that compares lengths
+            // and first bytes beats a binary search's string comparisons. A file's keys share
+            // their text (`Builder::key`), so the bytes compared are few and in cache.
+            let len = want.len() as u32;
+            let first = want.first().copied();
+            keys.iter().position(|k| {
+                k.len == len && (first.is_none() || text.get(k.off as usize).copied() == first) && bytes(k) == want
+            })?
         } else {
             keys.binary_search_by(|k| bytes(k).cmp(want)).ok()?
         };
@@ -437,7 +432,7 @@ impl Builder {
     pub fn map_entries(&self, node: Node) -> Vec<(Span, Node)> {
         match node {
             Node::Map { start, len } => {
-                (start..start + len).map(|i| (self.tree.keys[i as usize].span, self.tree.nodes[i as usize])).collect()
+                (start..start + len).map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize])).collect()
             }
             _ => Vec::new(),
         }
@@ -454,10 +449,8 @@ impl Builder {
     fn place(&mut self, mark: usize) -> (u32, u32) {
         let start = self.tree.nodes.len() as u32;
         let len = self.pending.len().saturating_sub(mark) as u32;
-        let text = self.tree.text.as_bytes();
         for (k, n, line) in self.pending.drain(mark.min(self.pending.len())..) {
-            let key = text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
-            self.tree.keys.push(Key { span: k, prefix: prefix(key) });
+            self.tree.keys.push(k);
             self.tree.nodes.push(n);
             self.tree.lines.push(line);
         }
@@ -523,7 +516,7 @@ impl Builder {
     /// [`Builder::root`] for a root known to start on `line` (1-based).
     pub fn root_at(&mut self, node: Node, line: u32) -> u32 {
         self.lines |= line > 0;
-        self.tree.keys.push(Key::default());
+        self.tree.keys.push(Span::default());
         self.tree.nodes.push(node);
         self.tree.lines.push(line);
         (self.tree.nodes.len() - 1) as u32
