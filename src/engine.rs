@@ -424,8 +424,7 @@ fn finding<'w>(
                         if i as EnvId == o.env || envs.contains(&(i as EnvId)) {
                             continue;
                         }
-                        let id = world.envs[o.env as usize].identity(o);
-                        if let Some(j) = other.lookup(&id) {
+                        if let Some(j) = world.envs[o.env as usize].counterpart_in(o, other) {
                             related.push(location(world, &other.objects[j as usize], None, files));
                         }
                     }

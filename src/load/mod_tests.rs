@@ -182,6 +182,19 @@ tags = ["nonprod"]
     let staging_app = l.world.envs[1].objects.iter().find(|o| &*o.name == "app");
     let counterpart = staging_app.and_then(|o| l.world.envs[2].lookup(&l.world.envs[1].identity(o)));
     assert!(counterpart.is_some());
+    // The allocation-free lookup (borrowed parts, the index's shared
+    // strings) answers as a lookup by a built identity does, both ways.
+    for (a, env) in l.world.envs.iter().enumerate() {
+        for o in &env.objects {
+            for (b, other) in l.world.envs.iter().enumerate() {
+                let by_identity = other.lookup(&env.identity(o));
+                assert_eq!(env.counterpart_in(o, other), by_identity, "{} {} from env {a} in env {b}", o.kind, o.name);
+                if a == b {
+                    assert!(by_identity.is_some(), "{} {} not found in its own env", o.kind, o.name);
+                }
+            }
+        }
+    }
     // Line numbers survive carving.
     let prod_app = l.world.envs[2].objects.iter().find(|o| &*o.name == "app").map(|o| o.line);
     let start = shared.find(&cm("app", "prod-web")).unwrap_or(0);

@@ -695,9 +695,8 @@ impl<'w> Vm<'w> {
 
     fn counterpart(&self, o: &'w Object, env: EnvId) -> Option<&'w Object> {
         let own = &self.world.envs[o.env as usize];
-        let id = own.identity(o);
         let target = &self.world.envs[env as usize];
-        target.lookup(&id).map(|i| &target.objects[i as usize])
+        own.counterpart_in(o, target).map(|i| &target.objects[i as usize])
     }
 
     fn apply_path(&self, base: Val<'w>, segs: &[PathSeg], dyns: &[Val<'w>]) -> Val<'w> {

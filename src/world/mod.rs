@@ -9,7 +9,9 @@ pub mod quantity;
 pub mod tree;
 pub mod version;
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -112,11 +114,67 @@ impl Object {
 
 /// The identity used to pair an object with its counterpart in another env:
 /// lower-cased kind, canonical namespace, name.
+/// The strings are shared with the objects where they can be (an index
+/// entry then allocates nothing of its own).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Identity {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+    pub kind: Arc<str>,
+    pub namespace: Arc<str>,
+    pub name: Arc<str>,
+}
+
+/// An identity's parts by reference: the identity index is searched with
+/// borrowed strings, without building an [`Identity`].
+trait IdentityKey {
+    fn parts(&self) -> (&str, &str, &str);
+}
+
+impl IdentityKey for Identity {
+    fn parts(&self) -> (&str, &str, &str) {
+        (&self.kind, &self.namespace, &self.name)
+    }
+}
+
+impl IdentityKey for (&str, &str, &str) {
+    fn parts(&self) -> (&str, &str, &str) {
+        *self
+    }
+}
+
+impl<'a> Borrow<dyn IdentityKey + 'a> for Identity {
+    fn borrow(&self) -> &(dyn IdentityKey + 'a) {
+        self
+    }
+}
+
+/// Hashes as `Identity`'s derived `Hash` does (each field as a `str`).
+impl Hash for dyn IdentityKey + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let (kind, namespace, name) = self.parts();
+        kind.hash(state);
+        namespace.hash(state);
+        name.hash(state);
+    }
+}
+
+impl PartialEq for dyn IdentityKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn IdentityKey + '_ {}
+
+/// A kind lower-cased into `buf` (kinds are short), or into a new string.
+fn lower_kind<'b>(kind: &str, buf: &'b mut [u8; 64]) -> std::borrow::Cow<'b, str> {
+    match buf.get_mut(..kind.len()) {
+        Some(b) if kind.is_ascii() => {
+            b.copy_from_slice(kind.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).map_or_else(|_| kind.to_ascii_lowercase().into(), Into::into)
+        }
+        _ => kind.to_ascii_lowercase().into(),
+    }
 }
 
 /// A named environment: its facts and its objects.
@@ -153,11 +211,29 @@ impl Env {
     /// The identity of an object of this env. A Namespace is identified by
     /// its canonical name, so `dev-payments` pairs with `prod-payments`.
     pub fn identity(&self, obj: &Object) -> Identity {
-        let kind = obj.kind.to_ascii_lowercase();
-        let name =
-            if kind == "namespace" { self.canonical_namespace(&obj.name).to_string() } else { obj.name.to_string() };
-        let namespace = obj.namespace.as_deref().map(|n| self.canonical_namespace(n)).unwrap_or("").to_string();
-        Identity { kind, namespace, name }
+        let mut buf = [0u8; 64];
+        let (kind, namespace, name) = self.identity_parts(obj, &mut buf);
+        Identity { kind: kind.into(), namespace: namespace.into(), name: name.into() }
+    }
+
+    /// The parts of an object's identity, borrowed where they can be.
+    fn identity_parts<'a>(
+        &'a self,
+        obj: &'a Object,
+        buf: &'a mut [u8; 64],
+    ) -> (std::borrow::Cow<'a, str>, &'a str, &'a str) {
+        let kind = lower_kind(&obj.kind, buf);
+        let name = if kind == "namespace" { self.canonical_namespace(&obj.name) } else { &obj.name };
+        let namespace = obj.namespace.as_deref().map(|n| self.canonical_namespace(n)).unwrap_or("");
+        (kind, namespace, name)
+    }
+
+    /// The index, in `target`, of the counterpart of `obj` (an object of
+    /// this env): the object with the same identity.
+    pub fn counterpart_in(&self, obj: &Object, target: &Env) -> Option<u32> {
+        let mut buf = [0u8; 64];
+        let (kind, namespace, name) = self.identity_parts(obj, &mut buf);
+        target.by_identity.get(&(&*kind, namespace, name) as &dyn IdentityKey).copied()
     }
 
     /// Rebuilds the indexes; call after `objects` changes.
@@ -165,22 +241,39 @@ impl Env {
         let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
         let mut by_identity = HashMap::with_capacity(self.objects.len());
+        // Shared strings for the identities: lower-cased kinds (a handful),
+        // canonical namespaces, and the objects' own names and namespaces.
+        let mut kinds: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+        let canonical: HashMap<&str, Arc<str>> =
+            self.namespace_map.iter().map(|(from, to)| (from.as_str(), Arc::from(to.as_str()))).collect();
+        let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
+        let none: Arc<str> = Arc::from("");
         for (i, obj) in self.objects.iter().enumerate() {
-            let id = self.identity(obj);
+            let kind = match kinds.iter().find(|(k, _)| Arc::ptr_eq(k, &obj.kind) || **k == *obj.kind) {
+                Some((_, lower)) => lower.clone(),
+                None => {
+                    let lower: Arc<str> = obj.kind.to_ascii_lowercase().into();
+                    kinds.push((obj.kind.clone(), lower.clone()));
+                    lower
+                }
+            };
+            let name = if &*kind == "namespace" { shared_ns(&obj.name) } else { obj.name.clone() };
+            let namespace = obj.namespace.as_ref().map_or_else(|| none.clone(), shared_ns);
+            let id = Identity { kind, namespace, name };
             let i = i as u32;
             // Keys are cloned only the first time they are seen.
-            match by_kind.get_mut(&id.kind) {
+            match by_kind.get_mut(&*id.kind) {
                 Some(list) => list.push(i),
-                None => drop(by_kind.insert(id.kind.clone(), vec![i])),
+                None => drop(by_kind.insert(id.kind.to_string(), vec![i])),
             }
-            let ns_key = if id.kind == "namespace" { &id.name } else { &id.namespace };
-            let in_kind = match by_kind_ns.get_mut(&id.kind) {
+            let ns_key = if &*id.kind == "namespace" { &id.name } else { &id.namespace };
+            let in_kind = match by_kind_ns.get_mut(&*id.kind) {
                 Some(m) => m,
-                None => by_kind_ns.entry(id.kind.clone()).or_default(),
+                None => by_kind_ns.entry(id.kind.to_string()).or_default(),
             };
-            match in_kind.get_mut(ns_key) {
+            match in_kind.get_mut(&**ns_key) {
                 Some(list) => list.push(i),
-                None => drop(in_kind.insert(ns_key.clone(), vec![i])),
+                None => drop(in_kind.insert(ns_key.to_string(), vec![i])),
             }
             by_identity.entry(id).or_insert(i);
         }
