@@ -136,7 +136,12 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     // Objects are built here, in parallel, too (their identity is read from
     // the tree); the file id and env are set when they are placed.
     let objects_of = |load: &FileLoad| -> Vec<Object> {
-        load.objects.iter().map(|r| Object::new(load.tree.clone(), r.root, 0, 0, r.line, r.offset)).collect()
+        let mut names = crate::world::Names::default();
+        let tree = &load.tree;
+        load.objects
+            .iter()
+            .map(|r| Object::with_names(tree.clone(), r.root, 0, 0, r.line, r.offset, &mut names))
+            .collect()
     };
     let mut loads: Vec<(String, FileLoad, Vec<Object>)> = unique
         .par_iter()

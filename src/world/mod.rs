@@ -62,6 +62,35 @@ pub struct Object {
 
 const NONE: u32 = u32::MAX;
 
+/// Kinds and namespaces already seen, to share among objects: a file has a
+/// handful of each, and a string per object for them is memory and time.
+/// It keeps the 32 last new ones, so a snapshot with thousands of
+/// namespaces costs a short scan per object, not a long one.
+#[derive(Default)]
+pub struct Names {
+    recent: Vec<Arc<str>>,
+    next: usize,
+}
+
+impl Names {
+    const KEEP: usize = 32;
+
+    /// The shared string equal to `s` (a new one when it is not recent).
+    pub fn share(&mut self, s: &str) -> Arc<str> {
+        if let Some(found) = self.recent.iter().find(|k| ***k == *s) {
+            return found.clone();
+        }
+        let new: Arc<str> = s.into();
+        if self.recent.len() < Self::KEEP {
+            self.recent.push(new.clone());
+        } else {
+            self.recent[self.next % Self::KEEP] = new.clone();
+            self.next += 1;
+        }
+        new
+    }
+}
+
 /// The keys of a pod spec's container lists, in the order they are read.
 const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
 
@@ -69,11 +98,25 @@ impl Object {
     /// Builds an object from a node of a file's tree, reading its identity
     /// from `metadata`.
     pub fn new(tree: Arc<Tree>, root: u32, env: EnvId, file: FileId, line: u32, doc_offset: u32) -> Object {
+        Object::with_names(tree, root, env, file, line, doc_offset, &mut Names::default())
+    }
+
+    /// [`Object::new`] sharing kind and namespace strings with the objects
+    /// built before it with the same `names` (the objects of one file).
+    pub fn with_names(
+        tree: Arc<Tree>,
+        root: u32,
+        env: EnvId,
+        file: FileId,
+        line: u32,
+        doc_offset: u32,
+        names: &mut Names,
+    ) -> Object {
         let value = tree.get(root);
-        let kind: Arc<str> = value.str_field("kind").unwrap_or("").into();
+        let kind = names.share(value.str_field("kind").unwrap_or(""));
         let meta = value.get("metadata");
         let name: Arc<str> = meta.and_then(|m| m.str_field("name")).unwrap_or("").into();
-        let namespace = meta.and_then(|m| m.str_field("namespace")).filter(|s| !s.is_empty()).map(Arc::from);
+        let namespace = meta.and_then(|m| m.str_field("namespace")).filter(|s| !s.is_empty()).map(|s| names.share(s));
         let pod_spec =
             pod_spec_path(&kind).and_then(|path| path.iter().try_fold(value, |v, seg| v.get(seg))).map(NodeRef::index);
         let mut container_lists = [NONE; 3];
@@ -365,3 +408,7 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
 pub fn containers(pod_spec: NodeRef<'_>) -> impl Iterator<Item = NodeRef<'_>> {
     CONTAINER_LISTS.into_iter().filter_map(move |k| pod_spec.get(k).filter(|v| v.is_seq())).flat_map(NodeRef::iter)
 }
+
+#[cfg(test)]
+#[path = "mod_tests.rs"]
+mod tests;
