@@ -47,3 +47,10 @@ fn sets_of_lists_sort_and_deduplicate_by_json_text() {
     let texts: Vec<String> = set.iter().map(json_text).collect();
     assert_eq!(texts, [r#"[443,"TCP"]"#, r#"[80,"TCP"]"#, r#"[80,"UDP"]"#]);
 }
+
+#[test]
+fn values_stay_small() {
+    // Every evaluation step moves values: a quantity's i128 once made them
+    // 32 bytes, 16-aligned.
+    assert!(size_of::<Val>() <= 24, "Val is {} bytes", size_of::<Val>());
+}

@@ -244,3 +244,16 @@ fn accessors() {
     assert_eq!(Quantity::from_nanos(1_500), q("1.5u"));
     assert_eq!(Quantity::default(), Quantity::ZERO);
 }
+
+#[test]
+fn order_and_value_survive_the_split_representation() {
+    let values: [i128; 9] =
+        [i128::MIN / 2, -(1 << 64) - 1, -(1 << 64), -1, 0, 1, (1 << 64) - 1, 1 << 64, i128::MAX / 2];
+    for a in values {
+        assert_eq!(Quantity::from_nanos(a).nanos(), a);
+        assert_eq!(Quantity::from_nanos(a).is_zero(), a == 0);
+        for b in values {
+            assert_eq!(Quantity::from_nanos(a).cmp(&Quantity::from_nanos(b)), a.cmp(&b), "{a} vs {b}");
+        }
+    }
+}
