@@ -281,17 +281,23 @@ impl Env {
 
     /// Rebuilds the indexes; call after `objects` changes.
     pub fn reindex(&mut self) {
-        let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
-        let mut by_identity = HashMap::with_capacity(self.objects.len());
-        // Shared strings for the identities: lower-cased kinds (a handful),
-        // canonical namespaces, and the objects' own names and namespaces.
+        // The kind indexes and the identity index are built side by side.
+        let ((by_kind, by_kind_ns), by_identity) = rayon::join(|| self.kind_indexes(), || self.identity_index());
+        self.by_kind = by_kind;
+        self.by_kind_ns = by_kind_ns;
+        self.by_identity = by_identity;
+    }
+
+    /// The identities of every object, in order, sharing strings: one per
+    /// lower-cased kind (a handful) and canonical namespace, and the
+    /// objects' own names and namespaces.
+    fn identities(&self) -> impl Iterator<Item = Identity> + '_ {
         let mut kinds: Vec<(Arc<str>, Arc<str>)> = Vec::new();
         let canonical: HashMap<&str, Arc<str>> =
             self.namespace_map.iter().map(|(from, to)| (from.as_str(), Arc::from(to.as_str()))).collect();
-        let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
         let none: Arc<str> = Arc::from("");
-        for (i, obj) in self.objects.iter().enumerate() {
+        self.objects.iter().map(move |obj| {
+            let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
             let kind = match kinds.iter().find(|(k, _)| Arc::ptr_eq(k, &obj.kind) || **k == *obj.kind) {
                 Some((_, lower)) => lower.clone(),
                 None => {
@@ -302,27 +308,54 @@ impl Env {
             };
             let name = if &*kind == "namespace" { shared_ns(&obj.name) } else { obj.name.clone() };
             let namespace = obj.namespace.as_ref().map_or_else(|| none.clone(), shared_ns);
-            let id = Identity { kind, namespace, name };
+            Identity { kind, namespace, name }
+        })
+    }
+
+    fn identity_index(&self) -> HashMap<Identity, u32> {
+        let mut by_identity = HashMap::with_capacity(self.objects.len());
+        for (i, id) in self.identities().enumerate() {
+            by_identity.entry(id).or_insert(i as u32);
+        }
+        by_identity
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn kind_indexes(&self) -> (HashMap<String, Vec<u32>>, HashMap<String, HashMap<String, Vec<u32>>>) {
+        let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
+        // Lower-cased kinds by the kind as written (a handful); nothing else
+        // is cloned or counted (the identity index is being built beside).
+        let mut kinds: Vec<(&str, String)> = Vec::new();
+        for (i, obj) in self.objects.iter().enumerate() {
             let i = i as u32;
-            // Keys are cloned only the first time they are seen.
-            match by_kind.get_mut(&*id.kind) {
-                Some(list) => list.push(i),
-                None => drop(by_kind.insert(id.kind.to_string(), vec![i])),
-            }
-            let ns_key = if &*id.kind == "namespace" { &id.name } else { &id.namespace };
-            let in_kind = match by_kind_ns.get_mut(&*id.kind) {
-                Some(m) => m,
-                None => by_kind_ns.entry(id.kind.to_string()).or_default(),
+            let kind = match kinds.iter().position(|(k, _)| **k == *obj.kind) {
+                Some(at) => &kinds[at].1,
+                None => {
+                    kinds.push((&obj.kind, obj.kind.to_ascii_lowercase()));
+                    &kinds[kinds.len() - 1].1
+                }
             };
-            match in_kind.get_mut(&**ns_key) {
+            // Keys are cloned only the first time they are seen.
+            match by_kind.get_mut(kind.as_str()) {
+                Some(list) => list.push(i),
+                None => drop(by_kind.insert(kind.clone(), vec![i])),
+            }
+            let ns_key = if kind == "namespace" {
+                self.canonical_namespace(&obj.name)
+            } else {
+                obj.namespace.as_deref().map_or("", |n| self.canonical_namespace(n))
+            };
+            let in_kind = match by_kind_ns.get_mut(kind.as_str()) {
+                Some(m) => m,
+                None => by_kind_ns.entry(kind.clone()).or_default(),
+            };
+            match in_kind.get_mut(ns_key) {
                 Some(list) => list.push(i),
                 None => drop(in_kind.insert(ns_key.to_string(), vec![i])),
             }
-            by_identity.entry(id).or_insert(i);
         }
-        self.by_kind = by_kind;
-        self.by_kind_ns = by_kind_ns;
-        self.by_identity = by_identity;
+        (by_kind, by_kind_ns)
     }
 
     /// Objects of one kind (lower-case), in load order.
