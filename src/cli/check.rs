@@ -163,6 +163,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         report.warnings.extend(out.warnings);
         report.summary.rules = prog.rules.len();
     }
+    let report_started = Instant::now();
     if let Some(code) = waivers(&args, &config_path(&args), &mut report) {
         return code;
     }
@@ -201,6 +202,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+    phase("report", report_started);
     phase("total", started);
     // The process ends right after this: freeing hundreds of thousands of
     // objects one by one would only delay the exit.

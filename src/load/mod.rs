@@ -93,7 +93,9 @@ pub fn load_inputs(
     let wants_stdin = inputs.contains(&Input::Stdin);
     let stdin = if wants_stdin { Some(stdin_text.unwrap_or_default()) } else { None };
     let mut loaded = assemble(plan, stdin.as_deref(), &HashMap::new(), opts);
+    let started = std::time::Instant::now();
     envs::apply_order(&mut loaded.world, None);
+    timing("index", started);
     loaded.stdin_text = stdin;
     loaded
 }
@@ -123,10 +125,18 @@ pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
     loaded
 }
 
+/// With `PARITY_TIMINGS` set, prints how long a part of loading took.
+fn timing(part: &str, since: std::time::Instant) {
+    if std::env::var_os("PARITY_TIMINGS").is_some() {
+        eprintln!("parity:   load: {part} {:.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 /// Reads every planned file once (in parallel), then builds the envs in
 /// sorted path order. `settings` carries carving and mapping for configured
 /// envs.
 fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfig>, opts: &LoadOptions) -> Loaded {
+    let started = std::time::Instant::now();
     let Plan { files: mut planned, mut errors, mut warnings } = plan;
     planned.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     planned.dedup();
@@ -154,6 +164,8 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
             (f.display.clone(), load, objects)
         })
         .collect();
+    timing("read and parse", started);
+    let started = std::time::Instant::now();
     if let Some(text) = stdin {
         let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(text, STDIN).is_ok();
         let load = extract::load_text(text, STDIN, is_json, &limits);
@@ -211,6 +223,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         env.namespace_map = envs::namespace_map(names, setting.strip_prefix.as_deref(), &setting.namespace_map);
     }
     world.envs = envs.into_values().collect();
+    timing("assemble", started);
     errors.sort();
     errors.dedup();
     skipped.sort();
