@@ -640,7 +640,8 @@ fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, files: &FileCac
     }
 }
 
-/// Source texts, read again only to find the line of a field in a finding.
+/// Source texts, read again only to find the line of a field in a finding
+/// when the object's tree recorded no lines (see `tree_line`).
 struct FileCache<'a> {
     world: &'a World,
     stdin: Option<&'a str>,

@@ -1,9 +1,12 @@
 //! Finds the line of one field of an already-loaded object, on demand.
 //!
-//! Objects keep only their start offset, not per-field positions; when a
-//! finding is reported, the engine re-reads the file and asks for the line
-//! of the field it is about. JSON is YAML flow syntax, so one saphyr pass
-//! serves both.
+//! Trees built by the fast YAML path record each node's line, and findings
+//! read it there. Other trees (JSON, the general YAML parser) keep only
+//! their objects' start offsets: when a finding is reported, the engine
+//! re-reads the file and asks for the line of the field it is about. JSON
+//! is YAML flow syntax, so one saphyr pass serves both. The fast path's
+//! recorded lines are checked against this locator (`fast_tests`, the
+//! `manifests` fuzz target).
 
 use saphyr_parser::{Event, Marker, Parser, StrInput};
 

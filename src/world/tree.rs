@@ -7,7 +7,10 @@
 //! `serde_json::Value`s (a `BTreeMap` per mapping, a heap string per key),
 //! and building one allocates a handful of times per file rather than once
 //! per node. Map entries are sorted by key (the order `serde_json::Map`
-//! iterates in), so a lookup is a binary search.
+//! iterates in), so a lookup is a short scan or a binary search. A key that
+//! repeats through a file is stored once ([`Builder::key`]). Where the
+//! builder knows them (the fast YAML path), the tree also records the line
+//! each node starts on, which findings report.
 //!
 //! Trees are built bottom-up by a [`Builder`]: the children of an open
 //! sequence or mapping wait on a pending stack and move into the node array,
