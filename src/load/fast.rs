@@ -97,8 +97,8 @@ struct Fast<'a> {
     depth: usize,
     /// Element starts of the root mapping's `items`/`objects` sequence.
     items: Vec<Pos>,
-    /// The last answer of `peek`, and the cursor it was for.
-    peeked: Option<(usize, Option<Line>)>,
+    /// The last answer of `peek`, and the line start and cursor it was for.
+    peeked: Option<(usize, usize, Option<Line>)>,
 }
 
 fn is_blank(c: u8) -> bool {
@@ -138,13 +138,15 @@ impl<'a> Fast<'a> {
     fn peek(&mut self) -> R<Option<Line>> {
         // Asked again and again at the same place (each enclosing block
         // looks at the line that ends it): measure it once.
-        if let Some((at, line)) = self.peeked
-            && at == self.at
+        // Keyed by the line start and the cursor both: at the end of the
+        // text, moving to the next line leaves the cursor where it was.
+        if let Some((pos, at, line)) = self.peeked
+            && (pos, at) == (self.pos, self.at)
         {
             return Ok(line);
         }
         let line = self.measure()?;
-        self.peeked = Some((self.at, line));
+        self.peeked = Some((self.pos, self.at, line));
         Ok(line)
     }
 

@@ -125,6 +125,10 @@ fn leaves_everything_else_to_the_general_parser() {
         "a:\n    b: 1\n  c: 2\n",
         "\u{feff}a: 1\n",
         "kind: List\nitems: [a, b]\n",
+        // Found by the fuzzer: a dash at the very end of the text (no line
+        // break) once read a stale measurement of the line past it.
+        "  -",
+        "a:\n  -",
     ] {
         let limits = Limits::default();
         assert!(parse(text, "f.yaml", &limits).is_none(), "the fast path took:\n{text}");
