@@ -42,7 +42,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         file,
         max_depth: limits.max_depth,
         // Manifests run about 20 bytes a node, half of it keys and strings.
-        tree: TreeBuilder::with_capacity(text.len() / 16, text.len() / 2),
+        tree: TreeBuilder::with_capacity(text.len() / 16, text.len() / 2, true),
         warnings: Vec::new(),
         pos: 0,
         at: 0,

@@ -28,7 +28,7 @@ pub fn parse_limited(text: &str, file: &str, max_depth: usize) -> Result<Parsed,
         return Ok(Parsed::default());
     };
     // Sized like the fast YAML path's tree (JSON runs a little longer per node).
-    let mut tree = Builder::with_capacity(text.len() / 24, text.len() / 2);
+    let mut tree = Builder::with_capacity(text.len() / 24, text.len() / 2, false);
     let mut de = serde_json::Deserializer::from_str(body);
     let node = NodeSeed(&mut tree).deserialize(&mut de).and_then(|n| de.end().map(|_| n));
     let node = node.map_err(|e| json_error(file, &e))?;

@@ -57,9 +57,9 @@ pub struct Tree {
     nodes: Vec<Node>,
     /// Parallel to `nodes`: the key of a map entry (empty elsewhere).
     keys: Vec<Span>,
-    /// Parallel to `nodes`: the 1-based line each node starts on, where the
-    /// builder knew it (the fast YAML path), 0 where not; empty when the
-    /// builder knew none.
+    /// Parallel to `nodes`: the 1-based line each node starts on, 0 where
+    /// not known; empty when the builder recorded no lines (only the fast
+    /// YAML path does).
     lines: Vec<u32>,
     text: String,
 }
@@ -349,7 +349,7 @@ pub struct Builder {
     /// Children of the open containers, innermost last, with their keys
     /// and lines.
     pending: Vec<(Span, Node, u32)>,
-    /// Whether any node was given a line.
+    /// Whether the tree records the lines given to `push_at`/`root_at`.
     lines: bool,
     /// Keys stored lately, by a hash of their length and first bytes: the
     /// same few dozen keys repeat through a file (a third of a manifest's
@@ -360,15 +360,15 @@ pub struct Builder {
 impl Builder {
     /// A builder with room for about `nodes` nodes and `text` bytes of text
     /// (the vectors are not grown and copied again and again; `finish`
-    /// gives back what was not used).
-    pub fn with_capacity(nodes: usize, text: usize) -> Builder {
+    /// gives back what was not used), recording node lines when `lines`.
+    pub fn with_capacity(nodes: usize, text: usize, lines: bool) -> Builder {
         let tree = Tree {
             nodes: Vec::with_capacity(nodes),
             keys: Vec::with_capacity(nodes),
-            lines: Vec::with_capacity(nodes),
+            lines: Vec::with_capacity(if lines { nodes } else { 0 }),
             text: String::with_capacity(text),
         };
-        Builder { tree, pending: Vec::with_capacity(64), lines: false, recent_keys: Vec::new() }
+        Builder { tree, pending: Vec::with_capacity(64), lines, recent_keys: Vec::new() }
     }
 
     /// Stores a string in the text buffer.
@@ -420,9 +420,9 @@ impl Builder {
         self.pending.push((key, node, 0));
     }
 
-    /// [`Builder::push`] for a node known to start on `line` (1-based).
+    /// [`Builder::push`] for a node known to start on `line` (1-based; 0
+    /// for not known).
     pub fn push_at(&mut self, key: Span, node: Node, line: u32) {
-        self.lines |= line > 0;
         self.pending.push((key, node, line));
     }
 
@@ -455,7 +455,9 @@ impl Builder {
         for (k, n, line) in self.pending.drain(mark.min(self.pending.len())..) {
             self.tree.keys.push(k);
             self.tree.nodes.push(n);
-            self.tree.lines.push(line);
+            if self.lines {
+                self.tree.lines.push(line);
+            }
         }
         (start, len)
     }
@@ -466,15 +468,25 @@ impl Builder {
         Node::Seq { start, len }
     }
 
+    /// Sorts the entries pushed since `mark` by key, stably (equal keys stay
+    /// in push order); whether they were not in strictly ascending order
+    /// already (only then can a key repeat).
+    fn sort_pending(&mut self, mark: usize) -> bool {
+        let text = &self.tree.text;
+        let entries = &mut self.pending[mark..];
+        if entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
+            return false;
+        }
+        entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+        true
+    }
+
     /// Closes a map whose entries were pushed since `mark`: sorts them by
     /// key and keeps one entry per key.
     pub fn close_map(&mut self, mark: usize, keep: KeepKey) -> Node {
         let mark = mark.min(self.pending.len());
-        let text = &self.tree.text;
-        let entries = &mut self.pending[mark..];
-        if !entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
-            // Stable: equal keys stay in push order.
-            entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+        if self.sort_pending(mark) {
+            let text = &self.tree.text;
             let mut kept = mark;
             for i in mark..self.pending.len() {
                 let same = kept > mark && str_at(text, self.pending[kept - 1].0) == str_at(text, self.pending[i].0);
@@ -497,13 +509,9 @@ impl Builder {
     /// then `None`, and the entries stay pending.
     pub fn close_unique_map(&mut self, mark: usize) -> Option<Node> {
         let mark = mark.min(self.pending.len());
-        let text = &self.tree.text;
-        let entries = &mut self.pending[mark..];
-        // Strictly ascending keys cannot repeat; otherwise sort (stably) and
-        // compare neighbours.
-        if !entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
-            entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
-            if entries.windows(2).any(|w| str_at(text, w[0].0) == str_at(text, w[1].0)) {
+        if self.sort_pending(mark) {
+            let text = &self.tree.text;
+            if self.pending[mark..].windows(2).any(|w| str_at(text, w[0].0) == str_at(text, w[1].0)) {
                 return None;
             }
         }
@@ -518,10 +526,11 @@ impl Builder {
 
     /// [`Builder::root`] for a root known to start on `line` (1-based).
     pub fn root_at(&mut self, node: Node, line: u32) -> u32 {
-        self.lines |= line > 0;
         self.tree.keys.push(Span::default());
         self.tree.nodes.push(node);
-        self.tree.lines.push(line);
+        if self.lines {
+            self.tree.lines.push(line);
+        }
         (self.tree.nodes.len() - 1) as u32
     }
 
@@ -553,9 +562,6 @@ impl Builder {
     }
 
     pub fn finish(mut self) -> Tree {
-        if !self.lines {
-            self.tree.lines = Vec::new();
-        }
         self.tree.nodes.shrink_to_fit();
         self.tree.keys.shrink_to_fit();
         self.tree.lines.shrink_to_fit();
