@@ -288,16 +288,17 @@ impl Env {
         self.by_identity = by_identity;
     }
 
-    /// The identities of every object, in order, sharing strings: one per
-    /// lower-cased kind (a handful) and canonical namespace, and the
-    /// objects' own names and namespaces.
-    fn identities(&self) -> impl Iterator<Item = Identity> + '_ {
+    /// Every object's identity, sharing strings: one per lower-cased kind (a
+    /// handful) and canonical namespace, and the objects' own names and
+    /// namespaces; an identity that repeats keeps its first object.
+    fn identity_index(&self) -> HashMap<Identity, u32> {
         let mut kinds: Vec<(Arc<str>, Arc<str>)> = Vec::new();
         let canonical: HashMap<&str, Arc<str>> =
             self.namespace_map.iter().map(|(from, to)| (from.as_str(), Arc::from(to.as_str()))).collect();
+        let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
         let none: Arc<str> = Arc::from("");
-        self.objects.iter().map(move |obj| {
-            let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
+        let mut by_identity = HashMap::with_capacity(self.objects.len());
+        for (i, obj) in self.objects.iter().enumerate() {
             let kind = match kinds.iter().find(|(k, _)| Arc::ptr_eq(k, &obj.kind) || **k == *obj.kind) {
                 Some((_, lower)) => lower.clone(),
                 None => {
@@ -308,47 +309,30 @@ impl Env {
             };
             let name = if &*kind == "namespace" { shared_ns(&obj.name) } else { obj.name.clone() };
             let namespace = obj.namespace.as_ref().map_or_else(|| none.clone(), shared_ns);
-            Identity { kind, namespace, name }
-        })
-    }
-
-    fn identity_index(&self) -> HashMap<Identity, u32> {
-        let mut by_identity = HashMap::with_capacity(self.objects.len());
-        for (i, id) in self.identities().enumerate() {
-            by_identity.entry(id).or_insert(i as u32);
+            by_identity.entry(Identity { kind, namespace, name }).or_insert(i as u32);
         }
         by_identity
     }
 
+    /// The kind and kind/namespace indexes. They borrow strings only: no
+    /// `Arc` count is touched while the identity index clones them beside.
     #[allow(clippy::type_complexity)]
     fn kind_indexes(&self) -> (HashMap<String, Vec<u32>>, HashMap<String, HashMap<String, Vec<u32>>>) {
         let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
-        // Lower-cased kinds by the kind as written (a handful); nothing else
-        // is cloned or counted (the identity index is being built beside).
-        let mut kinds: Vec<(&str, String)> = Vec::new();
+        let mut buf = [0u8; 64];
         for (i, obj) in self.objects.iter().enumerate() {
             let i = i as u32;
-            let kind = match kinds.iter().position(|(k, _)| **k == *obj.kind) {
-                Some(at) => &kinds[at].1,
-                None => {
-                    kinds.push((&obj.kind, obj.kind.to_ascii_lowercase()));
-                    &kinds[kinds.len() - 1].1
-                }
-            };
+            let (kind, namespace, name) = self.identity_parts(obj, &mut buf);
             // Keys are cloned only the first time they are seen.
-            match by_kind.get_mut(kind.as_str()) {
+            match by_kind.get_mut(&*kind) {
                 Some(list) => list.push(i),
-                None => drop(by_kind.insert(kind.clone(), vec![i])),
+                None => drop(by_kind.insert(kind.to_string(), vec![i])),
             }
-            let ns_key = if kind == "namespace" {
-                self.canonical_namespace(&obj.name)
-            } else {
-                obj.namespace.as_deref().map_or("", |n| self.canonical_namespace(n))
-            };
-            let in_kind = match by_kind_ns.get_mut(kind.as_str()) {
+            let ns_key = if kind == "namespace" { name } else { namespace };
+            let in_kind = match by_kind_ns.get_mut(&*kind) {
                 Some(m) => m,
-                None => by_kind_ns.entry(kind.clone()).or_default(),
+                None => by_kind_ns.entry(kind.to_string()).or_default(),
             };
             match in_kind.get_mut(ns_key) {
                 Some(list) => list.push(i),
