@@ -120,27 +120,25 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     let done = AtomicUsize::new(0);
     let files = FileCache::new(world, opts.stdin_text);
     let spent: Vec<AtomicUsize> = prog.rules.iter().map(|_| AtomicUsize::new(0)).collect();
+    // Runs `f`, adding its time to the rule's when timings are on.
+    let timed = |rule: usize, f: &mut dyn FnMut()| {
+        let started = opts.timings.then(std::time::Instant::now);
+        f();
+        if let Some(t) = started {
+            spent[rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
+        }
+    };
     let run_unit = |vm: &mut Vm<'w>, u: &Unit<'w>| {
         let mut o = Outcome::default();
         match u {
             Unit::Each { checks, subjects } => {
                 for s in subjects {
                     for &(rule, check) in checks {
-                        let started = opts.timings.then(std::time::Instant::now);
-                        each_subject(vm, prog, world, rule, check, s.val(), &files, &mut o);
-                        if let Some(t) = started {
-                            spent[rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
-                        }
+                        timed(rule, &mut || each_subject(vm, prog, world, rule, check, s.val(), &files, &mut o));
                     }
                 }
             }
-            Unit::Whole { rule, check } => {
-                let started = opts.timings.then(std::time::Instant::now);
-                whole(vm, prog, world, *rule, *check, &mut o);
-                if let Some(t) = started {
-                    spent[*rule].fetch_add(t.elapsed().as_nanos() as usize, Ordering::Relaxed);
-                }
-            }
+            Unit::Whole { rule, check } => timed(*rule, &mut || whole(vm, prog, world, *rule, *check, &mut o)),
         }
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(p) = opts.progress {
@@ -706,18 +704,15 @@ fn path_to(root: NodeRef, target: NodeRef) -> Option<Vec<crate::load::PathSeg>> 
     if root == target {
         return Some(Vec::new());
     }
-    let children: Vec<(L, NodeRef)> = if root.is_map() {
-        root.entries().map(|(k, v)| (L::Key(k.to_string()), v)).collect()
+    // Depth first, in key (or element) order; only the keys on the path
+    // found are copied.
+    let (seg, mut rest) = if root.is_map() {
+        root.entries().find_map(|(k, v)| path_to(v, target).map(|rest| (L::Key(k.to_string()), rest)))
     } else {
-        root.iter().enumerate().map(|(i, v)| (L::Index(i), v)).collect()
-    };
-    for (seg, child) in children {
-        if let Some(mut rest) = path_to(child, target) {
-            rest.insert(0, seg);
-            return Some(rest);
-        }
-    }
-    None
+        root.iter().enumerate().find_map(|(i, v)| path_to(v, target).map(|rest| (L::Index(i), rest)))
+    }?;
+    rest.insert(0, seg);
+    Some(rest)
 }
 
 /// An interned path as concrete keys in the object's source, as far as it
