@@ -324,32 +324,19 @@ pub fn to_json(v: &Val) -> Json {
 }
 
 pub fn to_json_with(v: &Val, env_name: &dyn Fn(EnvId) -> String) -> Json {
-    match v {
-        Val::Absent => Json::String("<absent>".into()),
-        Val::Null => Json::Null,
-        Val::Bool(b) => Json::Bool(*b),
-        Val::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Json::from(*n as i64),
-        Val::Num(n) => serde_json::Number::from_f64(*n).map(Json::Number).unwrap_or(Json::Null),
-        Val::S(s) => Json::String((*s).to_string()),
-        Val::Str(s) => Json::String(s.to_string()),
-        Val::J(j) => j.to_json(),
-        Val::Obj(o) => Json::String(object_label(o)),
-        Val::Env(e) => Json::String(env_name(*e)),
-        Val::Qty(q) => Json::String(q.to_string()),
-        Val::Ver(x) => Json::String(x.to_string()),
-        Val::List(l) => Json::Array(l.iter().map(|x| to_json_with(x, env_name)).collect()),
-        Val::Map(m) => Json::Object(m.iter().map(|(k, x)| (k.clone(), to_json_with(x, env_name))).collect()),
-    }
+    serde_json::to_value(AsJson(v, env_name)).unwrap_or(Json::Null)
 }
 
 /// `to_json(v).to_string()`, written directly: the same text without
 /// building a `serde_json::Value` (sets of lists and maps sort by it).
 pub fn json_text(v: &Val) -> String {
-    serde_json::to_string(&AsJson(v)).unwrap_or_default()
+    serde_json::to_string(&AsJson(v, &|_| String::new())).unwrap_or_default()
 }
 
-/// A value serialising as [`to_json`]'s value does.
-struct AsJson<'a, 'w>(&'a Val<'w>);
+/// A value as JSON, the one mapping [`to_json_with`] and [`json_text`]
+/// share: integral numbers as integers, quantities and versions as their
+/// text, objects as their label, envs by name.
+struct AsJson<'a, 'w>(&'a Val<'w>, &'a dyn Fn(EnvId) -> String);
 
 impl serde::Serialize for AsJson<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -364,11 +351,11 @@ impl serde::Serialize for AsJson<'_, '_> {
             Val::Str(x) => s.serialize_str(x),
             Val::J(j) => j.serialize(s),
             Val::Obj(o) => s.serialize_str(&object_label(o)),
-            Val::Env(_) => s.serialize_str(""),
+            Val::Env(e) => s.serialize_str(&(self.1)(*e)),
             Val::Qty(q) => s.collect_str(q),
             Val::Ver(x) => s.collect_str(x),
-            Val::List(l) => s.collect_seq(l.iter().map(AsJson)),
-            Val::Map(m) => s.collect_map(m.iter().map(|(k, x)| (k, AsJson(x)))),
+            Val::List(l) => s.collect_seq(l.iter().map(|x| AsJson(x, self.1))),
+            Val::Map(m) => s.collect_map(m.iter().map(|(k, x)| (k, AsJson(x, self.1)))),
         }
     }
 }
