@@ -19,5 +19,6 @@ pub mod report;
 pub mod stdlib;
 pub mod syntax;
 pub mod testing;
+pub mod timing;
 pub mod vm;
 pub mod world;

@@ -124,12 +124,8 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         opts.max_file_bytes = bytes;
     }
     let config = config_path(&args);
-    let timings = std::env::var_os("PARITY_TIMINGS").is_some();
-    let phase = |name: &str, since: Instant| {
-        if timings {
-            eprintln!("parity: {name} {:.1} ms", since.elapsed().as_secs_f64() * 1000.0);
-        }
-    };
+    let timings = crate::timing::enabled();
+    let phase = crate::timing::phase;
     phase("compile", started);
     let load_started = Instant::now();
     let loaded = load(&args, &inputs, config, &opts, &mut read_errors);

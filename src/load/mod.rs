@@ -127,8 +127,8 @@ pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
 
 /// With `PARITY_TIMINGS` set, prints how long a part of loading took.
 fn timing(part: &str, since: std::time::Instant) {
-    if std::env::var_os("PARITY_TIMINGS").is_some() {
-        eprintln!("parity:   load: {part} {:.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+    if crate::timing::enabled() {
+        crate::timing::phase(&format!("  load: {part}"), since);
     }
 }
 
