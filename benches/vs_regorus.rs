@@ -140,17 +140,21 @@ fn absolute(p: PathBuf) -> PathBuf {
     if p.is_absolute() { p } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(p) }
 }
 
-/// The rule ids of the standard library, from `rules/*.parity`.
-fn stdlib_rules() -> Result<Vec<String>, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    let mut ids = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// The files of `dir` whose extension is `ext`, sorted.
+fn sorted_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "parity"))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
         .collect();
     files.sort();
-    for f in files {
+    Ok(files)
+}
+
+/// The rule ids of the standard library, from `rules/*.parity`.
+fn stdlib_rules() -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for f in sorted_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), "parity")? {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
         for line in text.lines() {
             if let Some(rest) = line.strip_prefix("rule ") {
@@ -447,13 +451,7 @@ fn regorus_side(out: &Path) -> Result<(), String> {
     let mut engine = Engine::new();
     // OPA, conftest and Gatekeeper treat a built-in's error as undefined.
     engine.set_strict_builtin_errors(false);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/rego");
-    let mut policies: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rego"))
-        .collect();
-    policies.sort();
+    let policies = sorted_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/rego"), "rego")?;
     for p in &policies {
         let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
         engine.add_policy(p.display().to_string(), text).map_err(|e| format!("{e}"))?;
