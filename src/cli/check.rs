@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{Format, build_program, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs};
+use super::{Format, build_program_partial, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs};
 use crate::load::{Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 
@@ -109,13 +109,13 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     let use_library = rule_paths.is_empty() && args.rules.is_empty();
     let mut report = Report::default();
     report.errors.extend(earlier);
-    let program = match build_program(&rule_files, &args.rules, use_library) {
-        Ok((p, _)) => Some(p),
-        Err((errors, rendered)) => {
-            eprint!("{rendered}");
-            report.errors.extend(errors);
-            None
-        }
+    // Every rule that compiles runs; the ones that do not are errors (exit 2)
+    // beside their findings.
+    let program = {
+        let (p, errors, rendered) = build_program_partial(&rule_files, &args.rules, use_library);
+        eprint!("{rendered}");
+        report.errors.extend(errors);
+        Some(p)
     };
 
     // Envs and objects.

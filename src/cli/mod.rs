@@ -199,6 +199,24 @@ pub fn build_program(
     }
 }
 
+/// Compiles the rule set of a run, keeping every rule that compiles: the
+/// program of those rules, and the errors (rendered to a string for stderr,
+/// and as run errors for the report) of every file or rule that did not.
+pub fn build_program_partial(
+    files: &[(String, String)],
+    bodies: &[String],
+    use_library: bool,
+) -> (Program, Vec<RunError>, String) {
+    let mut sources = Sources::default();
+    let mut all = files.to_vec();
+    if use_library {
+        all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
+    }
+    let (program, diags) = crate::compile::build_partial(&mut sources, &all, bodies);
+    let rendered = if diags.is_empty() { String::new() } else { sources.render(&diags, stderr_color()) };
+    (program, diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered)
+}
+
 /// The documentation of every compiled rule, for the renderers that list
 /// rules without findings too (SARIF, JUnit).
 pub fn rule_docs(program: Option<&Program>) -> Vec<RuleDoc> {

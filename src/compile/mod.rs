@@ -33,7 +33,19 @@ pub fn prelude(sources: &mut Sources) -> Result<(Module, Layer), Diag> {
 /// Compiles modules (the prelude included) into one program. Every error
 /// found is returned, not just the first.
 pub fn compile(modules: &[(Module, Layer)], sources: &Sources) -> Result<Program, Vec<Diag>> {
-    let defs = Defs::new(modules)?;
+    let (prog, errors) = compile_partial(modules, sources);
+    if errors.is_empty() { Ok(prog) } else { Err(errors) }
+}
+
+/// Compiles every rule that can be compiled: the program holds those rules,
+/// and every error met (a rule that does not compile, a duplicate id) is
+/// returned beside it, so that one broken rule never silences the others.
+/// An error in the definitions leaves no rule compiled.
+pub fn compile_partial(modules: &[(Module, Layer)], sources: &Sources) -> (Program, Vec<Diag>) {
+    let defs = match Defs::new(modules) {
+        Ok(d) => d,
+        Err(e) => return (Program::default(), e),
+    };
     let mut prog = Program::default();
     let mut errors = Vec::new();
     let mut ids: Vec<(String, Span)> = Vec::new();
@@ -63,14 +75,25 @@ pub fn compile(modules: &[(Module, Layer)], sources: &Sources) -> Result<Program
             }
         }
     }
-    if errors.is_empty() { Ok(prog) } else { Err(errors) }
+    (prog, errors)
 }
 
 /// Parses and compiles rule files and `--rule` bodies on top of the
 /// prelude: the one entry point the CLI and tests use. Bodies get the ids
 /// `cli-1`, `cli-2`, ... Every parse and compile error is returned.
 pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String]) -> Result<Program, Vec<Diag>> {
-    let mut modules = vec![prelude(sources).map_err(|d| vec![d])?];
+    let (prog, errors) = build_partial(sources, files, bodies);
+    if errors.is_empty() { Ok(prog) } else { Err(errors) }
+}
+
+/// As [`build`], but every rule that compiles is kept: a file that does not
+/// parse, or a rule that does not compile, is an error beside the program of
+/// all the other rules.
+pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: &[String]) -> (Program, Vec<Diag>) {
+    let mut modules = match prelude(sources) {
+        Ok(m) => vec![m],
+        Err(d) => return (Program::default(), vec![d]),
+    };
     let mut errors = Vec::new();
     for (name, text) in files {
         let id = sources.add(name.clone(), text.clone());
@@ -91,10 +114,9 @@ pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String
             Err(d) => errors.push(d),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    compile(&modules, sources)
+    let (prog, more) = compile_partial(&modules, sources);
+    errors.extend(more);
+    (prog, errors)
 }
 
 /// Compiles a lone rule body into a rule with the given id (for `--rule`).
