@@ -304,7 +304,7 @@ fn each_subject<'w>(
             if let Ok((_, t)) = vm.run_traced(*pred) {
                 items.extend(t.into_iter().map(|i| (false, i)));
             }
-            let f = finding(vm, world, rule, &subject, env, &items, *fire_when, files);
+            let f = finding(vm, world, rule, ci, &subject, env, &items, *fire_when, files);
             match (&subject, annotation_waiver(&subject, &rule.id)) {
                 (_, Waiver::None) => out.findings.push(f),
                 (_, Waiver::Reason(reason)) => {
@@ -376,6 +376,7 @@ fn finding<'w>(
     vm: &mut Vm<'w>,
     world: &'w World,
     rule: &Rule,
+    ci: usize,
     subject: &Val<'w>,
     env: Option<EnvId>,
     items: &[(bool, TraceItem<'w>)],
@@ -433,7 +434,7 @@ fn finding<'w>(
         }
     }
     let evidence = Json::Object(evidence.into_iter().collect());
-    let message = message(vm, rule, subject, env, &evidence);
+    let message = message(vm, rule, ci, subject, env, &evidence);
     let env_name = env.map(names).unwrap_or_default();
     match subject {
         Val::Obj(o) => {
@@ -485,14 +486,22 @@ fn element_label(v: &Val, names: &dyn Fn(EnvId) -> String) -> String {
     }
 }
 
-fn message<'w>(vm: &mut Vm<'w>, rule: &Rule, subject: &Val<'w>, env: Option<EnvId>, evidence: &Json) -> String {
+fn message<'w>(
+    vm: &mut Vm<'w>,
+    rule: &Rule,
+    ci: usize,
+    subject: &Val<'w>,
+    env: Option<EnvId>,
+    evidence: &Json,
+) -> String {
     let evidence_text = || {
         evidence
             .as_object()
             .map(|m| m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect::<Vec<_>>().join("; "))
             .unwrap_or_default()
     };
-    let Some(pieces) = &rule.message else {
+    let check = &rule.checks[ci];
+    let Some(pieces) = &check.message else {
         let base =
             if rule.title.is_empty() { format!("violates `{}`", one_line(&rule.body)) } else { rule.title.clone() };
         return match evidence.get("missing in") {
@@ -504,13 +513,18 @@ fn message<'w>(vm: &mut Vm<'w>, rule: &Rule, subject: &Val<'w>, env: Option<EnvI
         };
     };
     let mut out = String::new();
+    let slots = rule.checks.iter().map(|c| c.slots).max().unwrap_or(2);
     for p in pieces {
         match p {
             Piece::Lit(s) => out.push_str(s),
             Piece::Evidence => out.push_str(&evidence_text()),
             Piece::Expr(code) => {
-                let slots = rule.checks.iter().map(|c| c.slots).max().unwrap_or(2);
                 vm.bind(slots, subject.clone(), env);
+                // The filter stores the names the subject phrase binds
+                // (counterparts) in the slots the template reads.
+                if let CheckKind::Each { filter: Some(f), .. } = &check.kind {
+                    let _ = vm.run(*f);
+                }
                 let world = vm.world();
                 let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
                 let text = match vm.run(*code) {
@@ -547,7 +561,7 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                 Ok(v) if v.truthy() => {}
                 Ok(_) => {
                     let evidence = Json::Object(Default::default());
-                    let message = message(vm, rule, &Val::Absent, None, &evidence);
+                    let message = message(vm, rule, ci, &Val::Absent, None, &evidence);
                     out.findings.push(env_finding(rule, String::new(), message, evidence));
                 }
                 Err(e) => out.errors.push(eval_error(rule, world, &Val::Absent, e)),
@@ -581,8 +595,8 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                 ev.insert(names(*e), to_json_with(v, &names));
                 ev.insert(names(ref_env), to_json_with(&ref_val, &names));
                 let evidence = Json::Object(ev);
-                let mut message = message(vm, rule, &Val::Env(*e), Some(*e), &evidence);
-                if rule.message.is_none() {
+                let mut message = message(vm, rule, ci, &Val::Env(*e), Some(*e), &evidence);
+                if check.message.is_none() {
                     message = format!(
                         "{message}: {} has {}, reference env {} has {}",
                         names(*e),

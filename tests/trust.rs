@@ -48,3 +48,50 @@ fn a_broken_rule_does_not_silence_the_others() {
     assert!(run.stderr.contains("unknown noun `deploymnt`"), "{}", run.stderr);
     assert!(run.stderr.contains("unknown noun `nodez`"), "{}", run.stderr);
 }
+
+fn replicas_tree(dir: &std::path::Path, prod: u32, staging: u32) {
+    let deploy = |n: u32| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: shop}}\nspec: {{replicas: {n}}}\n"
+        )
+    };
+    write_tree(dir, &[("m/prod/d.yaml", &deploy(prod)), ("m/staging/d.yaml", &deploy(staging))]);
+}
+
+/// A message template sees every name the subject phrase binds: the
+/// subject's own `as` name and the counterpart's.
+#[test]
+fn message_templates_see_bound_names() {
+    let dir = tempfile::tempdir().unwrap();
+    replicas_tree(dir.path(), 2, 3);
+    write_tree(
+        dir.path(),
+        &[(
+            "r.parity",
+            "rule rep {\n  every deployment as d in env prod with counterpart in env staging as s has spec.replicas >= s.spec.replicas\n  message: \"{d.metadata.name}: {spec.replicas} in prod, {s.spec.replicas} in staging\"\n}\n",
+        )],
+    );
+    let run = parity_in(dir.path(), &["check", "--format", "json", "r.parity", "m"], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["findings"][0]["message"], "web: 2 in prod, 3 in staging");
+}
+
+/// A template naming something bound only inside the predicate is a compile
+/// error at the placeholder, never a silent `<absent>`.
+#[test]
+fn message_naming_a_predicate_binding_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    replicas_tree(dir.path(), 2, 3);
+    write_tree(
+        dir.path(),
+        &[(
+            "r.parity",
+            "rule rep {\n  every deployment has some container as c with c.image exists\n  message: \"{c.name} has no image\"\n}\n",
+        )],
+    );
+    let run = parity_in(dir.path(), &["check", "r.parity", "m"], None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("r.parity:3:14"), "{}", run.stdout);
+    assert!(run.stderr.contains("`c` is bound inside the rule's predicate"), "{}", run.stderr);
+}

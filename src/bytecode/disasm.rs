@@ -24,7 +24,7 @@ fn rule_listing(p: &Program, rule: &Rule, out: &mut String) {
         let _ = writeln!(out, "  except:");
         block(p, code, out);
     }
-    if let Some(pieces) = &rule.message {
+    for pieces in rule.checks.iter().filter_map(|c| c.message.as_ref()) {
         for piece in pieces {
             if let Piece::Expr(code) = piece {
                 let _ = writeln!(out, "  message part:");

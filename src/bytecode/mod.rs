@@ -253,6 +253,9 @@ pub struct Check {
     pub slots: u16,
     /// The source text of the check, for messages.
     pub text: String,
+    /// The rule's message template, compiled where this check makes its
+    /// findings (it sees the names the check's subject phrase binds).
+    pub message: Option<Vec<Piece>>,
 }
 
 /// A message template: literal text and expressions to fill in.
@@ -279,7 +282,6 @@ pub struct Rule {
     /// Where the rule was defined: `file:line`.
     pub origin: String,
     pub checks: Vec<Check>,
-    pub message: Option<Vec<Piece>>,
     pub except: Option<Code>,
     /// Envs the rule names (`env prod`), to warn when one is not loaded.
     pub named_envs: Vec<String>,

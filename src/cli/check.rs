@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{Format, build_program_partial, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs};
+use super::{
+    Format, build_program_partial, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs,
+};
 use crate::load::{Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 

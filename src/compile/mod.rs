@@ -154,21 +154,37 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     let mut parts = Vec::new();
     flatten_and(body, &mut parts);
     let mut checks = Vec::new();
+    // The names each check's findings can see: those its subject phrase binds.
+    let mut finding_cxs = Vec::new();
     for part in parts {
         g.next_slot = 2;
         g.max_slot = 2;
-        let kind = top_check(&mut g, part)?;
-        checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string() });
+        let (kind, fcx) = top_check(&mut g, part)?;
+        checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string(), message: None });
+        finding_cxs.push(fcx);
     }
     let top = Cx { it: Some(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }), env: Some(1), binds: vec![] };
     let except = match &decl.except {
         Some(e) => Some(g.block(|g| g.cond(e, &top))?),
         None => None,
     };
-    let message = match &decl.message {
-        Some(t) => Some(template(&mut g, t, &top)?),
-        None => None,
-    };
+    // The message template is compiled once per check, where that check's
+    // findings are made, so it sees the names the check binds (`as d`,
+    // `with counterpart in env staging as s`). Its own slots come after the
+    // check's, which the engine fills by running the check's filter again.
+    if let Some(t) = &decl.message {
+        let mut bound = Vec::new();
+        bound_names(body, &mut bound);
+        for (c, fcx) in checks.iter_mut().zip(finding_cxs) {
+            let cx = fcx.unwrap_or_else(|| Cx {
+                it: Some(Subj { slot: 0, ty: subject_ty(std::slice::from_ref(c), g.prog) }),
+                env: Some(1),
+                binds: vec![],
+            });
+            g.next_slot = g.next_slot.max(c.slots);
+            c.message = Some(template(&mut g, t, &cx, &bound)?);
+        }
+    }
     let slots_after = g.max_slot;
     let named_envs = std::mem::take(&mut g.named_envs);
     for c in &mut checks {
@@ -187,7 +203,6 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         body: sources.slice(body.span).to_string(),
         origin: format!("{}:{line}", sources.get(decl.id.span.source).name),
         checks,
-        message,
         except,
         named_envs,
     })
@@ -213,18 +228,22 @@ fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     }
 }
 
-/// One top-level part of a rule body → how it produces findings.
-fn top_check(g: &mut Gen, e: &Expr) -> Result<CheckKind, Diag> {
+/// One top-level part of a rule body → how it produces findings, and for
+/// `every`/`no` the scope where a finding is made (the names it binds).
+fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
     let world = Cx::default();
+    let plain = |k: Result<CheckKind, Diag>| k.map(|k| (k, None));
     match &e.kind {
         ExprKind::Quantified { quant: q @ (AQuant::Every | AQuant::No), np, pred } => {
-            each(g, *q, np, pred.as_ref(), e.span)
+            each(g, *q, np, pred.as_ref(), e.span).map(|(k, cx)| (k, Some(cx)))
         }
         ExprKind::Bare { np, pred } => {
             let r = g.resolve_np(np);
             match r {
-                Ok(r) if pred.is_some() || !r.trailing.is_empty() => each(g, AQuant::Every, np, pred.as_ref(), e.span),
-                _ => global(g, e, &world),
+                Ok(r) if pred.is_some() || !r.trailing.is_empty() => {
+                    each(g, AQuant::Every, np, pred.as_ref(), e.span).map(|(k, cx)| (k, Some(cx)))
+                }
+                _ => plain(global(g, e, &world)),
             }
         }
         ExprKind::EnvSubject { env, pred } => {
@@ -236,7 +255,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<CheckKind, Diag> {
             };
             let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
             let pred = g.block(|g| g.predicate(pred, &cx))?;
-            Ok(CheckKind::Each { domain: d, filter: None, pred, fire_when: false })
+            Ok((CheckKind::Each { domain: d, filter: None, pred, fire_when: false }, None))
         }
         ExprKind::Agree { filters, value } => {
             let sel = filters.iter().find_map(|f| match f {
@@ -264,9 +283,9 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<CheckKind, Diag> {
                 })?)
             };
             let value = g.block(|g| g.value(value, &cx))?;
-            Ok(CheckKind::Agree { envs: d, filter, value })
+            Ok((CheckKind::Agree { envs: d, filter, value }, None))
         }
-        _ => global(g, e, &world),
+        _ => plain(global(g, e, &world)),
     }
 }
 
@@ -282,7 +301,7 @@ fn each(
     np: &crate::syntax::ast::NounPhrase,
     pred: Option<&crate::syntax::ast::Pred>,
     span: Span,
-) -> Result<CheckKind, Diag> {
+) -> Result<(CheckKind, Cx), Diag> {
     let r = g.resolve_np(np)?;
     let (filters, psrc) = split_predicate(q, &r, pred, span)?;
     let top = Cx::default();
@@ -344,7 +363,7 @@ fn each(
             Ok(())
         }
     })?;
-    Ok(CheckKind::Each { domain: d, filter, pred, fire_when: q == AQuant::No })
+    Ok((CheckKind::Each { domain: d, filter, pred, fire_when: q == AQuant::No }, fcx))
 }
 
 /// Filter code for a top-level subject: leaves whether it passes.
@@ -374,8 +393,89 @@ fn top_filters_into(g: &mut Gen, res: &codegen::Resolved, filters: &[Filter], cx
     Ok(())
 }
 
-/// Parses `{...}` placeholders of a message into code.
-fn template(g: &mut Gen, t: &Text, cx: &Cx) -> Result<Vec<Piece>, Diag> {
+/// Every name a rule body binds (`as NAME` after a noun, `with counterpart
+/// in ENV as NAME`), wherever it stands.
+fn bound_names(e: &Expr, out: &mut Vec<String>) {
+    fn np(n: &crate::syntax::ast::NounPhrase, out: &mut Vec<String>) {
+        for w in &n.words {
+            if let crate::syntax::ast::Word::Call { args, .. } = w {
+                args.iter().for_each(|a| bound_names(a, out));
+            }
+        }
+        for f in &n.filters {
+            match f {
+                Filter::As(t) => out.push(t.text.clone()),
+                Filter::Counterpart { bind: Some(t), .. } => out.push(t.text.clone()),
+                Filter::With(x) | Filter::Where(x) => bound_names(x, out),
+                Filter::In(Scope::Namespace(x), _) | Filter::NotIn(Scope::Namespace(x), _) => bound_names(x, out),
+                _ => {}
+            }
+        }
+    }
+    fn pred(p: &crate::syntax::ast::Pred, out: &mut Vec<String>) {
+        if let crate::syntax::ast::PredKind::Has(x) = &p.kind {
+            bound_names(x, out);
+        }
+    }
+    match &e.kind {
+        ExprKind::Or(v) | ExprKind::And(v) | ExprKind::List(v) | ExprKind::Add(v) => {
+            v.iter().for_each(|x| bound_names(x, out))
+        }
+        ExprKind::Not(x) | ExprKind::Has(x) => bound_names(x, out),
+        ExprKind::Paren { expr, .. } => bound_names(expr, out),
+        ExprKind::Agree { filters, value } => {
+            for f in filters {
+                if let Filter::As(t) = f {
+                    out.push(t.text.clone());
+                }
+            }
+            bound_names(value, out);
+        }
+        ExprKind::EnvSubject { pred: p, .. } => pred(p, out),
+        ExprKind::Quantified { np: n, pred: p, .. } | ExprKind::Bare { np: n, pred: p } => {
+            np(n, out);
+            if let Some(p) = p {
+                pred(p, out);
+            }
+        }
+        ExprKind::Comprehension { value, np: n } => {
+            bound_names(value, out);
+            np(n, out);
+        }
+        ExprKind::Test { value, .. } => bound_names(value, out),
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| bound_names(a, out)),
+        ExprKind::Map(kv) => kv.iter().for_each(|(_, x)| bound_names(x, out)),
+        _ => {}
+    }
+}
+
+/// The first path head of a placeholder expression that names something the
+/// rule binds but the finding's scope cannot see.
+fn unseen_name<'e>(e: &'e Expr, bound: &[String], cx: &Cx) -> Option<&'e Text> {
+    let hides = |t: &Text| bound.contains(&t.text) && !cx.binds.iter().any(|(n, _)| *n == t.text);
+    match &e.kind {
+        ExprKind::Path(p) if hides(&p.head) => Some(&p.head),
+        ExprKind::Bare { np, .. } => np.words.iter().find_map(|w| match w {
+            crate::syntax::ast::Word::Name(t) if hides(t) => Some(t),
+            crate::syntax::ast::Word::Path(p) if hides(&p.head) => Some(&p.head),
+            _ => None,
+        }),
+        ExprKind::Or(v) | ExprKind::And(v) | ExprKind::List(v) | ExprKind::Add(v) => {
+            v.iter().find_map(|x| unseen_name(x, bound, cx))
+        }
+        ExprKind::Not(x) | ExprKind::Has(x) => unseen_name(x, bound, cx),
+        ExprKind::Paren { expr, .. } => unseen_name(expr, bound, cx),
+        ExprKind::Test { value, .. } => unseen_name(value, bound, cx),
+        ExprKind::Call { args, .. } => args.iter().find_map(|a| unseen_name(a, bound, cx)),
+        _ => None,
+    }
+}
+
+/// Parses `{...}` placeholders of a message into code, in the scope where
+/// the finding is made. A placeholder that names something the rule binds
+/// out of that scope (inside the predicate) is an error, never an absent
+/// value.
+fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piece>, Diag> {
     let mut pieces = Vec::new();
     let mut rest = t.text.as_str();
     // Offset of the text inside the source: after the opening quote(s).
@@ -403,6 +503,18 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx) -> Result<Vec<Piece>, Diag> {
                     d.message = format!("in message placeholder: {}", d.message);
                     d
                 })?;
+                if let Some(name) = unseen_name(&expr, bound, cx) {
+                    return Err(Diag::new(
+                        "parity::compile::unknown-name",
+                        name.span,
+                        format!("`{}` is bound inside the rule's predicate, where a message cannot see it", name.text),
+                    )
+                    .label("not visible where the finding is made")
+                    .help(
+                        "a message sees the subject (`it`, `env`) and the names bound in the subject's own \
+                         phrase: `every deployment as d with counterpart in env staging as s has ...`",
+                    ));
+                }
                 let code = g.block(|g| g.value(&expr, cx))?;
                 pieces.push(Piece::Expr(code));
             }
