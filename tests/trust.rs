@@ -95,3 +95,64 @@ fn message_naming_a_predicate_binding_is_rejected() {
     assert!(run.stdout.contains("r.parity:3:14"), "{}", run.stdout);
     assert!(run.stderr.contains("`c` is bound inside the rule's predicate"), "{}", run.stderr);
 }
+
+/// Two fields compare by one typing rule, never by the text order of
+/// quantities or versions, and the evidence says which reading was used.
+#[test]
+fn two_fields_compare_as_quantities_versions_and_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[(
+            "m/prod/d.yaml",
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: {new: v1.10.0, old: v1.9.0, ten: \"10\", nine: \"9\", tag: \"1.0\"}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1
+        resources:
+          requests: {cpu: 250m, memory: 2Gi}
+          limits: {cpu: \"1\", memory: 2048Mi}
+",
+        )],
+    );
+    let c = "podspec.containers[0].resources";
+    let rules = [
+        format!("every deployment has {c}.requests.cpu > {c}.limits.cpu"),
+        format!("every deployment has {c}.requests.memory != {c}.limits.memory"),
+        "every deployment has metadata.labels.new <= metadata.labels.old".to_string(),
+        "every deployment has metadata.labels.ten < metadata.labels.nine".to_string(),
+        // The opposites hold, so these give no finding.
+        format!("every deployment has {c}.requests.cpu <= {c}.limits.cpu"),
+        format!("every deployment has {c}.requests.memory = {c}.limits.memory"),
+        "every deployment has metadata.labels.new > metadata.labels.old".to_string(),
+        // A string literal compares as text: "1.0" is not "1".
+        "every deployment has metadata.labels.tag = \"1\"".to_string(),
+    ];
+    let mut args = vec!["check", "--format", "json", "m"];
+    for r in &rules {
+        args.push("--rule");
+        args.push(r);
+    }
+    let run = parity_in(dir.path(), &args, None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    let fired: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(fired, ["cli-1", "cli-2", "cli-3", "cli-4", "cli-8"]);
+    let ev = &report["findings"][0]["evidence"];
+    assert_eq!(ev[format!("{c}.limits.cpu (as quantity)")], "1", "{ev}");
+    assert_eq!(ev[format!("{c}.requests.cpu (as quantity)")], "250m", "{ev}");
+    let ev = &report["findings"][2]["evidence"];
+    assert_eq!(ev["metadata.labels.new (as version)"], "v1.10.0", "{ev}");
+    let ev = &report["findings"][3]["evidence"];
+    assert_eq!(ev["metadata.labels.ten (as number)"], "10", "{ev}");
+    let ev = &report["findings"][4]["evidence"];
+    assert_eq!(ev["metadata.labels.tag"], "1.0", "{ev}");
+}

@@ -370,7 +370,9 @@ fn atom(paths: &'static [&'static str]) -> BoxedStrategy<String> {
     let cmp = select(vec!["=", "!=", "<", "<=", ">", ">=", "=="]);
     let list = proptest::collection::vec(literal(), 1..4).prop_map(|v| format!("[{}]", v.join(", ")));
     prop_oneof![
-        6 => (path.clone(), cmp, literal()).prop_map(|(p, o, l)| format!("{p} {o} {l}")),
+        6 => (path.clone(), cmp.clone(), literal()).prop_map(|(p, o, l)| format!("{p} {o} {l}")),
+        // Two fields: typed by the comparison rule, not by a literal.
+        2 => (path.clone(), cmp, path.clone()).prop_map(|(p, o, q)| format!("{p} {o} {q}")),
         1 => path.clone().prop_map(|p| format!("{p} exists")),
         1 => path.clone().prop_map(|p| format!("{p} is missing")),
         1 => path.clone().prop_map(|p| format!("{p} is empty")),

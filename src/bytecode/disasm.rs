@@ -91,7 +91,9 @@ fn operand_note(p: &Program, op: &Op) -> String {
         Op::Path(id) => p.paths.get(id as usize).map(|s| path_text(&s.segs)).unwrap_or_default(),
         Op::Query(q) => p.queries.get(q as usize).map(|(t, _)| t.clone()).unwrap_or_default(),
         Op::Match(r, _) => p.regexes.get(r as usize).map(|r| format!("/{}/", r.as_str())).unwrap_or_default(),
-        Op::Cmp(_, t) | Op::Test(_, t) | Op::Test2(_, t) => p.texts.get(t as usize).cloned().unwrap_or_default(),
+        Op::Cmp(_, t) | Op::CmpText(_, t) | Op::Test(_, t) | Op::Test2(_, t) => {
+            p.texts.get(t as usize).cloned().unwrap_or_default()
+        }
         Op::KindIn(k) => p.kind_sets.get(k as usize).map(|k| k.join(",")).unwrap_or_default(),
         Op::IterStart(d, _) => domain_text(p, d),
         Op::Counterpart(e) | Op::ExistsIn(e) | Op::EnvOf(e) => {

@@ -97,8 +97,11 @@ pub enum Op {
     /// Pop `n` values, push their sum (numbers) or concatenation (strings,
     /// lists).
     Add(u16),
-    /// Pop rhs and lhs, push the comparison's truth.
+    /// Pop rhs and lhs, push the comparison's truth. Two strings from data
+    /// are typed first (versions, quantities, numbers: `value::typed_strings`).
     Cmp(Cmp, TextId),
+    /// As `Cmp`, with a string literal on one side: strings compare as text.
+    CmpText(Cmp, TextId),
     /// Pop a value, push the test's truth.
     Test(Check1, TextId),
     /// Pop rhs and lhs, push the test's truth.
@@ -341,6 +344,7 @@ impl fmt::Display for Op {
             Op::Call(func, n) => write!(f, "Call f{func} {n}"),
             Op::Add(n) => write!(f, "Add {n}"),
             Op::Cmp(c, _) => write!(f, "Cmp {c:?}"),
+            Op::CmpText(c, _) => write!(f, "CmpText {c:?}"),
             Op::Test(t, _) => write!(f, "Test {t:?}"),
             Op::Test2(t, _) => write!(f, "Test2 {t:?}"),
             Op::Match(r, _) => write!(f, "Match r{r}"),

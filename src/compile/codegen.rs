@@ -462,7 +462,14 @@ impl<'a, 'p> Gen<'a, 'p> {
                     CmpOp::Gt => Cmp::Gt,
                     CmpOp::Ge => Cmp::Ge,
                 };
-                self.emit(Op::Cmp(op, t));
+                // A string literal says "compare as text"; two values from
+                // data are typed at run time (docs/language.md).
+                let literal = |e: &Expr| matches!(e.kind, ExprKind::Lit(crate::syntax::ast::Lit::Str(_)));
+                if literal(value) || literal(rhs) {
+                    self.emit(Op::CmpText(op, t));
+                } else {
+                    self.emit(Op::Cmp(op, t));
+                }
             }
             Test::Exists | Test::Missing { .. } | Test::Empty { .. } | Test::Null { .. } => {
                 let t = self.texts(lt, String::new());

@@ -18,7 +18,7 @@ use crate::bytecode::{
     Check1, Check2, Cmp, Code, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, Program, Quant, Slot,
 };
 use crate::world::{EnvId, Object, World, containers};
-use value::{Val, as_version, compare, equal, into_set, not_equal};
+use value::{Val, as_version, compare, equal, into_set, not_equal, typed_strings};
 
 /// Steps one evaluation of one rule on one subject may take.
 pub const DEFAULT_STEP_BUDGET: u64 = 50_000_000;
@@ -301,9 +301,16 @@ impl<'w> Vm<'w> {
                     let v = self.add(items);
                     self.stack.push(v);
                 }
-                Op::Cmp(c, t) => {
+                Op::Cmp(c, t) | Op::CmpText(c, t) => {
                     let rhs = self.pop();
                     let lhs = self.pop();
+                    let typed = if matches!(op, Op::Cmp(..)) { typed_strings(&lhs, &rhs) } else { None };
+                    // The evidence shows the values as written, labelled
+                    // with the type they were compared as.
+                    let (lhs, rhs, typing) = match typed {
+                        Some((typing, l, r)) => (l, r, Some((typing, lhs, rhs))),
+                        None => (lhs, rhs, None),
+                    };
                     let holds = match c {
                         Cmp::Eq => equal(&lhs, &rhs),
                         Cmp::Ne => not_equal(&lhs, &rhs),
@@ -312,7 +319,10 @@ impl<'w> Vm<'w> {
                         Cmp::Gt => compare(&lhs, &rhs).is_some_and(|o| o.is_gt()),
                         Cmp::Ge => compare(&lhs, &rhs).is_some_and(|o| o.is_ge()),
                     };
-                    self.trace_compared(t, &lhs, &rhs, holds);
+                    match typing {
+                        Some((typing, l, r)) => self.trace_typed(t, &l, &r, holds, typing),
+                        None => self.trace_compared(t, &lhs, &rhs, holds),
+                    }
                     self.stack.push(Val::Bool(holds));
                 }
                 Op::Test(kind, t) => {
@@ -502,6 +512,16 @@ impl<'w> Vm<'w> {
                 }
                 Op::Ret => return Ok(self.pop()),
             }
+        }
+    }
+
+    /// A comparison of two data strings read as `typing`: the evidence says
+    /// so next to each side (`resources.limits.cpu (as quantity)`).
+    fn trace_typed(&mut self, t: u32, lhs: &Val<'w>, rhs: &Val<'w>, holds: bool, typing: value::Typing) {
+        if self.tracing_here() {
+            let label = |s: String| if s.is_empty() { s } else { format!("{s} (as {})", typing.name()) };
+            let (l, r) = (label(self.text(t)), label(self.text(t + 1)));
+            self.record(TraceItem::Compared { lhs: l, lhs_val: lhs.clone(), rhs: r, rhs_val: rhs.clone(), holds });
         }
     }
 

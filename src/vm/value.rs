@@ -213,6 +213,52 @@ pub fn compare(a: &Val, b: &Val) -> Option<Ordering> {
     }
 }
 
+/// How two strings that both come from data (neither side a string literal)
+/// are compared: the one typing rule of docs/language.md, "Comparing two
+/// values".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    /// Both read as versions: both in version syntax with at least two
+    /// numeric parts, and at least one written with a `v` or both with three
+    /// parts (`v1.10.0` vs `v1.9.0`, `1.28.3` vs `1.28.10`).
+    Version,
+    /// Both read as Kubernetes quantities, at least one with a suffix or an
+    /// exponent (`250m` vs `"1"`, `2Gi` vs `2048Mi`).
+    Quantity,
+    /// Both plain decimal numbers written as strings (`"10"` vs `"9"`).
+    Number,
+}
+
+impl Typing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Typing::Version => "version",
+            Typing::Quantity => "quantity",
+            Typing::Number => "number",
+        }
+    }
+}
+
+/// The typing of two data strings, and both values converted to it; `None`
+/// when they compare as text.
+pub fn typed_strings<'w>(a: &Val<'w>, b: &Val<'w>) -> Option<(Typing, Val<'w>, Val<'w>)> {
+    let (x, y) = (a.as_str()?, b.as_str()?);
+    if let (Some(v), Some(w)) = (version_like(x), version_like(y))
+        && (v.has_v_prefix() || w.has_v_prefix() || (v.parts_written() >= 3 && w.parts_written() >= 3))
+    {
+        return Some((Typing::Version, Val::Ver(Rc::new(v)), Val::Ver(Rc::new(w))));
+    }
+    let (p, q) = (Quantity::parse(x)?, Quantity::parse(y)?);
+    let plain = |s: &str| s.trim().chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
+    let typing = if plain(x) && plain(y) { Typing::Number } else { Typing::Quantity };
+    Some((typing, Val::Qty(p), Val::Qty(q)))
+}
+
+/// A string in version syntax with at least major and minor.
+fn version_like(s: &str) -> Option<Version> {
+    Version::parse(s).filter(|v| v.parts_written() >= 2)
+}
+
 fn is_listy(v: &Val) -> bool {
     matches!(v, Val::J(j) if j.is_seq()) || matches!(v, Val::List(_))
 }

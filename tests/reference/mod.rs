@@ -320,6 +320,10 @@ fn test_holds(lhs: &Expr, test: &Test, e: Elem) -> Result<bool, String> {
     Ok(match test {
         Test::Cmp(op, rhs) => {
             let b = value(rhs, e)?;
+            // Two strings from data (no string literal on either side) are
+            // typed: versions, then quantities and numbers, else text.
+            let literal = |x: &Expr| matches!(x.kind, ExprKind::Lit(Lit::Str(_)));
+            let (a, b) = if literal(lhs) || literal(rhs) { (a, b) } else { typed(a, b) };
             match op {
                 CmpOp::Eq => eq(&a, &b),
                 CmpOp::Ne => ne(&a, &b),
@@ -387,6 +391,22 @@ fn membership(x: &V, coll: &V, negated: bool) -> bool {
         _ => false,
     };
     is_in != negated
+}
+
+/// The typing rule for two data strings, written from docs/language.md
+/// ("Comparing two values"), independently of the VM's.
+fn typed(a: V, b: V) -> (V, V) {
+    let (V::Str(x), V::Str(y)) = (&a, &b) else { return (a, b) };
+    let ver = |s: &str| Version::parse(s).filter(|v| v.parts_written() >= 2);
+    if let (Some(v), Some(w)) = (ver(x), ver(y)) {
+        if v.has_v_prefix() || w.has_v_prefix() || (v.parts_written() >= 3 && w.parts_written() >= 3) {
+            return (V::Ver(v), V::Ver(w));
+        }
+    }
+    match (Quantity::parse(x), Quantity::parse(y)) {
+        (Some(p), Some(q)) => (V::Qty(p), V::Qty(q)),
+        _ => (a, b),
+    }
 }
 
 /// A string or number read as a quantity.
