@@ -156,3 +156,75 @@ spec:
     let ev = &report["findings"][4]["evidence"];
     assert_eq!(ev["metadata.labels.tag"], "1.0", "{ev}");
 }
+
+/// An object without `metadata.namespace` is applied to the env's default
+/// namespace (`default`, or parity.toml's `namespace`): it pairs with its
+/// counterpart written with that namespace, stdlib rules see it there, and
+/// namespace-scoped lookups (serviceaccount-exists) search only there.
+#[test]
+fn objects_without_a_namespace_live_in_the_env_default_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = |ns: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web{ns}}}\nspec:\n  template:\n    spec:\n      serviceAccountName: runner\n      containers: [{{name: a, image: \"a:1\"}}]\n"
+        )
+    };
+    write_tree(
+        dir.path(),
+        &[
+            // dev: no namespace written (so `default`); its ServiceAccount is
+            // in another namespace, which must not satisfy the lookup.
+            (
+                "m/dev/d.yaml",
+                &format!(
+                    "{}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: runner, namespace: other}}\n",
+                    deploy("")
+                ),
+            ),
+            // staging: `namespace: default` written out.
+            (
+                "m/staging/d.yaml",
+                &format!(
+                    "{}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: runner, namespace: default}}\n",
+                    deploy(", namespace: default")
+                ),
+            ),
+            // prod: parity.toml says its default namespace is `apps`.
+            (
+                "m/prod/d.yaml",
+                &format!(
+                    "{}---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: runner}}\n",
+                    deploy(", namespace: apps")
+                ),
+            ),
+            (
+                "parity.toml",
+                "[[env]]\nname = \"dev\"\nsource = \"m/dev\"\n[[env]]\nname = \"staging\"\nsource = \"m/staging\"\n[[env]]\nname = \"prod\"\nsource = \"m/prod\"\nnamespace = \"apps\"\n",
+            ),
+        ],
+    );
+    let run = parity_in(
+        dir.path(),
+        &["check", "--format", "json", "--rule", "every deployment in env staging exists in every env"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // staging's default/web pairs with dev's unnamespaced web, not with
+    // prod's apps/web.
+    assert_eq!(keys(&json(&run)), ["cli-1 staging Deployment default/web"]);
+    let missing = &json(&run)["findings"][0]["evidence"]["missing in"];
+    assert_eq!(missing, &serde_json::json!(["prod"]));
+
+    let run = parity_in(dir.path(), &["check", "--format", "json"], None, &[]);
+    let found = keys(&json(&run));
+    for expected in [
+        "no-workloads-in-default-namespace dev Deployment default/web",
+        "no-workloads-in-default-namespace staging Deployment default/web",
+        "serviceaccount-exists dev Deployment default/web",
+    ] {
+        assert!(found.iter().any(|f| f == expected), "missing {expected:?} in {found:#?}");
+    }
+    assert!(!found.iter().any(|f| f.starts_with("serviceaccount-exists staging")), "{found:#?}");
+    assert!(!found.iter().any(|f| f.starts_with("serviceaccount-exists prod")), "{found:#?}");
+}

@@ -361,6 +361,7 @@ fn apply_config(cfg: &std::path::Path, loaded: &mut Loaded, errors: &mut Vec<Run
     for env in &mut loaded.world.envs {
         if let Some(ec) = config.envs.iter().find(|e| e.name == env.name) {
             env.tags = ec.tags.clone();
+            env.default_namespace = ec.namespace.clone();
         }
         if let Some(order) = &config.promotion
             && let Some(i) = order.iter().position(|n| *n == env.name)
@@ -368,7 +369,7 @@ fn apply_config(cfg: &std::path::Path, loaded: &mut Loaded, errors: &mut Vec<Run
             env.order = i;
         }
     }
-    if config.promotion.is_some() {
+    if config.promotion.is_some() || config.envs.iter().any(|e| e.namespace.is_some()) {
         loaded.world.finish();
     }
 }

@@ -42,6 +42,10 @@ pub struct EnvConfig {
     /// Own namespace name → canonical name.
     #[serde(default)]
     pub namespace_map: BTreeMap<String, String>,
+    /// The namespace objects without `metadata.namespace` are applied to
+    /// (as `kubectl apply -n`); `default` when not given.
+    #[serde(default)]
+    pub namespace: Option<String>,
     /// The kube context `parity audit` reads this env from.
     #[serde(default)]
     pub context: Option<String>,

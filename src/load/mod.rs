@@ -118,6 +118,7 @@ pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
         if loaded.world.env_by_name(&env.name).is_none() {
             let mut e = Env::new(env.name.clone());
             e.tags = env.tags.clone();
+            e.default_namespace = env.namespace.clone();
             loaded.world.envs.push(e);
         }
     }
@@ -216,6 +217,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
             continue;
         };
         env.tags = setting.tags.clone();
+        env.default_namespace = setting.namespace.clone();
         let names = env.objects.iter().flat_map(|o| {
             let own = (&*o.kind == "Namespace").then_some(&*o.name);
             o.namespace.as_deref().into_iter().chain(own)

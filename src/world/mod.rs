@@ -52,6 +52,8 @@ pub struct Object {
     pub kind: Arc<str>,
     pub namespace: Option<Arc<str>>,
     pub name: Arc<str>,
+    /// The namespace is the env's default, not written in the manifest.
+    pub namespace_implied: bool,
     /// The pod spec's node, for workload kinds that have one (found once:
     /// most container rules start there).
     pod_spec: Option<u32>,
@@ -125,7 +127,20 @@ impl Object {
                 *slot = spec.get(key).filter(|v| v.is_seq()).map_or(NONE, NodeRef::index);
             }
         }
-        Object { tree, root, env, file, line, doc_offset, kind, namespace, name, pod_spec, container_lists }
+        Object {
+            tree,
+            root,
+            env,
+            file,
+            line,
+            doc_offset,
+            kind,
+            namespace,
+            name,
+            namespace_implied: false,
+            pod_spec,
+            container_lists,
+        }
     }
 
     /// An object holding a copy of a JSON value (tests, fixtures).
@@ -229,6 +244,10 @@ pub struct Env {
     pub order: usize,
     /// Server version, when the env comes from a live cluster snapshot.
     pub version: Option<String>,
+    /// The namespace that objects of namespaced kinds without
+    /// `metadata.namespace` are applied to, as `kubectl apply -n` does:
+    /// parity.toml's `namespace` for the env, `default` otherwise.
+    pub default_namespace: Option<String>,
     /// Namespace mapping: the env's own namespace name → canonical name used
     /// to pair counterparts (e.g. `dev-payments` → `payments`).
     pub namespace_map: HashMap<String, String>,
@@ -244,6 +263,47 @@ pub struct Env {
 impl Env {
     pub fn new(name: impl Into<String>) -> Env {
         Env { name: name.into(), ..Env::default() }
+    }
+
+    /// The namespace objects without one are applied to.
+    pub fn default_namespace(&self) -> &str {
+        self.default_namespace.as_deref().unwrap_or("default")
+    }
+
+    /// Gives every object of a namespaced kind that names no namespace the
+    /// env's default namespace, so that pairing, indexes, rules and output
+    /// all see where `kubectl apply` would put it. Built-in kinds are known;
+    /// a custom kind counts as namespaced when the env holds its
+    /// CustomResourceDefinition with `scope: Namespaced` (otherwise it is
+    /// left as written).
+    fn apply_default_namespace(&mut self) {
+        let namespaced_crds: Vec<String> = self
+            .objects
+            .iter()
+            .filter(|o| o.kind.eq_ignore_ascii_case("customresourcedefinition"))
+            .filter(|o| o.value().get("spec").and_then(|s| s.str_field("scope")) == Some("Namespaced"))
+            .filter_map(|o| o.value().get("spec")?.get("names")?.str_field("kind").map(str::to_ascii_lowercase))
+            .collect();
+        let default: Arc<str> = Arc::from(self.default_namespace());
+        for obj in &mut self.objects {
+            if obj.namespace_implied {
+                obj.namespace = None;
+                obj.namespace_implied = false;
+            }
+            if obj.namespace.is_some() || obj.kind.is_empty() {
+                continue;
+            }
+            let kind = obj.kind.to_ascii_lowercase();
+            let known = kinds::KINDS.iter().find(|(k, _)| *k == kind);
+            let namespaced = match known {
+                Some((_, cluster)) => !cluster,
+                None => namespaced_crds.contains(&kind),
+            };
+            if namespaced {
+                obj.namespace = Some(default.clone());
+                obj.namespace_implied = true;
+            }
+        }
     }
 
     /// The canonical form of one of this env's namespace names.
@@ -397,6 +457,7 @@ impl World {
             for obj in &mut env.objects {
                 obj.env = i as EnvId;
             }
+            env.apply_default_namespace();
             env.reindex();
         });
     }
