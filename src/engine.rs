@@ -41,6 +41,8 @@ pub const IGNORE_ANNOTATION: &str = "parity.dev/ignore";
 pub const IGNORE_REASON_ANNOTATION: &str = "parity.dev/ignore-reason";
 /// Rule id of the finding for an ignore annotation without a reason.
 pub const IGNORE_WITHOUT_REASON: &str = "parity/ignore-without-reason";
+/// The error finding for two objects with one identity in one env.
+pub const DUPLICATE_OBJECT: &str = "parity/duplicate-object";
 
 /// Options of one run.
 pub struct Options<'a> {
@@ -177,12 +179,50 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
             eprintln!("parity:   {id} {:.1} ms", *nanos as f64 / 1e6);
         }
     }
+    out.findings.extend(duplicate_findings(world, &files));
     for r in results {
         out.findings.extend(r.findings);
         out.errors.extend(r.errors);
         out.warnings.extend(r.warnings);
         out.excepted += r.excepted;
         out.waived.extend(r.waived);
+    }
+    out
+}
+
+/// One error finding per object whose kind, namespace and name an earlier
+/// object of the same env already has: kubectl would apply only one of them,
+/// and a counterpart lookup could pick either, so neither verdict is sure.
+fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for env in &world.envs {
+        for &(first, repeat) in &env.duplicates {
+            let (a, b) = (&env.objects[first as usize], &env.objects[repeat as usize]);
+            let (la, lb) = (location(world, a, None, files), location(world, b, None, files));
+            let message = format!(
+                "{} is defined twice in env {}: here and at {}:{}; only one of them would be applied",
+                object_label(b),
+                env.name,
+                la.file,
+                la.line
+            );
+            let mut evidence = serde_json::Map::new();
+            evidence.insert("also defined at".into(), Json::String(format!("{}:{}", la.file, la.line)));
+            out.push(Finding {
+                rule: DUPLICATE_OBJECT.into(),
+                severity: Severity::Error,
+                env: env.name.clone(),
+                api_version: lb.api_version.clone(),
+                kind: lb.kind.clone(),
+                namespace: lb.namespace.clone(),
+                name: lb.name.clone(),
+                file: lb.file.clone(),
+                line: lb.line,
+                message,
+                evidence: Json::Object(evidence),
+                related: vec![la],
+            });
+        }
     }
     out
 }

@@ -228,3 +228,25 @@ fn objects_without_a_namespace_live_in_the_env_default_namespace() {
     assert!(!found.iter().any(|f| f.starts_with("serviceaccount-exists staging")), "{found:#?}");
     assert!(!found.iter().any(|f| f.starts_with("serviceaccount-exists prod")), "{found:#?}");
 }
+
+/// Two objects with one kind, namespace and name in one env are an error
+/// finding naming both places, whichever file order they load in.
+#[test]
+fn a_duplicate_object_in_one_env_is_an_error_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = |v: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg, namespace: shop}}\ndata: {{a: \"{v}\"}}\n")
+    };
+    write_tree(dir.path(), &[("m/prod/a.yaml", &cm("1")), ("m/prod/b.yaml", &cm("2")), ("m/staging/a.yaml", &cm("1"))]);
+    let run = parity_in(dir.path(), &["check", "--format", "json", "m"], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(keys(&report), ["parity/duplicate-object prod ConfigMap shop/cfg"]);
+    let f = &report["findings"][0];
+    assert_eq!(f["file"], "m/prod/b.yaml");
+    assert_eq!(f["related"][0]["file"], "m/prod/a.yaml");
+    assert_eq!(
+        f["message"],
+        "ConfigMap shop/cfg is defined twice in env prod: here and at m/prod/a.yaml:1; only one of them would be applied"
+    );
+}

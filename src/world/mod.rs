@@ -258,6 +258,9 @@ pub struct Env {
     by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>>,
     /// identity → index into `objects`.
     by_identity: HashMap<Identity, u32>,
+    /// Objects whose identity an earlier object of this env already has:
+    /// (first, repeat), as indexes into `objects`, in load order.
+    pub duplicates: Vec<(u32, u32)>,
 }
 
 impl Env {
@@ -342,7 +345,9 @@ impl Env {
     /// Rebuilds the indexes; call after `objects` changes.
     pub fn reindex(&mut self) {
         // The kind indexes and the identity index are built side by side.
-        let ((by_kind, by_kind_ns), by_identity) = rayon::join(|| self.kind_indexes(), || self.identity_index());
+        let ((by_kind, by_kind_ns), (by_identity, duplicates)) =
+            rayon::join(|| self.kind_indexes(), || self.identity_index());
+        self.duplicates = duplicates;
         self.by_kind = by_kind;
         self.by_kind_ns = by_kind_ns;
         self.by_identity = by_identity;
@@ -350,14 +355,16 @@ impl Env {
 
     /// Every object's identity, sharing strings: one per lower-cased kind (a
     /// handful) and canonical namespace, and the objects' own names and
-    /// namespaces; an identity that repeats keeps its first object.
-    fn identity_index(&self) -> HashMap<Identity, u32> {
+    /// namespaces; an identity that repeats keeps its first object, and the
+    /// repeats are returned (nameless objects, `generateName`, excepted).
+    fn identity_index(&self) -> (HashMap<Identity, u32>, Vec<(u32, u32)>) {
         let mut kinds: Vec<(Arc<str>, Arc<str>)> = Vec::new();
         let canonical: HashMap<&str, Arc<str>> =
             self.namespace_map.iter().map(|(from, to)| (from.as_str(), Arc::from(to.as_str()))).collect();
         let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
         let none: Arc<str> = Arc::from("");
         let mut by_identity = HashMap::with_capacity(self.objects.len());
+        let mut duplicates = Vec::new();
         for (i, obj) in self.objects.iter().enumerate() {
             let kind = match kinds.iter().find(|(k, _)| Arc::ptr_eq(k, &obj.kind) || **k == *obj.kind) {
                 Some((_, lower)) => lower.clone(),
@@ -369,9 +376,16 @@ impl Env {
             };
             let name = if &*kind == "namespace" { shared_ns(&obj.name) } else { obj.name.clone() };
             let namespace = obj.namespace.as_ref().map_or_else(|| none.clone(), shared_ns);
-            by_identity.entry(Identity { kind, namespace, name }).or_insert(i as u32);
+            let empty = name.is_empty();
+            match by_identity.entry(Identity { kind, namespace, name }) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i as u32);
+                }
+                std::collections::hash_map::Entry::Occupied(o) if !empty => duplicates.push((*o.get(), i as u32)),
+                std::collections::hash_map::Entry::Occupied(_) => {}
+            }
         }
-        by_identity
+        (by_identity, duplicates)
     }
 
     /// The kind and kind/namespace indexes. They borrow strings only: no
