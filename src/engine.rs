@@ -600,8 +600,14 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
             match vm.run(*pred) {
                 Ok(v) if v.truthy() => {}
                 Ok(_) => {
-                    let evidence = Json::Object(Default::default());
-                    let message = message(vm, rule, ci, &Val::Absent, None, &evidence);
+                    // Trace it again for what was examined and found.
+                    vm.bind(check.slots, Val::Absent, None);
+                    let items = vm.run_traced(*pred).map(|(_, t)| t).unwrap_or_default();
+                    let (evidence, summary) = whole_world_evidence(world, &items);
+                    let mut message = message(vm, rule, ci, &Val::Absent, None, &evidence);
+                    if check.message.is_none() {
+                        message = format!("{message}: {summary}");
+                    }
                     out.findings.push(env_finding(rule, String::new(), message, evidence));
                 }
                 Err(e) => out.errors.push(eval_error(rule, world, &Val::Absent, e)),
@@ -650,6 +656,48 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
         }
         CheckKind::Each { .. } => {}
     }
+}
+
+/// Evidence for a whole-world verdict (`some ...`, `at least N ...`): the
+/// envs examined and the elements found, with a one-line summary.
+fn whole_world_evidence(world: &World, items: &[TraceItem]) -> (Json, String) {
+    let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
+    let mut envs: Vec<EnvId> = items
+        .iter()
+        .filter_map(|i| match i {
+            TraceItem::Scanned { envs } => Some(envs.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    envs.sort_unstable();
+    envs.dedup();
+    let found: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            TraceItem::Element { elem, .. } => Some(element_label(elem, &names)),
+            _ => None,
+        })
+        .collect();
+    let env_names: Vec<String> = envs.iter().map(|e| names(*e)).collect();
+    let mut ev = serde_json::Map::new();
+    ev.insert("envs examined".into(), Json::Array(env_names.iter().cloned().map(Json::String).collect()));
+    ev.insert("found".into(), Json::from(found.len()));
+    const SHOWN: usize = 20;
+    if !found.is_empty() {
+        ev.insert("matching".into(), Json::Array(found.iter().take(SHOWN).cloned().map(Json::String).collect()));
+    }
+    let where_ = match env_names.len() {
+        0 => "no env".to_string(),
+        1 => format!("env {}", env_names[0]),
+        _ => format!("envs {}", env_names.join(", ")),
+    };
+    let what = match found.len() {
+        0 => "found none".to_string(),
+        n if n <= SHOWN => format!("found {n} ({})", found.join(", ")),
+        n => format!("found {n} ({}, ...)", found[..SHOWN].join(", ")),
+    };
+    (Json::Object(ev), format!("{what} in {where_}"))
 }
 
 fn both_empty(a: &Val, b: &Val) -> bool {

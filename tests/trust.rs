@@ -250,3 +250,43 @@ fn a_duplicate_object_in_one_env_is_an_error_finding() {
         "ConfigMap shop/cfg is defined twice in env prod: here and at m/prod/a.yaml:1; only one of them would be applied"
     );
 }
+
+/// A whole-world verdict (`some`, `at least N`, `exactly N` at the top of a
+/// sentence) names the envs it examined and what it found.
+#[test]
+fn whole_world_findings_name_the_envs_and_what_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop}}\n");
+    write_tree(dir.path(), &[("m/dev/a.yaml", &cm("a")), ("m/prod/a.yaml", &cm("a")), ("m/prod/b.yaml", &cm("b"))]);
+    let run = parity_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "m",
+            "--rule",
+            "some namespace where metadata.name = \"monitoring\"",
+            "--rule",
+            "at least 4 configmaps",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    let f = &report["findings"];
+    assert_eq!(
+        f[0]["message"],
+        "violates `some namespace where metadata.name = \"monitoring\"`: found none in envs dev, prod"
+    );
+    assert_eq!(f[0]["evidence"]["envs examined"], serde_json::json!(["dev", "prod"]));
+    assert_eq!(f[0]["evidence"]["found"], 0);
+    assert_eq!(
+        f[1]["message"],
+        "violates `at least 4 configmaps`: found 3 (ConfigMap shop/a, ConfigMap shop/a, ConfigMap shop/b) in envs dev, prod"
+    );
+    assert_eq!(f[1]["evidence"]["found"], 3);
+    let run = parity_in(dir.path(), &["check", "m", "--rule", "at least 4 configmaps"], None, &[]);
+    assert!(run.stdout.contains("error[cli-1] 1 finding\n  all envs\n"), "{}", run.stdout);
+}

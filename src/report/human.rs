@@ -108,7 +108,9 @@ fn rule_group(group: &[Finding], opts: &HumanOptions, p: &Painter) -> String {
 
 fn finding_block(out: &mut String, f: &Finding, opts: &HumanOptions, p: &Painter) {
     let mut parts = Vec::new();
-    if f.file.is_empty() {
+    if f.file.is_empty() && f.env.is_empty() {
+        parts.push("all envs".to_string());
+    } else if f.file.is_empty() {
         parts.push(format!("env {}", clean(&f.env)));
     } else {
         parts.push(p.dim(&position(&f.file, f.line, 0)));

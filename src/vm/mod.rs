@@ -44,6 +44,8 @@ pub enum TraceItem<'w> {
     Missing { envs: Vec<EnvId> },
     /// A field path read from the subject object.
     Field { path: u32 },
+    /// The envs a traced quantifier ranged over (for whole-world findings).
+    Scanned { envs: Vec<EnvId> },
 }
 
 struct Trace<'w> {
@@ -396,7 +398,19 @@ impl<'w> Vm<'w> {
                     self.stack.push(Val::Bool(holds));
                 }
                 Op::IterStart(d, slot) => {
+                    let scanned = match self.prog.domains.get(d as usize).map(|x| &x.source) {
+                        Some(DomainSource::Objects { envs, .. })
+                            if self.trace.as_ref().is_some_and(|t| t.depth == self.iters.len())
+                                && self.tracing_here() =>
+                        {
+                            Some(self.scope_envs(envs))
+                        }
+                        _ => None,
+                    };
                     let elems = self.domain(d)?;
+                    if let Some(envs) = scanned {
+                        self.record(TraceItem::Scanned { envs });
+                    }
                     // Also while tracing: a comprehension's body runs at
                     // iteration depth >= 1, where nothing is recorded.
                     let cache_key = if self.prog.invariant.contains(&d) { cache_key(d, &elems) } else { None };
@@ -654,6 +668,18 @@ impl<'w> Vm<'w> {
         }
     }
 
+    /// The envs an object domain's scope selects, with the current slots.
+    fn scope_envs(&self, envs: &EnvScope) -> Vec<EnvId> {
+        match envs {
+            EnvScope::Current(s) => self.slot_env(*s).into_iter().collect(),
+            EnvScope::Sel(sel, s) => {
+                let cur = s.and_then(|s| self.slot_env(s));
+                self.select_envs(*sel, cur)
+            }
+            EnvScope::All => (0..self.world.envs.len() as EnvId).collect(),
+        }
+    }
+
     fn domain(&mut self, d: u32) -> Result<Elems<'w>, EvalError> {
         let prog = self.prog;
         let dom = prog.domains.get(d as usize).ok_or(EvalError::Internal("unknown domain"))?;
@@ -667,14 +693,7 @@ impl<'w> Vm<'w> {
                 })
             }
             DomainSource::Objects { kinds, envs, ns } => {
-                let env_ids: Vec<EnvId> = match envs {
-                    EnvScope::Current(s) => self.slot_env(*s).into_iter().collect(),
-                    EnvScope::Sel(sel, s) => {
-                        let cur = s.and_then(|s| self.slot_env(s));
-                        self.select_envs(*sel, cur)
-                    }
-                    EnvScope::All => (0..self.world.envs.len() as EnvId).collect(),
-                };
+                let env_ids = self.scope_envs(envs);
                 let world = self.world;
                 let mut segs = Vec::new();
                 for e in env_ids {
