@@ -30,12 +30,12 @@ rule = "x"
 
 #[test]
 fn unknown_key_is_an_error_with_line() {
-    let text = "[[env]]\nname = \"dev\"\nsource = \"a\"\nnamespace = [\"x\"]\n";
+    let text = "[[env]]\nname = \"dev\"\nsource = \"a\"\nnamespcae = [\"x\"]\n";
     let e = parse_config(text, "parity.toml").unwrap_err();
     assert_eq!(e.code, "parity::load::config");
     assert_eq!(e.file, "parity.toml");
     assert_eq!(e.line, 4);
-    assert!(e.message.contains("namespace"), "{}", e.message);
+    assert!(e.message.contains("namespcae"), "{}", e.message);
 }
 
 #[test]
