@@ -616,7 +616,11 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
         CheckKind::Agree { envs, filter, value } => {
             let DomainSource::Envs(sel) = &prog.domains[*envs as usize].source else { return };
             let mut values: Vec<(EnvId, Val<'w>)> = Vec::new();
-            for e in select_envs(world, &prog.env_sels[*sel as usize], None) {
+            let selected = select_envs(world, &prog.env_sels[*sel as usize], None);
+            // The reference env, or the last selected env when the selection
+            // leaves the reference env out on purpose (`in envs tagged nonprod`).
+            let Some(&reference) = selected.iter().max() else { return };
+            for e in selected {
                 vm.bind(check.slots, Val::Env(e), Some(e));
                 let pass = match filter {
                     Some(f) => run_bool(vm, *f),
@@ -628,7 +632,30 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                     Err(err) => out.errors.push(eval_error(rule, world, &Val::Env(e), err)),
                 }
             }
-            let Some((ref_env, ref_val)) = values.last().cloned() else { return };
+            if values.is_empty() {
+                return;
+            }
+            let ref_env = reference;
+            let Some(ref_val) = values.iter().find(|(e, _)| *e == reference).map(|(_, v)| v.clone()) else {
+                // The envs that have a value cannot be compared with the
+                // reference env: say so once, on the reference env.
+                let have: Vec<String> = values.iter().map(|(e, _)| names(*e)).collect();
+                let mut ev = serde_json::Map::new();
+                ev.insert("reference env".into(), Json::String(names(reference)));
+                ev.insert("envs with a value".into(), Json::Array(have.iter().cloned().map(Json::String).collect()));
+                let evidence = Json::Object(ev);
+                let mut message = message(vm, rule, ci, &Val::Env(reference), Some(reference), &evidence);
+                if check.message.is_none() {
+                    message = format!(
+                        "{message}: the reference env {} has no value to compare with ({} {})",
+                        names(reference),
+                        have.join(", "),
+                        if have.len() == 1 { "has one" } else { "have one" }
+                    );
+                }
+                out.findings.push(env_finding(rule, names(reference), message, evidence));
+                return;
+            };
             for (e, v) in &values {
                 if *e == ref_env || equal(v, &ref_val) || both_empty(v, &ref_val) {
                     continue;

@@ -290,3 +290,63 @@ fn whole_world_findings_name_the_envs_and_what_was_found() {
     let run = parity_in(dir.path(), &["check", "m", "--rule", "at least 4 configmaps"], None, &[]);
     assert!(run.stdout.contains("error[cli-1] 1 finding\n  all envs\n"), "{}", run.stdout);
 }
+
+fn node(name: &str, kubelet: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Node\nmetadata: {{name: {name}}}\nstatus: {{nodeInfo: {{kubeletVersion: {kubelet}}}}}\n"
+    )
+}
+
+/// `all envs ... agree on` compares every env with the reference env (the
+/// last in promotion order), not with the last env that has a value; when
+/// the reference env has no value, the finding says so.
+#[test]
+fn agree_on_compares_with_the_reference_env() {
+    const RULE: &str = "all envs with nodes agree on { minor(status.nodeInfo.kubeletVersion) for nodes }";
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("m/dev/n.yaml", &node("a", "v1.30.1")),
+            ("m/staging/n.yaml", &node("b", "v1.30.2")),
+            ("m/prod/n.yaml", &node("c", "v1.31.0")),
+        ],
+    );
+    let run = parity_in(dir.path(), &["check", "--format", "json", "m", "--rule", RULE], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    // dev and staging agree with each other, and both differ from prod.
+    assert_eq!(keys(&report), ["cli-1 dev", "cli-1 staging"]);
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(r#"dev has ["v1.30"], reference env prod has ["v1.31"]"#),
+        "{}",
+        report["findings"][0]["message"]
+    );
+
+    // prod has no nodes: one finding on prod says there is nothing to
+    // compare with, instead of comparing dev with staging.
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("m/dev/n.yaml", &node("a", "v1.29.1")),
+            ("m/staging/n.yaml", &node("b", "v1.30.2")),
+            ("m/prod/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n"),
+        ],
+    );
+    let run = parity_in(dir.path(), &["check", "--format", "json", "m", "--rule", RULE], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(keys(&report), ["cli-1 prod"]);
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("the reference env prod has no value to compare with (dev, staging have one)"),
+        "{}",
+        report["findings"][0]["message"]
+    );
+}
