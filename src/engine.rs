@@ -402,12 +402,18 @@ fn eval_error(rule: &Rule, world: &World, subject: &Val, e: crate::vm::EvalError
         Val::Env(e) => format!(" on env `{}`", world.envs[*e as usize].name),
         _ => String::new(),
     };
+    let (code, advice) = match e {
+        crate::vm::EvalError::Budget(_) => ("parity::eval::budget", "the rule is too costly for this input"),
+        crate::vm::EvalError::Internal(_) => {
+            ("parity::eval::internal", "this is a bug in parity; please report it with the rule and the input")
+        }
+    };
     RunError {
-        code: "parity::eval::budget".into(),
+        code: code.into(),
         file: rule.origin.clone(),
         line: 0,
         column: 0,
-        message: format!("rule `{}`{what}: {e}; the rule is too costly for this input", rule.id),
+        message: format!("rule `{}`{what}: {e}; {advice}", rule.id),
     }
 }
 

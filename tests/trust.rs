@@ -350,3 +350,19 @@ fn agree_on_compares_with_the_reference_env() {
         report["findings"][0]["message"]
     );
 }
+
+/// A list literal longer than its op can count is a compile error at the
+/// list, never a list silently cut to 16 bits.
+#[test]
+fn an_oversized_list_literal_is_a_compile_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("m/prod/d.yaml", DEPLOY_ONE_REPLICA)]);
+    let list = vec!["1"; 70_000].join(",");
+    let rule = format!("rule big {{\n  every deployment has spec.replicas in [{list}]\n}}\n");
+    write_tree(dir.path(), &[("r.parity", &rule)]);
+    let run = parity_in(dir.path(), &["check", "--format", "json", "r.parity", "m"], None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["errors"][0]["code"], "parity::compile::too-large");
+    assert!(report["errors"][0]["message"].as_str().unwrap().contains("70000 elements"), "{}", report["errors"][0]);
+}

@@ -130,6 +130,19 @@ pub struct Gen<'a, 'p> {
     pub start_ops: usize,
 }
 
+/// The element count of a list, map or `+` as the 16-bit operand its op
+/// holds: a larger literal is a compile error, never a silently cut list.
+fn operand_count(n: usize, span: Span) -> R<u16> {
+    u16::try_from(n).map_err(|_| {
+        Diag::new(
+            "parity::compile::too-large",
+            span,
+            format!("{n} elements in one literal or sum; at most {}", u16::MAX),
+        )
+        .help("split it, or keep the list in a value definition built from smaller parts")
+    })
+}
+
 impl<'a, 'p> Gen<'a, 'p> {
     pub fn new(prog: &'p mut Program, defs: &'a Defs<'a>, sources: &'a Sources) -> Gen<'a, 'p> {
         Gen {
@@ -641,13 +654,15 @@ impl<'a, 'p> Gen<'a, 'p> {
                     self.emit(Op::Const(id));
                     self.value(v, cx)?;
                 }
-                self.emit(Op::Map(entries.len() as u16));
+                let n = operand_count(entries.len(), e.span)?;
+                self.emit(Op::Map(n));
             }
             ExprKind::List(items) => {
                 for v in items {
                     self.value(v, cx)?;
                 }
-                self.emit(Op::List(items.len() as u16));
+                let n = operand_count(items.len(), e.span)?;
+                self.emit(Op::List(n));
             }
             ExprKind::JsonPath(text) => {
                 let q = jsonpath_rust::parser::parse_json_path(text).map_err(|err| {
@@ -668,7 +683,8 @@ impl<'a, 'p> Gen<'a, 'p> {
                 for p in parts {
                     self.value(p, cx)?;
                 }
-                self.emit(Op::Add(parts.len() as u16));
+                let n = operand_count(parts.len(), e.span)?;
+                self.emit(Op::Add(n));
             }
             ExprKind::Paren { expr, tail } => {
                 self.value(expr, cx)?;

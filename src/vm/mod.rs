@@ -118,6 +118,8 @@ pub struct Vm<'w> {
     /// String-membership indexes of large all-string lists, by address
     /// (again keeping the list alive), for `x in <list>`.
     in_index: HashMap<usize, (Val<'w>, StringIndex)>,
+    /// Set when code popped an empty stack: a bug, reported by `run`.
+    underflow: bool,
 }
 
 /// The strings of a list, or `None` when it holds anything else.
@@ -140,6 +142,7 @@ impl<'w> Vm<'w> {
             memo: HashMap::new(),
             call_memo: HashMap::new(),
             in_index: HashMap::new(),
+            underflow: false,
         }
     }
 
@@ -156,11 +159,17 @@ impl<'w> Vm<'w> {
         self.slots[1] = env.map(Val::Env).unwrap_or(Val::Absent);
     }
 
-    /// Runs a code block to its result.
+    /// Runs a code block to its result. Code that pops more than it pushed
+    /// is an internal error, never an `absent` that would decide a verdict.
     pub fn run(&mut self, code: Code) -> Result<Val<'w>, EvalError> {
         self.stack.clear();
         self.iters.clear();
-        self.exec(code.entry as usize)
+        self.underflow = false;
+        let r = self.exec(code.entry as usize);
+        if self.underflow {
+            return Err(EvalError::Internal("stack underflow"));
+        }
+        r
     }
 
     /// Runs a code block with tracing, returning its result and the trace.
@@ -176,7 +185,13 @@ impl<'w> Vm<'w> {
     }
 
     fn pop(&mut self) -> Val<'w> {
-        self.stack.pop().unwrap_or(Val::Absent)
+        match self.stack.pop() {
+            Some(v) => v,
+            None => {
+                self.underflow = true;
+                Val::Absent
+            }
+        }
     }
 
     fn tracing_here(&self) -> bool {
