@@ -33,6 +33,12 @@ pub struct Outcome {
     pub excepted: usize,
     /// Findings waived by a `parity.dev/ignore` annotation on their object.
     pub waived: Vec<Waived>,
+    /// Indexes of the rules that examined at least one subject (passed
+    /// their filters) in some env; whole-world checks always count.
+    pub matched: std::collections::BTreeSet<usize>,
+    /// Ids of the rules that examined no subject in any env: their nouns
+    /// and filters matched nothing (a typo shows here).
+    pub unmatched: Vec<String>,
 }
 
 /// The annotation that waives named rules on one object.
@@ -140,7 +146,10 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
                     }
                 }
             }
-            Unit::Whole { rule, check } => timed(*rule, &mut || whole(vm, prog, world, *rule, *check, &mut o)),
+            Unit::Whole { rule, check } => {
+                o.matched.insert(*rule);
+                timed(*rule, &mut || whole(vm, prog, world, *rule, *check, &mut o))
+            }
         }
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(p) = opts.progress {
@@ -186,7 +195,10 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         out.warnings.extend(r.warnings);
         out.excepted += r.excepted;
         out.waived.extend(r.waived);
+        out.matched.extend(r.matched);
     }
+    out.unmatched =
+        prog.rules.iter().enumerate().filter(|(i, _)| !out.matched.contains(i)).map(|(_, r)| r.id.clone()).collect();
     out
 }
 
@@ -317,14 +329,19 @@ fn each_subject<'w>(
     let CheckKind::Each { filter, pred, fire_when, .. } = &check.kind else { return };
     let env = env_of(&subject);
     vm.bind(check.slots, subject.clone(), env);
+    let mut examined = false;
     let result = (|| -> Result<bool, crate::vm::EvalError> {
         if let Some(f) = filter
             && !vm.run(*f)?.truthy()
         {
             return Ok(false);
         }
+        examined = true;
         Ok(vm.run(*pred)?.truthy() == *fire_when)
     })();
+    if examined {
+        out.matched.insert(ri);
+    }
     match result {
         Ok(false) => {}
         Ok(true) => {

@@ -366,3 +366,39 @@ fn an_oversized_list_literal_is_a_compile_error() {
     assert_eq!(report["errors"][0]["code"], "parity::compile::too-large");
     assert!(report["errors"][0]["message"].as_str().unwrap().contains("70000 elements"), "{}", report["errors"][0]);
 }
+
+/// A rule whose nouns and filters match nothing anywhere is listed in the
+/// JSON summary, and a user rule gets a note naming it (a typo in a custom
+/// noun shows at once); the standard library's are noted only with
+/// `--verbose`.
+#[test]
+fn a_rule_that_matches_nothing_is_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("m/prod/d.yaml", DEPLOY_ONE_REPLICA),
+            (
+                "r.parity",
+                "noun certificate = object where kind = \"Certifcate\"\nrule cert {\n  every certificate has spec.secretName exists\n}\nrule reps {\n  every deployment has spec.replicas >= 1\n}\n",
+            ),
+        ],
+    );
+    let run = parity_in(dir.path(), &["check", "--format", "json", "r.parity", "m"], None, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["summary"]["unmatched_rules"], serde_json::json!(["cert"]));
+    let run = parity_in(dir.path(), &["check", "r.parity", "m"], None, &[]);
+    assert!(
+        run.stdout.contains(
+            "warning[parity::rule::matched-nothing] r.parity:2: rule `cert` matched nothing in any env: no subject passed `every certificate has spec.secretName exists`"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Standard rules: listed in JSON, noted only with --verbose.
+    let run = parity_in(dir.path(), &["check", "m"], None, &[]);
+    assert!(!run.stdout.contains("matched-nothing"), "{}", run.stdout);
+    let run = parity_in(dir.path(), &["check", "-v", "m"], None, &[]);
+    assert!(run.stdout.contains("rule `gpu-node-parity` matched nothing"), "{}", run.stdout);
+}

@@ -91,6 +91,7 @@ pub fn run(args: AuditArgs) -> i32 {
         fail_on: args.fail_on,
         follow_links: false,
         quiet: args.quiet,
+        verbose: false,
         no_color: args.no_color,
         show_waived: args.show_waived,
         baseline: None,

@@ -50,6 +50,10 @@ pub struct CheckArgs {
     /// No progress indicator.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also note the standard-library rules that matched nothing in any env
+    /// (the user's own rules are always noted).
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Never colour the output.
     #[arg(long)]
     pub no_color: bool,
@@ -73,6 +77,44 @@ pub struct CheckArgs {
     /// it, the envs of parity.toml.
     #[arg(long, value_name = "PATH")]
     pub tree: Vec<PathBuf>,
+}
+
+/// A note for each rule that matched nothing in any env: always for the
+/// user's own rules (a typo in a noun or filter shows at once), and with
+/// `--verbose` for the standard library's too.
+fn unmatched_notices(
+    prog: &crate::bytecode::Program,
+    unmatched: &[String],
+    verbose: bool,
+    no_envs: bool,
+) -> Vec<crate::report::Notice> {
+    if no_envs {
+        return Vec::new();
+    }
+    prog.rules
+        .iter()
+        .filter(|r| unmatched.contains(&r.id))
+        .filter(|r| verbose || !r.origin.starts_with("<stdlib>"))
+        .map(|r| {
+            let (file, line) = match r.origin.rsplit_once(':') {
+                Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
+                None => (r.origin.clone(), 0),
+            };
+            crate::report::Notice {
+                code: "parity::rule::matched-nothing".into(),
+                file,
+                line,
+                message: format!(
+                    "rule `{}` matched nothing in any env: no subject passed `{}`; check its nouns and filters",
+                    r.id,
+                    r.checks
+                        .first()
+                        .map(|c| c.text.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default()
+                ),
+            }
+        })
+        .collect()
 }
 
 fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
@@ -160,6 +202,9 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         report.errors.extend(out.errors);
         report.warnings.extend(out.warnings);
         report.summary.rules = prog.rules.len();
+        report.warnings.extend(unmatched_notices(prog, &out.unmatched, args.verbose, world.envs.is_empty()));
+        report.summary.unmatched_rules = out.unmatched;
+        report.summary.unmatched_rules.sort();
     }
     let report_started = Instant::now();
     if let Some(code) = waivers(&args, &config_path(&args), &mut report) {

@@ -155,6 +155,9 @@ pub struct Summary {
     /// Findings waived by an annotation, a `parity.toml` exception or the
     /// baseline (listed with `--show-waived`).
     pub waived: usize,
+    /// Rules that examined no subject in any env: their nouns and filters
+    /// matched nothing (sorted ids). A typo in a custom noun shows here.
+    pub unmatched_rules: Vec<String>,
     /// Wall time in milliseconds. Always present, and the only field of the
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
