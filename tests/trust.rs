@@ -402,3 +402,45 @@ fn a_rule_that_matches_nothing_is_visible() {
     let run = parity_in(dir.path(), &["check", "-v", "m"], None, &[]);
     assert!(run.stdout.contains("rule `gpu-node-parity` matched nothing"), "{}", run.stdout);
 }
+
+/// `--changed` reports the env-level findings a changed file takes part in
+/// (a Node file that makes kubelet versions differ), and a changed path that
+/// does not exist is an error, not a pass.
+#[test]
+fn changed_mode_reports_env_level_findings_and_rejects_missing_paths() {
+    const RULE: &str = "all envs with nodes agree on { minor(status.nodeInfo.kubeletVersion) for nodes }";
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("m/dev/n.yaml", &node("a", "v1.29.1")),
+            ("m/dev/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n"),
+            ("m/staging/n.yaml", &node("b", "v1.30.2")),
+            ("m/prod/n.yaml", &node("c", "v1.30.0")),
+        ],
+    );
+    let changed = |file: &str| {
+        parity_in(
+            dir.path(),
+            &["check", "--format", "json", "--changed", "--tree", "m", "--rule", RULE, file],
+            None,
+            &[],
+        )
+    };
+    // The dev Node file changed: dev's finding is shown.
+    let run = changed("m/dev/n.yaml");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(keys(&json(&run)), ["cli-1 dev"]);
+    // A change to the reference env can make any env differ.
+    let run = changed("m/prod/n.yaml");
+    assert_eq!(keys(&json(&run)), ["cli-1 dev"]);
+    // A change in staging alone has no part in dev's finding.
+    let run = changed("m/staging/n.yaml");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // A changed path that does not exist is an error.
+    let run = changed("m/dev/gone.yaml");
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let report = json(&run);
+    assert_eq!(report["errors"][0]["file"], "m/dev/gone.yaml");
+    assert!(report["errors"][0]["message"].as_str().unwrap().contains("does not exist"));
+}

@@ -199,6 +199,8 @@ fn changed_mode_reports_only_findings_in_the_changed_files() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(keys(&json(&run)), ["cli-1 prod Deployment web/api", "cli-1 prod Deployment jobs/batch"]);
+    // A changed file that is no manifest: no finding is part of it.
+    std::fs::write(dir.path().join("README.md"), "# notes\n").expect("write README");
     let none =
         parity_in(dir.path(), &["check", "--changed", "--tree", "manifests", "--rule", LIMITS, "README.md"], None, &[]);
     assert_eq!(none.code, 0, "{}", none.stdout);

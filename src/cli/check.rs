@@ -70,7 +70,10 @@ pub struct CheckArgs {
     pub write_baseline: Option<PathBuf>,
     /// Pre-commit mode: the file arguments are the changed files. The whole
     /// env tree is still loaded (from `--tree` or parity.toml), but only
-    /// findings located in the changed files are reported.
+    /// findings a changed file is part of are reported: located in one, with
+    /// a related object in one, or env-level findings of a changed env (or
+    /// of any env, when the reference env changed). A changed path that does
+    /// not exist is an error.
     #[arg(long)]
     pub changed: bool,
     /// A manifest source to load in `--changed` mode (repeatable); without
@@ -137,12 +140,24 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     let mut rule_paths = Vec::new();
     let mut inputs = Vec::new();
     let mut changed = Vec::new();
+    let mut changed_missing = Vec::new();
     for p in &args.paths {
         if p.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if is_rule_file(p) || is_rule_dir(p) {
             rule_paths.push(p.clone());
         } else if args.changed {
+            // A changed path that does not exist would silently match no
+            // finding: it is an error.
+            if !p.exists() {
+                changed_missing.push(RunError {
+                    code: "parity::io".into(),
+                    file: super::display(p),
+                    line: 0,
+                    column: 0,
+                    message: "changed file does not exist (with --changed, the paths are the changed files)".into(),
+                });
+            }
             changed.push(super::display(p));
         } else {
             inputs.push(Input::Path(p.clone()));
@@ -211,9 +226,29 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         return code;
     }
     if args.changed {
+        report.errors.extend(changed_missing);
         let touches = |file: &str| changed.iter().any(|c| c == file);
-        report.findings.retain(|f| touches(&f.file) || f.related.iter().any(|r| touches(&r.file)));
-        report.waived.retain(|w| touches(&w.finding.file));
+        // The envs a changed file belongs to. An env-level finding (no file
+        // of its own: kubelet versions that differ from the reference env's)
+        // is reported when the change touches its env or the reference env,
+        // which it is compared with; a whole-world one when it touches any.
+        let mut changed_envs = std::collections::BTreeSet::new();
+        for env in &world.envs {
+            if env.objects.iter().any(|o| world.files.get(o.file as usize).is_some_and(|f| touches(f))) {
+                changed_envs.insert(env.name.clone());
+            }
+        }
+        let reference_changed = world.envs.last().is_some_and(|e| changed_envs.contains(&e.name));
+        let relevant = |f: &crate::report::Finding| {
+            touches(&f.file)
+                || f.related.iter().any(|r| touches(&r.file))
+                || (f.file.is_empty()
+                    && (changed_envs.contains(&f.env)
+                        || reference_changed
+                        || f.env.is_empty() && !changed_envs.is_empty()))
+        };
+        report.findings.retain(|f| relevant(f));
+        report.waived.retain(|w| relevant(&w.finding));
     }
     report.summary.waived = report.waived.len();
     if !args.show_waived {
