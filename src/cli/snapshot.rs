@@ -212,6 +212,9 @@ pub fn write(
     let path = if single && output.extension().is_some_and(|e| e == "json") {
         output.to_path_buf()
     } else {
+        if name.is_empty() {
+            return Err("a context with an empty name has no snapshot file name; write it with -o FILE.json".into());
+        }
         std::fs::create_dir_all(output).map_err(|e| format!("cannot create {}: {e}", super::display(output)))?;
         output.join(file_name(name))
     };

@@ -234,7 +234,8 @@ pub async fn snapshot_context(
             }
         }
     }
-    check_tokens(&kubeconfig, context, &shown)?;
+    inline_token_file(&mut kubeconfig, context, &shown)?;
+    check_tokens(&mut kubeconfig, context, &shown)?;
     let options = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
@@ -244,25 +245,68 @@ pub async fn snapshot_context(
     snapshot_client(client, context, opts).await
 }
 
+/// The user of a context in the kubeconfig: its name and entry.
+fn user_of<'a>(kubeconfig: &'a mut Kubeconfig, context: &str) -> Option<(String, &'a mut kube::config::AuthInfo)> {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.user.clone().unwrap_or_default())?;
+    let info = kubeconfig.auth_infos.iter_mut().find(|a| a.name == user).and_then(|a| a.auth_info.as_mut())?;
+    Some((user, info))
+}
+
+/// Largest `tokenFile` read.
+const MAX_TOKEN_FILE_BYTES: u64 = 1 << 20;
+
+/// A `tokenFile` is read here, bounded, and its contents trimmed of
+/// surrounding whitespace as client-go does (a trailing newline from an
+/// editor is common); the token is then used as an inline one. An inline
+/// `token` wins over a `tokenFile`, as in kubectl.
+fn inline_token_file(kubeconfig: &mut Kubeconfig, context: &str, shown: &str) -> Result<(), KubeError> {
+    let Some((_, info)) = user_of(kubeconfig, context) else { return Ok(()) };
+    if info.token.is_some() {
+        return Ok(());
+    }
+    let Some(path) = info.token_file.clone() else { return Ok(()) };
+    let fail = |reason: String| KubeError::Auth {
+        context: shown.to_string(),
+        reason: format!("cannot read the token file `{}`: {reason}", clean(&path, 300)),
+    };
+    let meta = std::fs::metadata(&path).map_err(|e| fail(super::kube_error::io_kind(&e)))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_TOKEN_FILE_BYTES {
+        return Err(fail(format!("larger than the limit of {MAX_TOKEN_FILE_BYTES} bytes")));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(
+            std::fs::File::open(&path).map_err(|e| fail(super::kube_error::io_kind(&e)))?,
+            MAX_TOKEN_FILE_BYTES,
+        ),
+        &mut text,
+    )
+    .map_err(|e| fail(super::kube_error::io_kind(&e)))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(fail("the file is empty".into()));
+    }
+    info.token = Some(token.to_string().into());
+    info.token_file = None;
+    Ok(())
+}
+
 /// A token kubectl would refuse to send (a line break from a `token: |`
 /// block, another control character) is an error naming the user, before
 /// kube is given it: kube would panic on it. client-go trims the contents
 /// of a `tokenFile` but sends an inline `token` as it is, and Go's HTTP
 /// client then rejects it ("invalid header field value"); parity does the
 /// same, with a message that says where the problem is.
-fn check_tokens(kubeconfig: &Kubeconfig, context: &str, shown: &str) -> Result<(), KubeError> {
-    let Some(user) = kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == context)
-        .and_then(|c| c.context.as_ref())
-        .map(|c| c.user.clone().unwrap_or_default())
-    else {
-        return Ok(());
-    };
-    let Some(info) = kubeconfig.auth_infos.iter().find(|a| a.name == user).and_then(|a| a.auth_info.as_ref()) else {
-        return Ok(());
-    };
+fn check_tokens(kubeconfig: &mut Kubeconfig, context: &str, shown: &str) -> Result<(), KubeError> {
+    let Some((user, info)) = user_of(kubeconfig, context) else { return Ok(()) };
     let bad = |t: &str| http::HeaderValue::from_str(&format!("Bearer {t}")).is_err();
     let invalid = |what| KubeError::InvalidToken { context: shown.to_string(), user: clean(&user, MAX_NAME), what };
     if info.token.as_ref().is_some_and(|t| bad(t.expose_secret())) {
