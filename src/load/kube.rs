@@ -176,7 +176,7 @@ fn check_kubeconfig_file(p: &Path) -> Result<(), KubeError> {
     let shown = clean(&p.to_string_lossy(), 300);
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
-        // A missing file in $KUBECONFIG is skipped by kube as by kubectl.
+        // A missing file is left to kube, which names it in its error.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
             return Err(KubeError::Kubeconfig {

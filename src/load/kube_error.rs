@@ -314,10 +314,10 @@ pub fn chain_reason(top: &(dyn StdError + 'static)) -> String {
             }
             return io_kind(io);
         }
-        if let Some(h) = e.downcast_ref::<hyper::Error>() {
-            if h.source().is_none() || h.is_timeout() || h.is_incomplete_message() || h.is_parse() {
-                return hyper_reason(h);
-            }
+        if let Some(h) = e.downcast_ref::<hyper::Error>()
+            && (h.source().is_none() || h.is_timeout() || h.is_incomplete_message() || h.is_parse())
+        {
+            return hyper_reason(h);
         }
         if e.is::<tokio::time::error::Elapsed>() {
             return "timed out".into();
@@ -326,3 +326,7 @@ pub fn chain_reason(top: &(dyn StdError + 'static)) -> String {
     }
     "the request failed".into()
 }
+
+#[cfg(test)]
+#[path = "kube_error_tests.rs"]
+mod tests;
