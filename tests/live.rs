@@ -688,6 +688,9 @@ fn a_panic_while_reading_a_context_is_an_error_for_it() {
         "{}",
         snap.stderr
     );
+    // One line says a task panicked; no panic message, no backtrace.
+    assert!(snap.stderr.contains("warning: an internal task panicked at "), "{}", snap.stderr);
+    assert!(!snap.stderr.contains("stack backtrace") && !snap.stderr.contains("InvalidHeaderValue"), "{}", snap.stderr);
     let json_run = &audits.iter().find(|(f, _)| f == "json").expect("json").1;
     assert_eq!(json_run.code, 2);
     let errors = json(json_run)["errors"].as_array().expect("errors").clone();

@@ -106,7 +106,7 @@ pub fn take(cluster: &ClusterArgs, named: &[(String, String)]) -> (Vec<(String, 
     };
     if cluster.in_cluster {
         let name = cluster.cluster_name.clone();
-        let r = runtime.block_on(snapshot_in_cluster(&name, &opts));
+        let r = quiet_panics(|| runtime.block_on(snapshot_in_cluster(&name, &opts)));
         // A credential plugin that never ends must not keep the process.
         runtime.shutdown_background();
         return match r {
@@ -127,45 +127,62 @@ pub fn take(cluster: &ClusterArgs, named: &[(String, String)]) -> (Vec<(String, 
             Err(e) => return (Vec::new(), vec![fail("", e)]),
         }
     };
-    let out = runtime.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        let mut spawned = HashMap::new();
-        for (i, (env, ctx)) in wanted.into_iter().enumerate() {
-            let config = config.clone();
-            let opts = opts.clone();
-            let c = ctx.clone();
-            let handle = set.spawn(async move { snapshot_context(&config, &c, &opts).await });
-            spawned.insert(handle.id(), (i, env, ctx));
-        }
-        let mut done = Vec::new();
-        while let Some(r) = set.join_next_with_id().await {
-            // A task that panicked or was cancelled is an error for its
-            // context (exit 2), never dropped.
-            let (id, r) = match r {
-                Ok((id, r)) => (id, r),
-                Err(e) => {
-                    let what = if e.is_panic() { "panicked" } else { "was cancelled" };
-                    let context = spawned.get(&e.id()).map(|(_, _, c)| clean(c, MAX_NAME)).unwrap_or_default();
-                    (e.id(), Err(KubeError::TaskFailed { context, what }))
+    let out = quiet_panics(|| {
+        runtime.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            let mut spawned = HashMap::new();
+            for (i, (env, ctx)) in wanted.into_iter().enumerate() {
+                let config = config.clone();
+                let opts = opts.clone();
+                let c = ctx.clone();
+                let handle = set.spawn(async move { snapshot_context(&config, &c, &opts).await });
+                spawned.insert(handle.id(), (i, env, ctx));
+            }
+            let mut done = Vec::new();
+            while let Some(r) = set.join_next_with_id().await {
+                // A task that panicked or was cancelled is an error for its
+                // context (exit 2), never dropped.
+                let (id, r) = match r {
+                    Ok((id, r)) => (id, r),
+                    Err(e) => {
+                        let what = if e.is_panic() { "panicked" } else { "was cancelled" };
+                        let context = spawned.get(&e.id()).map(|(_, _, c)| clean(c, MAX_NAME)).unwrap_or_default();
+                        (e.id(), Err(KubeError::TaskFailed { context, what }))
+                    }
+                };
+                if let Some((i, env, ctx)) = spawned.remove(&id) {
+                    done.push((i, env, ctx, r));
                 }
-            };
-            if let Some((i, env, ctx)) = spawned.remove(&id) {
-                done.push((i, env, ctx, r));
             }
-        }
-        done.sort_by_key(|(i, ..)| *i);
-        let mut snaps = Vec::new();
-        let mut errors = Vec::new();
-        for (_, env, ctx, r) in done {
-            match r {
-                Ok(s) => snaps.push((env, s)),
-                Err(e) => errors.push(fail(&ctx, e)),
+            done.sort_by_key(|(i, ..)| *i);
+            let mut snaps = Vec::new();
+            let mut errors = Vec::new();
+            for (_, env, ctx, r) in done {
+                match r {
+                    Ok(s) => snaps.push((env, s)),
+                    Err(e) => errors.push(fail(&ctx, e)),
+                }
             }
-        }
-        (snaps, errors)
+            (snaps, errors)
+        })
     });
     // A credential plugin that never ends must not keep the process.
     runtime.shutdown_background();
+    out
+}
+
+/// Runs `f` with a panic hook that prints one line saying where a task
+/// panicked, never the panic's message (kube's could quote a credential)
+/// nor a backtrace; the task's failure is reported as an error for its
+/// context or resource. The previous hook is put back afterwards.
+fn quiet_panics<T>(f: impl FnOnce() -> T) -> T {
+    let previous = std::sync::Arc::new(std::panic::take_hook());
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("warning: an internal task panicked{}; it is reported as an error below", clean(&at, 300));
+    }));
+    let out = f();
+    std::panic::set_hook(Box::new(move |info| previous(info)));
     out
 }
 
