@@ -69,17 +69,22 @@ pub fn run(args: AuditArgs) -> i32 {
     };
     let mut envs = Vec::new();
     let mut labels = Vec::new();
+    let mut written = std::collections::BTreeMap::new();
     for (name, s) in &snaps {
         errors.extend(snapshot_errors(s));
-        match write(s, name, &dir, false) {
+        match write(s, name, &dir, false, &mut written) {
             Ok(path) => {
                 let shown = super::display(&path);
                 labels.push((shown.clone(), if args.save.is_some() { shown } else { format!("cluster:{name}") }));
                 envs.push((name.clone(), path));
             }
-            Err(e) => {
-                errors.push(RunError { code: "parity::io".into(), file: name.clone(), line: 0, column: 0, message: e })
-            }
+            Err(e) => errors.push(RunError {
+                code: "parity::io".into(),
+                file: crate::load::kube_error::clean(name, crate::load::kube_error::MAX_NAME),
+                line: 0,
+                column: 0,
+                message: e,
+            }),
         }
     }
     let check = CheckArgs {

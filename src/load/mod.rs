@@ -14,6 +14,7 @@ pub mod fast;
 pub mod files;
 pub mod json;
 pub mod kube;
+pub mod kube_error;
 pub mod locate;
 pub mod scalar;
 pub mod yaml;
