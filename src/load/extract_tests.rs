@@ -70,10 +70,10 @@ fn helm_template_is_skipped_whole() {
     assert_eq!(out.skipped[0].line, 4);
     // Not YAML at all, with `{{` in it.
     let out = load("{{- if .Values.on }}\napiVersion: v1\nkind: ConfigMap\n{{- end }}\n");
-    assert_eq!(out.skipped.iter().map(|n| (n.code.as_str(), n.line)).collect::<Vec<_>>(), [(
-        "parity::load::helm-template",
-        1
-    )]);
+    assert_eq!(
+        out.skipped.iter().map(|n| (n.code.as_str(), n.line)).collect::<Vec<_>>(),
+        [("parity::load::helm-template", 1)]
+    );
     // A YAML error without `{{` stays an error.
     assert_eq!(load("a: [\n").errors.len(), 1);
 }
@@ -88,10 +88,10 @@ fn yaml_holding_braces_is_loaded_and_helm_calls_warned() {
     let json = out.value(&out.objects[0]).to_json();
     assert_eq!(json["metadata"]["annotations"]["note"], json!("see{{docs}}"));
     assert_eq!(json["data"]["image"], json!("{{ .Values.image }}"));
-    assert_eq!(out.warnings.iter().map(|n| (n.code.as_str(), n.line)).collect::<Vec<_>>(), [(
-        "parity::load::helm-syntax",
-        9
-    )]);
+    assert_eq!(
+        out.warnings.iter().map(|n| (n.code.as_str(), n.line)).collect::<Vec<_>>(),
+        [("parity::load::helm-syntax", 9)]
+    );
     // Prometheus templates are not Helm calls: no warning.
     assert!(load("apiVersion: v1\nkind: A\nmetadata: {name: b}\nx: failed for {{ $labels.ns }}\n").warnings.is_empty());
 }
