@@ -134,6 +134,10 @@ fn timing(part: &str, since: std::time::Instant) {
     }
 }
 
+/// One file after reading: where it is, what it produced, its objects, and
+/// its text when kept for field lines.
+type FileResult = (FileRef, FileLoad, Vec<Object>, Option<Arc<String>>);
+
 /// Reads every planned file once (in parallel), then builds the envs in
 /// sorted path order. `settings` carries carving and mapping for configured
 /// envs.
@@ -162,7 +166,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     let keep = |load: &FileLoad, text: String| {
         (!load.objects.is_empty() && !load.tree.records_lines()).then(|| Arc::new(text))
     };
-    let mut loads: Vec<(FileRef, FileLoad, Vec<Object>, Option<Arc<String>>)> = unique
+    let mut loads: Vec<FileResult> = unique
         .par_iter()
         .map(|f| {
             let (load, text) = match files::read_text(&f.path, &f.display, opts.max_file_bytes) {
