@@ -264,11 +264,18 @@ fn symlink_loop_not_followed_by_default_detected_when_following() {
     std::os::unix::fs::symlink(outside.path(), root.join("dev/sub/linked")).expect("symlink");
 
     // Default: links are not followed, so neither the loop nor the linked
-    // folder is read, and there is nothing to report about them.
+    // folder is read; each is named in a warning, never passed over silently.
     let (run, report) = check(&root, &[]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(errors(&report), Vec::<String>::new());
     assert_eq!(findings(&report), [GOOD_FINDING]);
+    assert_eq!(
+        warning_codes(&report),
+        [
+            format!("parity::load::symlink-not-followed {}", shown(&root, "dev/sub/linked")),
+            format!("parity::load::symlink-not-followed {}", shown(&root, "dev/sub/loop")),
+        ]
+    );
 
     // --follow-links: the linked folder is read and the loop is reported.
     let (run, report) = check(&root, &["--follow-links"]);

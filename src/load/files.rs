@@ -102,6 +102,17 @@ pub fn entries(
         };
         let meta = if meta.file_type().is_symlink() {
             if !follow {
+                // Not read, and not in silence: a committed link to a
+                // manifest (or a folder of them) is named.
+                let to_folder = fs::metadata(&path).is_ok_and(|m| m.is_dir());
+                if to_folder || is_candidate(&name) {
+                    warnings.push(Notice {
+                        code: "parity::load::symlink-not-followed".into(),
+                        file: join(shown, &name),
+                        line: 0,
+                        message: "symbolic link not followed: not read (pass --follow-links to read it)".into(),
+                    });
+                }
                 continue;
             }
             match fs::metadata(&path) {
