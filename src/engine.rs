@@ -6,9 +6,9 @@
 //! evidence and the field it failed on. The report is sorted afterwards, so
 //! output is identical for any thread count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde_json::Value as Json;
@@ -790,26 +790,26 @@ fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, files: &FileCac
     }
 }
 
-/// Source texts, read again only to find the line of a field in a finding
-/// when the object's tree recorded no lines (see `tree_line`).
+/// Source texts, kept by the loader for files whose trees recorded no lines
+/// (see `tree_line`), to find the line of a field in a finding. A file is
+/// never opened again (by its display name or otherwise): a file without a
+/// kept text gives its object's line.
 struct FileCache<'a> {
     world: &'a World,
-    stdin: Option<&'a str>,
-    texts: Mutex<HashMap<u32, Option<Arc<String>>>>,
+    stdin: Option<Arc<String>>,
 }
 
 impl<'a> FileCache<'a> {
     fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
-        FileCache { world, stdin, texts: Mutex::new(HashMap::new()) }
+        FileCache { world, stdin: stdin.map(|s| Arc::new(s.to_string())) }
     }
 
     fn text(&self, file: u32) -> Option<Arc<String>> {
-        let name = self.world.files.get(file as usize)?;
-        if name == crate::load::STDIN {
-            return self.stdin.map(|s| Arc::new(s.to_string()));
+        if let Some(Some(text)) = self.world.texts.get(file as usize) {
+            return Some(text.clone());
         }
-        let mut map = self.texts.lock().ok()?;
-        map.entry(file).or_insert_with(|| std::fs::read_to_string(name).ok().map(Arc::new)).clone()
+        let name = self.world.files.get(file as usize)?;
+        if name == crate::load::STDIN { self.stdin.clone() } else { None }
     }
 
     fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {

@@ -118,7 +118,8 @@ fn config_error(file: &str, line: u32, message: String) -> RunError {
 /// Reads the `[[exception]]` entries of a configuration file.
 pub fn load(config: &Path) -> Result<Vec<Exception>, RunError> {
     let shown = crate::cli::display(config);
-    let text = std::fs::read_to_string(config).map_err(|e| config_error(&shown, 0, format!("cannot read: {e}")))?;
+    let text = crate::load::files::read_text(config, &shown, crate::load::config::MAX_CONFIG_BYTES)
+        .map_err(|e| config_error(&shown, 0, format!("cannot read: {}", e.message)))?;
     // Only the exceptions are read here; the loader validates the rest.
     let parsed: ConfigExceptions = toml::from_str(&exceptions_only(&text)).map_err(|e: toml::de::Error| {
         let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
@@ -242,6 +243,9 @@ pub fn write_baseline(path: &Path, findings: &[Finding]) -> Result<(), RunError>
     })
 }
 
+/// The size limit of a baseline file (read with the bounded reader).
+pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads a baseline file.
 pub fn read_baseline(path: &Path) -> Result<BTreeSet<BaselineEntry>, RunError> {
     let shown = crate::cli::display(path);
@@ -252,7 +256,8 @@ pub fn read_baseline(path: &Path) -> Result<BTreeSet<BaselineEntry>, RunError> {
         column: 0,
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read the baseline: {e}")))?;
+    let text = crate::load::files::read_text(path, &shown, MAX_BASELINE_BYTES)
+        .map_err(|e| err(format!("cannot read the baseline: {}", e.message)))?;
     let file: BaselineFile = serde_json::from_str(&text).map_err(|e| RunError {
         code: "parity::baseline".into(),
         file: shown.clone(),

@@ -47,12 +47,16 @@ fn example_tree_finds_the_planted_drift() {
             assert!(f["line"].as_u64().unwrap_or(0) > 0, "object finding without a line: {f}");
         }
     }
-    // The Helm template is reported as skipped, never silently passed.
-    let skipped = report["skipped"].as_array().expect("skipped list");
+    // The half-rendered chart is valid YAML: checked as written, with a
+    // warning that it holds Helm syntax, never skipped or silently passed.
+    assert_eq!(report["skipped"], serde_json::json!([]));
+    let warnings = report["warnings"].as_array().expect("warnings list");
     assert!(
-        skipped.iter().any(|s| s["file"].as_str().is_some_and(|f| f.ends_with("legacy-chart.yaml"))),
-        "{skipped:?}"
+        warnings.iter().any(|w| w["code"] == "parity::load::helm-syntax"
+            && w["file"].as_str().is_some_and(|f| f.ends_with("legacy-chart.yaml"))),
+        "{warnings:?}"
     );
+    assert!(keys(&report).contains(&"no-latest-images prod Deployment web/status-page".to_string()));
     assert_eq!(report["summary"]["envs"], serde_json::json!(["dev", "staging", "prod"]));
 }
 
@@ -189,13 +193,24 @@ fn helm_template_is_skipped_with_the_reason() {
         "every namespace has metadata.name exists",
         "tests/fixtures/helm",
     ]);
-    assert_eq!(run.code, 0, "skipping is not an error: {}", run.stderr);
+    assert_eq!(run.code, 2, "a skipped file is not checked: the run is incomplete: {}", run.stderr);
     let report = json(&run);
     let skipped = report["skipped"].as_array().expect("skipped list");
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(skipped[0]["file"].as_str().unwrap_or("").ends_with("chart.yaml"));
     assert!(skipped[0]["message"].as_str().unwrap_or("").contains("Helm template"));
     assert_eq!(report["summary"]["skipped"], 1);
+    // Accepted on purpose: the flag, or parity.toml `allow-skipped = true`.
+    let rule = "every namespace has metadata.name exists";
+    let allowed = parity(&["check", "--allow-skipped", "--rule", rule, "tests/fixtures/helm"]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+    assert!(allowed.stdout.contains(" · 1 skipped (not checked) · "), "{}", allowed.stdout);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("parity.toml");
+    std::fs::write(&config, "allow-skipped = true\n").expect("write");
+    let cfg = config.to_string_lossy();
+    let by_config = parity(&["check", "--config", &cfg, "--rule", rule, "tests/fixtures/helm"]);
+    assert_eq!(by_config.code, 0, "{}{}", by_config.stdout, by_config.stderr);
 }
 
 #[test]

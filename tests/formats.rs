@@ -375,7 +375,9 @@ fn github_env_level_findings_and_run_errors() {
     assert!(run.stdout.lines().any(|l| l
         == "::error title=gpu-node-parity::env staging runs workloads that need nvidia.com/gpu but no node offers it"));
     assert!(
-        run.stdout.ends_with("parity: 15 findings (12 errors, 3 warnings, 0 info) · 3 envs · 41 objects · 1 skipped\n")
+        run.stdout.ends_with("parity: 19 findings (13 errors, 6 warnings, 0 info) · 3 envs · 42 objects\n"),
+        "{}",
+        run.stdout
     );
     let run = check(&[BROKEN, "--format", "github"]);
     assert_eq!(run.code, 2);

@@ -220,22 +220,26 @@ fn duplicate_keys_are_an_error() {
 #[test]
 fn helm_template_is_skipped_with_the_reason() {
     let (run, report) = check(Path::new("tests/hostile/helm-template"), &[]);
-    // A skip is a notice, not an error: exit 1 for the good file's finding.
-    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // A skipped file was not checked: exit 2, and the good file's finding
+    // is still reported.
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(errors(&report), Vec::<String>::new());
     assert_eq!(
         skipped(&report),
         [
-            "parity::load::helm-template tests/hostile/helm-template/dev/chart.yaml:4 looks like a Helm template (`{{ ... }}`); render it with `helm template` and pipe the result to `parity check ... -`"
+            "parity::load::helm-template tests/hostile/helm-template/dev/chart.yaml:4 `{{` opens a value here: this is a Helm template, not YAML data; render it with `helm template` and pipe the result to `parity check ... -`"
         ]
     );
     assert_eq!(findings(&report), [GOOD_FINDING]);
+    // Opted in: the finding decides.
+    let (allowed, _) = check(Path::new("tests/hostile/helm-template"), &["--allow-skipped"]);
+    assert_eq!(allowed.code, 1, "{}", allowed.stdout);
 }
 
 #[test]
 fn non_kubernetes_yaml_is_skipped_with_the_reason() {
     let (run, report) = check(Path::new("tests/hostile/not-kubernetes"), &[]);
-    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 2, "a skipped document was not checked: {}\n{}", run.stdout, run.stderr);
     assert_eq!(errors(&report), Vec::<String>::new());
     assert_eq!(
         skipped(&report),
@@ -260,11 +264,18 @@ fn symlink_loop_not_followed_by_default_detected_when_following() {
     std::os::unix::fs::symlink(outside.path(), root.join("dev/sub/linked")).expect("symlink");
 
     // Default: links are not followed, so neither the loop nor the linked
-    // folder is read, and there is nothing to report about them.
+    // folder is read; each is named in a warning, never passed over silently.
     let (run, report) = check(&root, &[]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(errors(&report), Vec::<String>::new());
     assert_eq!(findings(&report), [GOOD_FINDING]);
+    assert_eq!(
+        warning_codes(&report),
+        [
+            format!("parity::load::symlink-not-followed {}", shown(&root, "dev/sub/linked")),
+            format!("parity::load::symlink-not-followed {}", shown(&root, "dev/sub/loop")),
+        ]
+    );
 
     // --follow-links: the linked folder is read and the loop is reported.
     let (run, report) = check(&root, &["--follow-links"]);
@@ -326,15 +337,18 @@ fn fifo_and_dangling_link_never_hang() {
     let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
     std::os::unix::fs::symlink("/nonexistent/parity", root.join("dev/gone.yaml")).expect("symlink");
     let (run, report) = check(&root, &["--follow-links"]);
-    // The FIFO is not a regular file: not a candidate, never opened.
-    assert_errors(
-        &run,
-        &report,
-        &[format!(
-            "parity::load::io {}:0:0 broken link: No such file or directory (os error 2)",
-            shown(&root, "dev/gone.yaml")
-        )],
-    );
+    // The FIFO is not a regular file: never opened, and named as not read.
+    let mut expected = vec![format!(
+        "parity::load::io {}:0:0 broken link: No such file or directory (os error 2)",
+        shown(&root, "dev/gone.yaml")
+    )];
+    if made {
+        expected.push(format!(
+            "parity::load::io {}:0:0 not a regular file (a FIFO, socket or device): not read",
+            shown(&root, "dev/pipe.yaml")
+        ));
+    }
+    assert_errors(&run, &report, &expected);
     if made {
         // Named on the command line, it is refused, not opened.
         let path = fifo.to_string_lossy().into_owned();
@@ -386,13 +400,10 @@ fn enormous_rule_text() {
     let path = file.to_string_lossy().into_owned();
     let run = parity(&["check", &path, "tests/hostile/duplicate-keys/dev/good.yaml"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    let expected = format!(
-        "error[parity::syntax::too-large] {path}:1:1: rule source is {} bytes; the limit is 1048576",
-        text.len()
-    );
-    // The report line is on stdout; the rendered diagnostic on stderr.
+    // The bounded reader stops after the limit: the file is never read whole.
+    let expected =
+        format!("error[parity::syntax::too-large] {path}: rule file is larger than the limit of 1048576 bytes");
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
-    assert!(run.stderr.contains("rule source is"), "{}", run.stderr);
 }
 
 #[test]
@@ -433,4 +444,235 @@ fn rule_over_the_evaluation_budget() {
           its budget of 16 steps; the rule is too costly for this input"]
     );
     assert_eq!(findings(&report), [GOOD_FINDING]);
+}
+
+/// A privileged Deployment: the standard library's `no-privileged-containers`
+/// finds it.
+const PRIVILEGED: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: app:1.0
+          securityContext:
+            privileged: true
+";
+
+/// Rule ids of the findings of a report.
+fn rules_found(report: &Json) -> Vec<String> {
+    let list = report["findings"].as_array().cloned().unwrap_or_default();
+    list.iter().map(|f| f["rule"].as_str().unwrap_or("").to_string()).collect()
+}
+
+fn warning_codes(report: &Json) -> Vec<String> {
+    let list = report["warnings"].as_array().cloned().unwrap_or_default();
+    list.iter().map(|w| format!("{} {}", w["code"].as_str().unwrap_or(""), w["file"].as_str().unwrap_or(""))).collect()
+}
+
+#[test]
+fn a_rule_file_in_a_manifest_folder_never_switches_checking_off() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path();
+    common::write_tree(
+        d,
+        &[
+            ("manifests/prod/app.yaml", PRIVILEGED),
+            ("manifests/prod/README.parity", ""),
+            ("manifests/README.parity", ""),
+            ("policies/mine.parity", "rule mine {\n  every deployment has metadata.labels.team exists\n}\n"),
+        ],
+    );
+    // The whole tree, and the env folder that holds a `.parity` file itself:
+    // the manifests are checked against the standard library, the rule files
+    // are warnings.
+    for path in ["manifests", "manifests/prod"] {
+        let run = common::parity_in(d, &["check", "--format", "json", path], None, &[]);
+        assert_eq!(run.code, 1, "{path}: {}{}", run.stdout, run.stderr);
+        let report = common::json(&run);
+        assert!(rules_found(&report).contains(&"no-privileged-containers".to_string()), "{}", run.stdout);
+        assert!(
+            warning_codes(&report)
+                .contains(&"parity::load::rule-file-in-manifests manifests/prod/README.parity".to_string()),
+            "{}",
+            run.stdout
+        );
+    }
+    let human = common::parity_in(d, &["check", "manifests"], None, &[]);
+    assert!(
+        human.stdout.contains(
+            "warning[parity::load::rule-file-in-manifests] manifests/README.parity: rule file inside a manifest folder"
+        ),
+        "{}",
+        human.stdout
+    );
+    // Rule sources are named as such: `--rules`, or parity.toml `rules`.
+    let run = common::parity_in(d, &["check", "--format", "json", "--rules", "policies", "manifests"], None, &[]);
+    assert_eq!(rules_found(&common::json(&run)), ["mine"], "{}", run.stdout);
+    common::write_tree(d, &[("parity.toml", "rules = [\"policies\"]\n")]);
+    let run = common::parity_in(d, &["check", "--format", "json", "manifests"], None, &[]);
+    assert_eq!(rules_found(&common::json(&run)), ["mine"], "{}", run.stdout);
+    // A folder of rules not named `rules` and given as a path is a manifest
+    // folder: it holds no objects, so the run fails instead of passing.
+    std::fs::remove_file(d.join("parity.toml")).expect("rm");
+    let run = common::parity_in(d, &["check", "policies"], None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("error[parity::load::empty]"), "{}", run.stdout);
+}
+
+#[test]
+fn yaml_with_template_braces_is_loaded_and_checked() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path();
+    let annotated = PRIVILEGED.replace(
+        "  namespace: web\n",
+        "  namespace: web\n  annotations:\n    note: see{{docs}}\n    image: \"{{ .Values.image }}\"\n",
+    );
+    let alerts = "apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: alerts
+  namespace: web
+spec:
+  groups:
+    - name: reload
+      rules:
+        - alert: ReloadFailed
+          annotations:
+            description: Reloading failed for {{ $labels.namespace }}
+";
+    common::write_tree(d, &[("prod/app.yaml", &annotated), ("prod/alerts.yaml", alerts)]);
+    let run = common::parity_in(d, &["check", "--format", "json", "prod"], None, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = common::json(&run);
+    assert_eq!(report["skipped"], serde_json::json!([]));
+    assert_eq!(report["summary"]["objects"], 2);
+    assert!(rules_found(&report).contains(&"no-privileged-containers".to_string()), "{}", run.stdout);
+    // Helm calls are named (the Prometheus `{{ $labels }}` is not one).
+    assert_eq!(warning_codes(&report), ["parity::load::helm-syntax prod/app.yaml"]);
+    assert_eq!(report["warnings"][0]["line"], 8);
+
+    // Text that is not YAML and holds `{{` is a template: skipped, exit 2,
+    // and the summary says what was not checked.
+    common::write_tree(d, &[("prod/chart.yaml", "metadata:\n  name: {{ .Release.Name }}-web\n")]);
+    let run = common::parity_in(d, &["check", "prod"], None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("skipped prod/chart.yaml:2: `{{` opens a value here"), "{}", run.stdout);
+    assert!(run.stdout.contains(" · 1 skipped (not checked) · "), "{}", run.stdout);
+    assert!(run.stdout.contains("error[no-privileged-containers]"), "{}", run.stdout);
+    let allowed = common::parity_in(d, &["check", "--allow-skipped", "prod"], None, &[]);
+    assert_eq!(allowed.code, 1, "{}", allowed.stdout);
+}
+
+#[test]
+fn empty_input_is_an_error_unless_allowed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path();
+    std::fs::create_dir_all(d.join("empty/dev")).expect("mkdir");
+    common::write_tree(d, &[("templates/dev/chart.yaml", "metadata:\n  name: {{ .Release.Name }}\n")]);
+    let message = "error[parity::load::empty] no objects loaded:";
+    let stdin = common::parity_in(d, &["check", "-"], Some(""), &[]);
+    assert_eq!(stdin.code, 2, "{}", stdin.stdout);
+    assert!(stdin.stdout.contains(&format!("{message} the input holds no Kubernetes objects")), "{}", stdin.stdout);
+    let folder = common::parity_in(d, &["check", "empty"], None, &[]);
+    assert_eq!(folder.code, 2, "{}", folder.stdout);
+    assert!(folder.stdout.contains(message), "{}", folder.stdout);
+    let skipped = common::parity_in(d, &["check", "--allow-skipped", "templates"], None, &[]);
+    assert_eq!(skipped.code, 2, "{}", skipped.stdout);
+    assert!(skipped.stdout.contains(&format!("{message} every file or document was skipped")), "{}", skipped.stdout);
+    for args in [&["check", "--allow-empty", "-"][..], &["check", "--allow-empty", "empty"]] {
+        let run = common::parity_in(d, args, Some(""), &[]);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stdout);
+        assert!(run.stdout.starts_with("no objects loaded"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn stdin_obeys_the_file_size_limit() {
+    let text = std::fs::read_to_string(fixture("good.yaml")).expect("read");
+    let run = common::parity_with(
+        &["check", "--format", "json", "--rule", RULE, "--max-file-size", "20", "-"],
+        Some(&text),
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(
+        errors(&common::json(&run)),
+        [
+            "parity::load::too-large <stdin>:0:0 file is larger than the limit of 20 bytes (change it with --max-file-size)"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn config_baseline_and_rule_files_are_bounded_and_never_block() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path();
+    common::write_tree(d, &[("manifests/dev/app.yaml", PRIVILEGED)]);
+    let fifo = d.join("pipe");
+    if !Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        return;
+    }
+    let cases: [(&[&str], &str); 3] = [
+        (&["--config", "pipe"], "error[parity::load::config] pipe: cannot read configuration: not a regular file"),
+        (&["--baseline", "pipe"], "error[parity::baseline] pipe: cannot read the baseline: not a regular file"),
+        (&["--rules", "pipe"], "error[parity::io] pipe: not a regular file (a FIFO, socket or device): not read"),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["check"];
+        args.extend_from_slice(extra);
+        args.push("manifests");
+        // A FIFO with no writer: a blocking open would never return.
+        let run = common::parity_in(d, &args, None, &[]);
+        assert_eq!(run.code, 2, "{extra:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains(expected), "{extra:?}: {}{}", run.stdout, run.stderr);
+    }
+    // Over the size limit: parity.toml 1 MiB.
+    let big = format!("promotion = [\"dev\"]\n{}", "# padding\n".repeat(120_000));
+    common::write_tree(d, &[("big.toml", &big)]);
+    let run = common::parity_in(d, &["check", "--config", "big.toml", "manifests"], None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[parity::load::config] big.toml: cannot read configuration: file is larger than the limit of 1048576 bytes"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_identified_by_their_real_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_tmp, root) = tree_with("placeholder.txt", b"");
+    // Two names that are not UTF-8 and would both display as `a\u{fffd}.yaml`.
+    let text = std::fs::read_to_string(fixture("good.yaml")).expect("read");
+    for (byte, name) in [(0xffu8, "one"), (0xfe, "two")] {
+        let file = root.join("dev").join(std::ffi::OsStr::from_bytes(&[b'a', byte, b'.', b'y', b'a', b'm', b'l']));
+        if std::fs::write(&file, text.replace("name: web", &format!("name: {name}"))).is_err() {
+            return; // a file system that refuses such names
+        }
+    }
+    // And a link to /dev/zero: with --follow-links it is refused, never read.
+    std::os::unix::fs::symlink("/dev/zero", root.join("dev/zero.yaml")).expect("symlink");
+    let (run, report) = check(&root, &["--follow-links"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(
+        errors(&report),
+        [format!(
+            "parity::load::io {}:0:0 not a regular file (a FIFO, socket or device): not read",
+            shown(&root, "dev/zero.yaml")
+        )]
+    );
+    let mut found = findings(&report);
+    found.sort();
+    assert_eq!(found, ["cli-1 dev Deployment shop/one", "cli-1 dev Deployment shop/two", GOOD_FINDING]);
+    let files: Vec<&str> =
+        report["findings"].as_array().expect("findings").iter().filter_map(|f| f["file"].as_str()).collect();
+    assert!(files.contains(&shown(&root, "dev/a\\xfe.yaml").as_str()), "{files:?}");
+    assert!(files.contains(&shown(&root, "dev/a\\xff.yaml").as_str()), "{files:?}");
 }

@@ -422,7 +422,7 @@ fn changed_mode_reports_env_level_findings_and_rejects_missing_paths() {
     let changed = |file: &str| {
         parity_in(
             dir.path(),
-            &["check", "--format", "json", "--changed", "--tree", "m", "--rule", RULE, file],
+            &["check", "--format", "json", "--changed", "--tree", "m", "--rule", RULE, "--", file],
             None,
             &[],
         )

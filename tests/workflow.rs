@@ -193,7 +193,18 @@ fn changed_mode_reports_only_findings_in_the_changed_files() {
     tree(dir.path());
     let run = parity_in(
         dir.path(),
-        &["check", "--format", "json", "--changed", "--tree", "manifests", "--rule", LIMITS, "manifests/prod/app.yaml"],
+        &[
+            "check",
+            "--format",
+            "json",
+            "--changed",
+            "--tree",
+            "manifests",
+            "--rule",
+            LIMITS,
+            "--",
+            "manifests/prod/app.yaml",
+        ],
         None,
         &[],
     );
@@ -201,13 +212,77 @@ fn changed_mode_reports_only_findings_in_the_changed_files() {
     assert_eq!(keys(&json(&run)), ["cli-1 prod Deployment web/api", "cli-1 prod Deployment jobs/batch"]);
     // A changed file that is no manifest: no finding is part of it.
     std::fs::write(dir.path().join("README.md"), "# notes\n").expect("write README");
-    let none =
-        parity_in(dir.path(), &["check", "--changed", "--tree", "manifests", "--rule", LIMITS, "README.md"], None, &[]);
+    let none = parity_in(
+        dir.path(),
+        &["check", "--changed", "--tree", "manifests", "--rule", LIMITS, "--", "README.md"],
+        None,
+        &[],
+    );
     assert_eq!(none.code, 0, "{}", none.stdout);
     let no_tree =
-        parity_in(dir.path(), &["check", "--changed", "--rule", LIMITS, "manifests/prod/app.yaml"], None, &[]);
+        parity_in(dir.path(), &["check", "--changed", "--rule", LIMITS, "--", "manifests/prod/app.yaml"], None, &[]);
     assert_eq!(no_tree.code, 2);
     assert!(no_tree.stdout.contains("--changed needs the env tree"), "{}", no_tree.stdout);
+}
+
+#[test]
+fn write_baseline_refuses_an_incomplete_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    tree(dir.path());
+    let d = dir.path();
+    let good = parity_in(d, &["check", "--rule", LIMITS, "--write-baseline", "baseline.json", "manifests"], None, &[]);
+    assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    let before = std::fs::read_to_string(d.join("baseline.json")).expect("baseline");
+    // A mistyped path: the run has an error, so the baseline is kept.
+    let typo = parity_in(d, &["check", "--rule", LIMITS, "--write-baseline", "baseline.json", "manifest"], None, &[]);
+    assert_eq!(typo.code, 2, "{}{}", typo.stdout, typo.stderr);
+    assert!(typo.stderr.contains("error[parity::load::io]: manifest: no such file or folder"), "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains(
+            "error: the baseline baseline.json was not written: the run is incomplete (1 run errors, 0 skipped)"
+        ),
+        "{}",
+        typo.stderr
+    );
+    assert!(!typo.stdout.contains("baseline written"), "{}", typo.stdout);
+    assert_eq!(std::fs::read_to_string(d.join("baseline.json")).expect("baseline"), before);
+    // A skipped file makes the run incomplete too.
+    write_tree(d, &[("manifests/prod/chart.yaml", "metadata:\n  name: {{ .Release.Name }}\n")]);
+    let skipped =
+        parity_in(d, &["check", "--rule", LIMITS, "--write-baseline", "baseline.json", "manifests"], None, &[]);
+    assert_eq!(skipped.code, 2, "{}{}", skipped.stdout, skipped.stderr);
+    assert!(
+        skipped.stderr.contains("skipped[parity::load::helm-template]: manifests/prod/chart.yaml:2:"),
+        "{}",
+        skipped.stderr
+    );
+    assert_eq!(std::fs::read_to_string(d.join("baseline.json")).expect("baseline"), before);
+}
+
+#[test]
+fn everything_after_double_dash_is_a_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    tree(dir.path());
+    let d = dir.path();
+    // A file whose name is an option, with a violation in it.
+    write_tree(d, &[("--write-baseline=x.yaml", &deployment("evil", "web", "", false))]);
+    let run =
+        parity_in(d, &["check", "--format", "json", "--rule", LIMITS, "--", "--write-baseline=x.yaml"], None, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(keys(&json(&run)), ["cli-1 --write-baseline=x Deployment web/evil"]);
+    assert!(!d.join("x.yaml").exists(), "no baseline was written");
+    // `--changed` (the pre-commit hook) takes its files after `--` only: a
+    // file name that reaches it without one is refused, never an option.
+    let tree_args = ["check", "--changed", "--tree", "manifests", "--rule", LIMITS];
+    let bare = parity_in(d, &[&tree_args[..], &["manifests/prod/app.yaml"]].concat(), None, &[]);
+    assert_eq!(bare.code, 2, "{}{}", bare.stdout, bare.stderr);
+    assert!(bare.stdout.contains("--changed takes the changed files after `--`"), "{}", bare.stdout);
+    let hook = parity_in(d, &[&tree_args[..], &["--", "manifests/prod/app.yaml"]].concat(), None, &[]);
+    assert_eq!(hook.code, 1, "{}{}", hook.stdout, hook.stderr);
+    // The hook manifest ends its options with `--`.
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
+        .expect("hook manifest");
+    assert!(manifest.lines().any(|l| l.trim() == "args: [--]"), "{manifest}");
 }
 
 fn git(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -245,7 +320,7 @@ fn pre_commit_blocks_a_bad_commit_and_passes_a_good_one() {
     let d = dir.path();
     assert!(git(d, &["init", "-q"]).status.success());
     let config = format!(
-        "repos:\n  - repo: local\n    hooks:\n      - id: parity\n        name: parity\n        entry: {} {args}\n        language: system\n        types_or: {types}\n        require_serial: true\n        args: [--tree, manifests]\n",
+        "repos:\n  - repo: local\n    hooks:\n      - id: parity\n        name: parity\n        entry: {} {args}\n        language: system\n        types_or: {types}\n        require_serial: true\n        args: [--tree, manifests, --]\n",
         env!("CARGO_BIN_EXE_parity")
     );
     let good = deployment("api", "web", "", true);

@@ -88,7 +88,10 @@ pub fn run(args: AuditArgs) -> i32 {
         }
     }
     let check = CheckArgs {
-        paths: args.rules.clone(),
+        // Audit's arguments are rule sources by position: never manifests.
+        paths: Vec::new(),
+        after: Vec::new(),
+        rule_paths: args.rules.clone(),
         rules: args.rule_text.clone(),
         envs,
         config: args.config.clone(),
@@ -105,6 +108,8 @@ pub fn run(args: AuditArgs) -> i32 {
         tree: Vec::new(),
         max_file_size: None,
         eval_budget: None,
+        allow_skipped: false,
+        allow_empty: false,
     };
     run_with(check, errors, &labels)
 }

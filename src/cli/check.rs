@@ -1,24 +1,33 @@
 //! `parity check [PATH]...`: rules and manifest sources in one list, envs
 //! from folders, `--env` or `parity.toml`, findings in the chosen format.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
 
 use super::{
-    Format, build_program_partial, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs,
+    Format, build_program_partial, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files,
+    rule_docs,
 };
 use crate::load::{Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Rule files or folders (`*.parity`), and manifest sources: folders
-    /// (each sub-folder an env), YAML/JSON files, List files, snapshots, or
-    /// `-` for stdin.
+    /// Rule sources (`*.parity` files, folders named `rules`) and manifest
+    /// sources: folders (each sub-folder an env), YAML/JSON files, List
+    /// files, snapshots, or `-` for stdin. Everything after `--` is a path.
     pub paths: Vec<PathBuf>,
+    /// The paths after `--`: paths whatever they look like (a file named
+    /// `--write-baseline=x.yaml` is a file). In `--changed` mode the changed
+    /// files must come here.
+    #[arg(last = true, value_name = "PATH")]
+    pub after: Vec<PathBuf>,
+    /// A rule file or folder of rule files, whatever its name (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rule_paths: Vec<PathBuf>,
     /// A rule body to check, e.g. `every node has ...` (repeatable; ids
     /// `cli-1`, `cli-2`, ...; severity error).
     #[arg(long = "rule", value_name = "TEXT")]
@@ -80,6 +89,15 @@ pub struct CheckArgs {
     /// it, the envs of parity.toml.
     #[arg(long, value_name = "PATH")]
     pub tree: Vec<PathBuf>,
+    /// Skipped files and documents (Helm templates, non-Kubernetes YAML) do
+    /// not fail the run; without it they make it exit 2. Also parity.toml
+    /// `allow-skipped = true`.
+    #[arg(long)]
+    pub allow_skipped: bool,
+    /// A run that loads no object at all (empty stdin, empty folders, every
+    /// file skipped) is not an error.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// A note for each rule that matched nothing in any env: always for the
@@ -137,14 +155,35 @@ pub fn run(args: CheckArgs) -> i32 {
 /// snapshot-error notices are left out (they are among `earlier`).
 pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
     let started = Instant::now();
-    let mut rule_paths = Vec::new();
+    let config = config_path(&args);
+    // What a path is never depends on what is inside it: a `.parity` file
+    // argument or a folder named `rules` holds rules, everything else is
+    // manifests.
+    let mut rule_paths = args.rule_paths.clone();
+    let mut read_errors = Vec::new();
+    let settings = config.as_deref().map(|c| config_settings(c, &mut read_errors)).unwrap_or_default();
+    rule_paths.extend(settings.rules);
     let mut inputs = Vec::new();
     let mut changed = Vec::new();
     let mut changed_missing = Vec::new();
-    for p in &args.paths {
+    let is_rule_source = |p: &PathBuf| is_rule_file(p) || is_rules_folder(p);
+    if args.changed && args.after.is_empty() && args.paths.iter().any(|p| !is_rule_source(p)) {
+        // Pre-commit appends file names to the hook's arguments: without a
+        // `--` before them, a file named like an option becomes one.
+        read_errors.push(RunError {
+            code: "parity::usage".into(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: "--changed takes the changed files after `--` (`parity check --changed --tree PATH -- FILE...`), \
+                      so that no file name is read as an option"
+                .into(),
+        });
+    }
+    for p in args.paths.iter().chain(&args.after) {
         if p.as_os_str() == "-" {
             inputs.push(Input::Stdin);
-        } else if is_rule_file(p) || is_rule_dir(p) {
+        } else if is_rule_source(p) {
             rule_paths.push(p.clone());
         } else if args.changed {
             // A changed path that does not exist would silently match no
@@ -164,9 +203,10 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         }
     }
     inputs.extend(args.tree.iter().cloned().map(Input::Path));
-    let (rule_files, mut read_errors) = read_rule_files(&rule_paths);
+    let (rule_files, rule_errors) = read_rule_files(&rule_paths);
+    read_errors.extend(rule_errors);
     let use_library = rule_paths.is_empty() && args.rules.is_empty();
-    let mut report = Report::default();
+    let mut report = Report { allow_skipped: args.allow_skipped || settings.allow_skipped, ..Report::default() };
     report.errors.extend(earlier);
     // Every rule that compiles runs; the ones that do not are errors (exit 2)
     // beside their findings.
@@ -182,18 +222,33 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     if let Some(bytes) = args.max_file_size {
         opts.max_file_bytes = bytes;
     }
-    let config = config_path(&args);
     let timings = crate::timing::enabled();
     let phase = crate::timing::phase;
     phase("compile", started);
     let load_started = Instant::now();
-    let loaded = load(&args, &inputs, config, &opts, &mut read_errors);
+    let loaded = load(&args, &inputs, config.clone(), &opts, &mut read_errors);
     phase("load", load_started);
     let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
     report.errors.extend(read_errors);
     report.errors.extend(errors);
     report.skipped.extend(skipped);
     report.warnings.extend(warnings);
+    if world.object_count() == 0 && report.errors.is_empty() && !args.allow_empty {
+        // An empty input (a failed `helm template` upstream, an empty
+        // folder, every file skipped) checks nothing: it must not pass.
+        let why = if report.skipped.is_empty() {
+            "the input holds no Kubernetes objects"
+        } else {
+            "every file or document was skipped"
+        };
+        report.errors.push(RunError {
+            code: "parity::load::empty".into(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: format!("no objects loaded: {why}, so nothing was checked (pass --allow-empty to accept this)"),
+        });
+    }
 
     if let Some(prog) = &program {
         let show = !args.quiet && std::io::stderr().is_terminal();
@@ -222,7 +277,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         report.summary.unmatched_rules.sort();
     }
     let report_started = Instant::now();
-    if let Some(code) = waivers(&args, &config_path(&args), &mut report) {
+    if let Some(code) = waivers(&args, &config, &mut report) {
         return code;
     }
     if args.changed {
@@ -322,6 +377,38 @@ fn relabel(report: &mut Report, labels: &[(String, String)]) {
     report.errors.iter_mut().for_each(|e| name(&mut e.file));
 }
 
+/// What parity.toml says about the check itself (not its envs).
+#[derive(Default)]
+struct Settings {
+    /// `rules = [...]`, relative to the configuration's folder.
+    rules: Vec<PathBuf>,
+    allow_skipped: bool,
+}
+
+/// Reads the check settings of a configuration; an unreadable one is an
+/// error here and again where its envs are loaded (the two are deduplicated).
+fn config_settings(path: &std::path::Path, errors: &mut Vec<RunError>) -> Settings {
+    match crate::load::read_config(path) {
+        Ok(c) => {
+            let base = path.parent().unwrap_or(std::path::Path::new(""));
+            Settings { rules: c.rules.iter().map(|r| base.join(r)).collect(), allow_skipped: c.allow_skipped }
+        }
+        Err(e) => {
+            errors.push(e);
+            Settings::default()
+        }
+    }
+}
+
+/// `file:line: message`, or less when those are unknown.
+fn located(file: &str, line: u32, message: &str) -> String {
+    match (file.is_empty(), line) {
+        (true, _) => message.to_string(),
+        (false, 0) => format!("{file}: {message}"),
+        (false, l) => format!("{file}:{l}: {message}"),
+    }
+}
+
 /// The configuration in force: `--config`, else `./parity.toml` if present.
 fn config_path(args: &CheckArgs) -> Option<PathBuf> {
     args.config.clone().or_else(|| {
@@ -358,10 +445,29 @@ fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> O
     report.waived.extend(applied.waived);
     if let Some(path) = &args.write_baseline {
         report.finish();
+        if report.incomplete() {
+            // A baseline records what is accepted: one written from a run
+            // that could not read everything would waive nothing it missed
+            // and drop every finding it did not see.
+            for e in &report.errors {
+                eprintln!("error[{}]: {}", e.code, located(&e.file, e.line, &e.message));
+            }
+            for s in &report.skipped {
+                eprintln!("skipped[{}]: {}", s.code, located(&s.file, s.line, &s.message));
+            }
+            eprintln!(
+                "error: the baseline {} was not written: the run is incomplete ({} run errors, {} skipped); \
+                 fix them (or pass --allow-skipped for skips) and run again",
+                super::display(path),
+                report.errors.len(),
+                if report.allow_skipped { 0 } else { report.skipped.len() },
+            );
+            return Some(2);
+        }
         return Some(match exceptions::write_baseline(path, &report.findings) {
             Ok(()) => {
                 println!("baseline written to {} with {} findings", super::display(path), report.findings.len());
-                if report.errors.is_empty() { 0 } else { 2 }
+                0
             }
             Err(e) => {
                 eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
@@ -404,17 +510,20 @@ fn load(
         return empty();
     }
     let stdin_text = if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
-        let mut s = String::new();
-        match std::io::stdin().read_to_string(&mut s) {
-            Ok(_) => Some(s),
+        // Bounded like every file: `--max-file-size`.
+        use crate::load::files;
+        let read = files::read_stream(std::io::stdin().lock(), opts.max_file_bytes)
+            .map_err(|e| match e {
+                files::ReadError::Io(e) => {
+                    files::error("parity::io", crate::load::STDIN, format!("cannot read stdin: {e}"))
+                }
+                e => files::read_error(e, crate::load::STDIN, opts.max_file_bytes),
+            })
+            .and_then(|bytes| files::text_from_bytes(bytes, crate::load::STDIN));
+        match read {
+            Ok(s) => Some(s),
             Err(e) => {
-                errors.push(RunError {
-                    code: "parity::io".into(),
-                    file: crate::load::STDIN.into(),
-                    line: 0,
-                    column: 0,
-                    message: format!("cannot read stdin: {e}"),
-                });
+                errors.push(e);
                 None
             }
         }

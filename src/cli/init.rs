@@ -63,7 +63,8 @@ repos:
     rev: v{version}
     hooks:
       - id: parity
-        args: [--tree, {manifests}, rules/]
+        # Keep the final `--`: the changed files come after it.
+        args: [--tree, {manifests}, rules/, --]
 "#,
         version = env!("CARGO_PKG_VERSION")
     )

@@ -96,16 +96,48 @@ pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunErro
         collect_rule_files(p, &mut found, &mut errors, 0);
         found.sort();
         for f in found {
-            match std::fs::read_to_string(&f) {
+            match read_rule_file(&f) {
                 // The prelude is always loaded; a copy of it among the rule
                 // files (this repository's rules/) is not loaded twice.
                 Ok(text) if text == crate::compile::PRELUDE => {}
                 Ok(text) => files.push((display(&f), text)),
-                Err(e) => errors.push(io_error(&f, &e)),
+                Err(e) => errors.push(e),
             }
         }
     }
     (files, errors)
+}
+
+/// Reads one rule file with the bounded reader: a FIFO or device is
+/// refused (never waited on) and nothing past the rule source limit is read.
+fn read_rule_file(p: &Path) -> Result<String, RunError> {
+    use crate::load::files::{self, ReadError};
+    let max = crate::syntax::MAX_SOURCE_BYTES as u64;
+    let shown = display(p);
+    match files::read_bytes(p, max) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| RunError {
+            code: "parity::io".into(),
+            file: shown,
+            line: 0,
+            column: 0,
+            message: "rule file is not UTF-8 text".into(),
+        }),
+        Err(ReadError::Io(e)) => Err(io_error(p, &e)),
+        Err(ReadError::NotRegular) => Err(RunError {
+            code: "parity::io".into(),
+            file: shown,
+            line: 0,
+            column: 0,
+            message: "not a regular file (a FIFO, socket or device): not read".into(),
+        }),
+        Err(ReadError::TooLarge) => Err(RunError {
+            code: "parity::syntax::too-large".into(),
+            file: shown,
+            line: 0,
+            column: 0,
+            message: format!("rule file is larger than the limit of {max} bytes"),
+        }),
+    }
 }
 
 fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunError>, depth: usize) {
@@ -148,8 +180,16 @@ pub fn is_rule_file(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "parity")
 }
 
-/// Whether a folder holds rule files (directly or below it) and no
-/// manifests directly: then it is a rules folder.
+/// Whether a path argument is a folder named `rules`: then it is a rule
+/// source, whatever it holds. (What a folder holds never decides it: a
+/// `.parity` file dropped into a manifest folder must not turn it into a
+/// rules folder.)
+pub fn is_rules_folder(p: &Path) -> bool {
+    p.is_dir() && p.file_name().is_some_and(|n| n == "rules")
+}
+
+/// Whether a folder holds rule files directly (`parity test`'s notion of a
+/// rule folder among test-case folders).
 pub fn is_rule_dir(p: &Path) -> bool {
     if !p.is_dir() {
         return false;

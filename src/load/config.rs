@@ -18,6 +18,14 @@ pub struct Config {
     pub promotion: Option<Vec<String>>,
     #[serde(default, rename = "env")]
     pub envs: Vec<EnvConfig>,
+    /// Rule files or folders, relative to this file, loaded with those of
+    /// the command line. With any rule source the standard library is not
+    /// loaded.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Skipped files and documents do not make the run fail (exit 2).
+    #[serde(default, rename = "allow-skipped")]
+    pub allow_skipped: bool,
     /// Reserved for a later feature; kept raw.
     #[serde(default, rename = "exception")]
     pub exceptions: Vec<toml::Value>,
@@ -58,15 +66,17 @@ impl EnvConfig {
     }
 }
 
+/// The size limit of `parity.toml` (read with the bounded reader: a FIFO or
+/// device is refused, never waited on).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Reads and validates `parity.toml`.
 pub fn read_config(path: &Path) -> Result<Config, RunError> {
     let shown = super::files::display(path);
-    let text = std::fs::read_to_string(path).map_err(|e| RunError {
+    let text = super::files::read_text(path, &shown, MAX_CONFIG_BYTES).map_err(|e| RunError {
         code: "parity::load::config".into(),
-        file: shown.clone(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read configuration: {e}"),
+        message: format!("cannot read configuration: {}", e.message),
+        ..e
     })?;
     parse_config(&text, &shown)
 }

@@ -59,7 +59,7 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
     for (name, path) in explicit {
         let shown = files::display(path);
         let found = if path.is_dir() {
-            files::walk(path, &shown, opts.follow_links, &mut plan.errors)
+            files::walk(path, &shown, opts.follow_links, &mut plan.errors, &mut plan.warnings)
         } else if path.is_file() {
             vec![FileRef { display: shown.clone(), path: path.clone() }]
         } else {
@@ -82,7 +82,7 @@ fn missing(path: &Path, shown: &str) -> RunError {
 /// A folder input: one env per non-hidden sub-folder, or one env for the
 /// whole folder when it has none.
 fn plan_folder(path: &Path, shown: &str, opts: &LoadOptions, plan: &mut Plan) {
-    let (dirs, loose) = files::entries(path, shown, opts.follow_links, &mut plan.errors);
+    let (dirs, loose) = files::entries(path, shown, opts.follow_links, &mut plan.errors, &mut plan.warnings);
     let top = folder_name(path);
     if dirs.is_empty() {
         plan.files.extend(loose.into_iter().map(|f| (EnvName::Fixed(top.clone()), f)));
@@ -103,7 +103,7 @@ fn plan_folder(path: &Path, shown: &str, opts: &LoadOptions, plan: &mut Plan) {
     }
     for (name, dir) in dirs {
         let sub_shown = files::join(shown, &name);
-        let found = files::walk(&dir, &sub_shown, opts.follow_links, &mut plan.errors);
+        let found = files::walk(&dir, &sub_shown, opts.follow_links, &mut plan.errors, &mut plan.warnings);
         plan.files.extend(found.into_iter().map(|f| (EnvName::Fixed(name.clone()), f)));
     }
 }
@@ -117,7 +117,7 @@ pub fn plan_config(envs: &[EnvConfig], config_shown: &str, base: &Path, opts: &L
             let path = base.join(source);
             let shown = files::display(&path);
             let found = if path.is_dir() {
-                files::walk(&path, &shown, opts.follow_links, &mut plan.errors)
+                files::walk(&path, &shown, opts.follow_links, &mut plan.errors, &mut plan.warnings)
             } else if path.is_file() {
                 vec![FileRef { display: shown, path }]
             } else {

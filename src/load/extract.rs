@@ -39,17 +39,23 @@ pub struct FileLoad {
     pub warnings: Vec<Notice>,
 }
 
+/// What a skipped Helm template is told to do.
+const RENDER_IT: &str = "render it with `helm template` and pipe the result to `parity check ... -`";
+
 /// Parses `text` (JSON when `is_json`, else YAML) and extracts its objects.
+///
+/// Template syntax decides nothing by itself: YAML that parses is loaded and
+/// checked (`{{ $labels.x }}` in a PrometheusRule, `see{{docs}}`, a quoted
+/// `"{{ .Values.x }}"`), with a warning when it holds Helm calls. Only YAML
+/// that cannot be read as Kubernetes data and holds `{{` is skipped as a
+/// Helm template: text that does not parse, or a `{{` that opens a value
+/// (YAML reads `name: {{ .Release.Name }}` as a mapping whose key is a
+/// mapping, which kubectl rejects).
 pub fn load_text(text: &str, file: &str, is_json: bool, limits: &Limits) -> FileLoad {
     let mut out = FileLoad::default();
-    if !is_json && let Some(line) = helm_template_line(text) {
-        out.skipped.push(notice(
-            "parity::load::helm-template",
-            file,
-            line,
-            "looks like a Helm template (`{{ ... }}`); render it with `helm template` and pipe \
-             the result to `parity check ... -`",
-        ));
+    if !is_json && let Some(line) = template_value_line(text) {
+        let message = format!("`{{{{` opens a value here: this is a Helm template, not YAML data; {RENDER_IT}");
+        out.skipped.push(notice("parity::load::helm-template", file, line, &message));
         return out;
     }
     let parsed =
@@ -62,7 +68,25 @@ pub fn load_text(text: &str, file: &str, is_json: bool, limits: &Limits) -> File
                 extract_doc(&mut tree, doc, file, &mut out);
             }
             out.tree = Arc::new(tree);
+            if !is_json
+                && !out.objects.is_empty()
+                && let Some(line) = helm_call_line(text)
+            {
+                let message = "holds Helm template syntax (`{{ .Values ... }}`, `{{ include ... }}`): the objects \
+                               are checked with the text as written, not with rendered values";
+                out.warnings.push(notice("parity::load::helm-syntax", file, line, message));
+            }
         }
+        // A syntax error, not a limit or a duplicate key.
+        Err(e) if !is_json && e.code == "parity::load::yaml" => match first_braces_line(text) {
+            Some(line) => {
+                let at = if e.line > 0 { format!(" (line {}: {})", e.line, e.message) } else { String::new() };
+                let message =
+                    format!("holds `{{{{` and cannot be read as YAML{at}: a Helm template, not checked; {RENDER_IT}");
+                out.skipped.push(notice("parity::load::helm-template", file, line, &message));
+            }
+            None => out.errors.push(e),
+        },
         Err(e) => out.errors.push(e),
     }
     out
@@ -162,13 +186,21 @@ fn push_object(value: NodeRef, pos: Pos, file: &str, out: &mut FileLoad) {
     }
 }
 
-/// The first line holding Helm template syntax, if any. `{{` counts when it
-/// is outside comments; inside quotes or block scalars (where Prometheus
-/// rules and other templates legitimately put `{{ $labels }}`) it counts
-/// only when it uses Helm's objects or functions.
-pub fn helm_template_line(text: &str) -> Option<u32> {
+/// One `{{` outside a comment.
+struct Braces {
+    line: u32,
+    /// Where YAML starts a value (line start, after `: `, `- `, `? `, `[`,
+    /// `,`, `{`): there `{{` opens a flow mapping.
+    opens_value: bool,
+    /// Followed by Helm's objects or functions (`.Values`, `include`, ...).
+    helm: bool,
+}
+
+/// Every `{{` of the text outside comments, in order.
+fn braces(text: &str) -> Vec<Braces> {
+    let mut found = Vec::new();
     if !text.contains("{{") {
-        return None;
+        return found;
     }
     let mut block_indent: Option<usize> = None;
     for (n, line) in text.lines().enumerate() {
@@ -182,20 +214,26 @@ pub fn helm_template_line(text: &str) -> Option<u32> {
             }
         };
         let code = strip_comment(line);
-        let quoted = in_block;
         let mut quote: Option<char> = None;
+        let mut prev: Option<char> = None;
         let mut chars = code.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             match (quote, c) {
-                (None, '"' | '\'') => quote = Some(c),
+                (None, '"' | '\'') if !in_block && value_start(prev, &code[..i]) => quote = Some(c),
                 (Some(q), _) if c == q => quote = None,
-                (_, '{')
-                    if chars.peek().is_some_and(|&(_, d)| d == '{')
-                        && (!(quoted || quote.is_some()) || helm_call(&code[i + 2..])) =>
-                {
-                    return Some(n as u32 + 1);
+                (_, '{') if chars.peek().is_some_and(|&(_, d)| d == '{') => {
+                    let quoted = in_block || quote.is_some();
+                    found.push(Braces {
+                        line: n as u32 + 1,
+                        opens_value: !quoted && value_start(prev, &code[..i]),
+                        helm: helm_call(&code[i + 2..]),
+                    });
+                    chars.next();
                 }
                 _ => {}
+            }
+            if !c.is_whitespace() {
+                prev = Some(c);
             }
         }
         if !in_block {
@@ -208,7 +246,42 @@ pub fn helm_template_line(text: &str) -> Option<u32> {
             }
         }
     }
-    None
+    found
+}
+
+/// Whether a YAML value starts at this point of a line: at its start
+/// (after indentation), after a flow indicator (`[`, `,`, `{`), after `: `,
+/// or after a `- ` or `? ` that itself starts the line's content.
+/// `prev` is the last non-blank character of `before`.
+fn value_start(prev: Option<char>, before: &str) -> bool {
+    let spaced = before.ends_with(char::is_whitespace);
+    match prev {
+        None => true,
+        Some('[' | ',' | '{') => true,
+        Some(':') => spaced,
+        Some('-' | '?') => {
+            let head = before.trim_end();
+            let head = &head[..head.len() - 1];
+            spaced && head.trim().chars().all(|c| c == '-' || c.is_whitespace())
+        }
+        _ => false,
+    }
+}
+
+/// The first line where `{{` opens a YAML value (see [`load_text`]).
+pub fn template_value_line(text: &str) -> Option<u32> {
+    braces(text).iter().find(|b| b.opens_value).map(|b| b.line)
+}
+
+/// The first line holding `{{` outside comments.
+fn first_braces_line(text: &str) -> Option<u32> {
+    braces(text).first().map(|b| b.line)
+}
+
+/// The first line holding a Helm call (`{{ .Values.x }}`, `{{ include ... }}`)
+/// outside comments, quoted or not.
+pub fn helm_call_line(text: &str) -> Option<u32> {
+    braces(text).iter().find(|b| b.helm).map(|b| b.line)
 }
 
 /// Whether template text right after `{{` uses Helm's objects or functions.

@@ -61,13 +61,39 @@ fn not_kubernetes_is_skipped_with_notice() {
 
 #[test]
 fn helm_template_is_skipped_whole() {
+    // `{{` where a value starts: YAML reads a mapping with a mapping key.
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n";
     let out = load(text);
     assert!(out.objects.is_empty());
     assert_eq!(out.skipped.len(), 1);
     assert_eq!(out.skipped[0].code, "parity::load::helm-template");
     assert_eq!(out.skipped[0].line, 4);
-    assert!(load("image: \"{{ .Values.image }}\"\n").skipped[0].code.ends_with("helm-template"));
+    // Not YAML at all, with `{{` in it.
+    let out = load("{{- if .Values.on }}\napiVersion: v1\nkind: ConfigMap\n{{- end }}\n");
+    assert_eq!(
+        out.skipped.iter().map(|n| (n.code.as_str(), n.line)).collect::<Vec<_>>(),
+        [("parity::load::helm-template", 1)]
+    );
+    // A YAML error without `{{` stays an error.
+    assert_eq!(load("a: [\n").errors.len(), 1);
+}
+
+#[test]
+fn yaml_holding_braces_is_loaded_and_helm_calls_warned() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    note: see{{docs}}\n    \
+                d: value - {{ $value }}\ndata:\n  image: \"{{ .Values.image }}\"\n  list: [\"{{ include \\\"x\\\" . }}\"]\n";
+    let out = load(text);
+    assert!(out.skipped.is_empty() && out.errors.is_empty(), "{:?} {:?}", out.skipped, out.errors);
+    assert_eq!(out.objects.len(), 1);
+    let json = out.value(&out.objects[0]).to_json();
+    assert_eq!(json["metadata"]["annotations"]["note"], json!("see{{docs}}"));
+    assert_eq!(json["data"]["image"], json!("{{ .Values.image }}"));
+    assert_eq!(
+        out.warnings.iter().map(|n| (n.code.as_str(), n.line)).collect::<Vec<_>>(),
+        [("parity::load::helm-syntax", 9)]
+    );
+    // Prometheus templates are not Helm calls: no warning.
+    assert!(load("apiVersion: v1\nkind: A\nmetadata: {name: b}\nx: failed for {{ $labels.ns }}\n").warnings.is_empty());
 }
 
 #[test]

@@ -8,10 +8,10 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::report::RunError;
+use crate::report::{Notice, RunError};
 
 /// A file to load: where it is and how it is shown.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileRef {
     pub display: String,
     pub path: PathBuf,
@@ -41,9 +41,12 @@ pub fn is_hidden(name: &str) -> bool {
     name.starts_with('.')
 }
 
-/// A display path for a path given by the user: as given, `/`-separated.
+/// A display path for a path given by the user: as given, `/`-separated,
+/// bytes that are not UTF-8 as `\xNN` (see [`name_text`]).
 pub fn display(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
+    let s = name_text(path.as_os_str());
+    // On Windows `\` separates folders; elsewhere it is part of a name.
+    let s = if cfg!(windows) { s.replace('\\', "/") } else { s };
     match s.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => s,
@@ -68,6 +71,7 @@ pub fn entries(
     shown: &str,
     follow: bool,
     errors: &mut Vec<RunError>,
+    warnings: &mut Vec<Notice>,
 ) -> (Vec<(String, PathBuf)>, Vec<FileRef>) {
     let mut dirs = Vec::new();
     let mut files = Vec::new();
@@ -81,7 +85,7 @@ pub fn entries(
     let mut names: Vec<(String, PathBuf)> = Vec::new();
     for entry in read {
         match entry {
-            Ok(e) => names.push((e.file_name().to_string_lossy().into_owned(), e.path())),
+            Ok(e) => names.push((name_text(&e.file_name()), e.path())),
             Err(e) => errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}"))),
         }
     }
@@ -98,6 +102,17 @@ pub fn entries(
         };
         let meta = if meta.file_type().is_symlink() {
             if !follow {
+                // Not read, and not in silence: a committed link to a
+                // manifest (or a folder of them) is named.
+                let to_folder = fs::metadata(&path).is_ok_and(|m| m.is_dir());
+                if to_folder || is_candidate(&name) {
+                    warnings.push(Notice {
+                        code: "parity::load::symlink-not-followed".into(),
+                        file: join(shown, &name),
+                        line: 0,
+                        message: "symbolic link not followed: not read (pass --follow-links to read it)".into(),
+                    });
+                }
                 continue;
             }
             match fs::metadata(&path) {
@@ -113,18 +128,81 @@ pub fn entries(
         };
         if meta.is_dir() {
             dirs.push((name, path));
-        } else if meta.is_file() && is_candidate(&name) {
-            files.push(FileRef { display: join(shown, &name), path });
+        } else if is_candidate(&name) {
+            if meta.is_file() {
+                files.push(FileRef { display: join(shown, &name), path });
+            } else {
+                // A FIFO or device named like a manifest (or a link to one):
+                // never opened, and never passed over in silence.
+                let message = "not a regular file (a FIFO, socket or device): not read".to_string();
+                errors.push(error("parity::load::io", &join(shown, &name), message));
+            }
+        } else if name.ends_with(".parity") {
+            // Content never decides what is a rule source: a rule file
+            // inside a manifest tree is not loaded, and its manifests still are.
+            warnings.push(Notice {
+                code: "parity::load::rule-file-in-manifests".into(),
+                file: join(shown, &name),
+                line: 0,
+                message: RULE_FILE_IN_MANIFESTS.into(),
+            });
         }
     }
     (dirs, files)
 }
 
+/// The warning for a `.parity` file met while walking a manifest folder.
+pub const RULE_FILE_IN_MANIFESTS: &str = "rule file inside a manifest folder: not loaded as rules (the manifests \
+     next to it are checked). Give rule files with `--rules PATH`, parity.toml `rules = [...]`, a folder named \
+     `rules`, or a `.parity` file argument";
+
+/// A file name as text: UTF-8 names as they are, any other byte as `\xNN`,
+/// so that two different names never display the same.
+pub fn name_text(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        escape_bytes(name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// Bytes as text, invalid UTF-8 (and a backslash before `x`) escaped as `\xNN`.
+pub fn escape_bytes(mut bytes: &[u8]) -> String {
+    let mut out = String::new();
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len()).max(1);
+                for b in &rest[..bad] {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+                bytes = &rest[bad..];
+            }
+        }
+    }
+}
+
 /// Every candidate file under `dir`, in sorted order.
-pub fn walk(dir: &Path, shown: &str, follow: bool, errors: &mut Vec<RunError>) -> Vec<FileRef> {
+pub fn walk(
+    dir: &Path,
+    shown: &str,
+    follow: bool,
+    errors: &mut Vec<RunError>,
+    warnings: &mut Vec<Notice>,
+) -> Vec<FileRef> {
     let mut out = Vec::new();
     let mut visited = HashSet::new();
-    walk_into(dir, shown, follow, &mut visited, &mut out, errors);
+    walk_into(dir, shown, follow, &mut visited, &mut out, (errors, warnings));
     out
 }
 
@@ -134,7 +212,7 @@ fn walk_into(
     follow: bool,
     visited: &mut HashSet<PathBuf>,
     out: &mut Vec<FileRef>,
-    errors: &mut Vec<RunError>,
+    (errors, warnings): (&mut Vec<RunError>, &mut Vec<Notice>),
 ) {
     if follow {
         let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -147,10 +225,10 @@ fn walk_into(
             return;
         }
     }
-    let (dirs, files) = entries(dir, shown, follow, errors);
+    let (dirs, files) = entries(dir, shown, follow, errors, warnings);
     out.extend(files);
     for (name, path) in dirs {
-        walk_into(&path, &join(shown, &name), follow, visited, out, errors);
+        walk_into(&path, &join(shown, &name), follow, visited, out, (&mut *errors, &mut *warnings));
     }
     if follow {
         // Only ancestors count: the same folder reached twice by different
@@ -160,32 +238,74 @@ fn walk_into(
     }
 }
 
-/// Reads a file as UTF-8 text, refusing files over `max_bytes`, binary
-/// files (NUL bytes) and invalid UTF-8.
-pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, RunError> {
-    let io = |e: std::io::Error| error("parity::load::io", shown, format!("cannot read file: {e}"));
-    let too_big = || {
-        let message = format!("file is larger than the limit of {max_bytes} bytes (change it with --max-file-size)");
-        error("parity::load::too-large", shown, message)
-    };
-    // Checked before opening: opening a FIFO blocks until a writer comes,
-    // and a device may never end.
-    if !fs::metadata(path).map_err(io)?.is_file() {
-        return Err(error("parity::load::io", shown, "not a regular file".into()));
+/// Why a bounded read failed.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// A FIFO, socket, device or folder: never read.
+    NotRegular,
+    /// Over the limit (the limit is the caller's).
+    TooLarge,
+}
+
+/// The one bounded reader for every input file (manifests, rule files,
+/// parity.toml, baselines): opened without blocking (a FIFO swapped in after
+/// a check cannot stall the open), refused unless the opened file is a
+/// regular file, and never read past `max_bytes`.
+pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if len > max_bytes {
-        return Err(too_big());
+    let file = options.open(path).map_err(ReadError::Io)?;
+    // Checked on the open file itself, not on the path.
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > max_bytes {
+        return Err(ReadError::TooLarge);
     }
     // Sized from the metadata (`take` hides the file's own size hint): the
     // buffer is not grown and copied several times over.
-    let mut bytes = Vec::with_capacity(len.saturating_add(1) as usize);
-    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
+    let mut bytes = Vec::with_capacity(meta.len().saturating_add(1) as usize);
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadError::Io)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(too_big());
+        return Err(ReadError::TooLarge);
     }
-    text_from_bytes(bytes, shown)
+    Ok(bytes)
+}
+
+/// Reads a stream (stdin) up to `max_bytes`; more is [`ReadError::TooLarge`].
+pub fn read_stream(stream: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    stream.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Reads a file as UTF-8 text with [`read_bytes`], refusing files over
+/// `max_bytes`, non-regular files, binary files (NUL bytes) and invalid UTF-8.
+pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, RunError> {
+    read_bytes(path, max_bytes).map_err(|e| read_error(e, shown, max_bytes)).and_then(|b| text_from_bytes(b, shown))
+}
+
+/// A failed read as the loader's run error.
+pub fn read_error(e: ReadError, shown: &str, max_bytes: u64) -> RunError {
+    match e {
+        ReadError::Io(e) => error("parity::load::io", shown, format!("cannot read file: {e}")),
+        ReadError::NotRegular => error("parity::load::io", shown, "not a regular file".into()),
+        ReadError::TooLarge => {
+            let message =
+                format!("file is larger than the limit of {max_bytes} bytes (change it with --max-file-size)");
+            error("parity::load::too-large", shown, message)
+        }
+    }
 }
 
 /// Checks that bytes are UTF-8 text.

@@ -22,7 +22,7 @@ fn walk_is_sorted_and_skips_hidden() {
         write(root, rel, b"x: 1\n");
     }
     let mut errors = Vec::new();
-    let files = walk(root, "top", false, &mut errors);
+    let files = walk(root, "top", false, &mut errors, &mut Vec::new());
     let shown: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
     assert_eq!(shown, vec!["top/b.yaml", "top/a/y.json", "top/a/z.yml"]);
     assert!(errors.is_empty());
@@ -37,10 +37,10 @@ fn symlinks_skipped_by_default_and_loops_reported() {
     std::os::unix::fs::symlink(root.join("d"), root.join("d/loop")).unwrap();
     std::os::unix::fs::symlink(root.join("d/a.yaml"), root.join("link.yaml")).unwrap();
     let mut errors = Vec::new();
-    let files = walk(root, "r", false, &mut errors);
+    let files = walk(root, "r", false, &mut errors, &mut Vec::new());
     assert_eq!(files.len(), 1);
     assert!(errors.is_empty());
-    let files = walk(root, "r", true, &mut errors);
+    let files = walk(root, "r", true, &mut errors, &mut Vec::new());
     let shown: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
     assert_eq!(shown, vec!["r/link.yaml", "r/d/a.yaml"]);
     assert_eq!(errors.len(), 1);

@@ -3,9 +3,10 @@
 //! skipped document as a [`Notice`], never stopping early.
 //!
 //! Files are read and parsed in parallel (rayon), then assembled in sorted
-//! path order so the result is the same on every run. File text is dropped
-//! after parsing; [`locate::field_line`] re-reads it when a finding needs a
-//! field's line.
+//! path order so the result is the same on every run. Each file is read once,
+//! by its real path (never by its display name). File text is dropped after
+//! parsing unless the tree recorded no lines: then it is kept in
+//! `World::texts` for [`locate::field_line`].
 
 pub mod config;
 pub mod envs;
@@ -21,6 +22,7 @@ pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -134,6 +136,10 @@ fn timing(part: &str, since: std::time::Instant) {
     }
 }
 
+/// One file after reading: where it is, what it produced, its objects, and
+/// its text when kept for field lines.
+type FileResult = (FileRef, FileLoad, Vec<Object>, Option<Arc<String>>);
+
 /// Reads every planned file once (in parallel), then builds the envs in
 /// sorted path order. `settings` carries carving and mapping for configured
 /// envs.
@@ -155,15 +161,26 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
             .map(|r| Object::with_names(tree.clone(), r.root, 0, 0, r.line, r.offset, &mut names))
             .collect()
     };
-    let mut loads: Vec<(String, FileLoad, Vec<Object>)> = unique
+    // Keyed by the real path (with its display): two files whose names
+    // display alike are still two files.
+    // Each file is read once; the text is kept only where the tree has no
+    // lines and a finding may need a field's line (`World::texts`).
+    let keep = |load: &FileLoad, text: String| {
+        (!load.objects.is_empty() && !load.tree.records_lines()).then(|| Arc::new(text))
+    };
+    let mut loads: Vec<FileResult> = unique
         .par_iter()
         .map(|f| {
-            let load = match files::read_text(&f.path, &f.display, opts.max_file_bytes) {
-                Ok(text) => extract::load_text(&text, &f.display, f.is_json(), &limits),
-                Err(e) => FileLoad { errors: vec![e], ..FileLoad::default() },
+            let (load, text) = match files::read_text(&f.path, &f.display, opts.max_file_bytes) {
+                Ok(text) => {
+                    let load = extract::load_text(&text, &f.display, f.is_json(), &limits);
+                    let kept = keep(&load, text);
+                    (load, kept)
+                }
+                Err(e) => (FileLoad { errors: vec![e], ..FileLoad::default() }, None),
             };
             let objects = objects_of(&load);
-            (f.display.clone(), load, objects)
+            (f.clone(), load, objects, text)
         })
         .collect();
     timing("read and parse", started);
@@ -172,24 +189,27 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(text, STDIN).is_ok();
         let load = extract::load_text(text, STDIN, is_json, &limits);
         let objects = objects_of(&load);
-        loads.push((STDIN.to_string(), load, objects));
-        planned.push((EnvName::Fixed("stdin".into()), FileRef { display: STDIN.into(), path: PathBuf::new() }));
+        let file = FileRef { display: STDIN.into(), path: PathBuf::new() };
+        let kept = keep(&load, text.to_string());
+        loads.push((file.clone(), load, objects, kept));
+        planned.push((EnvName::Fixed("stdin".into()), file));
     }
     let mut world = World::default();
     let mut skipped = Vec::new();
-    let mut by_file: HashMap<String, (u32, FileLoad, Vec<Object>, usize)> = HashMap::new();
-    for (display, load, objects) in loads {
+    let mut by_file: HashMap<FileRef, (u32, FileLoad, Vec<Object>, usize)> = HashMap::new();
+    for (file, load, objects, text) in loads {
         errors.extend(load.errors.iter().cloned());
         skipped.extend(load.skipped.iter().cloned());
         warnings.extend(load.warnings.iter().cloned());
         let id = world.files.len() as u32;
-        world.files.push(display.clone());
-        let uses = planned.iter().filter(|(_, f)| f.display == display).count();
-        by_file.insert(display, (id, load, objects, uses));
+        world.files.push(file.display.clone());
+        world.texts.push(text);
+        let uses = planned.iter().filter(|(_, f)| *f == file).count();
+        by_file.insert(file, (id, load, objects, uses));
     }
     let mut envs: BTreeMap<String, Env> = BTreeMap::new();
     for (name, file) in &planned {
-        let Some((id, load, built, uses)) = by_file.get_mut(&file.display) else {
+        let Some((id, load, built, uses)) = by_file.get_mut(file) else {
             continue;
         };
         let snapshot = load.snapshot.clone().unwrap_or_default();

@@ -39,8 +39,10 @@ fn sub_folders_become_envs() {
         files,
         vec![format!("{shown}/dev/app.yaml"), format!("{shown}/dev/app.yaml"), format!("{shown}/dev/nested/more.json"),]
     );
-    assert_eq!(l.warnings.len(), 1);
-    assert_eq!(l.warnings[0].code, "parity::load::loose-files");
+    // The rule file is not loaded, and named.
+    let warned: Vec<&str> = l.warnings.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(warned, ["parity::load::loose-files", "parity::load::rule-file-in-manifests"]);
+    assert_eq!(l.warnings[1].file, format!("{}/rules.parity", files::display(&root)));
     assert!(dev.objects.iter().all(|o| o.env == 0));
     assert_eq!(l.world.envs[2].objects[0].env, 2);
 }

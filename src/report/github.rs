@@ -4,8 +4,8 @@
 //! One line per finding, `::error file=PATH,line=N,title=RULE::MESSAGE`
 //! (`::warning` for warnings, `::notice` for infos; a finding about an env
 //! as a whole has no file, so no `file`/`line`), then one `::error` line per
-//! run error, a `::warning` per loader warning and a `::notice` per skipped
-//! file, and last a plain summary line. Messages escape `%`, `\r` and `\n`;
+//! run error, a `::warning` per loader warning and an `::error` per skipped
+//! file (a `::notice` when skips are allowed), and last a plain summary line. Messages escape `%`, `\r` and `\n`;
 //! property values also escape `:` and `,`, as GitHub's runner requires.
 
 use std::fmt::Write as _;
@@ -29,8 +29,10 @@ pub fn render(report: &Report) -> String {
     for w in &report.warnings {
         out.push_str(&line("warning", &w.file, w.line, 0, &w.code, &w.message));
     }
+    // A skipped file fails the run (exit 2) unless the user accepted skips.
+    let level = if report.allow_skipped { "notice" } else { "error" };
     for s in &report.skipped {
-        out.push_str(&line("notice", &s.file, s.line, 0, &s.code, &format!("skipped: {}", s.message)));
+        out.push_str(&line(level, &s.file, s.line, 0, &s.code, &format!("skipped: {}", s.message)));
     }
     out.push_str(&summary(report));
     out
@@ -70,7 +72,7 @@ fn summary(report: &Report) -> String {
         plural(s.objects, "object", "objects"),
     );
     if s.skipped > 0 {
-        let _ = write!(out, " · {} skipped", s.skipped);
+        let _ = write!(out, " · {} skipped (not checked)", s.skipped);
     }
     if s.run_errors > 0 {
         let _ = write!(out, " · {} run {}", s.run_errors, plural(s.run_errors, "error", "errors"));

@@ -266,7 +266,10 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     }
     let skipped = s.skipped.max(report.skipped.len());
     if skipped > 0 {
-        parts.push(format!("{skipped} skipped"));
+        // Skipped files and documents were not checked: that is an
+        // incomplete run unless the user accepted it.
+        let text = format!("{skipped} skipped (not checked)");
+        parts.push(if report.allow_skipped { text } else { p.severity(Severity::Error, &text) });
     }
     if s.waived > 0 {
         parts.push(format!("{} waived", s.waived));

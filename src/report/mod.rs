@@ -175,6 +175,11 @@ pub struct Report {
     /// Waived findings, when asked for with `--show-waived` (always counted
     /// in `summary.waived`).
     pub waived: Vec<Waived>,
+    /// The user accepted skipped files and documents (`--allow-skipped` or
+    /// `allow-skipped = true` in parity.toml): they no longer make the run
+    /// incomplete.
+    #[serde(skip)]
+    pub allow_skipped: bool,
 }
 
 /// A finding that was waived on purpose, and why.
@@ -214,10 +219,17 @@ impl Report {
         self.summary.skipped = self.skipped.len();
     }
 
-    /// Exit code: 2 when anything could not be read or evaluated, else 1
-    /// when a finding is at or above `fail_on`, else 0.
+    /// Whether something was not checked: a run error, or a skipped file or
+    /// document the user did not accept with `allow_skipped`.
+    pub fn incomplete(&self) -> bool {
+        !self.errors.is_empty() || (!self.skipped.is_empty() && !self.allow_skipped)
+    }
+
+    /// Exit code: 2 when anything could not be read or evaluated (or was
+    /// skipped, unless `allow_skipped`), else 1 when a finding is at or above
+    /// `fail_on`, else 0.
     pub fn exit_code(&self, fail_on: Severity) -> i32 {
-        if !self.errors.is_empty() {
+        if self.incomplete() {
             2
         } else if self.findings.iter().any(|f| f.severity >= fail_on) {
             1

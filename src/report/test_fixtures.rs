@@ -91,6 +91,7 @@ pub fn full() -> Report {
             message: "`yes` is a string in YAML 1.2, a boolean in 1.1".into(),
         }],
         waived: vec![],
+        allow_skipped: false,
     };
     report.finish();
     report

@@ -446,6 +446,11 @@ pub struct World {
     pub envs: Vec<Env>,
     /// Display paths of source files, indexed by [`FileId`].
     pub files: Vec<String>,
+    /// The text of each source file whose tree recorded no node lines (JSON,
+    /// the general YAML parser), kept from the one read so that a finding's
+    /// field line is found without opening the file again; `None` for the
+    /// others. Indexed by [`FileId`]; may be shorter than `files`.
+    pub texts: Vec<Option<std::sync::Arc<String>>>,
 }
 
 impl World {

@@ -71,6 +71,11 @@ impl fmt::Debug for Tree {
 }
 
 impl Tree {
+    /// Whether the builder recorded node lines (the fast YAML path does).
+    pub fn records_lines(&self) -> bool {
+        !self.lines.is_empty()
+    }
+
     /// The node at `idx`.
     pub fn get(&self, idx: u32) -> NodeRef<'_> {
         NodeRef { tree: self, idx }
