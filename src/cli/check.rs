@@ -282,7 +282,7 @@ fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> O
                 if report.errors.is_empty() { 0 } else { 2 }
             }
             Err(e) => {
-                eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+                eprintln!("{}", crate::report::escape::error_line(&e));
                 2
             }
         });

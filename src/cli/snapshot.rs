@@ -159,11 +159,11 @@ pub fn run(args: SnapshotArgs) -> i32 {
         match write(s, name, &output, single) {
             Ok(path) => eprintln!(
                 "context {}: {} objects, server {}, {} errors → {}",
-                s.context,
+                crate::report::escape::text(&s.context),
                 s.objects.len(),
-                s.server_version,
+                crate::report::escape::text(&s.server_version),
                 s.errors.len(),
-                super::display(&path)
+                crate::report::escape::text(&super::display(&path))
             ),
             Err(e) => errors.push(RunError {
                 code: "parity::io".into(),
@@ -175,7 +175,7 @@ pub fn run(args: SnapshotArgs) -> i32 {
         }
     }
     for e in &errors {
-        eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+        eprintln!("{}", crate::report::escape::error_line(e));
     }
     if errors.is_empty() { 0 } else { 2 }
 }

@@ -1,0 +1,70 @@
+//! Text from manifests, file names and parity.toml reaches the terminal and
+//! CI logs escaped, is read as kubectl reads it, and configuration is read
+//! by the TOML parser only (issue 15, items 3, 4 and 6).
+
+mod common;
+
+use common::{parity, parity_in};
+
+/// The lines of `out` that GitHub's runner would take for a workflow
+/// command: it trims leading white space first.
+fn command_lines(out: &str) -> Vec<&str> {
+    out.lines().filter(|l| l.trim_start().starts_with("::")).collect()
+}
+
+#[test]
+fn names_and_values_cannot_inject_lines_or_escape_sequences() {
+    // A Deployment named `web\n::add-mask::secret\n  ::stop-commands::...`
+    // with ESC, BEL and a bidi override, whose nodeSelector value holds
+    // `\r\n::error ...` and a C1 CSI.
+    let tree = "tests/fixtures/hostile-text";
+    let human = parity(&["check", tree]);
+    assert_eq!(human.code, 1, "{}{}", human.stdout, human.stderr);
+    assert!(human.stdout.contains("env-node-selector"), "{}", human.stdout);
+    assert!(human.stdout.contains("Deployment shop/web\\n::add-mask::secret\\n  ::stop-commands::tok\\u{1b}]8;;"));
+    assert!(human.stdout.contains("env=prod\\r\\n::error file=x::pwned\\u{9b}2J but runs in env dev"));
+    assert!(command_lines(&human.stdout).is_empty(), "{}", human.stdout);
+
+    let github = parity(&["check", "--format", "github", tree]);
+    assert_eq!(github.code, 1);
+    let commands = command_lines(&github.stdout);
+    assert_eq!(commands.len(), 4, "{}", github.stdout);
+    for line in &commands {
+        assert!(
+            ["::error file=", "::warning file=", "::notice file="].iter().any(|p| line.starts_with(p)),
+            "not one of parity's annotations: {line}"
+        );
+        assert!(!line.contains("::add-mask::") || line.contains("env-node-selector"), "{line}");
+    }
+    assert!(github.stdout.contains("env=prod\\r\\n::error file=x::pwned\\u{9b}2J"), "{}", github.stdout);
+
+    for run in [&human, &github] {
+        for bad in ['\x1b', '\x07', '\r', '\u{9b}', '\u{202e}'] {
+            assert!(!run.stdout.contains(bad) && !run.stderr.contains(bad), "{bad:?} in:\n{}", run.stdout);
+        }
+    }
+    // JSON keeps its own escaping: the name is the name.
+    let json = common::json(&parity(&["check", "--format", "json", tree]));
+    let names: Vec<&str> = json["findings"].as_array().unwrap().iter().filter_map(|f| f["name"].as_str()).collect();
+    assert!(names.iter().all(|n| n.starts_with("web\n::add-mask::secret\n  ::stop-commands::tok\x1b]8;;")));
+}
+
+#[test]
+fn a_hostile_file_name_in_an_error_is_escaped_on_stdout_and_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("dev");
+    std::fs::create_dir(&env).unwrap();
+    std::fs::write(env.join("ok.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n").unwrap();
+    std::fs::write(env.join("x\n::error file=y::owned\x1b[2J.yaml"), "a: [unclosed\n").unwrap();
+    for (format, shown) in [
+        ("human", "x\\n::error file=y::owned\\u{1b}[2J.yaml"),
+        ("github", "x\\n%3A%3Aerror file=y%3A%3Aowned\\u{1b}[2J.yaml"),
+    ] {
+        let run = parity_in(dir.path(), &["check", "--format", format, "."], None, &[]);
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains(shown), "{}", run.stdout);
+        assert!(!run.stdout.contains('\x1b') && !run.stderr.contains('\x1b'));
+        let commands = command_lines(&run.stdout);
+        assert!(commands.iter().all(|l| l.starts_with("::error file=dev/x\\n")), "{}", run.stdout);
+    }
+}
