@@ -68,3 +68,77 @@ fn a_hostile_file_name_in_an_error_is_escaped_on_stdout_and_stderr() {
         assert!(commands.iter().all(|l| l.starts_with("::error file=dev/x\\n")), "{}", run.stdout);
     }
 }
+
+/// Writes `files` (name, text) into a fresh folder `dev/`.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("dev")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join("dev").join(name), text).unwrap();
+    }
+    dir
+}
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n";
+
+#[test]
+fn yaml11_numbers_and_binary_are_read_as_kubectl_sends_them() {
+    // Block YAML (the fast path) and flow YAML (the general parser) alike.
+    let block = format!(
+        "{DEPLOY}  replicas: 1_000\n  minReadySeconds: 010\n  revisionHistoryLimit: 0b101\n  template:\n    metadata:\n      annotations:\n        note: !!binary aGVsbG8=\n"
+    );
+    let flow = "{apiVersion: apps/v1, kind: Deployment, metadata: {name: api}, spec: {replicas: 1_000, minReadySeconds: 010, revisionHistoryLimit: 0b101, template: {metadata: {annotations: {note: !!binary aGVsbG8=}}}}}\n";
+    let dir = tree(&[("block.yaml", &block), ("flow.yaml", flow)]);
+    let rule = "no deployment has spec.replicas = 1000 and spec.minReadySeconds = 8 and spec.revisionHistoryLimit = 5 and spec.template.metadata.annotations.note = \"hello\"";
+    let run = parity_in(dir.path(), &["check", "--format", "json", "--rule", rule, "."], None, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = common::json(&run);
+    let mut found = common::keys(&report);
+    found.sort();
+    assert_eq!(found, ["cli-1 dev Deployment api", "cli-1 dev Deployment web"]);
+    let warnings: Vec<(String, u64, String)> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["file"].as_str().unwrap().into(), w["line"].as_u64().unwrap(), w["code"].as_str().unwrap().into()))
+        .collect();
+    for (file, line, code) in [
+        ("dev/block.yaml", 6, "parity::load::yaml11-number"),
+        ("dev/block.yaml", 7, "parity::load::yaml11-number"),
+        ("dev/block.yaml", 8, "parity::load::yaml11-number"),
+        ("dev/block.yaml", 12, "parity::load::yaml-binary"),
+        ("dev/flow.yaml", 1, "parity::load::yaml-binary"),
+    ] {
+        assert!(warnings.contains(&(file.into(), line, code.into())), "{file}:{line} {code} in {warnings:?}");
+    }
+}
+
+#[test]
+fn values_kubectl_rejects_are_errors_naming_file_and_line_and_good_files_are_still_checked() {
+    let dir = tree(&[
+        ("inf.yaml", &format!("{DEPLOY}  replicas: .inf\n")),
+        ("tag.yaml", &format!("{DEPLOY}  replicas: !!int abc\n")),
+        ("merge.yaml", &format!("{DEPLOY}  <<: 5\n")),
+        ("ok.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ok\nspec:\n  replicas: 0b11\n"),
+    ]);
+    let rule = "no deployment has spec.replicas = 3";
+    let run = parity_in(dir.path(), &["check", "--format", "json", "--rule", rule, "."], None, &[]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let report = common::json(&run);
+    assert_eq!(common::keys(&report), ["cli-1 dev Deployment ok"]);
+    let mut errors: Vec<(String, u64, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["file"].as_str().unwrap().into(), e["line"].as_u64().unwrap(), e["code"].as_str().unwrap().into()))
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("dev/inf.yaml".into(), 6, "parity::load::yaml-value".into()),
+            ("dev/merge.yaml".into(), 6, "parity::load::yaml-merge".into()),
+            ("dev/tag.yaml".into(), 6, "parity::load::yaml-tag".into()),
+        ]
+    );
+}
