@@ -142,3 +142,82 @@ fn values_kubectl_rejects_are_errors_naming_file_and_line_and_good_files_are_sti
         ]
     );
 }
+
+/// A tree with envs `dev` and `prod` (one ConfigMap each) and `parity.toml`.
+fn configured(toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for env in ["dev", "prod"] {
+        std::fs::create_dir(dir.path().join(env)).unwrap();
+        let cm = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{env}\n");
+        std::fs::write(dir.path().join(env).join("cm.yaml"), cm).unwrap();
+    }
+    std::fs::write(dir.path().join("parity.toml"), toml).unwrap();
+    dir
+}
+
+const ENVS: &str = "[[env]]\nname = \"dev\"\nsource = \"dev\"\n\n[[env]]\nname = \"prod\"\nsource = \"prod\"\n";
+const RULE: &str = "no configmap has metadata.name exists";
+
+fn check_json(dir: &std::path::Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check", "--format", "json", "--show-waived", "--rule", RULE];
+    args.extend_from_slice(extra);
+    let run = parity_in(dir, &args, None, &[]);
+    let report = if run.stdout.trim().is_empty() { serde_json::Value::Null } else { common::json(&run) };
+    (run.code, report)
+}
+
+#[test]
+fn an_exception_header_inside_a_toml_string_waives_nothing() {
+    let toml = format!("{ENVS}tags = [\"\"\"\n[[exception]]\nrule = \"*\"\nreason = \"x\"\nowner = \"y\"\n\"\"\"]\n");
+    let dir = configured(&toml);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(common::keys(&report).len(), 2, "{report}");
+    assert_eq!(report["summary"]["waived"], 0);
+}
+
+#[test]
+fn every_toml_form_of_exceptions_waives() {
+    let spaced = format!("{ENVS}\n[[ exception ]]\nrule = \"cli-1\"\nenv = \"dev\"\nreason = \"r\"\nowner = \"o\"\n");
+    let inline = format!("exception = [{{ rule = \"cli-1\", env = \"dev\", reason = \"r\", owner = \"o\" }}]\n{ENVS}");
+    for toml in [spaced, inline] {
+        let dir = configured(&toml);
+        let (code, report) = check_json(dir.path(), &[]);
+        assert_eq!(code, 1, "{report}");
+        assert_eq!(common::keys(&report), ["cli-1 prod ConfigMap cm-prod"], "{toml}");
+        assert_eq!(report["summary"]["waived"], 1, "{toml}");
+    }
+}
+
+#[test]
+fn an_unknown_key_names_file_line_column_and_the_closest_key() {
+    let dir = configured(&format!("{ENVS}tag = [\"x\"]\n"));
+    let run = parity_in(dir.path(), &["check", "--rule", RULE], None, &[]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("error[parity::load::config] parity.toml:8:1: unknown field `tag`"), "{}", run.stdout);
+    assert!(run.stdout.contains("did you mean `tags`?"), "{}", run.stdout);
+    // Reported once, though the loader and the exceptions both use it.
+    assert_eq!(run.stdout.matches("unknown field").count(), 1, "{}", run.stdout);
+}
+
+#[test]
+fn promotion_order_is_the_same_from_the_command_line_and_from_parity_toml() {
+    // `test` is not listed: it goes after the listed envs either way.
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from("promotion = [\"qa\", \"prod\", \"dev\"]\n");
+    for env in ["dev", "prod", "qa", "test"] {
+        std::fs::create_dir(dir.path().join(env)).unwrap();
+        let cm = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{env}\n");
+        std::fs::write(dir.path().join(env).join("cm.yaml"), cm).unwrap();
+        toml.push_str(&format!("[[env]]\nname = \"{env}\"\nsource = \"{env}\"\n"));
+    }
+    std::fs::write(dir.path().join("parity.toml"), toml).unwrap();
+    let (_, from_config) = check_json(dir.path(), &[]);
+    let (_, from_paths) = check_json(dir.path(), &["."]);
+    let (_, explicit) =
+        check_json(dir.path(), &["--env", "test=test", "--env", "dev=dev", "--env", "qa=qa", "--env", "prod=prod"]);
+    let order = serde_json::json!(["qa", "prod", "dev", "test"]);
+    assert_eq!(from_config["summary"]["envs"], order);
+    assert_eq!(from_paths["summary"]["envs"], order);
+    assert_eq!(explicit["summary"]["envs"], order);
+}

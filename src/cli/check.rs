@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{Format, build_program, color_for, is_rule_dir, is_rule_file, parse_severity, read_rule_files, rule_docs};
-use crate::load::{Input, LoadOptions, Loaded};
+use crate::load::{Config, Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 
 #[derive(Debug, Args)]
@@ -71,6 +71,10 @@ pub struct CheckArgs {
     /// it, the envs of parity.toml.
     #[arg(long, value_name = "PATH")]
     pub tree: Vec<PathBuf>,
+    /// The configuration when the caller (`audit`) has read it already, so
+    /// it is read once per run.
+    #[arg(skip)]
+    pub read_config: Option<Result<Config, RunError>>,
 }
 
 fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
@@ -88,7 +92,7 @@ pub fn run(args: CheckArgs) -> i32 {
 /// read by `audit`) counted in the report, and files shown under other
 /// names (`audit`'s temporary snapshots as `cluster:ENV`), whose own
 /// snapshot-error notices are left out (they are among `earlier`).
-pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
+pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
     let started = Instant::now();
     let mut rule_paths = Vec::new();
     let mut inputs = Vec::new();
@@ -123,12 +127,23 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     if let Some(bytes) = args.max_file_size {
         opts.max_file_bytes = bytes;
     }
-    let config = config_path(&args);
+    // parity.toml is read once; the loader, the promotion order and the
+    // exceptions all take what they need from this one `Config`.
+    let config_given = args.read_config.is_some() || config_path(&args).is_some();
+    let read = args.read_config.take().or_else(|| config_path(&args).map(|p| crate::load::read_config(&p)));
+    let config = match read {
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
+            read_errors.push(e);
+            None
+        }
+        None => None,
+    };
     let timings = crate::timing::enabled();
     let phase = crate::timing::phase;
     phase("compile", started);
     let load_started = Instant::now();
-    let loaded = load(&args, &inputs, config, &opts, &mut read_errors);
+    let loaded = load(&args, &inputs, config.as_ref(), config_given, &opts, &mut read_errors);
     phase("load", load_started);
     let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
     report.errors.extend(read_errors);
@@ -160,7 +175,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         report.summary.rules = prog.rules.len();
     }
     let report_started = Instant::now();
-    if let Some(code) = waivers(&args, &config_path(&args), &mut report) {
+    if let Some(code) = waivers(&args, config.as_ref(), &mut report) {
         return code;
     }
     if args.changed {
@@ -250,11 +265,11 @@ fn config_path(args: &CheckArgs) -> Option<PathBuf> {
 
 /// Applies parity.toml exceptions and the baseline, or writes the baseline.
 /// Returns an exit code when the run ends here.
-fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> Option<i32> {
+fn waivers(args: &CheckArgs, config: Option<&Config>, report: &mut Report) -> Option<i32> {
     use crate::exceptions;
     let mut list = Vec::new();
     if let Some(cfg) = config {
-        match exceptions::load(cfg) {
+        match exceptions::from_config(cfg) {
             Ok(l) => list = l,
             Err(e) => report.errors.push(e),
         }
@@ -293,12 +308,13 @@ fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> O
 fn load(
     args: &CheckArgs,
     inputs: &[Input],
-    config: Option<PathBuf>,
+    config: Option<&Config>,
+    config_given: bool,
     opts: &LoadOptions,
     errors: &mut Vec<RunError>,
 ) -> Loaded {
     let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
-    if args.changed && !has_inputs && config.is_none() {
+    if args.changed && !has_inputs && !config_given {
         errors.push(RunError {
             code: "parity::usage".into(),
             file: String::new(),
@@ -310,7 +326,11 @@ fn load(
     }
     if !has_inputs {
         if let Some(cfg) = config {
-            return crate::load::load_config(&cfg, opts);
+            return crate::load::load_configured(cfg, opts);
+        }
+        if config_given {
+            // It could not be read: that error is reported already.
+            return empty();
         }
         errors.push(RunError {
             code: "parity::usage".into(),
@@ -341,33 +361,23 @@ fn load(
     };
     let mut loaded = crate::load::load_inputs(inputs, &args.envs, stdin_text, opts);
     if let Some(cfg) = config {
-        apply_config(&cfg, &mut loaded, errors);
+        apply_config(cfg, &mut loaded);
     }
     loaded
 }
 
 /// With explicit inputs, `parity.toml` still supplies promotion order and
-/// tags for the envs it names.
-fn apply_config(cfg: &std::path::Path, loaded: &mut Loaded, errors: &mut Vec<RunError>) {
-    let config = match crate::load::read_config(cfg) {
-        Ok(c) => c,
-        Err(e) => {
-            errors.push(e);
-            return;
-        }
-    };
+/// tags for the envs it names. The order is set by the same
+/// `envs::apply_order` as for envs declared in parity.toml, so it never
+/// depends on where the paths came from.
+fn apply_config(config: &Config, loaded: &mut Loaded) {
     for env in &mut loaded.world.envs {
         if let Some(ec) = config.envs.iter().find(|e| e.name == env.name) {
             env.tags = ec.tags.clone();
         }
-        if let Some(order) = &config.promotion
-            && let Some(i) = order.iter().position(|n| *n == env.name)
-        {
-            env.order = i;
-        }
     }
     if config.promotion.is_some() {
-        loaded.world.finish();
+        crate::load::envs::apply_order(&mut loaded.world, config.promotion.as_deref());
     }
 }
 
