@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::compile::glob_to_regex;
+use crate::load::config::{Config, ExceptionConfig};
 use crate::report::{Finding, RunError, Severity, Waived};
 
 /// Rule id of the finding for an exception past its expiry date.
@@ -33,33 +34,6 @@ pub struct Exception {
     pub file: String,
     pub line: u32,
     matchers: Vec<regex::Regex>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawException {
-    rule: String,
-    #[serde(default = "star")]
-    env: String,
-    #[serde(default = "star")]
-    kind: String,
-    #[serde(default = "star")]
-    namespace: String,
-    #[serde(default = "star")]
-    name: String,
-    reason: String,
-    owner: String,
-    expires: Option<String>,
-}
-
-fn star() -> String {
-    "*".into()
-}
-
-#[derive(Debug, Deserialize)]
-struct ConfigExceptions {
-    #[serde(default)]
-    exception: Vec<toml::Spanned<RawException>>,
 }
 
 /// A calendar date.
@@ -111,86 +85,53 @@ pub fn civil_from_days(z: i64) -> Date {
     Date { year, month, day }
 }
 
-fn config_error(file: &str, line: u32, message: String) -> RunError {
-    RunError { code: "parity::config::exception".into(), file: file.into(), line, column: 0, message }
+fn config_error(config: &Config, offset: usize, message: String) -> RunError {
+    RunError { code: "parity::config::exception".into(), ..config.error_at("", offset, message) }
 }
 
-/// Reads the `[[exception]]` entries of a configuration file.
-pub fn load(config: &Path) -> Result<Vec<Exception>, RunError> {
-    let shown = crate::cli::display(config);
-    let text = crate::load::files::read_text(config, &shown, crate::load::config::MAX_CONFIG_BYTES)
-        .map_err(|e| config_error(&shown, 0, format!("cannot read: {}", e.message)))?;
-    // Only the exceptions are read here; the loader validates the rest.
-    let parsed: ConfigExceptions = toml::from_str(&exceptions_only(&text)).map_err(|e: toml::de::Error| {
-        let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
-        config_error(&shown, line, format!("invalid [[exception]]: {}", e.message()))
-    })?;
-    // The line of each `[[exception]]` header, in order.
-    let headers: Vec<u32> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with("[[exception]]"))
-        .map(|(i, _)| i as u32 + 1)
-        .collect();
+/// Checks the `[[exception]]` entries of the configuration (read once by
+/// `load::read_config`, with the TOML parser: `[[ exception ]]` and
+/// `exception = [...]` count, text inside a string never does). Errors
+/// point at the entry's line.
+pub fn from_config(config: &Config) -> Result<Vec<Exception>, RunError> {
     let mut out = Vec::new();
-    for (i, spanned) in parsed.exception.into_iter().enumerate() {
-        let line = headers.get(i).copied().unwrap_or_else(|| line_of(&text, spanned.span().start));
-        let raw = spanned.into_inner();
+    for spanned in &config.exceptions {
+        let at = spanned.span().start;
+        let (line, _) = config.line_col(at);
+        let raw: &ExceptionConfig = spanned.get_ref();
         if raw.reason.trim().is_empty() {
-            return Err(config_error(&shown, line, "an exception needs a non-empty `reason`".into()));
+            return Err(config_error(config, at, "an exception needs a non-empty `reason`".into()));
         }
         if raw.owner.trim().is_empty() {
-            return Err(config_error(&shown, line, "an exception needs a non-empty `owner`".into()));
+            return Err(config_error(config, at, "an exception needs a non-empty `owner`".into()));
         }
-        let expires = match &raw.expires {
-            Some(s) => Some(Date::parse(s).ok_or_else(|| {
-                config_error(&shown, line, format!("`expires = \"{s}\"` is not a date (YYYY-MM-DD)"))
-            })?),
-            None => None,
-        };
+        let expires =
+            match &raw.expires {
+                Some(s) => Some(Date::parse(s).ok_or_else(|| {
+                    config_error(config, at, format!("`expires = \"{s}\"` is not a date (YYYY-MM-DD)"))
+                })?),
+                None => None,
+            };
         let matchers = [&raw.rule, &raw.env, &raw.kind, &raw.namespace, &raw.name]
             .iter()
             .map(|g| regex::Regex::new(&glob_to_regex(g)))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| config_error(&shown, line, format!("invalid glob: {e}")))?;
+            .map_err(|e| config_error(config, at, format!("invalid glob: {e}")))?;
         out.push(Exception {
-            rule: raw.rule,
-            env: raw.env,
-            kind: raw.kind,
-            namespace: raw.namespace,
-            name: raw.name,
-            reason: raw.reason,
-            owner: raw.owner,
+            rule: raw.rule.clone(),
+            env: raw.env.clone(),
+            kind: raw.kind.clone(),
+            namespace: raw.namespace.clone(),
+            name: raw.name.clone(),
+            reason: raw.reason.clone(),
+            owner: raw.owner.clone(),
             expires,
-            file: shown.clone(),
+            file: config.file.clone(),
             line,
             matchers,
         });
     }
     Ok(out)
-}
-
-/// The configuration text with every top-level table other than
-/// `[[exception]]` removed, keeping line positions (removed lines become
-/// blank), so spans still point into the real file.
-fn exceptions_only(text: &str) -> String {
-    let mut keep = false;
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let t = line.trim_start();
-        if t.starts_with('[') {
-            keep = t.starts_with("[[exception]]");
-        }
-        if keep {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn line_of(text: &str, offset: usize) -> u32 {
-    text[..offset.min(text.len())].matches('\n').count() as u32 + 1
 }
 
 impl Exception {
@@ -365,12 +306,36 @@ mod tests {
         assert!(Date::parse("2026-13-01").is_none());
     }
 
+    fn exceptions(text: &str) -> Result<Vec<Exception>, RunError> {
+        let config = crate::load::config::parse_config(text, "parity.toml")?;
+        from_config(&config)
+    }
+
     #[test]
-    fn exceptions_only_keeps_lines() {
-        let text = "promotion = [\"a\"]\n[[env]]\nname = \"a\"\n[[exception]]\nrule = \"x\"\n";
-        let kept = exceptions_only(text);
-        assert_eq!(kept.lines().count(), text.lines().count());
-        assert_eq!(kept.lines().nth(4), Some("rule = \"x\""));
-        assert_eq!(kept.lines().nth(2), Some(""));
+    fn every_toml_form_of_the_array_counts_and_lines_are_the_entries() {
+        let text = "promotion = [\"a\"]\n\n[[ exception ]]\nrule = \"x\"\nreason = \"r\"\nowner = \"o\"\n";
+        let list = exceptions(text).unwrap();
+        assert_eq!((list.len(), list[0].line, list[0].file.as_str()), (1, 3, "parity.toml"));
+        let inline = "exception = [\n  { rule = \"x\", reason = \"r\", owner = \"o\" },\n  { rule = \"y\", reason = \"r\", owner = \"o\" },\n]\n";
+        let list = exceptions(inline).unwrap();
+        assert_eq!(list.iter().map(|e| (e.rule.as_str(), e.line)).collect::<Vec<_>>(), [("x", 2), ("y", 3)]);
+    }
+
+    #[test]
+    fn a_header_inside_a_string_is_text() {
+        let text = "[[env]]\nname = \"a\"\nsource = \"a\"\ntags = [\"\"\"\n[[exception]]\nrule = \"*\"\nreason = \"r\"\nowner = \"o\"\n\"\"\"]\n";
+        assert!(exceptions(text).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_bad_entry_names_its_line() {
+        let text =
+            "[[env]]\nname = \"a\"\nsource = \"a\"\n\n[[exception]]\nrule = \"x\"\nreason = \" \"\nowner = \"o\"\n";
+        let e = exceptions(text).unwrap_err();
+        assert_eq!((e.code.as_str(), e.line), ("parity::config::exception", 5));
+        let e =
+            crate::load::config::parse_config("[[exception]]\nrule = \"x\"\nreasons = \"r\"\n", "p.toml").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 1), "{}", e.message);
+        assert!(e.message.contains("did you mean `reason`?"), "{}", e.message);
     }
 }

@@ -360,10 +360,12 @@ fn github_escapes_messages_and_properties() {
     let run = check(&[&rules, "--env", &env, "--format", "github"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let file = env_dir.join("app.yaml").display().to_string().replace(',', "%2C").replace(':', "%3A");
+    // The line break in the name is written as the text `\n`, never `%0A`,
+    // which the runner would turn back into a line break.
     assert_eq!(
         run.stdout,
         format!(
-            "::warning file={file},line=4,title=pct::100%25 of cart%0Aline2: bad, really\n\
+            "::warning file={file},line=4,title=pct::100%25 of cart\\nline2: bad, really\n\
              parity: 1 finding (0 errors, 1 warning, 0 info) · 1 env · 1 object\n"
         )
     );

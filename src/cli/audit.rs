@@ -51,11 +51,12 @@ pub fn run(args: AuditArgs) -> i32 {
         p.is_file().then_some(p)
     });
     // Envs named in parity.toml with a context, when no context is given.
+    // Read once: `check` below gets this same result.
+    let read_config = config.as_deref().map(crate::load::read_config);
     let mut named: Vec<(String, String)> = Vec::new();
     if args.cluster.contexts.is_empty()
         && !args.cluster.in_cluster
-        && let Some(cfg) = &config
-        && let Ok(c) = crate::load::read_config(cfg)
+        && let Some(Ok(c)) = &read_config
     {
         named = c.envs.iter().filter_map(|e| e.context.clone().map(|ctx| (e.name.clone(), ctx))).collect();
     }
@@ -94,7 +95,8 @@ pub fn run(args: AuditArgs) -> i32 {
         rule_paths: args.rules.clone(),
         rules: args.rule_text.clone(),
         envs,
-        config: args.config.clone(),
+        config: config.clone(),
+        read_config,
         format: args.format,
         fail_on: args.fail_on,
         follow_links: false,

@@ -8,10 +8,9 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{
-    Format, build_program_partial, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files,
-    rule_docs,
+    Format, build_program_partial, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs,
 };
-use crate::load::{Input, LoadOptions, Loaded};
+use crate::load::{Config, Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 
 #[derive(Debug, Args)]
@@ -98,6 +97,10 @@ pub struct CheckArgs {
     /// file skipped) is not an error.
     #[arg(long)]
     pub allow_empty: bool,
+    /// The configuration when the caller (`audit`) has read it already, so
+    /// it is read once per run.
+    #[arg(skip)]
+    pub read_config: Option<Result<Config, RunError>>,
 }
 
 /// A note for each rule that matched nothing in any env: always for the
@@ -153,15 +156,26 @@ pub fn run(args: CheckArgs) -> i32 {
 /// read by `audit`) counted in the report, and files shown under other
 /// names (`audit`'s temporary snapshots as `cluster:ENV`), whose own
 /// snapshot-error notices are left out (they are among `earlier`).
-pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
+pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
     let started = Instant::now();
-    let config = config_path(&args);
+    let mut read_errors = Vec::new();
+    // parity.toml is read once; the rule sources, the loader, the promotion
+    // order and the exceptions all take what they need from this `Config`.
+    let config_given = args.read_config.is_some() || config_path(&args).is_some();
+    let read = args.read_config.take().or_else(|| config_path(&args).map(|p| crate::load::read_config(&p)));
+    let config = match read {
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
+            read_errors.push(e);
+            None
+        }
+        None => None,
+    };
+    let settings = config.as_ref().map(config_settings).unwrap_or_default();
     // What a path is never depends on what is inside it: a `.parity` file
     // argument or a folder named `rules` holds rules, everything else is
     // manifests.
     let mut rule_paths = args.rule_paths.clone();
-    let mut read_errors = Vec::new();
-    let settings = config.as_deref().map(|c| config_settings(c, &mut read_errors)).unwrap_or_default();
     rule_paths.extend(settings.rules);
     let mut inputs = Vec::new();
     let mut changed = Vec::new();
@@ -226,7 +240,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
     let phase = crate::timing::phase;
     phase("compile", started);
     let load_started = Instant::now();
-    let loaded = load(&args, &inputs, config.clone(), &opts, &mut read_errors);
+    let loaded = load(&args, &inputs, config.as_ref(), config_given, &opts, &mut read_errors);
     phase("load", load_started);
     let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
     report.errors.extend(read_errors);
@@ -277,7 +291,7 @@ pub fn run_with(args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, Stri
         report.summary.unmatched_rules.sort();
     }
     let report_started = Instant::now();
-    if let Some(code) = waivers(&args, &config, &mut report) {
+    if let Some(code) = waivers(&args, config.as_ref(), &mut report) {
         return code;
     }
     if args.changed {
@@ -387,17 +401,8 @@ struct Settings {
 
 /// Reads the check settings of a configuration; an unreadable one is an
 /// error here and again where its envs are loaded (the two are deduplicated).
-fn config_settings(path: &std::path::Path, errors: &mut Vec<RunError>) -> Settings {
-    match crate::load::read_config(path) {
-        Ok(c) => {
-            let base = path.parent().unwrap_or(std::path::Path::new(""));
-            Settings { rules: c.rules.iter().map(|r| base.join(r)).collect(), allow_skipped: c.allow_skipped }
-        }
-        Err(e) => {
-            errors.push(e);
-            Settings::default()
-        }
-    }
+fn config_settings(c: &Config) -> Settings {
+    Settings { rules: c.rules.iter().map(|r| c.base.join(r)).collect(), allow_skipped: c.allow_skipped }
 }
 
 /// `file:line: message`, or less when those are unknown.
@@ -419,11 +424,11 @@ fn config_path(args: &CheckArgs) -> Option<PathBuf> {
 
 /// Applies parity.toml exceptions and the baseline, or writes the baseline.
 /// Returns an exit code when the run ends here.
-fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> Option<i32> {
+fn waivers(args: &CheckArgs, config: Option<&Config>, report: &mut Report) -> Option<i32> {
     use crate::exceptions;
     let mut list = Vec::new();
     if let Some(cfg) = config {
-        match exceptions::load(cfg) {
+        match exceptions::from_config(cfg) {
             Ok(l) => list = l,
             Err(e) => report.errors.push(e),
         }
@@ -470,7 +475,7 @@ fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> O
                 0
             }
             Err(e) => {
-                eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+                eprintln!("{}", crate::report::escape::error_line(&e));
                 2
             }
         });
@@ -481,12 +486,13 @@ fn waivers(args: &CheckArgs, config: &Option<PathBuf>, report: &mut Report) -> O
 fn load(
     args: &CheckArgs,
     inputs: &[Input],
-    config: Option<PathBuf>,
+    config: Option<&Config>,
+    config_given: bool,
     opts: &LoadOptions,
     errors: &mut Vec<RunError>,
 ) -> Loaded {
     let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
-    if args.changed && !has_inputs && config.is_none() {
+    if args.changed && !has_inputs && !config_given {
         errors.push(RunError {
             code: "parity::usage".into(),
             file: String::new(),
@@ -498,7 +504,11 @@ fn load(
     }
     if !has_inputs {
         if let Some(cfg) = config {
-            return crate::load::load_config(&cfg, opts);
+            return crate::load::load_configured(cfg, opts);
+        }
+        if config_given {
+            // It could not be read: that error is reported already.
+            return empty();
         }
         errors.push(RunError {
             code: "parity::usage".into(),
@@ -532,34 +542,24 @@ fn load(
     };
     let mut loaded = crate::load::load_inputs(inputs, &args.envs, stdin_text, opts);
     if let Some(cfg) = config {
-        apply_config(&cfg, &mut loaded, errors);
+        apply_config(cfg, &mut loaded);
     }
     loaded
 }
 
 /// With explicit inputs, `parity.toml` still supplies promotion order and
-/// tags for the envs it names.
-fn apply_config(cfg: &std::path::Path, loaded: &mut Loaded, errors: &mut Vec<RunError>) {
-    let config = match crate::load::read_config(cfg) {
-        Ok(c) => c,
-        Err(e) => {
-            errors.push(e);
-            return;
-        }
-    };
+/// tags for the envs it names. The order is set by the same
+/// `envs::apply_order` as for envs declared in parity.toml, so it never
+/// depends on where the paths came from.
+fn apply_config(config: &Config, loaded: &mut Loaded) {
     for env in &mut loaded.world.envs {
         if let Some(ec) = config.envs.iter().find(|e| e.name == env.name) {
             env.tags = ec.tags.clone();
             env.default_namespace = ec.namespace.clone();
         }
-        if let Some(order) = &config.promotion
-            && let Some(i) = order.iter().position(|n| *n == env.name)
-        {
-            env.order = i;
-        }
     }
     if config.promotion.is_some() || config.envs.iter().any(|e| e.namespace.is_some()) {
-        loaded.world.finish();
+        crate::load::envs::apply_order(&mut loaded.world, config.promotion.as_deref());
     }
 }
 

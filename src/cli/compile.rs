@@ -20,7 +20,7 @@ pub struct CompileArgs {
 pub fn run(args: CompileArgs) -> i32 {
     let (files, errors) = read_rule_files(&args.rules);
     for e in &errors {
-        eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+        eprintln!("{}", crate::report::escape::error_line(e));
     }
     match build_program(&files, &[], false) {
         Ok((prog, _)) => {

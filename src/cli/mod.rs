@@ -233,7 +233,12 @@ pub fn build_program(
     match crate::compile::build(&mut sources, &all, bodies) {
         Ok(p) => Ok((p, sources)),
         Err(diags) => {
-            let rendered = sources.render(&diags, stderr_color());
+            let color = stderr_color();
+            let rendered = sources.render(&diags, color);
+            // Without colour (logs, CI) no ESC is parity's own: escape every
+            // control character and bidi override the rule text brought in,
+            // keeping the report's own line breaks.
+            let rendered = if color { rendered } else { crate::report::escape::keep_lines(&rendered) };
             Err((diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered))
         }
     }
@@ -284,7 +289,7 @@ pub fn rule_docs(program: Option<&Program>) -> Vec<RuleDoc> {
 pub fn rules_program(paths: &[PathBuf]) -> Result<Program, i32> {
     let (files, errors) = read_rule_files(paths);
     for e in &errors {
-        eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+        eprintln!("{}", crate::report::escape::error_line(e));
     }
     if !errors.is_empty() {
         return Err(2);

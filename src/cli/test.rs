@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use super::{build_program, display, is_rule_dir, is_rule_file, read_rule_files};
 use crate::bytecode::Program;
 use crate::load::{Input, LoadOptions};
+use crate::report::escape::text as esc;
 
 pub const CASE_FILE: &str = "parity-test.yaml";
 
@@ -36,7 +37,7 @@ pub fn run(args: TestArgs) -> i32 {
         args.paths.iter().filter(|p| !is_rule_file(p) && (!is_rule_dir(p) || has_case(p))).cloned().collect();
     let (files, errors) = read_rule_files(&rule_paths);
     for e in &errors {
-        eprintln!("error[{}]: {}: {}", e.code, e.file, e.message);
+        eprintln!("{}", crate::report::escape::error_line(e));
     }
     let prog = match build_program(&files, &[], rule_paths.is_empty()) {
         Ok((p, _)) => p,
@@ -62,22 +63,22 @@ pub fn run(args: TestArgs) -> i32 {
             Ok(CaseResult { missing, unexpected }) if missing.is_empty() && unexpected.is_empty() => {
                 passed += 1;
                 if args.verbose {
-                    println!("PASS {}", display(case));
+                    println!("PASS {}", esc(&display(case)));
                 }
             }
             Ok(CaseResult { missing, unexpected }) => {
                 failed += 1;
-                println!("FAIL {}", display(case));
+                println!("FAIL {}", esc(&display(case)));
                 for k in &missing {
-                    println!("  missing:    {}", key_text(k));
+                    println!("  missing:    {}", esc(&key_text(k)));
                 }
                 for k in &unexpected {
-                    println!("  unexpected: {}", key_text(k));
+                    println!("  unexpected: {}", esc(&key_text(k)));
                 }
             }
             Err(msg) => {
                 broken += 1;
-                println!("ERROR {}: {msg}", display(case));
+                println!("ERROR {}: {}", esc(&display(case)), esc(&msg));
             }
         }
     }
@@ -95,7 +96,7 @@ pub fn run(args: TestArgs) -> i32 {
 }
 
 fn list(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| display(p)).collect::<Vec<_>>().join(", ")
+    paths.iter().map(|p| esc(&display(p)).into_owned()).collect::<Vec<_>>().join(", ")
 }
 
 fn has_case(p: &Path) -> bool {

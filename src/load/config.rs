@@ -1,11 +1,18 @@
 //! `parity.toml`: the declared envs, their sources, tags, namespace carving
-//! and mapping, and the promotion order. Unknown keys are errors (with the
-//! key, file and line) so a typo never silently changes what is checked.
+//! and mapping, the promotion order, and the `[[exception]]` waivers.
+//!
+//! The file is parsed once, by the TOML parser, into these typed structs
+//! ([`read_config`]); the loader, `check` and the exceptions take what they
+//! need from the one [`Config`]. Unknown keys are errors (with the key, file,
+//! line and column, and the closest known key) so a typo never silently
+//! changes what is checked. To add a key, add a field here: serde rejects
+//! every key no field names.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::report::RunError;
 
@@ -16,7 +23,7 @@ pub struct Config {
     /// Promotion order by env name, first to last.
     #[serde(default)]
     pub promotion: Option<Vec<String>>,
-    #[serde(default, rename = "env")]
+    #[serde(default, rename = "env", deserialize_with = "spanned_envs")]
     pub envs: Vec<EnvConfig>,
     /// Rule files or folders, relative to this file, loaded with those of
     /// the command line. With any rule source the standard library is not
@@ -26,15 +33,75 @@ pub struct Config {
     /// Skipped files and documents do not make the run fail (exit 2).
     #[serde(default, rename = "allow-skipped")]
     pub allow_skipped: bool,
-    /// Reserved for a later feature; kept raw.
+    /// `[[exception]]` tables (or `exception = [...]`), checked by
+    /// `exceptions::from_config`.
     #[serde(default, rename = "exception")]
-    pub exceptions: Vec<toml::Value>,
+    pub exceptions: Vec<toml::Spanned<ExceptionConfig>>,
+    /// The file as shown in messages (set by `parse_config`).
+    #[serde(skip)]
+    pub file: String,
+    /// The folder env sources are relative to (set by `read_config`).
+    #[serde(skip)]
+    pub base: PathBuf,
+    /// The file's text, for `line_col`.
+    #[serde(skip)]
+    source: String,
+}
+
+impl Config {
+    /// 1-based line and column of a byte offset of the file.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        line_col(&self.source, offset)
+    }
+
+    /// An error at a byte offset of the file.
+    pub fn error_at(&self, code: &str, offset: usize, message: String) -> RunError {
+        let (line, column) = self.line_col(offset);
+        RunError { code: code.into(), file: self.file.clone(), line, column, message }
+    }
+}
+
+/// One `[[exception]]`: globs (default `*`), why, who, until when.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionConfig {
+    pub rule: String,
+    #[serde(default = "star")]
+    pub env: String,
+    #[serde(default = "star")]
+    pub kind: String,
+    #[serde(default = "star")]
+    pub namespace: String,
+    #[serde(default = "star")]
+    pub name: String,
+    pub reason: String,
+    pub owner: String,
+    pub expires: Option<String>,
+}
+
+fn star() -> String {
+    "*".into()
+}
+
+/// `[[env]]` tables, each with the byte range it was written at.
+fn spanned_envs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<EnvConfig>, D::Error> {
+    let list: Vec<toml::Spanned<EnvConfig>> = Vec::deserialize(d)?;
+    Ok(list
+        .into_iter()
+        .map(|s| {
+            let span = s.span();
+            EnvConfig { span, ..s.into_inner() }
+        })
+        .collect())
 }
 
 /// One `[[env]]` table.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EnvConfig {
+    /// Where the table is written in the file (bytes), for messages.
+    #[serde(skip)]
+    pub span: Range<usize>,
     pub name: String,
     #[serde(default)]
     pub source: Option<String>,
@@ -70,7 +137,7 @@ impl EnvConfig {
 /// device is refused, never waited on).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
-/// Reads and validates `parity.toml`.
+/// Reads and validates `parity.toml`: the one read of the file.
 pub fn read_config(path: &Path) -> Result<Config, RunError> {
     let shown = super::files::display(path);
     let text = super::files::read_text(path, &shown, MAX_CONFIG_BYTES).map_err(|e| RunError {
@@ -78,40 +145,54 @@ pub fn read_config(path: &Path) -> Result<Config, RunError> {
         message: format!("cannot read configuration: {}", e.message),
         ..e
     })?;
-    parse_config(&text, &shown)
+    let mut config = parse_config(&text, &shown)?;
+    config.base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    Ok(config)
 }
 
 /// Parses configuration text; `shown` names the file in errors.
 pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
-    let error = |line: u32, column: u32, message: String| RunError {
-        code: "parity::load::config".into(),
-        file: shown.into(),
-        line,
-        column,
-        message,
-    };
-    let config: Config = toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        error(line, column, e.message().trim().to_string())
+    let located = Config { file: shown.into(), source: text.into(), ..Config::default() };
+    let mut config: Config = toml::from_str(text).map_err(|e| {
+        let message = with_suggestion(e.message().trim());
+        match e.span() {
+            Some(s) => located.error_at("parity::load::config", s.start, message),
+            None => RunError { code: "parity::load::config".into(), file: shown.into(), line: 0, column: 0, message },
+        }
     })?;
+    config.file = located.file.clone();
+    config.source = located.source;
     let mut seen = std::collections::HashSet::new();
     for env in &config.envs {
+        let error = |message: String| config.error_at("parity::load::config", env.span.start, message);
         if env.name.trim().is_empty() {
-            return Err(error(0, 0, "an `[[env]]` has an empty `name`".into()));
+            return Err(error("an `[[env]]` has an empty `name`".into()));
         }
         if !seen.insert(env.name.as_str()) {
-            return Err(error(0, 0, format!("env `{}` is declared twice", env.name)));
+            return Err(error(format!("env `{}` is declared twice", env.name)));
         }
         if env.all_sources().is_empty() {
-            return Err(error(0, 0, format!("env `{}` has no `source` or `sources`", env.name)));
+            return Err(error(format!("env `{}` has no `source` or `sources`", env.name)));
         }
     }
     Ok(config)
 }
 
-/// 1-based line and column of a byte offset.
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`,
+/// `b`" (or "expected `a` or `b`") when a known key is close.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_string() };
+    let Some((unknown, expected)) = rest.split_once('`') else { return message.to_string() };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match crate::diag::did_you_mean(unknown, known) {
+        Some(s) => format!("{message}; did you mean `{s}`?"),
+        None => message.to_string(),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset.min(text.len())];
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() as u32 + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
     (line, column)

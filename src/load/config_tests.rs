@@ -16,6 +16,8 @@ strip-prefix = "staging-"
 namespace-map = { "stg-web" = "web" }
 [[exception]]
 rule = "x"
+reason = "r"
+owner = "o"
 "#;
     let c = match parse_config(text, "parity.toml") {
         Ok(c) => c,
@@ -42,4 +44,28 @@ fn unknown_key_is_an_error_with_line() {
 fn env_without_source_is_an_error() {
     let e = parse_config("[[env]]\nname = \"dev\"\n", "p.toml").unwrap_err();
     assert!(e.message.contains("no `source`"), "{}", e.message);
+}
+
+#[test]
+fn env_errors_point_at_the_env_and_unknown_keys_suggest_the_closest() {
+    let text = "[[env]]\nname = \"dev\"\nsource = \"a\"\n\n[[env]]\nname = \"dev\"\nsource = \"b\"\n";
+    let e = parse_config(text, "parity.toml").unwrap_err();
+    assert_eq!((e.line, e.message.as_str()), (5, "env `dev` is declared twice"));
+    let e =
+        parse_config("promotion = [\"a\"]\n[[env]]\nname = \"a\"\nsources = [\"a\"]\nstrip_prefix = \"x\"\n", "p.toml")
+            .unwrap_err();
+    assert_eq!((e.line, e.column), (5, 1));
+    assert!(e.message.ends_with("did you mean `strip-prefix`?"), "{}", e.message);
+    let e = parse_config("promotions = [\"a\"]\n", "p.toml").unwrap_err();
+    assert!(e.message.contains("did you mean `promotion`?"), "{}", e.message);
+}
+
+#[test]
+fn the_folder_of_the_file_is_the_base_of_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parity.toml");
+    std::fs::write(&path, "[[env]]\nname = \"a\"\nsource = \"x\"\n").unwrap();
+    let c = read_config(&path).unwrap();
+    assert_eq!(c.base, dir.path());
+    assert_eq!(c.envs[0].span.start, 0);
 }

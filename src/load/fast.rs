@@ -7,9 +7,9 @@
 //! whole file with `yaml::parse` instead: anchors, aliases, tags, block and
 //! multi-line scalars, escapes, flow collections with content, complex or
 //! non-string keys, merge keys, duplicate keys, tabs, CR line ends,
-//! directives, and every kind of error. So the fast path never decides what
-//! a file means on its own; where it answers, the answer must be exactly the
-//! general parser's (nodes, document and item positions, warnings), which
+//! directives, `.inf`/`.nan` values, and every kind of error. So the fast
+//! path never decides what a file means on its own; where it answers, the
+//! answer must be exactly the general parser's (nodes, document and item positions, warnings), which
 //! `fast_tests.rs` and the `manifests` fuzz target check.
 
 use super::scalar::{self, Plain};
@@ -398,11 +398,12 @@ impl<'a> Fast<'a> {
             return Err(Bail);
         }
         let text = self.str_of(body)?;
-        Ok(self.resolve(text))
+        self.resolve(text)
     }
 
-    fn resolve(&mut self, text: &str) -> Node {
-        plain_node(&mut self.tree, &mut self.warnings, self.file, self.line, text)
+    /// `.inf` and `.nan` are errors: the general parser reports them.
+    fn resolve(&mut self, text: &str) -> R<Node> {
+        plain_node(&mut self.tree, &mut self.warnings, self.file, self.line, text).ok_or(Bail)
     }
 
     /// The inside of a one-line flow sequence of scalars: `a, "b", 'c'`.
@@ -429,7 +430,7 @@ impl<'a> Fast<'a> {
                         return Err(Bail);
                     }
                     let text = self.str_of(item)?;
-                    self.resolve(text)
+                    self.resolve(text)?
                 }
             };
             self.tree.push_at(Span::default(), node, self.line);

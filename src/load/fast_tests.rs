@@ -182,3 +182,24 @@ fn list_files_the_fast_path_leaves() {
         }
     }
 }
+
+/// YAML 1.1 numbers: both paths read them as kubectl does, with the same
+/// warnings on the same lines.
+#[test]
+fn yaml11_numbers_agree_on_both_paths() {
+    let cases = [
+        "replicas: 1_000\nrunAsUser: 0b0\nmode: 010\nhex: 0X1F\nneg: -0b101\nf: 09\nok: 0o17\n",
+        "ports: [1_000, 0b11, 010, 7]\nt: 190:20:30\nd: 2001-12-14\n",
+        "spec:\n  containers:\n  - name: a\n    securityContext:\n      runAsUser: 0_0\n",
+    ];
+    for text in cases {
+        assert!(agrees(text), "the fast path left:\n{text}");
+        let p = parse(text, "f.yaml", &Limits::default()).expect("fast path");
+        assert!(p.warnings.iter().any(|w| w.code == "parity::load::yaml11-number"), "{text}");
+    }
+    // `.inf`/`.nan` values are errors: only the general parser reports them.
+    for text in ["a: .inf\n", "a: [.nan]\n"] {
+        assert!(parse(text, "f.yaml", &Limits::default()).is_none(), "{text}");
+        assert!(yaml::parse(text, "f.yaml", &Limits::default()).is_err(), "{text}");
+    }
+}

@@ -103,17 +103,17 @@ pub fn load_inputs(
     loaded
 }
 
-/// Loads the envs declared in a `parity.toml`.
+/// Reads a `parity.toml` and loads the envs it declares.
 pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
-    let config = match read_config(config_path) {
-        Ok(c) => c,
-        Err(e) => {
-            return Loaded { errors: vec![e], ..Loaded::default() };
-        }
-    };
-    let base = config_path.parent().unwrap_or(Path::new(""));
-    let shown = files::display(config_path);
-    let plan = envs::plan_config(&config.envs, &shown, base, opts);
+    match read_config(config_path) {
+        Ok(config) => load_configured(&config, opts),
+        Err(e) => Loaded { errors: vec![e], ..Loaded::default() },
+    }
+}
+
+/// Loads the envs declared in a configuration already read.
+pub fn load_configured(config: &Config, opts: &LoadOptions) -> Loaded {
+    let plan = envs::plan_config(&config.envs, &config.file, &config.base, opts);
     let settings: HashMap<String, EnvConfig> = config.envs.iter().map(|e| (e.name.clone(), e.clone())).collect();
     let mut loaded = assemble(plan, None, &settings, opts);
     // Declared envs exist even when their sources hold no objects.

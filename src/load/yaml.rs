@@ -110,10 +110,18 @@ pub fn parse_general(text: &str, file: &str, limits: &Limits) -> Result<Parsed, 
     Ok(Parsed { tree: b.tree.finish(), docs: b.docs, warnings: b.warnings })
 }
 
-/// A plain scalar as a node, with the warning for a YAML 1.1 boolean
-/// (shared by the general parser and the fast path).
-pub fn plain_node(tree: &mut TreeBuilder, warnings: &mut Vec<Notice>, file: &str, line: u32, text: &str) -> Node {
-    match scalar::classify_plain(text) {
+/// A plain scalar as a node, with the warning for a YAML 1.1 boolean or
+/// number (shared by the general parser and the fast path). `None` for
+/// `.inf`, `-.inf` and `.nan`, which have no JSON form: the caller decides
+/// (an error as a value, the text as a key).
+pub fn plain_node(
+    tree: &mut TreeBuilder,
+    warnings: &mut Vec<Notice>,
+    file: &str,
+    line: u32,
+    text: &str,
+) -> Option<Node> {
+    Some(match scalar::classify_plain(text) {
         Plain::Null => Node::Null,
         Plain::Bool(b) => Node::Bool(b),
         Plain::Number(n) => number(&n),
@@ -122,6 +130,40 @@ pub fn plain_node(tree: &mut TreeBuilder, warnings: &mut Vec<Notice>, file: &str
             warnings.push(yaml11_warning(file, line, text, b));
             Node::Bool(b)
         }
+        Plain::Yaml11Number(n) => {
+            warnings.push(Notice {
+                code: "parity::load::yaml11-number".into(),
+                file: file.into(),
+                line,
+                message: format!(
+                    "unquoted `{}` is read as the number {n} by kubectl (YAML 1.1); quote it if you meant a string",
+                    short(text)
+                ),
+            });
+            number(&n)
+        }
+        Plain::NonFinite(_) => return None,
+    })
+}
+
+/// The error for a plain `.inf`, `-.inf` or `.nan` value.
+pub fn non_finite_error(file: &str, line: u32, column: u32, text: &str) -> RunError {
+    RunError {
+        code: "parity::load::yaml-value".into(),
+        file: file.into(),
+        line,
+        column,
+        message: format!(
+            "`{text}` is a YAML float JSON cannot hold: kubectl rejects the file (json: unsupported value); quote it for a string"
+        ),
+    }
+}
+
+/// At most 64 characters of a scalar, for messages.
+pub fn short(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_string(),
     }
 }
 
@@ -269,8 +311,14 @@ impl Reader<'_> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.node_starts(at);
-                let node = self.scalar(&text, style, tag.as_deref(), at);
-                let is_merge_key = &*text == "<<";
+                let tag = tag.as_deref();
+                let node = self.scalar(&text, style, tag, at)?;
+                // go-yaml's merge key: a plain, untagged `<<`, or `!!merge`.
+                let is_merge_key = &*text == "<<"
+                    && match tag {
+                        None => style == ScalarStyle::Plain,
+                        Some(t) => t.is_yaml_core_schema() && t.suffix == "merge",
+                    };
                 self.complete(node, 1, anchor, at, is_merge_key)?;
             }
             Event::Alias(id) => {
@@ -289,8 +337,8 @@ impl Reader<'_> {
                     let message = budget_message(&self.limits);
                     return Err(self.error("parity::load::alias-budget", at, message));
                 }
-                let is_merge_key = matches!(node, Node::Str(s) if self.tree.text_of(s) == "<<");
-                self.complete(node, nodes, 0, at, is_merge_key)?;
+                // An alias is never the merge key, even to a `<<` (go-yaml).
+                self.complete(node, nodes, 0, at, false)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.node_starts(at);
@@ -375,21 +423,49 @@ impl Reader<'_> {
         }
     }
 
-    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Marker) -> Node {
+    /// A scalar as kubectl reads it (`scalar`): a `!!` tag decides, any
+    /// other tag or quoting makes a string, a plain scalar is resolved.
+    fn scalar(&mut self, text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Marker) -> Result<Node, RunError> {
+        let line = at.line() as u32;
         if let Some(tag) = tag {
-            if tag.is_yaml_core_schema() {
-                if let Some(v) = scalar::resolve_tagged(&tag.suffix, text) {
-                    return self.tree.json(&v);
-                }
-            } else if tag.handle == "!" && tag.suffix.is_empty() {
-                // The non-specific tag `!` forces a string.
-                return self.tree.string(text);
+            if !tag.is_yaml_core_schema() {
+                // `!`, `!local`, `!<...>`: go-yaml leaves the text a string.
+                return Ok(self.tree.string(text));
             }
+            return match scalar::resolve_tagged(&tag.suffix, text) {
+                scalar::Tagged::Value(v) => Ok(self.tree.json(&v)),
+                scalar::Tagged::Binary(decoded, bytes) => {
+                    self.warnings.push(Notice {
+                        code: "parity::load::yaml-binary".into(),
+                        file: self.file.into(),
+                        line,
+                        message: format!(
+                            "`!!binary` value is sent by kubectl as its {bytes} decoded bytes, not as base64 text; drop the tag to send the base64 text"
+                        ),
+                    });
+                    Ok(self.tree.string(&decoded))
+                }
+                scalar::Tagged::Error(reason) => Err(self.error(
+                    "parity::load::yaml-tag",
+                    at,
+                    format!("kubectl rejects `!!{} {}`: {}", tag.suffix, short(text), reason),
+                )),
+            };
         }
         if style != ScalarStyle::Plain {
-            return self.tree.string(text);
+            return Ok(self.tree.string(text));
         }
-        plain_node(&mut self.tree, &mut self.warnings, self.file, at.line() as u32, text)
+        match plain_node(&mut self.tree, &mut self.warnings, self.file, line, text) {
+            Some(node) => Ok(node),
+            None => {
+                let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+                match scalar::classify_plain(text) {
+                    // As a key kubectl writes the float's text.
+                    scalar::Plain::NonFinite(key) if is_key => Ok(self.tree.string(key)),
+                    _ => Err(non_finite_error(self.file, line, at.col() as u32 + 1, text)),
+                }
+            }
+        }
     }
 
     /// The span of a mapping key: a string's own text, anything else its
@@ -447,6 +523,20 @@ impl Reader<'_> {
                 }
             }
             Some((_, _, true)) => {
+                // go-yaml: "map merge requires map or sequence of maps as the
+                // value"; kubectl rejects anything else.
+                let is_map = |n: &Node| matches!(n, Node::Map { .. });
+                let ok = match node {
+                    Node::Map { .. } => true,
+                    Node::Seq { .. } => self.tree.seq_elements(node).iter().all(is_map),
+                    _ => false,
+                };
+                if !ok {
+                    let message = "the merge key `<<` needs a mapping or a list of mappings as its value; \
+                                   kubectl rejects anything else"
+                        .to_string();
+                    return Err(self.error("parity::load::yaml-merge", start, message));
+                }
                 if let Some(Frame::Map { merges, .. }) = self.stack.last_mut() {
                     merges.push(node);
                 }

@@ -49,12 +49,72 @@ fn list_item_positions() {
 
 #[test]
 fn scalars_and_tags() {
-    let p = docs("a: 1\nb: '1'\nc: ~\nd: true\ne: !!str 5\nf: !!int \"7\"\ng: .inf\nh: 0x10\ni: |\n  text\nj:\n");
+    let p = docs("a: 1\nb: '1'\nc: ~\nd: true\ne: !!str 5\nf: !!int \"7\"\ng: '.inf'\nh: 0x10\ni: |\n  text\nj:\n");
     assert_eq!(
         p.value(0),
         json!({"a": 1, "b": "1", "c": null, "d": true, "e": "5", "f": 7, "g": ".inf", "h": 16, "i": "text\n", "j": null})
     );
     assert!(p.warnings.is_empty());
+}
+
+#[test]
+fn yaml11_numbers_are_read_as_kubectl_reads_them_with_a_warning() {
+    let p = docs("replicas: 1_000\nrunAsUser: 0b0\nmode: 010\nx: 0X1F\nok: 0x1F\nt: 190:20:30\nl: [0b11, 7]\n");
+    assert_eq!(
+        p.value(0),
+        json!({"replicas": 1000, "runAsUser": 0, "mode": 8, "x": 31, "ok": 31, "t": "190:20:30", "l": [3, 7]})
+    );
+    let got: Vec<(u32, &str)> = p.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+    assert_eq!(
+        got[0],
+        (1, "unquoted `1_000` is read as the number 1000 by kubectl (YAML 1.1); quote it if you meant a string")
+    );
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), vec![1, 2, 3, 4, 7]);
+    assert!(p.warnings.iter().all(|w| w.code == "parity::load::yaml11-number"));
+}
+
+#[test]
+fn tags_are_read_as_kubectl_reads_them() {
+    let p =
+        docs("a: !!binary aGVsbG8=\nb: !!binary |\n  aGVs\n  bG8=\nc: !foo 10\nd: ! 10\ne: !!float 2\nf: !!int 0b11\n");
+    assert_eq!(p.value(0), json!({"a": "hello", "b": "hello", "c": "10", "d": "10", "e": 2.0, "f": 3}));
+    let codes: Vec<(u32, &str)> = p.warnings.iter().map(|w| (w.line, w.code.as_str())).collect();
+    assert_eq!(codes, vec![(1, "parity::load::yaml-binary"), (2, "parity::load::yaml-binary")]);
+    for (text, line, col, needle) in [
+        ("a: 1\nb: !!int abc\n", 2, 4, "kubectl rejects `!!int abc`: cannot decode !!str `abc` as a !!int"),
+        ("a: !!binary 'not base64'\n", 1, 4, "!!binary value contains invalid base64 data"),
+        ("a: !!bool 1\n", 1, 4, "cannot decode !!int `1` as a !!bool"),
+    ] {
+        let e = err(text, &Limits::default());
+        assert_eq!(
+            (e.code.as_str(), e.file.as_str(), e.line, e.column),
+            ("parity::load::yaml-tag", "f.yaml", line, col)
+        );
+        assert!(e.message.contains(needle), "{}", e.message);
+    }
+}
+
+#[test]
+fn inf_and_nan_values_are_errors_and_keys_are_text() {
+    for text in ["a: .inf\n", "a: [1, -.Inf]\n", "a:\n  b: .NaN\n"] {
+        let e = err(text, &Limits::default());
+        assert_eq!(e.code, "parity::load::yaml-value", "{text}");
+        assert!(e.message.contains("JSON cannot hold"), "{}", e.message);
+    }
+    let e = err("a: 1\nb: .nan\n", &Limits::default());
+    assert_eq!((e.line, e.column), (2, 4));
+    assert_eq!(docs("+.Inf: a\n-.INF: b\n.NaN: c\n").value(0), json!({".inf": "a", "-.inf": "b", ".nan": "c"}));
+}
+
+#[test]
+fn merge_values_must_be_mappings() {
+    for (text, line) in [("<<: 5\n", 1), ("a: 1\n<<: [ {b: 1}, x ]\n", 2), ("s: &s x\nm:\n  <<: *s\n", 3)] {
+        let e = err(text, &Limits::default());
+        assert_eq!((e.code.as_str(), e.line), ("parity::load::yaml-merge", line), "{text}");
+    }
+    // Quoted, it is an ordinary key; a list of mappings merges.
+    let p = docs("'<<': 5\nm:\n  <<: [{a: 1}, {a: 2, b: 2}]\n");
+    assert_eq!(p.value(0), json!({"<<": 5, "m": {"a": 1, "b": 2}}));
 }
 
 #[test]

@@ -5,8 +5,12 @@
 //! (`::warning` for warnings, `::notice` for infos; a finding about an env
 //! as a whole has no file, so no `file`/`line`), then one `::error` line per
 //! run error, a `::warning` per loader warning and an `::error` per skipped
-//! file (a `::notice` when skips are allowed), and last a plain summary line. Messages escape `%`, `\r` and `\n`;
-//! property values also escape `:` and `,`, as GitHub's runner requires.
+//! file (a `::notice` when skips are allowed), and last a plain summary line.
+//! Control characters and bidi overrides in messages and properties are
+//! first written as visible escapes (`\n`, `\u{1b}`: `super::escape`), so no
+//! line break, ESC or OSC sequence from a manifest reaches the log; then
+//! messages escape `%`, and property values also `:` and `,`, as GitHub's
+//! runner requires.
 
 use std::fmt::Write as _;
 
@@ -85,9 +89,12 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-/// Escapes a command's data (the message): `%`, `\r`, `\n`.
+/// Escapes a command's data (the message): control characters and bidi
+/// overrides become visible text (`super::escape`, so no ESC or line break
+/// reaches the log; the runner's `%0A` would turn back into a line break),
+/// then `%` as the runner requires.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    super::escape::text(text).replace('%', "%25")
 }
 
 /// Escapes a property value: as data, plus `:` and `,`.

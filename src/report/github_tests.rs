@@ -5,8 +5,11 @@ use crate::report::test_fixtures;
 
 #[test]
 fn escapes_data_and_properties() {
-    assert_eq!(escape_data("100% a:b,c\r\nd"), "100%25 a:b,c%0D%0Ad");
-    assert_eq!(escape_property("100% a:b,c\r\nd"), "100%25 a%3Ab%2Cc%0D%0Ad");
+    // Line breaks are escaped as text, never as `%0A`, which the runner
+    // would turn back into a line break inside the annotation.
+    assert_eq!(escape_data("100% a:b,c\r\nd"), "100%25 a:b,c\\r\\nd");
+    assert_eq!(escape_property("100% a:b,c\r\nd"), "100%25 a%3Ab%2Cc\\r\\nd");
+    assert_eq!(escape_data("\x1b]8;;x\x07"), "\\u{1b}]8;;x\\u{7}");
     // `%` first, so an escape is never escaped twice.
     assert_eq!(escape_data("%0A"), "%250A");
 }

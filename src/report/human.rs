@@ -8,8 +8,9 @@
 //! mistaken for a clean one.
 //!
 //! Colour is plain ANSI and only when [`HumanOptions::color`] is set; the
-//! caller decides (TTY, `NO_COLOR`). Control characters from user input are
-//! escaped so a hostile file name cannot drive the terminal.
+//! caller decides (TTY, `NO_COLOR`). Control characters and bidi overrides
+//! from user input are escaped (`super::escape`) so a hostile name cannot
+//! drive the terminal or start a line of its own.
 
 use std::fmt::Write as _;
 
@@ -120,9 +121,9 @@ fn finding_block(out: &mut String, f: &Finding, opts: &HumanOptions, p: &Painter
         parts.push(object);
     }
     let _ = writeln!(out, "  {}", parts.join("  "));
-    for line in f.message.lines() {
-        let _ = writeln!(out, "    {}", clean(line));
-    }
+    // One line: a line break inside the message (from a name or a value it
+    // quotes) is escaped like any other control character.
+    let _ = writeln!(out, "    {}", clean(&f.message));
     if opts.show_evidence {
         evidence(out, &f.evidence);
     }
@@ -296,13 +297,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Escapes control characters (ESC, CR, ...) so user-provided text cannot
-/// inject terminal sequences or break the layout.
+/// Escapes control characters (ESC, CR, line feeds, ...) and bidi overrides
+/// so user-provided text cannot inject terminal sequences, start a line of
+/// its own or reorder what is shown (`super::escape`).
 fn clean(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    super::escape::text(text).into_owned()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! here is sorted before rendering so output is byte-identical on every run
 //! and thread count.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
