@@ -95,7 +95,7 @@ fn yaml11_numbers_and_binary_are_read_as_kubectl_sends_them() {
     let report = common::json(&run);
     let mut found = common::keys(&report);
     found.sort();
-    assert_eq!(found, ["cli-1 dev Deployment api", "cli-1 dev Deployment web"]);
+    assert_eq!(found, ["cli-1 dev Deployment default/api", "cli-1 dev Deployment default/web"]);
     let warnings: Vec<(String, u64, String)> = report["warnings"]
         .as_array()
         .unwrap()
@@ -125,7 +125,7 @@ fn values_kubectl_rejects_are_errors_naming_file_and_line_and_good_files_are_sti
     let run = parity_in(dir.path(), &["check", "--format", "json", "--rule", rule, "."], None, &[]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     let report = common::json(&run);
-    assert_eq!(common::keys(&report), ["cli-1 dev Deployment ok"]);
+    assert_eq!(common::keys(&report), ["cli-1 dev Deployment default/ok"]);
     let mut errors: Vec<(String, u64, String)> = report["errors"]
         .as_array()
         .unwrap()
@@ -184,7 +184,7 @@ fn every_toml_form_of_exceptions_waives() {
         let dir = configured(&toml);
         let (code, report) = check_json(dir.path(), &[]);
         assert_eq!(code, 1, "{report}");
-        assert_eq!(common::keys(&report), ["cli-1 prod ConfigMap cm-prod"], "{toml}");
+        assert_eq!(common::keys(&report), ["cli-1 prod ConfigMap default/cm-prod"], "{toml}");
         assert_eq!(report["summary"]["waived"], 1, "{toml}");
     }
 }
