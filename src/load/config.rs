@@ -45,6 +45,10 @@ pub struct EnvConfig {
     /// The kube context `parity audit` reads this env from.
     #[serde(default)]
     pub context: Option<String>,
+    /// The env's Kubernetes version (`"1.30"`), for envs whose sources do
+    /// not say it (a snapshot's server version takes precedence).
+    #[serde(default)]
+    pub version: Option<toml::Spanned<String>>,
 }
 
 impl EnvConfig {
@@ -91,8 +95,29 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
         if env.all_sources().is_empty() {
             return Err(error(0, 0, format!("env `{}` has no `source` or `sources`", env.name)));
         }
+        if let Some(v) = &env.version
+            && !is_kubernetes_version(v.get_ref())
+        {
+            let (line, column) = line_col(text, v.span().start);
+            return Err(error(
+                line,
+                column,
+                format!(
+                    "env `{}` has `version = {:?}`, which is not a Kubernetes version like \"1.30\"",
+                    env.name,
+                    v.get_ref()
+                ),
+            ));
+        }
     }
     Ok(config)
+}
+
+/// `1.30`, `v1.30.4`, `1.30.4-eks-1`: a version with at least a minor part.
+fn is_kubernetes_version(s: &str) -> bool {
+    let s = s.trim();
+    let release = s.strip_prefix(['v', 'V']).unwrap_or(s).split(['-', '+']).next().unwrap_or("");
+    release.contains('.') && crate::world::Version::parse(s).is_some()
 }
 
 /// 1-based line and column of a byte offset.
