@@ -1,8 +1,9 @@
 //! parity vs regorus, side by side, end to end (issue #7, docs/performance.md).
 //!
-//! The same checks — the standard library's 29 rules, written idiomatically in
-//! Rego in `benches/rego/*.rego` — over the same corpus, each engine from the
-//! files on disk to its list of violations:
+//! The same checks — the standard library's rules, written idiomatically in
+//! Rego in `benches/rego/*.rego` (all but those in `EXCLUDED`) — over the
+//! same corpus, each engine from the files on disk to its list of
+//! violations:
 //!
 //! - parity: `parity check -q --format json CORPUS`, a separate process
 //!   (`RAYON_NUM_THREADS`, default 2 here: parity's default on 2 cores);
@@ -50,9 +51,15 @@ use serde_json::Value as Json;
 type Id = (String, String, String, String, String);
 
 /// Rules of the standard library left out of the comparison, with the reason.
-/// Every one of the 29 is expressible in Rego, so none is; a rule added here
-/// is printed as excluded on every run, never dropped silently.
-const EXCLUDED: &[(&str, &str)] = &[];
+/// Every rule is expressible in Rego; a rule listed here is printed as
+/// excluded on every run, never dropped silently.
+const EXCLUDED: &[(&str, &str)] = &[
+    ("deploy-method-parity", "added by issue 21; not yet written in benches/rego"),
+    ("kubectl-skew", "added by issue 21; not yet written in benches/rego"),
+    ("extended-resource-parity", "added by issue 21; not yet written in benches/rego"),
+    ("ingress-tls-secret-exists", "added by issue 21; not yet written in benches/rego"),
+    ("certificate-parity", "added by issue 21; not yet written in benches/rego"),
+];
 
 /// The child process that runs the regorus side writes its results here.
 const CHILD_VAR: &str = "VS_REGORUS_CHILD";

@@ -14,6 +14,7 @@ fn example_tree_finds_the_planted_drift() {
     let found = keys(&report);
     for expected in [
         "gpu-node-parity staging",
+        "extended-resource-parity staging",
         "kubelet-version-parity dev",
         "namespace-default-deny staging Namespace monitoring",
         "namespace-parity prod Namespace monitoring",

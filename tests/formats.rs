@@ -106,7 +106,7 @@ fn sarif_describes_every_rule_and_finding() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_sarif_structure(&log, findings_count(&[EXAMPLE]));
     let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 29, "every standard rule, with or without findings");
+    assert_eq!(rules.len(), 34, "every standard rule, with or without findings");
     let listed = parity(&["rules"]).stdout;
     for r in rules {
         let id = r["id"].as_str().expect("id");
@@ -377,7 +377,7 @@ fn github_env_level_findings_and_run_errors() {
     assert!(run.stdout.lines().any(|l| l
         == "::error title=gpu-node-parity::env staging runs workloads that need nvidia.com/gpu but no node offers it"));
     assert!(
-        run.stdout.ends_with("parity: 19 findings (13 errors, 6 warnings, 0 info) · 3 envs · 42 objects\n"),
+        run.stdout.ends_with("parity: 20 findings (14 errors, 6 warnings, 0 info) · 3 envs · 42 objects\n"),
         "{}",
         run.stdout
     );

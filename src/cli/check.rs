@@ -558,6 +558,7 @@ fn apply_config(config: &Config, loaded: &mut Loaded) {
             env.default_namespace = ec.namespace.clone();
         }
     }
+    crate::load::apply_versions(loaded, &config.envs, &config.file);
     if config.promotion.is_some() || config.envs.iter().any(|e| e.namespace.is_some()) {
         crate::load::envs::apply_order(&mut loaded.world, config.promotion.as_deref());
     }

@@ -124,6 +124,10 @@ pub struct EnvConfig {
     /// The kube context `parity audit` reads this env from.
     #[serde(default)]
     pub context: Option<String>,
+    /// The env's Kubernetes version (`"1.30"`), for envs whose sources do
+    /// not say it (a snapshot's server version takes precedence).
+    #[serde(default)]
+    pub version: Option<toml::Spanned<String>>,
 }
 
 impl EnvConfig {
@@ -174,6 +178,19 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
         if env.all_sources().is_empty() {
             return Err(error(format!("env `{}` has no `source` or `sources`", env.name)));
         }
+        if let Some(v) = &env.version
+            && !is_kubernetes_version(v.get_ref())
+        {
+            return Err(config.error_at(
+                "parity::load::config",
+                v.span().start,
+                format!(
+                    "env `{}` has `version = {:?}`, which is not a Kubernetes version like \"1.30\"",
+                    env.name,
+                    v.get_ref()
+                ),
+            ));
+        }
     }
     Ok(config)
 }
@@ -188,6 +205,13 @@ fn with_suggestion(message: &str) -> String {
         Some(s) => format!("{message}; did you mean `{s}`?"),
         None => message.to_string(),
     }
+}
+
+/// `1.30`, `v1.30.4`, `1.30.4-eks-1`: a version with at least a minor part.
+fn is_kubernetes_version(s: &str) -> bool {
+    let s = s.trim();
+    let release = s.strip_prefix(['v', 'V']).unwrap_or(s).split(['-', '+']).next().unwrap_or("");
+    release.contains('.') && crate::world::Version::parse(s).is_some()
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -69,3 +69,19 @@ fn the_folder_of_the_file_is_the_base_of_sources() {
     assert_eq!(c.base, dir.path());
     assert_eq!(c.envs[0].span.start, 0);
 }
+
+#[test]
+fn env_version_is_read_and_checked() {
+    let ok = "[[env]]\nname = \"dev\"\nsource = \"a\"\nversion = \"1.30\"\n";
+    let c = parse_config(ok, "parity.toml").unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(c.envs[0].version.as_ref().map(|v| v.get_ref().as_str()), Some("1.30"));
+    for bad in ["\"1\"", "\"latest\"", "\"1.x\""] {
+        let text = format!("[[env]]\nname = \"dev\"\nsource = \"a\"\nversion = {bad}\n");
+        let e = parse_config(&text, "parity.toml").unwrap_err();
+        assert_eq!((e.line, e.column), (4, 11), "{bad}: {e:?}");
+        assert!(e.message.contains("not a Kubernetes version"), "{}", e.message);
+    }
+    // TOML reads an unquoted 1.30 as the number 1.3: a type error with its line.
+    let e = parse_config("[[env]]\nname = \"dev\"\nsource = \"a\"\nversion = 1.30\n", "p.toml").unwrap_err();
+    assert_eq!(e.line, 4, "{e:?}");
+}

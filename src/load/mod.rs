@@ -125,8 +125,43 @@ pub fn load_configured(config: &Config, opts: &LoadOptions) -> Loaded {
             loaded.world.envs.push(e);
         }
     }
+    apply_versions(&mut loaded, &config.envs, &config.file);
     envs::apply_order(&mut loaded.world, config.promotion.as_deref());
     loaded
+}
+
+/// Gives each configured env its declared `version` unless its sources
+/// (a snapshot's server version) already gave it one; a declared minor that
+/// differs from the snapshot's is reported as a warning.
+pub fn apply_versions(loaded: &mut Loaded, configured: &[EnvConfig], shown: &str) {
+    for setting in configured {
+        let Some(declared) = &setting.version else { continue };
+        let Some(env) = loaded.world.envs.iter_mut().find(|e| e.name == setting.name) else { continue };
+        match &env.version {
+            // Written as the API server writes it (`v1.30`), so messages
+            // read the same whichever source gave the version.
+            None => {
+                let v = declared.get_ref().trim();
+                env.version = Some(if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") });
+            }
+            Some(found) => {
+                let minor = |s: &str| crate::world::Version::parse(s).map(|v| (v.major(), v.minor_number()));
+                if minor(found) != minor(declared.get_ref()) {
+                    loaded.warnings.push(Notice {
+                        code: "parity::load::config".into(),
+                        file: shown.into(),
+                        line: 0,
+                        message: format!(
+                            "env `{}` declares `version = {:?}`, but its snapshot reports {found}; the snapshot's version is used",
+                            setting.name,
+                            declared.get_ref()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    loaded.warnings.sort();
 }
 
 /// With `PARITY_TIMINGS` set, prints how long a part of loading took.

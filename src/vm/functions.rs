@@ -56,6 +56,9 @@ pub static FUNCTIONS: &[Func] = &[
     f!("kind", 1, 1, kind, "an object's kind"),
     f!("labels", 1, 1, labels, "an object's labels (a map, empty when none)"),
     f!("annotations", 1, 1, annotations, "an object's annotations (a map, empty when none)"),
+    // Last, so that the ids of the functions before it (shown by
+    // `compile --dump`) stay as they were.
+    f!("if", 3, 3, if_, "the second argument when the first is true (or present and not false), else the third"),
 ];
 
 /// Finds a function by name.
@@ -213,6 +216,10 @@ fn default<'w>(a: &[Val<'w>]) -> Val<'w> {
     if a[0].exists() { a[0].clone() } else { a[1].clone() }
 }
 
+fn if_<'w>(a: &[Val<'w>]) -> Val<'w> {
+    if a[0].truthy() { a[1].clone() } else { a[2].clone() }
+}
+
 fn before<'w>(a: &[Val<'w>]) -> Val<'w> {
     match (text(&a[0]), text(&a[1])) {
         (Some(s), Some(sep)) => Val::str(s.split_once(sep).map(|(b, _)| b).unwrap_or(s)),
@@ -313,5 +320,17 @@ mod tests {
         let m = minor(&[Val::S("v1.30.4")]);
         assert!(matches!(m, Val::Ver(ref x) if x.to_string() == "v1.30"));
         assert!(default(&[Val::Absent, Val::S("TCP")]).as_str() == Some("TCP"));
+    }
+
+    #[test]
+    fn if_reads_its_condition_as_a_rule_condition() {
+        let pick = |c: Val<'static>| if_(&[c, Val::S("then"), Val::S("else")]).as_str().map(str::to_string);
+        assert_eq!(pick(Val::Bool(true)).as_deref(), Some("then"));
+        assert_eq!(pick(Val::Bool(false)).as_deref(), Some("else"));
+        // Absent is false and a present value is true, as in `where FIELD`.
+        assert_eq!(pick(Val::Absent).as_deref(), Some("else"));
+        assert_eq!(pick(Val::S("yes")).as_deref(), Some("then"));
+        // Only the chosen branch is returned, absent included.
+        assert!(if_(&[Val::Bool(true), Val::Absent, Val::S("x")]).is_absent());
     }
 }
