@@ -470,11 +470,24 @@ fn compile(rules: &[String]) -> Result<Program, String> {
     parity::compile::build(&mut sources, &[], rules).map_err(|d| sources.render(&d, false))
 }
 
+/// Findings per rule, and the envs each rule names that are not loaded
+/// (reported as `parity::rule::unknown-env` errors).
+type PerRule = (Vec<Vec<reference::Subject>>, Vec<Vec<String>>);
+
 /// Runs compiled bodies on a world: findings per rule, in body order.
-fn vm_findings(prog: &Program, n: usize, w: &World) -> Result<Vec<Vec<reference::Subject>>, String> {
+fn vm_findings(prog: &Program, n: usize, w: &World) -> Result<PerRule, String> {
     let out = parity::engine::run(prog, w, &parity::engine::Options::default());
-    if !out.errors.is_empty() {
-        return Err(format!("evaluation errors: {:?}", out.errors));
+    let mut unknown: Vec<Vec<String>> = vec![Vec::new(); n];
+    for e in &out.errors {
+        let rule: Option<usize> =
+            e.message.strip_prefix("rule `cli-").and_then(|r| r.split('`').next()).and_then(|n| n.parse().ok());
+        let env = e.message.split("names env `").nth(1).and_then(|r| r.split('`').next());
+        match (e.code.as_str(), rule, env) {
+            ("parity::rule::unknown-env", Some(i), Some(env)) if i >= 1 && i <= n => {
+                unknown[i - 1].push(env.to_string());
+            }
+            _ => return Err(format!("evaluation errors: {:?}", out.errors)),
+        }
     }
     let mut per_rule = vec![Vec::new(); n];
     for f in &out.findings {
@@ -482,12 +495,13 @@ fn vm_findings(prog: &Program, n: usize, w: &World) -> Result<Vec<Vec<reference:
         per_rule[i - 1].push((f.env.clone(), f.kind.clone(), f.namespace.clone(), f.name.clone()));
     }
     per_rule.iter_mut().for_each(|v| v.sort());
-    Ok(per_rule)
+    unknown.iter_mut().for_each(|v| v.sort());
+    Ok((per_rule, unknown))
 }
 
-fn ref_findings(rule: &str, w: &World) -> Result<Vec<reference::Subject>, String> {
+fn ref_findings(rule: &str, w: &World) -> Result<(Vec<reference::Subject>, Vec<String>), String> {
     let body = parity::syntax::parse_body(0, rule).map_err(|d| d.message)?;
-    reference::findings(&body, w)
+    Ok((reference::findings(&body, w)?, reference::unknown_envs(&body, w)))
 }
 
 /// Rules per case and worlds per case: every rule runs on every world, so
@@ -506,10 +520,11 @@ proptest! {
         let prog = compile(&rules).map_err(|e| TestCaseError::fail(format!("rules do not compile: {rules:?}\n{e}")))?;
         for envs in &worlds {
             let w = build_world(envs);
-            let vm = vm_findings(&prog, rules.len(), &w).map_err(|e| TestCaseError::fail(format!("rules do not run: {rules:?}\n{e}")))?;
-            for (rule, vm) in rules.iter().zip(vm) {
-                let rf = ref_findings(rule, &w).map_err(|e| TestCaseError::fail(format!("reference: {rule}: {e}")))?;
+            let (vm, unknown) = vm_findings(&prog, rules.len(), &w).map_err(|e| TestCaseError::fail(format!("rules do not run: {rules:?}\n{e}")))?;
+            for ((rule, vm), unknown) in rules.iter().zip(vm).zip(unknown) {
+                let (rf, ref_unknown) = ref_findings(rule, &w).map_err(|e| TestCaseError::fail(format!("reference: {rule}: {e}")))?;
                 prop_assert_eq!(vm, rf, "rule: {}\nworld: {}", rule, serde_json::to_string(envs).unwrap_or_default());
+                prop_assert_eq!(unknown, ref_unknown, "unknown envs of rule: {}", rule);
             }
         }
     }

@@ -138,7 +138,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         let kind = top_check(&mut g, part)?;
         checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string() });
     }
-    let top = Cx { it: Some(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }), env: Some(1), binds: vec![] };
+    let top = Cx::of(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }, Some(1), vec![], None);
     let except = match &decl.except {
         Some(e) => Some(g.block(|g| g.cond(e, &top))?),
         None => None,
@@ -149,6 +149,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     };
     let slots_after = g.max_slot;
     let named_envs = std::mem::take(&mut g.named_envs);
+    let named_tags = std::mem::take(&mut g.named_tags);
     for c in &mut checks {
         c.slots = c.slots.max(slots_after);
     }
@@ -168,6 +169,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         message,
         except,
         named_envs,
+        named_tags,
     })
 }
 
@@ -212,7 +214,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<CheckKind, Diag> {
                 g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label });
                 (g.prog.domains.len() - 1) as u32
             };
-            let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
+            let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let pred = g.block(|g| g.predicate(pred, &cx))?;
             Ok(CheckKind::Each { domain: d, filter: None, pred, fire_when: false })
         }
@@ -224,7 +226,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<CheckKind, Diag> {
             let sel = g.env_sel(&sel.unwrap_or(crate::syntax::ast::EnvSel { kind: EnvSelKind::Every, span: e.span }));
             g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label: "envs".into() });
             let d = (g.prog.domains.len() - 1) as u32;
-            let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
+            let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let rest: Vec<Filter> =
                 filters.iter().filter(|f| !matches!(f, Filter::In(Scope::Env(_), _))).cloned().collect();
             let filter = if rest.is_empty() {
@@ -262,6 +264,7 @@ fn each(
     span: Span,
 ) -> Result<CheckKind, Diag> {
     let r = g.resolve_np(np)?;
+    g.reject_ambiguous_filter(q, np, &r, pred)?;
     let (filters, psrc) = split_predicate(q, &r, pred, span)?;
     let top = Cx::default();
     let source = g.domain_source(&r, &top, None, np.span)?;
@@ -275,7 +278,7 @@ fn each(
     let label = g.sources.slice(np.span).to_string();
     g.prog.domains.push(crate::bytecode::Domain { source, label });
     let d = (g.prog.domains.len() - 1) as u32;
-    let mut cx = Cx { it: Some(Subj { slot: 0, ty: r.ty() }), env: Some(1), binds: vec![] };
+    let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);
     // Filters and `as` names; the filter block stores counterparts in slots
     // the predicate reads, so both run on the same slots.
     for f in &filters {

@@ -105,6 +105,30 @@ fn containers<'w>(kind: &str, obj: &'w Json) -> Vec<&'w Json> {
     out
 }
 
+/// The envs a rule names (`in env NAME`) that no loaded env has, sorted and
+/// each once: the docs make each one an error ("did you mean" over the
+/// loaded envs).
+pub fn unknown_envs(body: &Expr, world: &World) -> Vec<String> {
+    let ExprKind::Quantified { np, .. } = &body.kind else { return Vec::new() };
+    if world.envs.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = np
+        .filters
+        .iter()
+        .filter_map(|f| match f {
+            Filter::In(Scope::Env(sel), _) => match &sel.kind {
+                EnvSelKind::Named(n) if !world.envs.iter().any(|e| &e.name == n) => Some(n.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Evaluates a rule body; returns the subjects that are findings, sorted.
 pub fn findings(body: &Expr, world: &World) -> Result<Vec<Subject>, String> {
     let ExprKind::Quantified { quant, np, pred } = &body.kind else {
@@ -341,14 +365,15 @@ fn test_holds(lhs: &Expr, test: &Test, e: Elem) -> Result<bool, String> {
             let b = value(rhs, e)?;
             membership(&b, &a, *negated)
         }
-        Test::StartsWith(rhs) => match (&a, &value(rhs, e)?) {
-            (V::Str(x), V::Str(y)) => x.starts_with(y.as_str()),
-            _ => false,
-        },
-        Test::EndsWith(rhs) => match (&a, &value(rhs, e)?) {
-            (V::Str(x), V::Str(y)) => x.ends_with(y.as_str()),
-            _ => false,
-        },
+        // Negated: the value is present and does not start (end) with it.
+        Test::StartsWith { negated, rhs } => {
+            let holds = matches!((&a, &value(rhs, e)?), (V::Str(x), V::Str(y)) if x.starts_with(y.as_str()));
+            if *negated { present(&a) && !holds } else { holds }
+        }
+        Test::EndsWith { negated, rhs } => {
+            let holds = matches!((&a, &value(rhs, e)?), (V::Str(x), V::Str(y)) if x.ends_with(y.as_str()));
+            if *negated { present(&a) && !holds } else { holds }
+        }
         _ => return Err(format!("test not covered: {test:?}")),
     })
 }
