@@ -111,8 +111,14 @@ fn filter_quantifier_over_a_nested_collection_then_a_field_test_is_ambiguous() {
     let prod = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec: {template: {spec: {containers: [{name: app, image: x}]}}}\n";
     let text = error(r#"every deployment with some container has image = "x""#, prod);
     assert!(text.contains("parity::compile::ambiguous"), "{text}");
-    assert!(text.contains("every (deployment with some container) has (image = \"x\")"), "{text}");
-    assert!(text.contains("every deployment has (some container with image = \"x\")"), "{text}");
+    assert!(text.contains("every deployment with (some container) has (image = \"x\")"), "{text}");
+    assert!(text.contains("every deployment has (some container with (image = \"x\"))"), "{text}");
+    // Both parenthesisations compile.
+    assert_eq!(
+        findings(r#"every deployment with (some container) has (image = "x")"#, prod),
+        ["cli-1 prod Deployment a/d"]
+    );
+    assert_eq!(findings(r#"every deployment has (some container with (image = "x"))"#, prod), Vec::<String>::new());
     assert_eq!(findings(r#"every deployment has some container with image = "x""#, prod), Vec::<String>::new());
     assert_eq!(
         findings(r#"every deployment has some container with image = "y""#, prod),
@@ -375,4 +381,37 @@ fn negations_and_has_and_trailing_with_read_as_english() {
     assert_eq!(findings(trailing, NAMESPACES), ["cli-1 prod Deployment a/d"]);
     let two = "every deployment with spec.replicas > 2 with metadata.namespace = \"a\"";
     assert_eq!(findings(two, NAMESPACES), ["cli-1 prod Deployment b/d"]);
+}
+
+/// `parity compile --explain RULE` prints the reading: every condition and
+/// filter in parentheses; an ambiguous sentence exits 2 with both readings.
+#[test]
+fn compile_explain_prints_the_reading() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let explain = |rule: &str| parity_in(dir.path(), &["compile", "--explain", rule], None, &[]);
+    let run = explain("every namespace with some deployment has some poddisruptionbudget");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "every namespace with (some deployment) has (some poddisruptionbudget)");
+    let run = explain(
+        r#"no rolebinding or clusterrolebinding where roleRef.name = "cluster-admin" has some subject with kind = "ServiceAccount""#,
+    );
+    assert_eq!(
+        run.stdout.trim(),
+        r#"no rolebinding or clusterrolebinding where (roleRef.name = "cluster-admin") has (some subject with (kind = "ServiceAccount"))"#
+    );
+    let run = explain(r#"every deployment with some container has image = "x""#);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("parity::compile::ambiguous"), "{}", run.stderr);
+    // By id, from a rule file.
+    write_tree(
+        dir.path(),
+        &[("r.parity", "rule pdb {\n  every namespace with some deployment has some poddisruptionbudget\n}\n")],
+    );
+    let run = parity_in(dir.path(), &["compile", "--explain", "pdb", "r.parity"], None, &[]);
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "every namespace with (some deployment) has (some poddisruptionbudget)"),
+        "{}",
+        run.stderr
+    );
 }

@@ -1217,6 +1217,15 @@ impl<'a, 'p> Gen<'a, 'p> {
         if !inner_np.filters.is_empty() || !inner_np.alts.is_empty() {
             return Ok(());
         }
+        // Parentheses around the filter's phrase or around the tested
+        // condition say which reading is meant.
+        let before = |g: &Self, e: &Expr| {
+            let from = Span { end: e.span.start, ..np.span };
+            g.sources.slice(from).trim_end().ends_with('(')
+        };
+        if before(self, last) || before(self, has) {
+            return Ok(());
+        }
         let Ok(inner) = self.resolve_np(inner_np) else { return Ok(()) };
         if !matches!(inner.base, Base::Collection(_)) || matches!(r.base, Base::Collection(_)) {
             return Ok(());
@@ -1229,8 +1238,8 @@ impl<'a, 'p> Gen<'a, 'p> {
         Err(Diag::new("parity::compile::ambiguous", np.span.to(*pred_span), "this sentence reads two ways")
             .label("ambiguous")
             .help(format!(
-                "a filter's quantified phrase ends where the predicate begins, so this reads `{q} ({outer}) has ({test})`, \
-                 a test on the {} itself; if the test is on each element, write `{q} {head} has ({inner_text} with {test})`; \
+                "a filter's quantified phrase ends where the predicate begins, so this reads `{q} {head} with ({inner_text}) has ({test})`, \
+                 a test on the {} itself; if the test is on each element, write `{q} {head} has ({inner_text} with ({test}))`; \
                  parenthesise the reading you mean",
                 r.ty().describe()
             )))
