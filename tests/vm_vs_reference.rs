@@ -359,6 +359,25 @@ fn literal() -> BoxedStrategy<String> {
     .boxed()
 }
 
+fn cmp_any() -> BoxedStrategy<&'static str> {
+    select(vec!["=", "!=", "<", ">="]).boxed()
+}
+
+/// `metadata.labels` against a map literal (or itself), as sets of pairs.
+fn map_set_test() -> BoxedStrategy<String> {
+    let lit = select(vec![
+        "{}",
+        "{app: \"web\"}",
+        "{app: \"a\", tier: \"b\"}",
+        "{\"app.kubernetes.io/name\": \"web\", app: 1}",
+    ]);
+    let side = prop_oneof![3 => lit.prop_map(str::to_string), 2 => Just("metadata.labels".to_string())];
+    (side.clone(), select(vec!["subset of", "same set as"]), side)
+        .prop_filter("a map test reads labels", |(a, _, b)| a.starts_with('m') || b.starts_with('m'))
+        .prop_map(|(a, op, b)| format!("{a} {op} {b}"))
+        .boxed()
+}
+
 fn string_literal() -> BoxedStrategy<String> {
     select(vec!["\"a\"", "\"nginx\"", "\"web\"", "\"\"", "\"1\"", "\"v1\"", "\"registry.io/\"", "\":v2\""])
         .prop_map(str::to_string)
@@ -377,7 +396,18 @@ fn atom(paths: &'static [&'static str]) -> BoxedStrategy<String> {
         1 => path.clone().prop_map(|p| format!("{p} is not empty")),
         1 => path.clone().prop_map(|p| format!("{p} is null")),
         2 => (path.clone(), any::<bool>(), list).prop_map(|(p, n, l)| format!("{p} {}in {l}", if n { "not " } else { "" })),
-        1 => (path.clone(), string_literal()).prop_map(|(p, s)| format!("{p} starts with {s}")),
+        1 => (path.clone(), select(vec!["", "not ", "does not "]), string_literal()).prop_map(|(p, n, s)| format!("{p} {n}{} with {s}", if n == "does not " { "start" } else { "starts" })),
+        1 => (path.clone(), select(vec![" + ", " - "]), select(vec!["500m", "1", "1Gi", "0"]), cmp_any(), literal())
+            .prop_map(|(p, op, q, c, l)| {
+                // `+ 1` would be a number sum; keep a quantity term.
+                let q = match (op, q) {
+                    (" + ", "1") => "1k",
+                    (" + ", "0") => "0m",
+                    _ => q,
+                };
+                format!("{p}{op}{q} {c} {l}")
+            }),
+        1 => (path.clone(), select(vec!["2", "0.5", "3"]), cmp_any(), literal()).prop_map(|(p, n, c, l)| format!("{p} * {n} {c} {l}")),
         1 => (path.clone(), string_literal()).prop_map(|(p, s)| format!("{p} ends with {s}")),
         1 => (path.clone(), any::<bool>(), literal()).prop_map(|(p, n, l)| format!("{p} {}contains {l}", if n { "not " } else { "" })),
         1 => (path, any::<bool>(), literal()).prop_map(|(p, n, l)| format!("{l} {}in {p}", if n { "not " } else { "" })),
@@ -413,8 +443,11 @@ fn container_quant() -> BoxedStrategy<String> {
 }
 
 fn object_cond(workload: bool) -> BoxedStrategy<String> {
-    let leaf =
-        if workload { prop_oneof![3 => atom(OBJ_PATHS), 1 => container_quant()].boxed() } else { atom(OBJ_PATHS) };
+    let leaf = if workload {
+        prop_oneof![3 => atom(OBJ_PATHS), 1 => container_quant(), 1 => map_set_test()].boxed()
+    } else {
+        prop_oneof![3 => atom(OBJ_PATHS), 1 => map_set_test()].boxed()
+    };
     combine(combine(leaf))
 }
 
@@ -431,20 +464,44 @@ fn rule() -> BoxedStrategy<String> {
         ("configmap", false),
     ]);
     noun.prop_flat_map(|(noun, workload)| {
+        // A quantified phrase in a filter (no parentheses) takes no
+        // predicate: the sentence's predicate follows it.
+        let quant_filter = if workload {
+            (
+                select(vec!["with", "where"]),
+                select(vec!["some", "every", "no"]),
+                select(vec!["container", "containers"]),
+                container_cond(),
+            )
+                .prop_map(|(w, q, n, c)| format!("{w} {q} {n} where ({c})"))
+                .boxed()
+        } else {
+            object_cond(false).prop_map(|c| format!("with ({c})")).boxed()
+        };
         let filter = prop_oneof![
             2 => object_cond(workload).prop_map(|c| format!("where ({c})")),
             1 => select(vec!["dev", "staging", "prod", "qa"]).prop_map(|e| format!("in env {e}")),
         ];
+        // Last among the filters: a later filter would be the inner noun's.
+        let last_filter = prop_oneof![2 => Just(String::new()), 1 => quant_filter];
         (
             select(vec!["every", "no"]),
             proptest::collection::vec(filter, 0..3),
+            last_filter,
             prop_oneof![
                 3 => object_cond(workload).prop_map(|c| format!("has {c}")),
                 1 => object_cond(workload).prop_map(|c| format!("with {c}")),
                 1 => Just(String::new()),
             ],
         )
-            .prop_map(move |(q, filters, pred)| {
+            .prop_map(move |(q, mut filters, last, pred)| {
+                // After a quantified filter, a trailing `with` would be the
+                // inner noun's filter: keep `has` (or nothing).
+                let pred =
+                    if !last.is_empty() && pred.starts_with("with ") { format!("has {}", &pred[5..]) } else { pred };
+                if !last.is_empty() {
+                    filters.push(last);
+                }
                 let q = if q == "every" && pred.is_empty() { "no" } else { q };
                 let mut s = format!("{q} {noun}");
                 for f in filters {
@@ -527,5 +584,20 @@ proptest! {
                 prop_assert_eq!(unknown, ref_unknown, "unknown envs of rule: {}", rule);
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, max_shrink_iters: 100, ..ProptestConfig::default() })]
+
+    /// Every accepted sentence, printed back fully parenthesised from its
+    /// AST (its reading), parses to an AST with the same reading.
+    #[test]
+    fn readings_parse_back_to_the_same_ast(rule in rule()) {
+        let body = parity::syntax::parse_body(0, &rule).map_err(|d| TestCaseError::fail(format!("{rule}: {}", d.message)))?;
+        let reading = parity::syntax::print::reading(&body);
+        let again = parity::syntax::parse_body(0, &reading)
+            .map_err(|d| TestCaseError::fail(format!("{rule}\nreads as {reading}\nwhich does not parse: {}", d.message)))?;
+        prop_assert_eq!(parity::syntax::print::reading(&again), reading, "rule: {}", rule);
     }
 }
