@@ -101,7 +101,7 @@ enum Unit<'w> {
 /// nothing and pass, so it is an error, with a "did you mean" over the envs
 /// and tags loaded. The standard library's rules name envs and tags that a
 /// setup may not have; for them it is a warning.
-fn unknown_envs_and_tags(prog: &Program, world: &World, out: &mut Outcome) {
+fn unknown_envs_and_tags(prog: &Program, world: &World, only: Option<&[String]>, out: &mut Outcome) {
     if world.envs.is_empty() {
         return;
     }
@@ -110,7 +110,7 @@ fn unknown_envs_and_tags(prog: &Program, world: &World, out: &mut Outcome) {
     tags.sort_unstable();
     tags.dedup();
     let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-    for rule in &prog.rules {
+    for rule in prog.rules.iter().filter(|r| only.is_none_or(|ids| ids.contains(&r.id))) {
         let builtin = rule.origin.starts_with("<stdlib>") || rule.origin.starts_with("<prelude>");
         let (file, line) = match rule.origin.rsplit_once(':') {
             Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
@@ -161,7 +161,7 @@ fn unknown_envs_and_tags(prog: &Program, world: &World, out: &mut Outcome) {
 /// Evaluates every rule of a program over a world.
 pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     let mut out = Outcome::default();
-    unknown_envs_and_tags(prog, world, &mut out);
+    unknown_envs_and_tags(prog, world, opts.only, &mut out);
     let units = plan(prog, world, opts.only);
     let total = units.len();
     let done = AtomicUsize::new(0);
