@@ -226,6 +226,16 @@ fn nested_elements_look_up_objects_in_their_objects_namespace() {
     let envvar = r#"every deployment has every container has every envvar has some secret where metadata.name = valueFrom.secretKeyRef.name"#;
     let envvar = envvar.replace("metadata.name = valueFrom.secretKeyRef.name", "metadata.name = \"db\"");
     assert_eq!(findings(&envvar, SECRETS), ["cli-1 prod Deployment b/api"]);
+    // `in previous env` from a container is relative to its object's env
+    // (here the Secret is in dev only; dev precedes prod).
+    let secret_only = "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: z}\n";
+    let prev = r#"every deployment in env prod has every container has some secret in previous env where metadata.name = "db""#;
+    let c = check(prev, secret_only, SECRETS);
+    assert_eq!((c.code, c.keys), (0, vec![]), "{}", c.stderr);
+    let prev_not =
+        r#"every deployment in env prod has every container has no secret in previous env where metadata.name = "db""#;
+    let c = check(prev_not, secret_only, SECRETS);
+    assert_eq!(c.keys, ["cli-1 prod Deployment a/web", "cli-1 prod Deployment b/api"], "{}", c.stderr);
 }
 
 const STATEFULSET: &str = r#"

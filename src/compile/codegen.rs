@@ -1361,7 +1361,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 };
                 let env_of = scope_obj.or(has.filter(|h| h.ty == Ty::Env).map(|h| h.slot));
                 let envs = match (&env_filter, env_of, cx.env) {
-                    (Some(sel), _, cur) => EnvScope::Sel(self.env_sel(sel), has.map(|h| h.slot).or(cur)),
+                    (Some(sel), _, cur) => EnvScope::Sel(self.env_sel(sel), env_of.or(cur)),
                     (None, Some(s), _) => EnvScope::Current(s),
                     (None, None, Some(e)) => EnvScope::Current(e),
                     (None, None, None) => EnvScope::All,
