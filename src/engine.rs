@@ -105,24 +105,71 @@ enum Unit<'w> {
     },
 }
 
-/// Evaluates every rule of a program over a world.
-pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
-    let mut out = Outcome::default();
-    for rule in &prog.rules {
+/// A user rule that names an env or tag no loaded env has could check
+/// nothing and pass, so it is an error, with a "did you mean" over the envs
+/// and tags loaded. The standard library's rules name envs and tags that a
+/// setup may not have; for them it is a warning.
+fn unknown_envs_and_tags(prog: &Program, world: &World, only: Option<&[String]>, out: &mut Outcome) {
+    if world.envs.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = world.envs.iter().map(|e| e.name.as_str()).collect();
+    let mut tags: Vec<&str> = world.envs.iter().flat_map(|e| e.tags.iter().map(String::as_str)).collect();
+    tags.sort_unstable();
+    tags.dedup();
+    let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    for rule in prog.rules.iter().filter(|r| only.is_none_or(|ids| ids.contains(&r.id))) {
+        let builtin = rule.origin.starts_with("<stdlib>") || rule.origin.starts_with("<prelude>");
+        let (file, line) = match rule.origin.rsplit_once(':') {
+            Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
+            None => (rule.origin.clone(), 0),
+        };
+        let mut report = |code: &str, message: String| {
+            if builtin {
+                out.warnings.push(Notice { code: code.into(), file: rule.origin.clone(), line: 0, message });
+            } else {
+                out.errors.push(RunError { code: code.into(), file: file.clone(), line, column: 0, message });
+            }
+        };
         for env in &rule.named_envs {
-            if world.env_by_name(env).is_none() && !world.envs.is_empty() {
-                out.warnings.push(Notice {
-                    code: "parity::rule::unknown-env".into(),
-                    file: rule.origin.clone(),
-                    line: 0,
-                    message: format!(
-                        "rule `{}` names env `{env}`, which is not loaded; its checks on that env are skipped",
-                        rule.id
+            if world.env_by_name(env).is_none() {
+                let hint = match crate::diag::did_you_mean(env, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? "),
+                    None => String::new(),
+                };
+                report(
+                    "parity::rule::unknown-env",
+                    format!(
+                        "rule `{}` names env `{env}`, which no loaded env has; {hint}loaded envs: {}",
+                        rule.id,
+                        list(&names)
                     ),
-                });
+                );
+            }
+        }
+        for tag in &rule.named_tags {
+            if !tags.contains(&tag.as_str()) {
+                let hint = match crate::diag::did_you_mean(tag, tags.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? "),
+                    None => String::new(),
+                };
+                report(
+                    "parity::rule::unknown-tag",
+                    format!(
+                        "rule `{}` names env tag `{tag}`, which no loaded env has; {hint}tags of the loaded envs: {}",
+                        rule.id,
+                        list(&tags)
+                    ),
+                );
             }
         }
     }
+}
+
+/// Evaluates every rule of a program over a world.
+pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
+    let mut out = Outcome::default();
+    unknown_envs_and_tags(prog, world, opts.only, &mut out);
     let units = plan(prog, world, opts.only);
     let total = units.len();
     let done = AtomicUsize::new(0);

@@ -359,6 +359,25 @@ fn literal() -> BoxedStrategy<String> {
     .boxed()
 }
 
+fn cmp_any() -> BoxedStrategy<&'static str> {
+    select(vec!["=", "!=", "<", ">="]).boxed()
+}
+
+/// `metadata.labels` against a map literal (or itself), as sets of pairs.
+fn map_set_test() -> BoxedStrategy<String> {
+    let lit = select(vec![
+        "{}",
+        "{app: \"web\"}",
+        "{app: \"a\", tier: \"b\"}",
+        "{\"app.kubernetes.io/name\": \"web\", app: 1}",
+    ]);
+    let side = prop_oneof![3 => lit.prop_map(str::to_string), 2 => Just("metadata.labels".to_string())];
+    (side.clone(), select(vec!["subset of", "same set as"]), side)
+        .prop_filter("a map test reads labels", |(a, _, b)| a.starts_with('m') || b.starts_with('m'))
+        .prop_map(|(a, op, b)| format!("{a} {op} {b}"))
+        .boxed()
+}
+
 fn string_literal() -> BoxedStrategy<String> {
     select(vec!["\"a\"", "\"nginx\"", "\"web\"", "\"\"", "\"1\"", "\"v1\"", "\"registry.io/\"", "\":v2\""])
         .prop_map(str::to_string)
@@ -379,7 +398,18 @@ fn atom(paths: &'static [&'static str]) -> BoxedStrategy<String> {
         1 => path.clone().prop_map(|p| format!("{p} is not empty")),
         1 => path.clone().prop_map(|p| format!("{p} is null")),
         2 => (path.clone(), any::<bool>(), list).prop_map(|(p, n, l)| format!("{p} {}in {l}", if n { "not " } else { "" })),
-        1 => (path.clone(), string_literal()).prop_map(|(p, s)| format!("{p} starts with {s}")),
+        1 => (path.clone(), select(vec!["", "not ", "does not "]), string_literal()).prop_map(|(p, n, s)| format!("{p} {n}{} with {s}", if n == "does not " { "start" } else { "starts" })),
+        1 => (path.clone(), select(vec![" + ", " - "]), select(vec!["500m", "1", "1Gi", "0"]), cmp_any(), literal())
+            .prop_map(|(p, op, q, c, l)| {
+                // `+ 1` would be a number sum; keep a quantity term.
+                let q = match (op, q) {
+                    (" + ", "1") => "1k",
+                    (" + ", "0") => "0m",
+                    _ => q,
+                };
+                format!("{p}{op}{q} {c} {l}")
+            }),
+        1 => (path.clone(), select(vec!["2", "0.5", "3"]), cmp_any(), literal()).prop_map(|(p, n, c, l)| format!("{p} * {n} {c} {l}")),
         1 => (path.clone(), string_literal()).prop_map(|(p, s)| format!("{p} ends with {s}")),
         1 => (path.clone(), any::<bool>(), literal()).prop_map(|(p, n, l)| format!("{p} {}contains {l}", if n { "not " } else { "" })),
         1 => (path, any::<bool>(), literal()).prop_map(|(p, n, l)| format!("{l} {}in {p}", if n { "not " } else { "" })),
@@ -415,8 +445,11 @@ fn container_quant() -> BoxedStrategy<String> {
 }
 
 fn object_cond(workload: bool) -> BoxedStrategy<String> {
-    let leaf =
-        if workload { prop_oneof![3 => atom(OBJ_PATHS), 1 => container_quant()].boxed() } else { atom(OBJ_PATHS) };
+    let leaf = if workload {
+        prop_oneof![3 => atom(OBJ_PATHS), 1 => container_quant(), 1 => map_set_test()].boxed()
+    } else {
+        prop_oneof![3 => atom(OBJ_PATHS), 1 => map_set_test()].boxed()
+    };
     combine(combine(leaf))
 }
 
@@ -433,20 +466,44 @@ fn rule() -> BoxedStrategy<String> {
         ("configmap", false),
     ]);
     noun.prop_flat_map(|(noun, workload)| {
+        // A quantified phrase in a filter (no parentheses) takes no
+        // predicate: the sentence's predicate follows it.
+        let quant_filter = if workload {
+            (
+                select(vec!["with", "where"]),
+                select(vec!["some", "every", "no"]),
+                select(vec!["container", "containers"]),
+                container_cond(),
+            )
+                .prop_map(|(w, q, n, c)| format!("{w} {q} {n} where ({c})"))
+                .boxed()
+        } else {
+            object_cond(false).prop_map(|c| format!("with ({c})")).boxed()
+        };
         let filter = prop_oneof![
             2 => object_cond(workload).prop_map(|c| format!("where ({c})")),
             1 => select(vec!["dev", "staging", "prod", "qa"]).prop_map(|e| format!("in env {e}")),
         ];
+        // Last among the filters: a later filter would be the inner noun's.
+        let last_filter = prop_oneof![2 => Just(String::new()), 1 => quant_filter];
         (
             select(vec!["every", "no"]),
             proptest::collection::vec(filter, 0..3),
+            last_filter,
             prop_oneof![
                 3 => object_cond(workload).prop_map(|c| format!("has {c}")),
                 1 => object_cond(workload).prop_map(|c| format!("with {c}")),
                 1 => Just(String::new()),
             ],
         )
-            .prop_map(move |(q, filters, pred)| {
+            .prop_map(move |(q, mut filters, last, pred)| {
+                // After a quantified filter, a trailing `with` would be the
+                // inner noun's filter: keep `has` (or nothing).
+                let pred =
+                    if !last.is_empty() && pred.starts_with("with ") { format!("has {}", &pred[5..]) } else { pred };
+                if !last.is_empty() {
+                    filters.push(last);
+                }
                 let q = if q == "every" && pred.is_empty() { "no" } else { q };
                 let mut s = format!("{q} {noun}");
                 for f in filters {
@@ -472,11 +529,24 @@ fn compile(rules: &[String]) -> Result<Program, String> {
     parity::compile::build(&mut sources, &[], rules).map_err(|d| sources.render(&d, false))
 }
 
+/// Findings per rule, and the envs each rule names that are not loaded
+/// (reported as `parity::rule::unknown-env` errors).
+type PerRule = (Vec<Vec<reference::Subject>>, Vec<Vec<String>>);
+
 /// Runs compiled bodies on a world: findings per rule, in body order.
-fn vm_findings(prog: &Program, n: usize, w: &World) -> Result<Vec<Vec<reference::Subject>>, String> {
+fn vm_findings(prog: &Program, n: usize, w: &World) -> Result<PerRule, String> {
     let out = parity::engine::run(prog, w, &parity::engine::Options::default());
-    if !out.errors.is_empty() {
-        return Err(format!("evaluation errors: {:?}", out.errors));
+    let mut unknown: Vec<Vec<String>> = vec![Vec::new(); n];
+    for e in &out.errors {
+        let rule: Option<usize> =
+            e.message.strip_prefix("rule `cli-").and_then(|r| r.split('`').next()).and_then(|n| n.parse().ok());
+        let env = e.message.split("names env `").nth(1).and_then(|r| r.split('`').next());
+        match (e.code.as_str(), rule, env) {
+            ("parity::rule::unknown-env", Some(i), Some(env)) if i >= 1 && i <= n => {
+                unknown[i - 1].push(env.to_string());
+            }
+            _ => return Err(format!("evaluation errors: {:?}", out.errors)),
+        }
     }
     let mut per_rule = vec![Vec::new(); n];
     // parity's own findings about the world (duplicate objects) are not
@@ -486,12 +556,13 @@ fn vm_findings(prog: &Program, n: usize, w: &World) -> Result<Vec<Vec<reference:
         per_rule[i - 1].push((f.env.clone(), f.kind.clone(), f.namespace.clone(), f.name.clone()));
     }
     per_rule.iter_mut().for_each(|v| v.sort());
-    Ok(per_rule)
+    unknown.iter_mut().for_each(|v| v.sort());
+    Ok((per_rule, unknown))
 }
 
-fn ref_findings(rule: &str, w: &World) -> Result<Vec<reference::Subject>, String> {
+fn ref_findings(rule: &str, w: &World) -> Result<(Vec<reference::Subject>, Vec<String>), String> {
     let body = parity::syntax::parse_body(0, rule).map_err(|d| d.message)?;
-    reference::findings(&body, w)
+    Ok((reference::findings(&body, w)?, reference::unknown_envs(&body, w)))
 }
 
 /// Rules per case and worlds per case: every rule runs on every world, so
@@ -510,11 +581,27 @@ proptest! {
         let prog = compile(&rules).map_err(|e| TestCaseError::fail(format!("rules do not compile: {rules:?}\n{e}")))?;
         for envs in &worlds {
             let w = build_world(envs);
-            let vm = vm_findings(&prog, rules.len(), &w).map_err(|e| TestCaseError::fail(format!("rules do not run: {rules:?}\n{e}")))?;
-            for (rule, vm) in rules.iter().zip(vm) {
-                let rf = ref_findings(rule, &w).map_err(|e| TestCaseError::fail(format!("reference: {rule}: {e}")))?;
+            let (vm, unknown) = vm_findings(&prog, rules.len(), &w).map_err(|e| TestCaseError::fail(format!("rules do not run: {rules:?}\n{e}")))?;
+            for ((rule, vm), unknown) in rules.iter().zip(vm).zip(unknown) {
+                let (rf, ref_unknown) = ref_findings(rule, &w).map_err(|e| TestCaseError::fail(format!("reference: {rule}: {e}")))?;
                 prop_assert_eq!(vm, rf, "rule: {}\nworld: {}", rule, serde_json::to_string(envs).unwrap_or_default());
+                prop_assert_eq!(unknown, ref_unknown, "unknown envs of rule: {}", rule);
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, max_shrink_iters: 100, ..ProptestConfig::default() })]
+
+    /// Every accepted sentence, printed back fully parenthesised from its
+    /// AST (its reading), parses to an AST with the same reading.
+    #[test]
+    fn readings_parse_back_to_the_same_ast(rule in rule()) {
+        let body = parity::syntax::parse_body(0, &rule).map_err(|d| TestCaseError::fail(format!("{rule}: {}", d.message)))?;
+        let reading = parity::syntax::print::reading(&body);
+        let again = parity::syntax::parse_body(0, &reading)
+            .map_err(|d| TestCaseError::fail(format!("{rule}\nreads as {reading}\nwhich does not parse: {}", d.message)))?;
+        prop_assert_eq!(parity::syntax::print::reading(&again), reading, "rule: {}", rule);
     }
 }

@@ -97,6 +97,11 @@ pub enum Op {
     /// Pop `n` values, push their sum (numbers) or concatenation (strings,
     /// lists).
     Add(u16),
+    /// Pop rhs and lhs, push `lhs - rhs` (numbers, quantities).
+    Sub,
+    /// Pop rhs and lhs, push `lhs * rhs` (numbers; a quantity times a
+    /// number).
+    Mul,
     /// Pop rhs and lhs, push the comparison's truth. Two strings from data
     /// are typed first (versions, quantities, numbers: `value::typed_strings`).
     Cmp(Cmp, TextId),
@@ -288,6 +293,8 @@ pub struct Rule {
     pub except: Option<Code>,
     /// Envs the rule names (`env prod`), to warn when one is not loaded.
     pub named_envs: Vec<String>,
+    /// Env tags the rule names (`envs tagged nonprod`), checked the same way.
+    pub named_tags: Vec<String>,
 }
 
 /// A compiled rule set.
@@ -343,6 +350,8 @@ impl fmt::Display for Op {
             Op::Map(n) => write!(f, "Map {n}"),
             Op::Call(func, n) => write!(f, "Call f{func} {n}"),
             Op::Add(n) => write!(f, "Add {n}"),
+            Op::Sub => write!(f, "Sub"),
+            Op::Mul => write!(f, "Mul"),
             Op::Cmp(c, _) => write!(f, "Cmp {c:?}"),
             Op::CmpText(c, _) => write!(f, "CmpText {c:?}"),
             Op::Test(t, _) => write!(f, "Test {t:?}"),

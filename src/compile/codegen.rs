@@ -13,8 +13,8 @@ use crate::bytecode::{
 };
 use crate::diag::{Diag, Sources, did_you_mean};
 use crate::syntax::ast::{
-    CmpOp, EnvSel, EnvSelKind, Expr, ExprKind, Filter, Lit, NounPhrase, Pred, PredKind, Quant as AQuant, Scope, Seg,
-    Span, Test, Text, Word,
+    ArithOp, CmpOp, EnvSel, EnvSelKind, Expr, ExprKind, Filter, Lit, NounPhrase, Pred, PredKind, Quant as AQuant,
+    Scope, Seg, Span, Test, Text, Word,
 };
 use crate::vm::functions;
 use crate::world::{Quantity, Version};
@@ -66,15 +66,37 @@ pub struct Cx {
     /// A slot holding the current env (`Val::Env`).
     pub env: Option<Slot>,
     pub binds: Vec<(String, Subj)>,
+    /// The slot of the object that owns the current subject: the subject
+    /// itself when it is an object, the enclosing object for a nested
+    /// element (a container, an env var). Object lookups from a nested
+    /// element are scoped by it (its env and namespace).
+    pub owner: Option<Slot>,
 }
 
 impl Cx {
+    /// A context whose subject is `it` (and whose owner follows it).
+    pub fn of(it: Subj, env: Option<Slot>, binds: Vec<(String, Subj)>, outer_owner: Option<Slot>) -> Cx {
+        let owner = owner_of(&it, outer_owner);
+        Cx { it: Some(it), env, binds, owner }
+    }
+
     fn bound(&self, name: &str) -> Option<&Subj> {
         self.binds.iter().rev().find(|(n, _)| n == name).map(|(_, s)| s)
     }
 
     fn with_it(&self, it: Subj) -> Cx {
-        Cx { it: Some(it), ..self.clone() }
+        let owner = owner_of(&it, self.owner);
+        Cx { it: Some(it), owner, ..self.clone() }
+    }
+}
+
+/// The owning object of a subject: itself when it is an object, the outer
+/// owner for a nested element, none for an env or a plain value.
+fn owner_of(it: &Subj, outer: Option<Slot>) -> Option<Slot> {
+    match it.ty {
+        Ty::Obj(_) => Some(it.slot),
+        Ty::Coll(_) => outer,
+        Ty::Env | Ty::Value => None,
     }
 }
 
@@ -127,6 +149,8 @@ pub struct Gen<'a, 'p> {
     paths: HashMap<String, u32>,
     /// Envs named by the rule being compiled.
     pub named_envs: Vec<String>,
+    /// Env tags named by the rule being compiled.
+    pub named_tags: Vec<String>,
     pub start_ops: usize,
 }
 
@@ -155,6 +179,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             consts: HashMap::new(),
             paths: HashMap::new(),
             named_envs: Vec::new(),
+            named_tags: Vec::new(),
             start_ops: 0,
         }
     }
@@ -239,7 +264,12 @@ impl<'a, 'p> Gen<'a, 'p> {
         let spec = match &sel.kind {
             EnvSelKind::Every => EnvSelSpec::All,
             EnvSelKind::Others => EnvSelSpec::Others,
-            EnvSelKind::Tagged(t) => EnvSelSpec::Tagged(t.clone()),
+            EnvSelKind::Tagged(t) => {
+                if !self.named_tags.contains(t) {
+                    self.named_tags.push(t.clone());
+                }
+                EnvSelSpec::Tagged(t.clone())
+            }
             EnvSelKind::Named(n) => {
                 if !self.named_envs.contains(n) {
                     self.named_envs.push(n.clone());
@@ -411,10 +441,13 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// name, or a path (its existence).
     fn word_cond(&mut self, w: &Word, cx: &Cx, noun_err: Diag) -> R<()> {
         match w {
+            // A bare field is a condition on its value: a boolean is its
+            // truth (`readOnlyRootFilesystem: false` is false), anything
+            // else must be present and not null.
             Word::Path(p) => {
                 let t = self.texts(self.src(p.span), String::new());
                 self.path_value(p, cx)?;
-                self.emit(Op::Test(Check1::Exists, t));
+                self.emit(Op::Test(Check1::Truthy, t));
                 Ok(())
             }
             Word::Resource(t) => {
@@ -558,13 +591,18 @@ impl<'a, 'p> Gen<'a, 'p> {
                     Ok(())
                 })?;
             }
-            Test::StartsWith(rhs) | Test::EndsWith(rhs) | Test::SubsetOf(rhs) | Test::SameSetAs(rhs) => {
-                let kind = match test {
-                    Test::StartsWith(_) => Check2::StartsWith,
-                    Test::EndsWith(_) => Check2::EndsWith,
-                    Test::SubsetOf(_) => Check2::SubsetOf,
-                    _ => Check2::SameSetAs,
-                };
+            Test::StartsWith { negated, rhs } | Test::EndsWith { negated, rhs } => {
+                let kind = if matches!(test, Test::StartsWith { .. }) { Check2::StartsWith } else { Check2::EndsWith };
+                let t = self.texts(lt, rt(self, rhs));
+                let rhs = rhs.clone();
+                self.negatable(*negated, value, cx, |g| {
+                    g.value(&rhs, cx)?;
+                    g.emit(Op::Test2(kind, t));
+                    Ok(())
+                })?;
+            }
+            Test::SubsetOf(rhs) | Test::SameSetAs(rhs) => {
+                let kind = if matches!(test, Test::SubsetOf(_)) { Check2::SubsetOf } else { Check2::SameSetAs };
                 let t = self.texts(lt, rt(self, rhs));
                 self.value(value, cx)?;
                 self.value(rhs, cx)?;
@@ -685,6 +723,35 @@ impl<'a, 'p> Gen<'a, 'p> {
                 }
                 let n = operand_count(parts.len(), e.span)?;
                 self.emit(Op::Add(n));
+            }
+            ExprKind::Arith(op, lhs, rhs) => {
+                for side in [lhs, rhs] {
+                    if let ExprKind::Lit(Lit::Str(_) | Lit::Bool(_) | Lit::Null | Lit::Version(_))
+                    | ExprKind::List(_)
+                    | ExprKind::Map(_) = side.kind
+                    {
+                        return Err(Diag::new(
+                            "parity::compile::type",
+                            side.span,
+                            format!("`{}` works on numbers and quantities", if *op == ArithOp::Sub { "-" } else { "*" }),
+                        )
+                        .label("not a number or quantity")
+                        .help("subtract and multiply numbers or quantities (`quantity(limits.cpu) - quantity(requests.cpu)`, `quantity(requests.memory) * 2`)"));
+                    }
+                }
+                if *op == ArithOp::Mul
+                    && let (ExprKind::Lit(Lit::Quantity(_)), ExprKind::Lit(Lit::Quantity(_))) = (&lhs.kind, &rhs.kind)
+                {
+                    return Err(Diag::new(
+                        "parity::compile::type",
+                        e.span,
+                        "a quantity times a quantity has no meaning",
+                    )
+                    .help("multiply a quantity by a number: `quantity(x) * 2`"));
+                }
+                self.value(lhs, cx)?;
+                self.value(rhs, cx)?;
+                self.emit(if *op == ArithOp::Sub { Op::Sub } else { Op::Mul });
             }
             ExprKind::Paren { expr, tail } => {
                 self.value(expr, cx)?;
@@ -836,7 +903,7 @@ impl<'a, 'p> Gen<'a, 'p> {
 
     fn inline_value(&mut self, v: &crate::syntax::ast::ValueDef, args: &[Expr], cx: &Cx, span: Span) -> R<()> {
         self.enter("value", &v.name.text, span)?;
-        let mut vcx = Cx { it: cx.it.clone(), env: cx.env, binds: Vec::new() };
+        let mut vcx = Cx { it: cx.it.clone(), env: cx.env, binds: Vec::new(), owner: cx.owner };
         for (p, a) in v.params.iter().zip(args) {
             let ty = self.static_ty(a, cx);
             self.value(a, cx)?;
@@ -944,7 +1011,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         span: Span,
     ) -> R<()> {
         self.enter("qualifier", &q.name.text, span)?;
-        let mut qcx = Cx { it: Some(subj.clone()), env: cx.env, binds: Vec::new() };
+        let mut qcx = Cx::of(subj.clone(), cx.env, Vec::new(), cx.owner);
         if subj.ty == Ty::Env {
             qcx.env = Some(subj.slot);
         }
@@ -993,8 +1060,66 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// definitions), trailing words, filters.
     pub fn resolve_np(&mut self, np: &NounPhrase) -> R<Resolved> {
         let mut r = self.resolve_words(&np.words)?;
+        if !np.alts.is_empty() {
+            r = self.resolve_union(np, r)?;
+        }
         r.filters.extend(np.filters.iter().cloned());
         Ok(r)
+    }
+
+    /// `A or B ...` right after a quantifier: the union of the nouns' kinds.
+    /// Every member must be a plain kind noun (no qualifiers, no words after
+    /// it); anything else is rejected with the two ways to write it.
+    fn resolve_union(&mut self, np: &NounPhrase, first: Resolved) -> R<Resolved> {
+        let mut kinds: Option<Vec<String>> = Some(Vec::new());
+        let mut labels = Vec::new();
+        let members = std::iter::once(&np.words).chain(np.alts.iter());
+        for (i, words) in members.enumerate() {
+            let r = if i == 0 { Ok(first.clone()) } else { self.resolve_words(words) };
+            let span = words.first().map(|w| w.span()).unwrap_or(np.span);
+            let span = words.last().map(|w| span.to(w.span())).unwrap_or(span);
+            let member = self.src(span);
+            let ok = match &r {
+                Ok(r) if r.quals.is_empty() && r.trailing.is_empty() && r.filters.is_empty() => match &r.base {
+                    Base::Objects(k) => Some(k.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(k) = ok else {
+                let phrase = self.src(np.span);
+                let (head, rest) = phrase.split_once(" or ").unwrap_or((phrase.as_str(), ""));
+                return Err(Diag::new(
+                    "parity::compile::ambiguous",
+                    span,
+                    format!("`{member}` in `... or {member}` is not a plain kind noun"),
+                )
+                .label("read as one of a union of nouns")
+                .help(format!(
+                    "right after a quantifier, `or` joins nouns: `{phrase}` reads as `({head} or {rest})`; \
+                     to join two conditions, parenthesise them: `(... {head}) or ({rest})`"
+                )));
+            };
+            labels.push(member);
+            kinds = match (kinds, k) {
+                (Some(mut acc), Some(k)) => {
+                    for x in k {
+                        if !acc.contains(&x) {
+                            acc.push(x);
+                        }
+                    }
+                    Some(acc)
+                }
+                _ => None,
+            };
+        }
+        Ok(Resolved {
+            base: Base::Objects(kinds),
+            label: labels.join(" or "),
+            quals: vec![],
+            filters: vec![],
+            trailing: vec![],
+        })
     }
 
     fn resolve_words(&mut self, words: &[Word]) -> R<Resolved> {
@@ -1100,6 +1225,49 @@ impl<'a, 'p> Gen<'a, 'p> {
         Ok(base_r)
     }
 
+    /// Rejects `QUANT NOUN with QUANT COLLECTION has TEST`, which reads two
+    /// ways: the filter's quantified phrase ends at `has` (so the test is on
+    /// the outer subject, where a nested collection's field is absent), or
+    /// the test was meant for the collection's elements. Both readings are
+    /// shown; either parenthesisation compiles.
+    pub fn reject_ambiguous_filter(&mut self, q: AQuant, np: &NounPhrase, r: &Resolved, pred: Option<&Pred>) -> R<()> {
+        let Some(Pred { kind: PredKind::Has(has), span: pred_span }) = pred else { return Ok(()) };
+        if !matches!(has.kind, ExprKind::Test { .. }) {
+            return Ok(());
+        }
+        let Some(Filter::With(last) | Filter::Where(last)) = np.filters.last() else { return Ok(()) };
+        let ExprKind::Quantified { np: inner_np, pred: None, .. } = &last.kind else { return Ok(()) };
+        if !inner_np.filters.is_empty() || !inner_np.alts.is_empty() {
+            return Ok(());
+        }
+        // Parentheses around the filter's phrase or around the tested
+        // condition say which reading is meant.
+        let before = |g: &Self, e: &Expr| {
+            let from = Span { end: e.span.start, ..np.span };
+            g.sources.slice(from).trim_end().ends_with('(')
+        };
+        if before(self, last) || before(self, has) {
+            return Ok(());
+        }
+        let Ok(inner) = self.resolve_np(inner_np) else { return Ok(()) };
+        if !matches!(inner.base, Base::Collection(_)) || matches!(r.base, Base::Collection(_)) {
+            return Ok(());
+        }
+        let outer = self.src(np.span);
+        let inner_text = self.src(last.span);
+        let head = outer.strip_suffix(inner_text.as_str()).unwrap_or(&outer).trim_end();
+        let head = head.strip_suffix("with").or_else(|| head.strip_suffix("where")).unwrap_or(head).trim_end();
+        let test = self.src(has.span);
+        Err(Diag::new("parity::compile::ambiguous", np.span.to(*pred_span), "this sentence reads two ways")
+            .label("ambiguous")
+            .help(format!(
+                "a filter's quantified phrase ends where the predicate begins, so this reads `{q} {head} with ({inner_text}) has ({test})`, \
+                 a test on the {} itself; if the test is on each element, write `{q} {head} has ({inner_text} with ({test}))`; \
+                 parenthesise the reading you mean",
+                r.ty().describe()
+            )))
+    }
+
     /// Emits a quantifier over a noun phrase, leaving a bool. `has` is the
     /// subject of `has`, which scopes the phrase (its env, its namespace, its
     /// nested collections).
@@ -1112,6 +1280,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         has: Option<&Subj>,
     ) -> R<()> {
         let r = self.resolve_np(np)?;
+        self.reject_ambiguous_filter(q, np, &r, pred)?;
         let (filters, pred) = split_predicate(q, &r, pred, np.span)?;
         let quant = lower_quant(q);
         let label = self.src(np.span);
@@ -1122,8 +1291,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         let d = self.domain(source, label);
         self.emit(Op::IterStart(d, elem));
         let top = self.emit(Op::IterNext(0));
-        let mut ecx = cx.clone();
-        ecx.it = Some(Subj { slot: elem, ty: elem_ty.clone() });
+        let mut ecx = cx.with_it(Subj { slot: elem, ty: elem_ty.clone() });
         if matches!(r.base, Base::Env | Base::Objects(_)) {
             ecx.env = Some(elem + 1);
         }
@@ -1160,8 +1328,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         let d = self.domain(DomainSource::Envs(sel), label);
         self.emit(Op::IterStart(d, elem));
         let top = self.emit(Op::IterNext(0));
-        let mut ecx = cx.clone();
-        ecx.it = Some(Subj { slot: elem, ty: Ty::Env });
+        let mut ecx = cx.with_it(Subj { slot: elem, ty: Ty::Env });
         ecx.env = Some(elem);
         let r = Resolved { base: Base::Env, label: String::new(), quals: vec![], filters: vec![], trailing: vec![] };
         self.element_filters(&r, filters, &mut ecx, top as u32)?;
@@ -1204,14 +1371,26 @@ impl<'a, 'p> Gen<'a, 'p> {
                 Ok(DomainSource::Envs(sel))
             }
             Base::Objects(kinds) => {
-                let envs = match (&env_filter, has, cx.env) {
-                    (Some(sel), _, cur) => EnvScope::Sel(self.env_sel(sel), has.map(|h| h.slot).or(cur)),
-                    (None, Some(h), _) => EnvScope::Current(h.slot),
+                // One scope rule: an object's `has` looks in its env and
+                // namespace; a nested element (a container, an env var)
+                // looks where its owning object would, whether through `has`
+                // or a bare quantifier in a condition.
+                let scope_obj = match has {
+                    Some(h) if matches!(h.ty, Ty::Obj(_)) => Some(h.slot),
+                    Some(h) if matches!(h.ty, Ty::Coll(_)) => cx.owner,
+                    Some(_) => None,
+                    None if matches!(cx.it.as_ref().map(|s| &s.ty), Some(Ty::Coll(_))) => cx.owner,
+                    None => None,
+                };
+                let env_of = scope_obj.or(has.filter(|h| h.ty == Ty::Env).map(|h| h.slot));
+                let envs = match (&env_filter, env_of, cx.env) {
+                    (Some(sel), _, cur) => EnvScope::Sel(self.env_sel(sel), env_of.or(cur)),
+                    (None, Some(s), _) => EnvScope::Current(s),
                     (None, None, Some(e)) => EnvScope::Current(e),
                     (None, None, None) => EnvScope::All,
                 };
-                let ns = match has {
-                    Some(h) if matches!(h.ty, Ty::Obj(_)) && env_filter.is_none() => NsScope::Of(h.slot),
+                let ns = match scope_obj {
+                    Some(s) if env_filter.is_none() => NsScope::Of(s),
                     _ => NsScope::None,
                 };
                 Ok(DomainSource::Objects { kinds: kinds.clone(), envs, ns })
@@ -1246,7 +1425,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                     .help(format!("`{name}` belongs to {}", parents.join(", "))));
                 };
                 self.enter("noun", name, span)?;
-                let pcx = Cx { it: Some(parent.clone()), env: cx.env, binds: vec![] };
+                let pcx = Cx::of(parent.clone(), cx.env, vec![], cx.owner);
                 let r = self.value(&def.expr, &pcx);
                 self.leave();
                 r?;
@@ -1407,7 +1586,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     fn comprehension(&mut self, value: &Expr, np: &NounPhrase, cx: &Cx) -> R<()> {
         let resolved = self.resolve_np(np);
         let elem = self.alloc(2);
-        let mut ecx = cx.clone();
+        let mut ecx;
         let (d, r) = match resolved {
             Ok(r) => {
                 let (filters, pred) = split_predicate(AQuant::Some, &r, None, np.span)?;
@@ -1419,7 +1598,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                     ));
                 }
                 let source = self.domain_source(&r, cx, None, np.span)?;
-                ecx.it = Some(Subj { slot: elem, ty: r.ty() });
+                ecx = cx.with_it(Subj { slot: elem, ty: r.ty() });
                 if matches!(r.base, Base::Env | Base::Objects(_)) {
                     ecx.env = Some(elem + 1);
                 }
@@ -1433,7 +1612,12 @@ impl<'a, 'p> Gen<'a, 'p> {
                     Word::Path(_) | Word::Name(_) => {
                         let ex = Expr {
                             kind: ExprKind::Bare {
-                                np: NounPhrase { words: vec![w.clone()], filters: vec![], span: w.span() },
+                                np: NounPhrase {
+                                    words: vec![w.clone()],
+                                    alts: vec![],
+                                    filters: vec![],
+                                    span: w.span(),
+                                },
                                 pred: None,
                             },
                             span: w.span(),
@@ -1442,7 +1626,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                     }
                     _ => return Err(e),
                 }
-                ecx.it = Some(Subj { slot: elem, ty: Ty::Value });
+                ecx = cx.with_it(Subj { slot: elem, ty: Ty::Value });
                 let label = self.src(np.span);
                 let d = self.domain(DomainSource::Values, label);
                 let r = Resolved {
@@ -1666,16 +1850,56 @@ fn first_line(s: &str) -> String {
     s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
-/// A glob (`*`, `?`, `[abc]`) as an anchored regex.
+/// A glob as an anchored regex. `*` matches any run of characters and `?`
+/// any one character, line breaks included; `[abc]` is one of the
+/// characters listed, `[a-z]` one in a range, `[!abc]` (or `[^abc]`) one
+/// not listed; a `]` right after `[` or `[!` is listed, not the end. A `[`
+/// with no closing `]` is a literal `[`, and `[[]`, `[*]`, `[?]` match the
+/// character inside. Everything else matches itself.
 pub fn glob_to_regex(glob: &str) -> String {
-    let mut re = String::from("^");
-    for c in glob.chars() {
-        match c {
+    let chars: Vec<char> = glob.chars().collect();
+    let mut re = String::from("(?s)^");
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
             '*' => re.push_str(".*"),
             '?' => re.push('.'),
-            '[' | ']' => re.push(c),
+            '[' => {
+                // Find the class's end: the first `]` after its first member.
+                let mut j = i + 1;
+                let negated = matches!(chars.get(j), Some('!' | '^'));
+                if negated {
+                    j += 1;
+                }
+                let first = j;
+                if chars.get(j) == Some(&']') {
+                    j += 1;
+                }
+                while j < chars.len() && chars[j] != ']' {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    re.push_str(&regex::escape("["));
+                } else {
+                    re.push('[');
+                    if negated {
+                        re.push('^');
+                    }
+                    for (k, &c) in chars[first..j].iter().enumerate() {
+                        let inner = k > 0 && first + k + 1 < j;
+                        if c == '-' && inner {
+                            re.push('-');
+                        } else {
+                            re.push_str(&regex::escape(&c.to_string()));
+                        }
+                    }
+                    re.push(']');
+                    i = j;
+                }
+            }
             c => re.push_str(&regex::escape(&c.to_string())),
         }
+        i += 1;
     }
     re.push('$');
     re

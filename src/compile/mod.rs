@@ -163,7 +163,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string(), message: None });
         finding_cxs.push(fcx);
     }
-    let top = Cx { it: Some(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }), env: Some(1), binds: vec![] };
+    let top = Cx::of(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }, Some(1), vec![], None);
     let except = match &decl.except {
         Some(e) => Some(g.block(|g| g.cond(e, &top))?),
         None => None,
@@ -176,10 +176,8 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         let mut bound = Vec::new();
         bound_names(body, &mut bound);
         for (c, fcx) in checks.iter_mut().zip(finding_cxs) {
-            let cx = fcx.unwrap_or_else(|| Cx {
-                it: Some(Subj { slot: 0, ty: subject_ty(std::slice::from_ref(c), g.prog) }),
-                env: Some(1),
-                binds: vec![],
+            let cx = fcx.unwrap_or_else(|| {
+                Cx::of(Subj { slot: 0, ty: subject_ty(std::slice::from_ref(c), g.prog) }, Some(1), vec![], None)
             });
             g.next_slot = g.next_slot.max(c.slots);
             c.message = Some(template(&mut g, t, &cx, &bound)?);
@@ -187,6 +185,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     }
     let slots_after = g.max_slot;
     let named_envs = std::mem::take(&mut g.named_envs);
+    let named_tags = std::mem::take(&mut g.named_tags);
     for c in &mut checks {
         c.slots = c.slots.max(slots_after);
     }
@@ -205,6 +204,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         checks,
         except,
         named_envs,
+        named_tags,
     })
 }
 
@@ -253,7 +253,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
                 g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label });
                 (g.prog.domains.len() - 1) as u32
             };
-            let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
+            let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let pred = g.block(|g| g.predicate(pred, &cx))?;
             Ok((CheckKind::Each { domain: d, filter: None, pred, fire_when: false }, None))
         }
@@ -265,7 +265,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
             let sel = g.env_sel(&sel.unwrap_or(crate::syntax::ast::EnvSel { kind: EnvSelKind::Every, span: e.span }));
             g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label: "envs".into() });
             let d = (g.prog.domains.len() - 1) as u32;
-            let cx = Cx { it: Some(Subj { slot: 0, ty: Ty::Env }), env: Some(1), binds: vec![] };
+            let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let rest: Vec<Filter> =
                 filters.iter().filter(|f| !matches!(f, Filter::In(Scope::Env(_), _))).cloned().collect();
             let filter = if rest.is_empty() {
@@ -303,6 +303,7 @@ fn each(
     span: Span,
 ) -> Result<(CheckKind, Cx), Diag> {
     let r = g.resolve_np(np)?;
+    g.reject_ambiguous_filter(q, np, &r, pred)?;
     let (filters, psrc) = split_predicate(q, &r, pred, span)?;
     let top = Cx::default();
     let source = g.domain_source(&r, &top, None, np.span)?;
@@ -316,7 +317,7 @@ fn each(
     let label = g.sources.slice(np.span).to_string();
     g.prog.domains.push(crate::bytecode::Domain { source, label });
     let d = (g.prog.domains.len() - 1) as u32;
-    let mut cx = Cx { it: Some(Subj { slot: 0, ty: r.ty() }), env: Some(1), binds: vec![] };
+    let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);
     // Filters and `as` names; the filter block stores counterparts in slots
     // the predicate reads, so both run on the same slots.
     for f in &filters {

@@ -180,6 +180,8 @@ pub enum ExprKind {
     JsonPath(String),
     /// `a + b + c`
     Add(Vec<Expr>),
+    /// `a - b`, `a * b` (`*` binds tighter than `+` and `-`).
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
     /// `(EXPR).path`
     Paren {
         expr: Box<Expr>,
@@ -210,10 +212,20 @@ impl std::fmt::Display for Quant {
     }
 }
 
+/// `-` or `*` between two values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Sub,
+    Mul,
+}
+
 /// Words naming qualifiers and a noun, then filters.
 #[derive(Debug, Clone)]
 pub struct NounPhrase {
     pub words: Vec<Word>,
+    /// More nouns joined to the first by `or` (`rolebinding or
+    /// clusterrolebinding`): the phrase ranges over their union.
+    pub alts: Vec<Vec<Word>>,
     pub filters: Vec<Filter>,
     pub span: Span,
 }
@@ -328,8 +340,8 @@ pub enum Test {
     In { negated: bool, rhs: Box<Expr> },
     Like { negated: bool, rhs: Box<Expr> },
     Matches { negated: bool, rhs: Box<Expr> },
-    StartsWith(Box<Expr>),
-    EndsWith(Box<Expr>),
+    StartsWith { negated: bool, rhs: Box<Expr> },
+    EndsWith { negated: bool, rhs: Box<Expr> },
     Contains { negated: bool, rhs: Box<Expr> },
     SubsetOf(Box<Expr>),
     SameSetAs(Box<Expr>),

@@ -83,7 +83,11 @@ fn is_kw(r: Rule) -> bool {
             | Rule::kw_qualifier
             | Rule::kw_value
             | Rule::kw_namespace
-            | Rule::plus
+            | Rule::start_w
+            | Rule::end_w
+            | Rule::contain_w
+            | Rule::does_not
+            | Rule::does_w
     )
 }
 
@@ -274,13 +278,13 @@ impl Cx {
                 let inner = kids(&p).into_iter().next().ok_or_else(|| self.bug(&p, "empty expression"))?;
                 self.expr(inner)
             }
-            Rule::or_expr | Rule::cond => self.nary(p, ExprKind::Or),
-            Rule::and_expr | Rule::cond_and => self.nary(p, ExprKind::And),
-            Rule::not_expr | Rule::cond_not => {
+            Rule::or_expr | Rule::cond | Rule::fcond => self.nary(p, ExprKind::Or),
+            Rule::and_expr | Rule::cond_and | Rule::fcond_and => self.nary(p, ExprKind::And),
+            Rule::not_expr | Rule::cond_not | Rule::fcond_not => {
                 let inner = kids(&p).into_iter().next().ok_or_else(|| self.bug(&p, "empty condition"))?;
                 self.expr(inner)
             }
-            Rule::neg | Rule::cond_neg => {
+            Rule::neg | Rule::cond_neg | Rule::fcond_neg => {
                 let span = self.span(&p);
                 let inner = kids(&p).into_iter().next().ok_or_else(|| self.bug(&p, "`not` without operand"))?;
                 Ok(Expr { kind: ExprKind::Not(Box::new(self.expr(inner)?)), span })
@@ -291,6 +295,13 @@ impl Cx {
                 let env = ks.next().ok_or_else(|| self.bug(&p, "env subject"))?;
                 let pred = ks.next().ok_or_else(|| self.bug(&p, "env predicate"))?;
                 Ok(Expr { kind: ExprKind::EnvSubject { env: self.single_env(env)?, pred: self.pred(pred)? }, span })
+            }
+            Rule::filter_quantified => {
+                let span = self.span(&p);
+                let mut ks = kids(&p).into_iter();
+                let quant = self.quant(ks.next().ok_or_else(|| self.bug(&p, "quantifier"))?)?;
+                let np = self.np(ks.next().ok_or_else(|| self.bug(&p, "noun phrase"))?)?;
+                Ok(Expr { kind: ExprKind::Quantified { quant, np, pred: None }, span })
             }
             Rule::quantified => {
                 let span = self.span(&p);
@@ -379,14 +390,16 @@ impl Cx {
     fn np(&self, p: P) -> R<NounPhrase> {
         let span = self.span(&p);
         let mut words = Vec::new();
+        let mut alts = Vec::new();
         let mut filters = Vec::new();
         for k in kids(&p) {
             match k.as_rule() {
-                Rule::phrase => words = self.phrase(k)?,
+                Rule::phrase if words.is_empty() => words = self.phrase(k)?,
+                Rule::phrase => alts.push(self.phrase(k)?),
                 _ => filters.push(self.filter(k)?),
             }
         }
-        Ok(NounPhrase { words, filters, span })
+        Ok(NounPhrase { words, alts, filters, span })
     }
 
     fn phrase(&self, p: P) -> R<Vec<Word>> {
@@ -542,9 +555,9 @@ impl Cx {
             Rule::not_in_test => Test::In { negated: true, rhs: rhs(&t)? },
             Rule::like_test => Test::Like { negated, rhs: rhs(&t)? },
             Rule::matches_test => Test::Matches { negated, rhs: rhs(&t)? },
-            Rule::starts_test => Test::StartsWith(rhs(&t)?),
-            Rule::ends_test => Test::EndsWith(rhs(&t)?),
-            Rule::contains_test => Test::Contains { negated, rhs: rhs(&t)? },
+            Rule::starts_test => Test::StartsWith { negated: negated || has_kw(&t, Rule::does_not), rhs: rhs(&t)? },
+            Rule::ends_test => Test::EndsWith { negated: negated || has_kw(&t, Rule::does_not), rhs: rhs(&t)? },
+            Rule::contains_test => Test::Contains { negated: negated || has_kw(&t, Rule::does_not), rhs: rhs(&t)? },
             Rule::subset_test => Test::SubsetOf(rhs(&t)?),
             Rule::same_set_test => Test::SameSetAs(rhs(&t)?),
             _ => return Err(self.bug(&t, "test")),
@@ -554,13 +567,52 @@ impl Cx {
 
     // ------------------------------------------------------------ values
 
+    /// `term (op term)*`: `*` first, then `+` and `-` left to right; a run
+    /// of `+` only is one `Add` (strings join, lists concatenate).
     fn value(&self, p: P) -> R<Expr> {
         let span = self.span(&p);
-        let mut terms = kids(&p).into_iter().map(|t| self.term(t)).collect::<R<Vec<_>>>()?;
-        if terms.len() == 1 {
-            return terms.pop().ok_or_else(|| self.bug(&p, "value"));
+        // Terms and the operator before each (the first has none).
+        let mut items: Vec<(Option<Rule>, Expr)> = Vec::new();
+        let mut op = None;
+        for k in p.clone().into_inner() {
+            match k.as_rule() {
+                Rule::plus | Rule::minus | Rule::times => op = Some(k.as_rule()),
+                _ => items.push((op.take(), self.term(k)?)),
+            }
         }
-        Ok(Expr { kind: ExprKind::Add(terms), span })
+        // Products first.
+        let mut sums: Vec<(Option<Rule>, Expr)> = Vec::new();
+        for (op, e) in items {
+            match (op, sums.pop()) {
+                (Some(Rule::times), Some((before, lhs))) => {
+                    let s = lhs.span.to(e.span);
+                    sums.push((
+                        before,
+                        Expr { kind: ExprKind::Arith(ArithOp::Mul, Box::new(lhs), Box::new(e)), span: s },
+                    ));
+                }
+                (op, prev) => {
+                    sums.extend(prev);
+                    sums.push((op, e));
+                }
+            }
+        }
+        if sums.len() == 1 {
+            return sums.pop().map(|(_, e)| e).ok_or_else(|| self.bug(&p, "value"));
+        }
+        if sums.iter().skip(1).all(|(op, _)| *op == Some(Rule::plus)) {
+            return Ok(Expr { kind: ExprKind::Add(sums.into_iter().map(|(_, e)| e).collect()), span });
+        }
+        let mut it = sums.into_iter();
+        let (_, mut acc) = it.next().ok_or_else(|| self.bug(&p, "value"))?;
+        for (op, e) in it {
+            let s = acc.span.to(e.span);
+            acc = match op {
+                Some(Rule::minus) => Expr { kind: ExprKind::Arith(ArithOp::Sub, Box::new(acc), Box::new(e)), span: s },
+                _ => Expr { kind: ExprKind::Add(vec![acc, e]), span: s },
+            };
+        }
+        Ok(acc)
     }
 
     fn term(&self, p: P) -> R<Expr> {
@@ -568,6 +620,14 @@ impl Cx {
         let kind = match p.as_rule() {
             Rule::version => ExprKind::Lit(Lit::Version(p.as_str().to_string())),
             Rule::quantity => ExprKind::Lit(Lit::Quantity(p.as_str().to_string())),
+            // An integer a float cannot hold exactly (above 2^53) is kept
+            // exact, as a quantity: `9007199254740993` is not `...992`.
+            Rule::number
+                if p.as_str().parse::<i128>().is_ok_and(|i| (i as f64) as i128 != i)
+                    && p.as_str().parse::<i128>().is_ok_and(|i| i.checked_mul(1_000_000_000).is_some()) =>
+            {
+                ExprKind::Lit(Lit::Quantity(p.as_str().to_string()))
+            }
             Rule::number => {
                 let n = p.as_str().parse::<f64>().map_err(|_| {
                     Diag::new("parity::syntax::number", span, format!("`{}` is not a number", p.as_str()))

@@ -4,6 +4,7 @@
 
 pub mod ast;
 mod lower;
+pub mod print;
 
 use pest::Parser;
 

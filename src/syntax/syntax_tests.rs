@@ -115,3 +115,52 @@ fn not_in_is_a_filter_not_a_word() {
     assert_eq!(np.filters.len(), 2, "{:#?}", np.filters);
     assert!(pred.is_some());
 }
+
+/// The reading of a sentence (`parity compile --explain`): fully
+/// parenthesised, and a fixpoint — it parses to an AST that reads the same.
+#[test]
+fn readings_are_parenthesised_and_parse_back_to_the_same_ast() {
+    let cases = [
+        (
+            "every namespace with some deployment has some poddisruptionbudget",
+            "every namespace with (some deployment) has (some poddisruptionbudget)",
+        ),
+        (
+            "every namespace with at least 1 deployment where spec.replicas > 1 has no poddisruptionbudget",
+            "every namespace with (at least 1 deployment where (spec.replicas > 1)) has (no poddisruptionbudget)",
+        ),
+        (
+            r#"no rolebinding or clusterrolebinding where roleRef.name = "cluster-admin" has some subject with kind = "ServiceAccount""#,
+            r#"no rolebinding or clusterrolebinding where (roleRef.name = "cluster-admin") has (some subject with (kind = "ServiceAccount"))"#,
+        ),
+        (
+            r#"every env where "prod" in env.tags has at least 3 nodes"#,
+            r#"every env where ("prod" in env.tags) has (at least 3 nodes)"#,
+        ),
+        ("no pod where a = 1 or b = 2 has spec.c", "no pod where ((a = 1) or (b = 2)) has (spec.c)"),
+        (r#"x does not start with "a""#, r#"x not starts with "a""#),
+        (
+            "every deployment has spec.replicas > 1 and spec.replicas < 3",
+            "every deployment has ((spec.replicas > 1) and (spec.replicas < 3))",
+        ),
+        ("no pod where quantity(a) + b - 2 * c > 1Gi", "no pod where (((quantity(a) + b) - (2 * c)) > 1Gi)"),
+    ];
+    for (text, want) in cases {
+        let got = print::reading(&body(text));
+        assert_eq!(got, want, "{text}");
+        assert_eq!(print::reading(&body(&got)), got, "{got} does not read the same");
+    }
+    // Many shapes at once: each reading parses back to itself.
+    for text in [
+        "all envs in envs tagged prod agree on { minor(status.nodeInfo.kubeletVersion) for nodes }",
+        "every service with counterpart in env prod as p has port-set(it) same set as port-set(p)",
+        "every workload in env prod has every container with image in flatten({ images(it) for workloads in env staging })",
+        r#"env prod has at least 3 control-plane nodes and namespaces deny-all by default"#,
+        r#"every pod as w where metadata.labels."app.kubernetes.io/name" like "a*" has spec.x[-1] != [1, "b", {k: null}]"#,
+        "every node is not control-plane or (counterpart in previous env).spec.x exists",
+        "no pod in namespace \"a\" not in reference env with (not (spec.a is empty)) has $.spec.containers[*].image",
+    ] {
+        let got = print::reading(&body(text));
+        assert_eq!(print::reading(&body(&got)), got, "{text}\nreads as {got}");
+    }
+}

@@ -327,6 +327,11 @@ impl<'w> Vm<'w> {
                     let v = self.add(items);
                     self.stack.push(v);
                 }
+                Op::Sub | Op::Mul => {
+                    let rhs = self.pop();
+                    let lhs = self.pop();
+                    self.stack.push(arith(op == Op::Sub, &lhs, &rhs));
+                }
                 Op::Cmp(c, t) | Op::CmpText(c, t) => {
                     let rhs = self.pop();
                     let lhs = self.pop();
@@ -588,6 +593,18 @@ impl<'w> Vm<'w> {
         }
         if items.iter().all(|v| matches!(v, Val::Num(_))) {
             return Val::Num(items.iter().map(|v| if let Val::Num(n) = v { *n } else { 0.0 }).sum());
+        }
+        // A quantity makes the sum a quantity, by value: every other term
+        // must read as one (a number, or a string in quantity syntax), else
+        // the sum is absent. Never the terms' text joined.
+        if items.iter().any(|v| matches!(v, Val::Qty(_))) {
+            let mut nanos: i128 = 0;
+            for v in &items {
+                let Some(q) = value::as_quantity(v) else { return Val::Absent };
+                let Some(n) = nanos.checked_add(q.nanos()) else { return Val::Absent };
+                nanos = n;
+            }
+            return Val::Qty(crate::world::Quantity::from_nanos(nanos));
         }
         if items.iter().all(|v| v.elements().is_some() && !v.is_map()) {
             return Val::List(Rc::new(items.iter().flat_map(|v| v.elements().unwrap_or_default()).collect()));
@@ -879,6 +896,43 @@ pub fn select_envs(world: &World, sel: &EnvSelSpec, current: Option<EnvId>) -> V
     }
 }
 
+/// `lhs - rhs` (`sub`) or `lhs * rhs`: numbers as numbers; with a quantity
+/// on either side (or a string, read in quantity syntax), by exact value.
+/// A quantity may be multiplied by a number, not by a quantity. Anything
+/// else, and overflow, is absent.
+fn arith<'w>(sub: bool, lhs: &Val<'w>, rhs: &Val<'w>) -> Val<'w> {
+    use crate::world::Quantity;
+    const NANOS: i128 = 1_000_000_000;
+    match (lhs, rhs) {
+        (Val::Num(a), Val::Num(b)) => Val::Num(if sub { a - b } else { a * b }),
+        _ if sub => match (value::as_quantity(lhs), value::as_quantity(rhs)) {
+            (Some(a), Some(b)) => {
+                a.nanos().checked_sub(b.nanos()).map(|n| Val::Qty(Quantity::from_nanos(n))).unwrap_or(Val::Absent)
+            }
+            _ => Val::Absent,
+        },
+        (Val::Qty(_) | Val::S(_) | Val::Str(_), Val::Num(_)) | (Val::Num(_), Val::Qty(_) | Val::S(_) | Val::Str(_)) => {
+            let (q, n) = if matches!(lhs, Val::Num(_)) { (rhs, lhs) } else { (lhs, rhs) };
+            match (value::as_quantity(q), value::as_quantity(n)) {
+                // (q nanos * n nanos) / 1e9, exact while it fits.
+                (Some(q), Some(n)) => q
+                    .nanos()
+                    .checked_mul(n.nanos())
+                    .map(|p| Val::Qty(Quantity::from_nanos(p / NANOS)))
+                    .unwrap_or(Val::Absent),
+                _ => Val::Absent,
+            }
+        }
+        _ => Val::Absent,
+    }
+}
+
+/// Whether every key/value pair of map `a` is in map `b`.
+fn map_subset(a: &Val, b: &Val) -> bool {
+    let (x, y) = (value::entries(a), value::entries(b));
+    x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && equal(v, v2)))
+}
+
 fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
     if lhs.is_absent() || rhs.is_absent() {
         return false;
@@ -892,6 +946,11 @@ fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
             _ => matches!((x.as_str(), coll.as_str()), (Some(a), Some(b)) if b.contains(a)),
         }
     };
+    // Two maps are sets of key/value pairs: `{app: api} subset of {app:
+    // api, tier: web}`.
+    if matches!(kind, Check2::SubsetOf | Check2::SameSetAs) && lhs.is_map() && rhs.is_map() {
+        return map_subset(lhs, rhs) && (kind == Check2::SubsetOf || map_subset(rhs, lhs));
+    }
     match kind {
         Check2::In => member(lhs, rhs),
         Check2::Contains => member(rhs, lhs),

@@ -41,8 +41,8 @@ impl<'w> Val<'w> {
         match j.node() {
             Node::Null => Val::Null,
             Node::Bool(b) => Val::Bool(b),
-            Node::Int(i) => Val::Num(i as f64),
-            Node::UInt(u) => Val::Num(u as f64),
+            Node::Int(i) => Val::int(i as i128),
+            Node::UInt(u) => Val::int(u as i128),
             Node::Float(f) => Val::Num(f),
             Node::Str(_) => j.as_str().map(Val::S).unwrap_or(Val::Null),
             Node::Seq { .. } | Node::Map { .. } => Val::J(j),
@@ -54,11 +54,25 @@ impl<'w> Val<'w> {
         match j {
             Json::Null => Val::Null,
             Json::Bool(b) => Val::Bool(*b),
-            Json::Number(n) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
+            Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Val::int(i as i128),
+                (_, Some(u)) => Val::int(u as i128),
+                _ => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
+            },
             Json::String(s) => Val::str(s.as_str()),
             Json::Array(a) => Val::List(Rc::new(a.iter().map(Val::owned).collect())),
             Json::Object(o) => Val::Map(Rc::new(o.iter().map(|(k, v)| (k.clone(), Val::owned(v))).collect())),
         }
+    }
+
+    /// An integer: a number when a float holds it exactly (|i| <= 2^53 and
+    /// more), else an exact quantity, so that integers above 2^53 still
+    /// compare exactly (with each other, with numbers, with quantities).
+    pub fn int(i: i128) -> Val<'w> {
+        if (i as f64) as i128 == i {
+            return Val::Num(i as f64);
+        }
+        i.checked_mul(1_000_000_000).map(|n| Val::Qty(Quantity::from_nanos(n))).unwrap_or(Val::Num(i as f64))
     }
 
     pub fn str(s: impl Into<Rc<str>>) -> Val<'w> {

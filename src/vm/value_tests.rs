@@ -54,3 +54,26 @@ fn values_stay_small() {
     // 32 bytes, 16-aligned.
     assert!(size_of::<Val>() <= 24, "Val is {} bytes", size_of::<Val>());
 }
+
+/// Integers a float cannot hold exactly stay exact (issue 22 item 8), and
+/// special floats order as IEEE says: infinity above every number, NaN
+/// neither equal nor unequal to anything.
+#[test]
+fn big_integers_are_exact_and_special_floats_order_as_ieee() {
+    use super::{compare, equal, not_equal};
+    use std::cmp::Ordering;
+    let a = Val::int(9_007_199_254_740_993);
+    let b = Val::int(9_007_199_254_740_992);
+    assert!(matches!(a, Val::Qty(_)), "2^53 + 1 is kept exact");
+    assert!(matches!(b, Val::Num(_)), "2^53 is a float exactly");
+    assert_eq!(compare(&a, &b), Some(Ordering::Greater));
+    assert!(!equal(&a, &b) && not_equal(&a, &b));
+    assert!(equal(&Val::int(i64::MAX as i128), &Val::int(i64::MAX as i128)));
+    assert_eq!(compare(&Val::int(u64::MAX as i128), &Val::int(u64::MAX as i128 - 1)), Some(Ordering::Greater));
+    let inf = Val::Num(f64::INFINITY);
+    assert_eq!(compare(&inf, &Val::Num(f64::MAX)), Some(Ordering::Greater));
+    assert_eq!(compare(&Val::Num(f64::NEG_INFINITY), &Val::Num(f64::MIN)), Some(Ordering::Less));
+    let nan = Val::Num(f64::NAN);
+    assert!(!equal(&nan, &nan) && !not_equal(&nan, &Val::Num(1.0)));
+    assert_eq!(compare(&nan, &Val::Num(1.0)), None);
+}

@@ -11,13 +11,17 @@
 //! `with` and `in env NAME` filters and a `has` predicate; conditions with
 //! `and`/`or`/`not`; comparisons, `exists`, `is missing`, `is empty`,
 //! `is null`, `in`/`not in`, `contains`/`not contains`, `starts with`,
-//! `ends with`; single-valued paths (keys, quoted keys, `[N]`); and nested
-//! `some`/`every`/`no` over `container`. Anything else is an `Err`.
+//! `ends with` (and their negations); single-valued paths (keys, quoted keys,
+//! `[N]`); nested `some`/`every`/`no` over `container`, as a condition and
+//! as a quantified phrase inside a filter (which takes no predicate);
+//! `subset of` / `same set as` between maps (sets of key/value pairs); and
+//! quantity arithmetic (`+` with a quantity, `-`, `*`). Anything else is an
+//! `Err`.
 
 use std::cmp::Ordering;
 
 use parity::syntax::ast::{
-    CmpOp, EnvSelKind, Expr, ExprKind, Filter, Lit, Path, PredKind, Quant, Scope, Seg, Test, Word,
+    ArithOp, CmpOp, EnvSelKind, Expr, ExprKind, Filter, Lit, Path, PredKind, Quant, Scope, Seg, Test, Word,
 };
 use parity::world::{Quantity, Version, World};
 use serde_json::Value as Json;
@@ -102,6 +106,30 @@ fn containers<'w>(kind: &str, obj: &'w Json) -> Vec<&'w Json> {
             out.extend(items.iter());
         }
     }
+    out
+}
+
+/// The envs a rule names (`in env NAME`) that no loaded env has, sorted and
+/// each once: the docs make each one an error ("did you mean" over the
+/// loaded envs).
+pub fn unknown_envs(body: &Expr, world: &World) -> Vec<String> {
+    let ExprKind::Quantified { np, .. } = &body.kind else { return Vec::new() };
+    if world.envs.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = np
+        .filters
+        .iter()
+        .filter_map(|f| match f {
+            Filter::In(Scope::Env(sel), _) => match &sel.kind {
+                EnvSelKind::Named(n) if !world.envs.iter().any(|e| &e.name == n) => Some(n.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -270,6 +298,55 @@ fn containers_quantified(
 fn value(x: &Expr, e: Elem) -> Result<V, String> {
     match &x.kind {
         ExprKind::Lit(l) => literal(l),
+        ExprKind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| Ok((k.text.clone(), value(v, e)?)))
+            .collect::<Result<Vec<_>, String>>()
+            .map(V::Map),
+        // `A + B` with a quantity term: a quantity by value, every term read
+        // as one, else absent. (Other sums are not generated.)
+        ExprKind::Add(parts) => {
+            let vals = parts.iter().map(|p| value(p, e)).collect::<Result<Vec<_>, _>>()?;
+            if vals.iter().any(|v| matches!(v, V::Absent)) {
+                return Ok(V::Absent);
+            }
+            if !vals.iter().any(|v| matches!(v, V::Qty(_))) {
+                return Err("only sums with a quantity are covered".into());
+            }
+            let mut total: i128 = 0;
+            for v in &vals {
+                let Some(q) = qty(v) else { return Ok(V::Absent) };
+                let Some(t) = total.checked_add(q.nanos()) else { return Ok(V::Absent) };
+                total = t;
+            }
+            Ok(V::Qty(Quantity::from_nanos(total)))
+        }
+        // `A - B`: numbers, else both read as quantities. `A * B`: numbers,
+        // or a quantity (or quantity string) times a number.
+        ExprKind::Arith(op, a, b) => {
+            let (a, b) = (value(a, e)?, value(b, e)?);
+            Ok(match (op, &a, &b) {
+                (ArithOp::Sub, V::Num(x), V::Num(y)) => V::Num(x - y),
+                (ArithOp::Mul, V::Num(x), V::Num(y)) => V::Num(x * y),
+                (ArithOp::Sub, _, _) => match (qty(&a), qty(&b)) {
+                    (Some(x), Some(y)) => {
+                        x.nanos().checked_sub(y.nanos()).map(|n| V::Qty(Quantity::from_nanos(n))).unwrap_or(V::Absent)
+                    }
+                    _ => V::Absent,
+                },
+                (ArithOp::Mul, V::Qty(_) | V::Str(_), V::Num(_)) | (ArithOp::Mul, V::Num(_), V::Qty(_) | V::Str(_)) => {
+                    match (qty(&a), qty(&b)) {
+                        (Some(x), Some(y)) => x
+                            .nanos()
+                            .checked_mul(y.nanos())
+                            .map(|n| V::Qty(Quantity::from_nanos(n / 1_000_000_000)))
+                            .unwrap_or(V::Absent),
+                        _ => V::Absent,
+                    }
+                }
+                _ => V::Absent,
+            })
+        }
         ExprKind::List(items) => items.iter().map(|i| value(i, e)).collect::<Result<Vec<_>, _>>().map(V::List),
         ExprKind::Path(p) => Ok(path(p, e)),
         ExprKind::Paren { expr, tail } if tail.is_empty() => value(expr, e),
@@ -345,14 +422,31 @@ fn test_holds(lhs: &Expr, test: &Test, e: Elem) -> Result<bool, String> {
             let b = value(rhs, e)?;
             membership(&b, &a, *negated)
         }
-        Test::StartsWith(rhs) => match (&a, &value(rhs, e)?) {
-            (V::Str(x), V::Str(y)) => x.starts_with(y.as_str()),
-            _ => false,
-        },
-        Test::EndsWith(rhs) => match (&a, &value(rhs, e)?) {
-            (V::Str(x), V::Str(y)) => x.ends_with(y.as_str()),
-            _ => false,
-        },
+        // Negated: the value is present and does not start (end) with it.
+        Test::StartsWith { negated, rhs } => {
+            let holds = matches!((&a, &value(rhs, e)?), (V::Str(x), V::Str(y)) if x.starts_with(y.as_str()));
+            if *negated { present(&a) && !holds } else { holds }
+        }
+        Test::EndsWith { negated, rhs } => {
+            let holds = matches!((&a, &value(rhs, e)?), (V::Str(x), V::Str(y)) if x.ends_with(y.as_str()));
+            if *negated { present(&a) && !holds } else { holds }
+        }
+        // Two maps: sets of key/value pairs. A map against anything else
+        // (a string, null, absent) is false.
+        Test::SubsetOf(rhs) | Test::SameSetAs(rhs) => {
+            let b = value(rhs, e)?;
+            match (&a, &b) {
+                (V::Map(x), V::Map(y)) => {
+                    let sub = |x: &[(String, V)], y: &[(String, V)]| {
+                        x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && eq(v, v2)))
+                    };
+                    sub(x, y) && (matches!(test, Test::SubsetOf(_)) || sub(y, x))
+                }
+                (V::List(_), _) | (_, V::List(_)) => return Err("set tests on lists are not covered".into()),
+                // A string, null or absent is no set.
+                _ => false,
+            }
+        }
         _ => return Err(format!("test not covered: {test:?}")),
     })
 }
