@@ -98,7 +98,10 @@ pub fn run(args: AuditArgs) -> i32 {
         changed: false,
         tree: Vec::new(),
         max_file_size: None,
+        max_total_size: None,
         eval_budget: None,
+        rule_budget: None,
+        rule_timeout: None,
     };
     run_with(check, errors, &labels)
 }
