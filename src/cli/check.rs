@@ -51,7 +51,7 @@ pub struct CheckArgs {
     pub eval_budget: Option<u64>,
     /// Evaluation steps each rule may take over the whole run, all subjects
     /// together, before it is stopped and reported as
-    /// `parity::eval::rule-budget` (default 2,000,000,000; see docs/limits.md).
+    /// `parity::eval::rule-budget` (default 500,000,000; see docs/limits.md).
     #[arg(long, value_name = "STEPS")]
     pub rule_budget: Option<u64>,
     /// Seconds of evaluation each rule may take over the whole run before it

@@ -30,7 +30,7 @@ pub const DEFAULT_STEP_BUDGET: u64 = 50_000_000;
 /// Steps one rule may take over a whole run, all subjects and threads
 /// together (about ten seconds of evaluation on a 2-core machine; see
 /// docs/limits.md).
-pub const DEFAULT_RULE_STEP_BUDGET: u64 = 2_000_000_000;
+pub const DEFAULT_RULE_STEP_BUDGET: u64 = 500_000_000;
 
 /// Evaluation time one rule may take over a whole run, all threads together.
 pub const DEFAULT_RULE_TIME_BUDGET: Duration = Duration::from_secs(10);
