@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, Program, Rule};
 use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, display, equal, object_label, to_json_with};
-use crate::vm::{TraceItem, Vm, select_envs};
+use crate::vm::{EvalError, Meter, TraceItem, Vm, select_envs};
 use crate::world::tree::NodeRef;
 use crate::world::{EnvId, Object, World, pod_spec_path};
 
@@ -39,6 +39,9 @@ pub struct Outcome {
     /// Ids of the rules that examined no subject in any env: their nouns
     /// and filters matched nothing (a typo shows here).
     pub unmatched: Vec<String>,
+    /// Subjects over the per-subject step budget, by rule: reported as one
+    /// error per rule.
+    over_budget: Vec<(usize, RunError)>,
 }
 
 /// The annotation that waives named rules on one object.
@@ -57,6 +60,11 @@ pub struct Options<'a> {
     /// Called with (done, total) work units as evaluation proceeds.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     pub step_budget: u64,
+    /// Steps one rule may take over the whole run (all subjects, all
+    /// threads).
+    pub rule_step_budget: u64,
+    /// Evaluation time one rule may take over the whole run.
+    pub rule_time_budget: std::time::Duration,
     /// Evaluate only these rule ids (all when `None`).
     pub only: Option<&'a [String]>,
     /// Print the time spent in each rule to stderr (`PARITY_TIMINGS`).
@@ -69,6 +77,8 @@ impl Default for Options<'_> {
             stdin_text: None,
             progress: None,
             step_budget: crate::vm::DEFAULT_STEP_BUDGET,
+            rule_step_budget: crate::vm::DEFAULT_RULE_STEP_BUDGET,
+            rule_time_budget: crate::vm::DEFAULT_RULE_TIME_BUDGET,
             only: None,
             timings: false,
         }
@@ -175,6 +185,9 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     let done = AtomicUsize::new(0);
     let files = FileCache::new(world, opts.stdin_text);
     let spent: Vec<AtomicUsize> = prog.rules.iter().map(|_| AtomicUsize::new(0)).collect();
+    // Each rule's budget for the whole run; a rule over it stops everywhere.
+    let meters: Arc<[Meter]> =
+        prog.rules.iter().map(|_| Meter::new(opts.rule_step_budget, opts.rule_time_budget)).collect();
     // Runs `f`, adding its time to the rule's when timings are on.
     let timed = |rule: usize, f: &mut dyn FnMut()| {
         let started = opts.timings.then(std::time::Instant::now);
@@ -189,13 +202,20 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
             Unit::Each { checks, subjects } => {
                 for s in subjects {
                     for &(rule, check) in checks {
+                        if meters[rule].stopped() {
+                            continue;
+                        }
+                        vm.meter(&meters, rule);
                         timed(rule, &mut || each_subject(vm, prog, world, rule, check, s.val(), &files, &mut o));
                     }
                 }
             }
             Unit::Whole { rule, check } => {
                 o.matched.insert(*rule);
-                timed(*rule, &mut || whole(vm, prog, world, *rule, *check, &mut o))
+                if !meters[*rule].stopped() {
+                    vm.meter(&meters, *rule);
+                    timed(*rule, &mut || whole(vm, prog, world, *rule, *check, &mut o));
+                }
             }
         }
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -222,6 +242,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
                 let Some(u) = units.get(i) else { break };
                 mine.push((i, run_unit(&mut vm, u)));
             }
+            vm.flush_meters();
             mine
         })
         .collect();
@@ -236,6 +257,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         }
     }
     out.findings.extend(duplicate_findings(world, &files));
+    let mut over_budget: Vec<(usize, RunError)> = Vec::new();
     for r in results {
         out.findings.extend(r.findings);
         out.errors.extend(r.errors);
@@ -243,6 +265,32 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         out.excepted += r.excepted;
         out.waived.extend(r.waived);
         out.matched.extend(r.matched);
+        over_budget.extend(r.over_budget);
+    }
+    // Subjects over their own budget: one error per rule, the first subject
+    // (in plan order) named, the others counted.
+    let mut first: BTreeMap<usize, (RunError, usize)> = BTreeMap::new();
+    for (rule, e) in over_budget {
+        first.entry(rule).or_insert((e, 0)).1 += 1;
+    }
+    for (rule, (mut e, n)) in first {
+        if meters[rule].stopped() {
+            continue;
+        }
+        if n > 1 {
+            e.message = format!("{} ({} more subjects of the rule too)", e.message, n - 1);
+        }
+        out.errors.push(e);
+    }
+    // A rule over its run budget: its findings so far depend on the order
+    // threads took the work, so none is reported; one error says why.
+    for (rule, meter) in prog.rules.iter().zip(meters.iter()) {
+        if !meter.stopped() {
+            continue;
+        }
+        out.findings.retain(|f| f.rule != rule.id);
+        out.waived.retain(|w| w.finding.rule != rule.id);
+        out.errors.push(rule_budget_error(rule, meter));
     }
     out.unmatched =
         prog.rules.iter().enumerate().filter(|(i, _)| !out.matched.contains(i)).map(|(_, r)| r.id.clone()).collect();
@@ -284,6 +332,26 @@ fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The one error of a rule that passed its run budget.
+fn rule_budget_error(rule: &Rule, meter: &Meter) -> RunError {
+    let limit = if meter.steps() > meter.max_steps() {
+        format!("{} evaluation steps (`--rule-budget`)", meter.max_steps())
+    } else {
+        format!("{} s of evaluation (`--rule-timeout`)", meter.max_time().as_secs_f64())
+    };
+    RunError {
+        code: "parity::eval::rule-budget".into(),
+        file: rule.origin.clone(),
+        line: 0,
+        column: 0,
+        message: format!(
+            "rule `{}` was stopped: it took more than its budget for one run of {limit}; none of its findings \
+             are reported. Narrow its domain or raise the budget",
+            rule.id
+        ),
+    }
 }
 
 /// Splits the work: the `Each` checks grouped by domain, each group into
@@ -430,7 +498,17 @@ fn each_subject<'w>(
                 (_, Waiver::NoReason) => out.findings.push(f),
             }
         }
-        Err(e) => out.errors.push(eval_error(rule, world, &subject, e)),
+        Err(e) => eval_failed(out, ri, rule, world, &subject, e),
+    }
+}
+
+/// Records an evaluation that did not finish: a budget error is kept for
+/// one error per rule; a rule over its run budget is reported once, at the
+/// end.
+fn eval_failed(out: &mut Outcome, ri: usize, rule: &Rule, world: &World, subject: &Val, e: EvalError) {
+    match e {
+        EvalError::RuleBudget => {}
+        e => out.over_budget.push((ri, eval_error(rule, world, subject, e))),
     }
 }
 
@@ -467,7 +545,10 @@ fn eval_error(rule: &Rule, world: &World, subject: &Val, e: crate::vm::EvalError
         _ => String::new(),
     };
     let (code, advice) = match e {
-        crate::vm::EvalError::Budget(_) => ("parity::eval::budget", "the rule is too costly for this input"),
+        crate::vm::EvalError::Budget(_)
+        | crate::vm::EvalError::TooCostly(..)
+        | crate::vm::EvalError::QueryTooLarge(_)
+        | crate::vm::EvalError::RuleBudget => ("parity::eval::budget", "the rule is too costly for this input"),
         crate::vm::EvalError::Internal(_) => {
             ("parity::eval::internal", "this is a bug in parity; please report it with the rule and the input")
         }
@@ -680,7 +761,7 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                     }
                     out.findings.push(env_finding(rule, String::new(), message, evidence));
                 }
-                Err(e) => out.errors.push(eval_error(rule, world, &Val::Absent, e)),
+                Err(e) => eval_failed(out, ri, rule, world, &Val::Absent, e),
             }
         }
         CheckKind::Agree { envs, filter, value } => {
@@ -699,7 +780,7 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                 match pass.and_then(|p| if p { vm.run(*value).map(Some) } else { Ok(None) }) {
                     Ok(Some(v)) => values.push((e, v)),
                     Ok(None) => {}
-                    Err(err) => out.errors.push(eval_error(rule, world, &Val::Env(e), err)),
+                    Err(err) => eval_failed(out, ri, rule, world, &Val::Env(e), err),
                 }
             }
             if values.is_empty() {

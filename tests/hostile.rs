@@ -676,3 +676,212 @@ fn files_are_identified_by_their_real_path() {
     assert!(files.contains(&shown(&root, "dev/a\\xfe.yaml").as_str()), "{files:?}");
     assert!(files.contains(&shown(&root, "dev/a\\xff.yaml").as_str()), "{files:?}");
 }
+
+/// `<tmp>/dev/good.yaml` plus `dev/many.yaml` with `n` ConfigMaps.
+fn tree_with_config_maps(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\n  namespace: shop\n"));
+    }
+    tree_with("many.yaml", text.as_bytes())
+}
+
+/// Issue 15 item 14: a rule's budget for the whole run, all subjects
+/// together. The cubic rule would take 300³ inner iterations; it is stopped
+/// once, reported once (not once per ConfigMap), and the other rule's
+/// finding is still there.
+#[test]
+fn cubic_rule_stops_at_its_run_budget_with_one_error() {
+    let (_tmp, root) = tree_with_config_maps(300);
+    let cubic = "every configmap as a has every configmap as b has no configmap where metadata.name = \"none\"";
+    let (run, report) = check(&root, &["--rule", cubic, "--rule-budget", "2000000"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        errors(&report),
+        [
+            "parity::eval::rule-budget --rule 2:1:0:0 rule `cli-2` was stopped: it took more than its budget for one run \
+          of 2000000 evaluation steps (`--rule-budget`); none of its findings are reported. Narrow its domain or \
+          raise the budget"
+        ]
+    );
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+}
+
+#[test]
+fn quadratic_join_stops_at_its_run_budget() {
+    let (_tmp, root) = tree_with_config_maps(2000);
+    // Every ConfigMap against every other: 4 million pairs.
+    let join = "every configmap as a has no configmap where metadata.name = a.metadata.name and \
+                metadata.namespace != a.metadata.namespace";
+    let (run, report) = check(&root, &["--rule", join, "--rule-budget", "1000000"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].starts_with("parity::eval::rule-budget --rule 2:1:0:0 rule `cli-2` was stopped"), "{errs:?}");
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+    // The same join within budget (on fewer objects, to stay quick in a
+    // debug build): no error, no finding of its own.
+    let (_tmp, root) = tree_with_config_maps(300);
+    let (run, report) = check(&root, &["--rule", join, "--rule-budget", "1000000000"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    // A time budget of zero stops it too, with the time named.
+    let (run, report) = check(&root, &["--rule", join, "--rule-timeout", "0"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(errors(&report)[0].contains("0 s of evaluation (`--rule-timeout`)"), "{}", run.stdout);
+}
+
+/// The per-subject budget, hit by many subjects: one error for the rule,
+/// the first subject named and the others counted.
+#[test]
+fn subjects_over_their_budget_are_one_error_per_rule() {
+    let (_tmp, root) = tree_with_config_maps(50);
+    let costly = format!("every configmap has {}", vec!["metadata.name != \"x\""; 40].join(" and "));
+    let (run, report) = check(&root, &["--rule", &costly, "--eval-budget", "16"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        errors(&report),
+        [
+            "parity::eval::budget --rule 2:1:0:0 rule `cli-2` on ConfigMap shop/cm0 in env `dev`: evaluation exceeded its \
+          budget of 16 steps; the rule is too costly for this input (49 more subjects of the rule too)"
+        ]
+    );
+}
+
+/// Issue 15 item 13: JSONPath walks count against the budget; `$..*..*..*`
+/// on an 11 KB object stops instead of growing past gigabytes.
+#[test]
+fn jsonpath_blowup_stops_at_the_budget() {
+    // 95 nested objects of 16 small fields each, about 11 KB of JSON: ~1,600
+    // nodes, but `$..*..*..*` selects a node once per pair of its ancestors,
+    // over 2 million nodes in all.
+    let mut inner = String::from("{}");
+    for level in 0..95 {
+        let fields: Vec<String> = (0..16).map(|k| format!("\"f{k}\":{level}")).collect();
+        inner = format!("{{{},\"n\":{inner}}}", fields.join(","));
+    }
+    let text = format!(
+        "{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"big\",\"namespace\":\"shop\"}},\"data\":{inner}}}"
+    );
+    assert!(text.len() > 10_000 && text.len() < 14_000, "{}", text.len());
+    let (_tmp, root) = tree_with("big.json", text.as_bytes());
+    let rule = "every configmap has count($..*..*..*) > 0";
+    let (run, report) = check(&root, &["--rule", rule]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("parity::eval::budget --rule 2:1:0:0 rule `cli-2` on ConfigMap shop/big in env `dev`: "),
+        "{errs:?}"
+    );
+    assert!(
+        errs[0].contains("a JSONPath query would take about") || errs[0].contains("selected more than 1000000 nodes"),
+        "{errs:?}"
+    );
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+    // `--eval-budget` applies to the query: a small one stops it sooner.
+    let (run, report) = check(&root, &["--rule", "every configmap has count($..*) > 0", "--eval-budget", "50"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(errors(&report)[0].contains("a JSONPath query would take about"), "{}", run.stdout);
+    // Within the budget, the query gives the tree's nodes.
+    let (run, report) = check(&root, &["--rule", "every configmap has count($.data.*) = 17"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(errors(&report), Vec::<String>::new());
+}
+
+/// A regex that compiles within the size limit but would scan a 1 MB value
+/// for minutes: its cost (length × program size) is over the budget, so it
+/// never runs.
+#[test]
+fn costly_regex_match_is_refused_naming_the_rule() {
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: shop\ndata:\n  x: {}\n",
+        "ab".repeat(500_000)
+    );
+    let (_tmp, root) = tree_with("big.yaml", text.as_bytes());
+    let rule = "every configmap has not (data.x matches \"a[ab]{10000}c\")";
+    let (run, report) = check(&root, &["--rule", rule]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        errors(&report),
+        [
+            "parity::eval::budget --rule 2:1:0:0 rule `cli-2` on ConfigMap shop/big in env `dev`: matching a regex would \
+          take about 10002010002 steps, more than the budget of 50000000 steps; the rule is too costly for this input"
+        ]
+    );
+    assert_eq!(findings(&report), [GOOD_FINDING]);
+}
+
+/// Issue 15 item 15: many small files load in linear time, every object in
+/// path order.
+#[test]
+fn many_small_files_give_every_object_in_order() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for env in ["dev", "prod"] {
+        let dir = tmp.path().join(env);
+        std::fs::create_dir(&dir).expect("mkdir");
+        for i in 0..1000 {
+            let text = format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{i:04}\n  namespace: shop\nspec:\n  \
+                 template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n"
+            );
+            std::fs::write(dir.join(format!("f{i:04}.yaml")), text).expect("write");
+        }
+    }
+    let (run, report) = check(tmp.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(report["summary"]["objects"], 2000);
+    assert_eq!(report["summary"]["files"], 2000);
+    let expected: Vec<String> = ["dev", "prod"]
+        .iter()
+        .flat_map(|env| (0..1000).map(move |i| format!("cli-1 {env} Deployment shop/d{i:04}")))
+        .collect();
+    assert_eq!(findings(&report), expected);
+    let lines: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .take(3)
+        .map(|f| format!("{}:{}", f["file"].as_str().unwrap_or(""), f["line"]))
+        .collect();
+    let shown = |i: usize| format!("{}/dev/f{i:04}.yaml:10", tmp.path().to_string_lossy());
+    assert_eq!(lines, [shown(0), shown(1), shown(2)]);
+}
+
+/// Issue 15 item 12: all input of a run together is bounded, not only each
+/// file: files past the total (in path order) are refused by name, and the
+/// files before them are still checked.
+#[test]
+fn input_over_the_total_size_limit() {
+    let big = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler\n  namespace: shop\ndata:\n  x: {}\n",
+        "a".repeat(4000)
+    );
+    let (_tmp, root) = tree_with("zz-big.yaml", big.as_bytes());
+    let good = std::fs::metadata(root.join("dev/good.yaml")).expect("good file").len();
+    let limit = (good + 100).to_string();
+    let (run, report) = check(&root, &["--max-total-size", &limit]);
+    assert_errors(
+        &run,
+        &report,
+        &[format!(
+            "parity::load::total-too-large {}:0:0 reading this file would pass the limit of {limit} bytes for all \
+             input of one run (change it with --max-total-size)",
+            shown(&root, "dev/zz-big.yaml")
+        )],
+    );
+    // Under the default limit (1 GiB) both files load.
+    let (run, report) = check(&root, &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(report["summary"]["objects"], 2);
+    // Stdin counts too.
+    let text = std::fs::read_to_string(fixture("good.yaml")).expect("good file");
+    let run = common::parity_with(
+        &["check", "--format", "json", "--rule", RULE, "--max-total-size", "10", "-"],
+        Some(&text),
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("\"code\": \"parity::load::total-too-large\""), "{}", run.stdout);
+    assert!(run.stdout.contains("\"file\": \"<stdin>\""), "{}", run.stdout);
+}

@@ -109,9 +109,12 @@ pub fn run(args: AuditArgs) -> i32 {
         changed: false,
         tree: Vec::new(),
         max_file_size: None,
+        max_total_size: None,
         eval_budget: None,
         allow_skipped: false,
         allow_empty: false,
+        rule_budget: None,
+        rule_timeout: None,
     };
     run_with(check, errors, &labels)
 }

@@ -51,10 +51,23 @@ pub struct CheckArgs {
     /// see docs/limits.md).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Reject manifest input past this many bytes in all (files in path
+    /// order, stdin first; default 1 GiB; see docs/limits.md).
+    #[arg(long, value_name = "BYTES")]
+    pub max_total_size: Option<u64>,
     /// Evaluation steps each rule may take per subject before it is reported
     /// as `parity::eval::budget` (default 50,000,000; see docs/limits.md).
     #[arg(long, value_name = "STEPS")]
     pub eval_budget: Option<u64>,
+    /// Evaluation steps each rule may take over the whole run, all subjects
+    /// together, before it is stopped and reported as
+    /// `parity::eval::rule-budget` (default 500,000,000; see docs/limits.md).
+    #[arg(long, value_name = "STEPS")]
+    pub rule_budget: Option<u64>,
+    /// Seconds of evaluation each rule may take over the whole run before it
+    /// is stopped (default 10; see docs/limits.md).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub rule_timeout: Option<std::time::Duration>,
     /// No progress indicator.
     #[arg(long, short)]
     pub quiet: bool,
@@ -139,6 +152,13 @@ fn unmatched_notices(
             }
         })
         .collect()
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|n| std::time::Duration::try_from_secs_f64(n).ok())
+        .ok_or_else(|| format!("`{s}` is not a number of seconds"))
 }
 
 fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
@@ -236,6 +256,9 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     if let Some(bytes) = args.max_file_size {
         opts.max_file_bytes = bytes;
     }
+    if let Some(bytes) = args.max_total_size {
+        opts.max_total_bytes = bytes;
+    }
     let timings = crate::timing::enabled();
     let phase = crate::timing::phase;
     phase("compile", started);
@@ -276,6 +299,12 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         };
         if let Some(steps) = args.eval_budget {
             eopts.step_budget = steps;
+        }
+        if let Some(steps) = args.rule_budget {
+            eopts.rule_step_budget = steps;
+        }
+        if let Some(time) = args.rule_timeout {
+            eopts.rule_time_budget = time;
         }
         let eval_started = Instant::now();
         let out = crate::engine::run(prog, &world, &eopts);

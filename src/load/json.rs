@@ -21,14 +21,18 @@ pub fn parse(text: &str, file: &str) -> Result<Parsed, RunError> {
 /// same limit as YAML) before serde_json sees it. serde_json also stops at
 /// 128 levels on its own; that error gets the same code.
 pub fn parse_limited(text: &str, file: &str, max_depth: usize) -> Result<Parsed, RunError> {
-    check_depth(text, file, max_depth)?;
+    let values = check_depth(text, file, max_depth)?;
     let base = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let body = &text[base..];
     let Some(start) = body.bytes().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(Parsed::default());
     };
-    // Sized like the fast YAML path's tree (JSON runs a little longer per node).
-    let mut tree = Builder::with_capacity(text.len() / 24, text.len() / 2, false);
+    // Sized from the count of values the depth check made: an upper bound,
+    // so the node vectors are never grown (and copied) while parsing, which
+    // on dense input (a long array of small numbers) doubled their memory.
+    let values = values.min(text.len() / 2 + 2);
+    let mut tree = Builder::with_capacity(values, text.len() / 2, false);
+    tree.reserve_pending(values);
     let mut de = serde_json::Deserializer::from_str(body);
     let node = NodeSeed(&mut tree).deserialize(&mut de).and_then(|n| de.end().map(|_| n));
     let node = node.map_err(|e| json_error(file, &e))?;
@@ -138,9 +142,12 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 /// Rejects JSON whose arrays and objects nest deeper than `max_depth`, with
 /// the line and column of the first bracket too many. Strings are skipped;
 /// the text need not be valid JSON (serde_json reports that afterwards).
-pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<(), RunError> {
+/// Returns an upper bound of the number of values in the text (one more
+/// than its commas and brackets).
+pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<usize, RunError> {
     let b = text.as_bytes();
     let mut depth = 0usize;
+    let mut values = 1usize;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -151,7 +158,9 @@ pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<(), RunEr
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
             }
+            b',' => values += 1,
             b'[' | b'{' => {
+                values += 1;
                 depth += 1;
                 if depth > max_depth {
                     // Line and column (in characters) only for the error.
@@ -167,7 +176,7 @@ pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<(), RunEr
         }
         i += 1;
     }
-    Ok(())
+    Ok(values)
 }
 
 /// The error for nesting past the limit, shared with YAML.

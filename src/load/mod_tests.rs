@@ -217,3 +217,36 @@ fn config_missing_source_and_bad_key() {
     assert_eq!(l.errors[0].line, 4);
     assert!(l.errors[0].message.contains("colour"));
 }
+
+#[test]
+fn many_small_files_keep_their_objects_and_order() {
+    // 600 files over two envs, and one folder that feeds two envs: every
+    // object is placed once per env that uses its file, in path order.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("envs");
+    for env in ["dev", "prod"] {
+        for i in 0..300 {
+            write(
+                &root,
+                &format!("{env}/f{i:04}.yaml"),
+                &format!("{}---\n{}", cm(&format!("a{i}"), "x"), cm(&format!("b{i}"), "x")),
+            );
+        }
+    }
+    let shared = root.join("dev");
+    let explicit = vec![("one".to_string(), shared.clone()), ("two".to_string(), shared.clone())];
+    let l = load_inputs(&[Input::Path(root.clone())], &explicit, None, &LoadOptions::default());
+    assert!(l.errors.is_empty(), "{:?}", l.errors);
+    assert_eq!(env_names(&l), vec!["dev", "one", "two", "prod"]);
+    assert_eq!(l.world.files.len(), 600, "each file is read once");
+    for env in &l.world.envs {
+        let names: Vec<&str> = env.objects.iter().map(|o| &*o.name).collect();
+        let expected: Vec<String> = (0..300).flat_map(|i| [format!("a{i}"), format!("b{i}")]).collect();
+        assert_eq!(names, expected, "env {}", env.name);
+        let files: Vec<&str> = env.objects.iter().map(|o| l.world.files[o.file as usize].as_str()).collect();
+        let dir = if env.name == "prod" { "prod" } else { "dev" };
+        let shown = files::display(&root);
+        let expected: Vec<String> = (0..300).flat_map(|i| vec![format!("{shown}/{dir}/f{i:04}.yaml"); 2]).collect();
+        assert_eq!(files, expected, "env {}", env.name);
+    }
+}

@@ -9,10 +9,14 @@
 //! `every` or satisfied a `no`, and the envs missing a counterpart.
 
 pub mod functions;
+pub mod jsonpath;
 pub mod value;
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::bytecode::{
     Check1, Check2, Cmp, Code, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, Program, Quant, Slot,
@@ -23,13 +27,90 @@ use value::{Val, as_version, compare, equal, into_set, not_equal, typed_strings}
 /// Steps one evaluation of one rule on one subject may take.
 pub const DEFAULT_STEP_BUDGET: u64 = 50_000_000;
 
+/// Steps one rule may take over a whole run, all subjects and threads
+/// together (about ten seconds of evaluation on a 2-core machine; see
+/// docs/limits.md).
+pub const DEFAULT_RULE_STEP_BUDGET: u64 = 500_000_000;
+
+/// Evaluation time one rule may take over a whole run, all threads together.
+pub const DEFAULT_RULE_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// How often (in steps) an evaluation reports to its rule's [`Meter`].
+const TICK: u64 = 4096;
+
 /// An evaluation that could not finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
     #[error("evaluation exceeded its budget of {0} steps")]
     Budget(u64),
+    /// One operation would take more than the steps left.
+    #[error("{0} would take about {1} steps, more than the budget of {2} steps")]
+    TooCostly(&'static str, u64, u64),
+    #[error("a JSONPath query selected more than {0} nodes")]
+    QueryTooLarge(usize),
+    /// The rule's budget for the whole run is spent (see [`Meter`]).
+    #[error("the rule's budget for this run is spent")]
+    RuleBudget,
     #[error("internal evaluator error: {0}")]
     Internal(&'static str),
+}
+
+/// The work one rule has done in a run, over all subjects and threads, and
+/// its limits. Evaluations report to it every [`TICK`] steps; once either
+/// limit is passed, every evaluation of the rule stops with
+/// [`EvalError::RuleBudget`].
+#[derive(Debug)]
+pub struct Meter {
+    steps: AtomicU64,
+    nanos: AtomicU64,
+    stopped: AtomicBool,
+    max_steps: u64,
+    max_time: Duration,
+}
+
+impl Meter {
+    pub fn new(max_steps: u64, max_time: Duration) -> Meter {
+        Meter {
+            steps: AtomicU64::new(0),
+            nanos: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
+            max_steps,
+            max_time,
+        }
+    }
+
+    /// Whether the rule ran out of steps or time.
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Steps counted so far (a multiple of the tick, or more).
+    pub fn steps(&self) -> u64 {
+        self.steps.load(Ordering::Relaxed)
+    }
+
+    /// Evaluation time counted so far.
+    pub fn time(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
+    }
+
+    pub fn max_steps(&self) -> u64 {
+        self.max_steps
+    }
+
+    pub fn max_time(&self) -> Duration {
+        self.max_time
+    }
+
+    /// Adds work; false once the rule is over either limit.
+    fn add(&self, steps: u64, nanos: u64) -> bool {
+        let total = self.steps.fetch_add(steps, Ordering::Relaxed).saturating_add(steps);
+        let time = self.nanos.fetch_add(nanos, Ordering::Relaxed).saturating_add(nanos);
+        if total > self.max_steps || Duration::from_nanos(time) > self.max_time {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+        !self.stopped()
+    }
 }
 
 /// What tracing recorded.
@@ -120,6 +201,18 @@ pub struct Vm<'w> {
     in_index: HashMap<usize, (Val<'w>, StringIndex)>,
     /// Set when code popped an empty stack: a bug, reported by `run`.
     underflow: bool,
+    /// The run budgets of every rule, and the rule now being evaluated.
+    meters: Option<(Arc<[Meter]>, usize)>,
+    /// Steps taken per rule and not yet reported to its meter (reported a
+    /// tick at a time, and by `flush_meters`).
+    unmetered: Vec<u64>,
+    /// When the current rule's meter was last told, once an evaluation ran
+    /// past a tick: time is counted from tick to tick while evaluations of
+    /// one rule follow each other on this VM.
+    metered_at: Option<Instant>,
+    /// Per regex of the program, the size of its program (states of the
+    /// automaton): a match costs the value's length times this many steps.
+    regex_sizes: Vec<u64>,
 }
 
 /// The strings of a list, or `None` when it holds anything else.
@@ -143,7 +236,74 @@ impl<'w> Vm<'w> {
             call_memo: HashMap::new(),
             in_index: HashMap::new(),
             underflow: false,
+            meters: None,
+            unmetered: Vec::new(),
+            metered_at: None,
+            regex_sizes: prog.regexes.iter().map(|r| regex_size(r.as_str())).collect(),
         }
+    }
+
+    /// Counts the following evaluations against rule `rule`'s run budget in
+    /// `meters` (one per rule of the program).
+    pub fn meter(&mut self, meters: &Arc<[Meter]>, rule: usize) {
+        match &mut self.meters {
+            Some((m, r)) if Arc::ptr_eq(m, meters) => {
+                if *r != rule {
+                    *r = rule;
+                    self.metered_at = None;
+                }
+            }
+            _ => {
+                self.flush_meters();
+                self.unmetered = vec![0; meters.len()];
+                self.meters = Some((meters.clone(), rule));
+                self.metered_at = None;
+            }
+        }
+    }
+
+    /// Reports every step not yet reported (at the end of a run).
+    pub fn flush_meters(&mut self) {
+        if let Some((m, _)) = &self.meters {
+            for (meter, n) in m.iter().zip(self.unmetered.iter_mut()) {
+                if *n > 0 {
+                    meter.add(std::mem::take(n), 0);
+                }
+            }
+        }
+    }
+
+    /// Reports the current rule's pending steps, and the time since the
+    /// last report; false when the rule is over its budget.
+    fn flush_meter(&mut self) -> bool {
+        let Some((m, r)) = &self.meters else { return true };
+        let now = Instant::now();
+        let nanos = self.metered_at.map(|t| now.duration_since(t).as_nanos() as u64).unwrap_or(0);
+        self.metered_at = Some(now);
+        let steps = self.unmetered.get_mut(*r).map(std::mem::take).unwrap_or(0);
+        m.get(*r).is_none_or(|m| m.add(steps, nanos))
+    }
+
+    fn current_meter(&self) -> Option<&Meter> {
+        self.meters.as_ref().and_then(|(m, r)| m.get(*r))
+    }
+
+    /// Counts `n` more steps of the current evaluation (the cost of one
+    /// expensive operation, before it runs): past its budget, it stops.
+    fn spend(&self, steps: &mut u64, n: u64) -> Result<(), EvalError> {
+        *steps = steps.saturating_add(n);
+        if *steps > self.budget { Err(EvalError::Budget(self.budget)) } else { Ok(()) }
+    }
+
+    /// Reports an evaluation's steps from `reported` to `steps` to the
+    /// rule's meter, every [`TICK`] steps and when it ends.
+    fn tick(&mut self, reported: &mut u64, steps: u64, at_end: bool) -> Result<(), EvalError> {
+        let Some((_, r)) = &self.meters else { return Ok(()) };
+        let Some(pending) = self.unmetered.get_mut(*r) else { return Ok(()) };
+        *pending += steps - *reported;
+        *reported = steps;
+        // At the end of an evaluation, a short one's steps wait for more.
+        if (at_end && *pending < TICK) || self.flush_meter() { Ok(()) } else { Err(EvalError::RuleBudget) }
     }
 
     pub fn with_budget(mut self, budget: u64) -> Vm<'w> {
@@ -213,10 +373,21 @@ impl<'w> Vm<'w> {
     fn exec(&mut self, mut pc: usize) -> Result<Val<'w>, EvalError> {
         let ops = &self.prog.ops;
         let mut steps: u64 = 0;
+        // Steps already reported to the rule's meter, and when to next.
+        let mut reported: u64 = 0;
+        let mut next_tick = match self.current_meter() {
+            Some(m) if m.stopped() => return Err(EvalError::RuleBudget),
+            Some(_) => TICK,
+            None => u64::MAX,
+        };
         loop {
             steps += 1;
             if steps > self.budget {
                 return Err(EvalError::Budget(self.budget));
+            }
+            if steps >= next_tick {
+                self.tick(&mut reported, steps, false)?;
+                next_tick = steps.saturating_add(TICK);
             }
             let op = *ops.get(pc).ok_or(EvalError::Internal("jump out of program"))?;
             pc += 1;
@@ -263,19 +434,34 @@ impl<'w> Vm<'w> {
                 }
                 Op::Query(q) => {
                     let base = self.pop();
-                    // jsonpath-rust queries serde_json values: the node is
-                    // copied out, and so are the results.
-                    let json = match &base {
-                        Val::Obj(o) => Some(o.value().to_json()),
-                        Val::J(j) => Some(j.to_json()),
+                    let root = match &base {
+                        Val::Obj(o) => Some(o.value()),
+                        Val::J(j) => Some(*j),
                         _ => None,
                     };
-                    let v = match json {
-                        Some(j) => {
+                    let v = match root {
+                        Some(root) => {
                             let (_, query) = &self.prog.queries[q as usize];
-                            match jsonpath_rust::query::js_path_process(query, &j) {
-                                Ok(refs) => Val::List(Rc::new(refs.into_iter().map(|r| Val::owned(r.val())).collect())),
-                                Err(_) => Val::Absent,
+                            // Every node visited or selected is a step; the
+                            // results are the tree's own nodes.
+                            match jsonpath::query(query, root, self.budget.saturating_sub(steps)) {
+                                Ok((found, used)) => {
+                                    self.spend(&mut steps, used)?;
+                                    Val::List(Rc::new(match found {
+                                        jsonpath::Found::Nodes(n) => n.into_iter().map(Val::json).collect(),
+                                        jsonpath::Found::Copies(c) => c.iter().map(Val::owned).collect(),
+                                    }))
+                                }
+                                Err(jsonpath::Stop::Budget) => {
+                                    return Err(EvalError::TooCostly(
+                                        "a JSONPath query",
+                                        self.budget.saturating_sub(steps).saturating_add(1),
+                                        self.budget,
+                                    ));
+                                }
+                                Err(jsonpath::Stop::TooLarge) => {
+                                    return Err(EvalError::QueryTooLarge(jsonpath::MAX_QUERY_NODES));
+                                }
                             }
                         }
                         None => Val::Absent,
@@ -383,7 +569,21 @@ impl<'w> Vm<'w> {
                 }
                 Op::Match(r, t) => {
                     let v = self.pop();
-                    let holds = v.as_str().is_some_and(|s| self.prog.regexes[r as usize].is_match(s));
+                    let holds = match v.as_str() {
+                        Some(s) => {
+                            // A match takes at most (length + 1) × program
+                            // size steps of the automaton: counted before it
+                            // runs, so a costly one never starts.
+                            let size = self.regex_sizes.get(r as usize).copied().unwrap_or(1);
+                            let cost = (s.len() as u64 + 1).saturating_mul(size);
+                            if steps.saturating_add(cost) > self.budget {
+                                return Err(EvalError::TooCostly("matching a regex", cost, self.budget));
+                            }
+                            self.spend(&mut steps, cost)?;
+                            self.prog.regexes[r as usize].is_match(s)
+                        }
+                        None => false,
+                    };
                     self.trace_compared(t, &v, &Val::Absent, holds);
                     self.stack.push(Val::Bool(holds));
                 }
@@ -553,7 +753,12 @@ impl<'w> Vm<'w> {
                     let v = self.select_envs(sel, cur).first().map(|e| Val::Env(*e)).unwrap_or(Val::Absent);
                     self.stack.push(v);
                 }
-                Op::Ret => return Ok(self.pop()),
+                Op::Ret => {
+                    if self.meters.is_some() {
+                        self.tick(&mut reported, steps, true)?;
+                    }
+                    return Ok(self.pop());
+                }
             }
         }
     }
@@ -931,6 +1136,26 @@ fn arith<'w>(sub: bool, lhs: &Val<'w>, rhs: &Val<'w>) -> Val<'w> {
 fn map_subset(a: &Val, b: &Val) -> bool {
     let (x, y) = (value::entries(a), value::entries(b));
     x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && equal(v, v2)))
+}
+
+/// The size of a regex's program: its pattern's atoms with every counted
+/// repetition expanded (`a[ab]{10000}c` is 10,002), the number of states a
+/// match may track at each byte of the value.
+pub fn regex_size(pattern: &str) -> u64 {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn size(h: &Hir) -> u64 {
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => 1,
+            HirKind::Literal(l) => l.0.len().max(1) as u64,
+            HirKind::Repetition(r) => {
+                let times = r.max.unwrap_or(r.min).max(r.min).max(1) as u64;
+                size(&r.sub).saturating_mul(times)
+            }
+            HirKind::Capture(c) => size(&c.sub),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().map(size).fold(0u64, |a, b| a.saturating_add(b)),
+        }
+    }
+    regex_syntax::Parser::new().parse(pattern).map(|h| size(&h)).unwrap_or(pattern.len() as u64).max(1)
 }
 
 fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {

@@ -353,7 +353,11 @@ pub struct Builder {
     tree: Tree,
     /// Children of the open containers, innermost last, with their keys
     /// and lines.
-    pending: Vec<(Span, Node, u32)>,
+    pending: Vec<(Span, Node)>,
+    /// Parallel to `pending` when the builder records lines (empty
+    /// otherwise): 24 bytes per waiting child instead of 32, which is most
+    /// of the peak on dense input (a long array of small numbers).
+    pending_lines: Vec<u32>,
     /// Whether the tree records the lines given to `push_at`/`root_at`.
     lines: bool,
     /// Keys stored lately, by a hash of their length and first bytes: the
@@ -373,7 +377,20 @@ impl Builder {
             lines: Vec::with_capacity(if lines { nodes } else { 0 }),
             text: String::with_capacity(text),
         };
-        Builder { tree, pending: Vec::with_capacity(64), lines, recent_keys: Vec::new() }
+        Builder {
+            tree,
+            pending: Vec::with_capacity(64),
+            pending_lines: Vec::with_capacity(if lines { 64 } else { 0 }),
+            lines,
+            recent_keys: Vec::new(),
+        }
+    }
+
+    /// Makes room for `n` children waiting at once (an upper bound, from a
+    /// count of the text's values): the pending stack then never grows by
+    /// copying, and pages not used are never touched.
+    pub fn reserve_pending(&mut self, n: usize) {
+        self.pending.reserve(n);
     }
 
     /// Stores a string in the text buffer.
@@ -422,18 +439,21 @@ impl Builder {
 
     /// Adds a child to the innermost open container.
     pub fn push(&mut self, key: Span, node: Node) {
-        self.pending.push((key, node, 0));
+        self.push_at(key, node, 0);
     }
 
     /// [`Builder::push`] for a node known to start on `line` (1-based; 0
     /// for not known).
     pub fn push_at(&mut self, key: Span, node: Node, line: u32) {
-        self.pending.push((key, node, line));
+        self.pending.push((key, node));
+        if self.lines {
+            self.pending_lines.push(line);
+        }
     }
 
     /// The keys pushed since `mark`, for duplicate checks.
     pub fn pending_keys(&self, mark: usize) -> impl Iterator<Item = &str> {
-        self.pending.get(mark..).unwrap_or(&[]).iter().map(|(k, _, _)| self.tree.str(*k))
+        self.pending.get(mark..).unwrap_or(&[]).iter().map(|(k, _)| self.tree.str(*k))
     }
 
     /// The entries of a map node, to merge into another map.
@@ -457,12 +477,13 @@ impl Builder {
     fn place(&mut self, mark: usize) -> (u32, u32) {
         let start = self.tree.nodes.len() as u32;
         let len = self.pending.len().saturating_sub(mark) as u32;
-        for (k, n, line) in self.pending.drain(mark.min(self.pending.len())..) {
+        for (k, n) in self.pending.drain(mark.min(self.pending.len())..) {
             self.tree.keys.push(k);
             self.tree.nodes.push(n);
-            if self.lines {
-                self.tree.lines.push(line);
-            }
+        }
+        if self.lines {
+            let from = mark.min(self.pending_lines.len());
+            self.tree.lines.extend(self.pending_lines.drain(from..));
         }
         (start, len)
     }
@@ -482,7 +503,18 @@ impl Builder {
         if entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
             return false;
         }
-        entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+        if self.lines {
+            // Lines move with their entries.
+            let lines = &mut self.pending_lines[mark..];
+            let mut both: Vec<((Span, Node), u32)> = entries.iter().copied().zip(lines.iter().copied()).collect();
+            both.sort_by(|a, b| str_at(text, a.0.0).cmp(str_at(text, b.0.0)));
+            for (i, (e, l)) in both.into_iter().enumerate() {
+                entries[i] = e;
+                lines[i] = l;
+            }
+        } else {
+            entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+        }
         true
     }
 
@@ -495,16 +527,23 @@ impl Builder {
             let mut kept = mark;
             for i in mark..self.pending.len() {
                 let same = kept > mark && str_at(text, self.pending[kept - 1].0) == str_at(text, self.pending[i].0);
-                match (same, keep) {
-                    (true, KeepKey::First) => {}
-                    (true, KeepKey::Last) => self.pending[kept - 1] = self.pending[i],
+                let to = match (same, keep) {
+                    (true, KeepKey::First) => continue,
+                    (true, KeepKey::Last) => kept - 1,
                     (false, _) => {
-                        self.pending[kept] = self.pending[i];
                         kept += 1;
+                        kept - 1
                     }
+                };
+                self.pending[to] = self.pending[i];
+                if self.lines {
+                    self.pending_lines[to] = self.pending_lines[i];
                 }
             }
             self.pending.truncate(kept);
+            if self.lines {
+                self.pending_lines.truncate(kept);
+            }
         }
         let (start, len) = self.place(mark);
         Node::Map { start, len }
