@@ -58,20 +58,27 @@ fn replicas_tree(dir: &std::path::Path, prod: u32, staging: u32) {
     write_tree(dir, &[("m/prod/d.yaml", &deploy(prod)), ("m/staging/d.yaml", &deploy(staging))]);
 }
 
+/// Runs `check` with a rule file `r.parity` on the replicas tree (prod 2,
+/// staging 3).
+fn check_rule_file(rules: &str, flags: &[&str]) -> (tempfile::TempDir, common::Run) {
+    let dir = tempfile::tempdir().unwrap();
+    replicas_tree(dir.path(), 2, 3);
+    write_tree(dir.path(), &[("r.parity", rules)]);
+    let mut args = vec!["check"];
+    args.extend_from_slice(flags);
+    args.extend(["r.parity", "m"]);
+    let run = parity_in(dir.path(), &args, None, &[]);
+    (dir, run)
+}
+
 /// A message template sees every name the subject phrase binds: the
 /// subject's own `as` name and the counterpart's.
 #[test]
 fn message_templates_see_bound_names() {
-    let dir = tempfile::tempdir().unwrap();
-    replicas_tree(dir.path(), 2, 3);
-    write_tree(
-        dir.path(),
-        &[(
-            "r.parity",
-            "rule rep {\n  every deployment as d in env prod with counterpart in env staging as s has spec.replicas >= s.spec.replicas\n  message: \"{d.metadata.name}: {spec.replicas} in prod, {s.spec.replicas} in staging\"\n}\n",
-        )],
+    let (_dir, run) = check_rule_file(
+        "rule rep {\n  every deployment as d in env prod with counterpart in env staging as s has spec.replicas >= s.spec.replicas\n  message: \"{d.metadata.name}: {spec.replicas} in prod, {s.spec.replicas} in staging\"\n}\n",
+        &["--format", "json"],
     );
-    let run = parity_in(dir.path(), &["check", "--format", "json", "r.parity", "m"], None, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = json(&run);
     assert_eq!(report["findings"][0]["message"], "web: 2 in prod, 3 in staging");
@@ -81,16 +88,10 @@ fn message_templates_see_bound_names() {
 /// error at the placeholder, never a silent `<absent>`.
 #[test]
 fn message_naming_a_predicate_binding_is_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    replicas_tree(dir.path(), 2, 3);
-    write_tree(
-        dir.path(),
-        &[(
-            "r.parity",
-            "rule rep {\n  every deployment has some container as c with c.image exists\n  message: \"{c.name} has no image\"\n}\n",
-        )],
+    let (_dir, run) = check_rule_file(
+        "rule rep {\n  every deployment has some container as c with c.image exists\n  message: \"{c.name} has no image\"\n}\n",
+        &[],
     );
-    let run = parity_in(dir.path(), &["check", "r.parity", "m"], None, &[]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stdout.contains("r.parity:3:14"), "{}", run.stdout);
     assert!(run.stderr.contains("`c` is bound inside the rule's predicate"), "{}", run.stderr);
