@@ -6,8 +6,8 @@
 //! - Every other untagged fenced block that is not a folder listing holds one
 //!   rule body per line; each is compiled with `--explain`.
 //! - Every table row of "How a sentence is read" whose reading is backticked
-//!   is checked against `--explain`; a row whose reading says "rejected" must
-//!   fail with `parity::compile::ambiguous`.
+//!   is checked against `--explain`, and reads back as itself; a row whose
+//!   reading says "rejected" must fail with `parity::compile::ambiguous`.
 
 mod common;
 
@@ -110,6 +110,10 @@ fn readings_in_how_a_sentence_is_read_are_what_explain_prints() {
             let reading = code_of(cells[1]).expect("a row shows its reading");
             assert_eq!(run.code, 0, "`{sentence}` compiles:\n{}", run.stderr);
             assert_eq!(run.stdout.trim(), reading, "the reading of `{sentence}`");
+            // "The reading is itself a valid rule that means the same."
+            let again = parity(&["compile", "--explain", reading]);
+            assert_eq!(again.code, 0, "the reading `{reading}` compiles:\n{}", again.stderr);
+            assert_eq!(again.stdout.trim(), reading, "the reading of the reading `{reading}`");
         }
         checked += 1;
     }
