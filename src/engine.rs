@@ -444,7 +444,10 @@ fn each_subject<'w>(
     let CheckKind::Each { filter, pred, fire_when, .. } = &check.kind else { return };
     let env = env_of(&subject);
     vm.bind(check.slots, subject.clone(), env);
-    let mut examined = false;
+    // A `no X where C` rule that passes has, by design, no subject passing
+    // its filter: it counts as matched when its noun had any subject, so the
+    // matched-nothing note does not fire for every passing `no` rule.
+    let mut examined = *fire_when;
     let result = (|| -> Result<bool, crate::vm::EvalError> {
         if let Some(f) = filter
             && !vm.run(*f)?.truthy()

@@ -445,3 +445,14 @@ fn changed_mode_reports_env_level_findings_and_rejects_missing_paths() {
     assert_eq!(report["errors"][0]["file"], "m/dev/gone.yaml");
     assert!(report["errors"][0]["message"].as_str().unwrap().contains("does not exist"));
 }
+
+/// A passing `no X where C` rule is not noted as matching nothing: its noun
+/// had subjects, none of which has C.
+#[test]
+fn a_passing_no_rule_is_not_noted_as_matching_nothing() {
+    let (_dir, run) =
+        check_rule_file("rule few {\n  no deployment where spec.replicas > 100\n}\n", &["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = json(&run);
+    assert_eq!(report["summary"]["unmatched_rules"], serde_json::json!([]));
+}

@@ -175,7 +175,23 @@ impl Cx {
         let text_of = |v: &P| -> Text {
             match v.as_rule() {
                 Rule::string => Text { text: unquote(v.as_str()), span: self.span(v) },
-                _ => Text { text: v.as_str().trim().to_string(), span: self.span(v) },
+                _ => {
+                    // A pair's span runs over the whitespace and `# comments`
+                    // after its last token (`severity: error  # note`), and
+                    // so do its inner rules: end the text where the last
+                    // leaf token ends.
+                    let s = v.as_span();
+                    let end = v
+                        .clone()
+                        .into_inner()
+                        .flatten()
+                        .filter(|q| q.clone().into_inner().next().is_none())
+                        .map(|q| q.as_span().end())
+                        .max()
+                        .unwrap_or(s.end());
+                    let text = &v.as_str()[..end.saturating_sub(s.start()).min(v.as_str().len())];
+                    Text { text: text.trim().to_string(), span: Span::new(self.source, s.start(), end.max(s.start())) }
+                }
             }
         };
         let slot = match key.as_str() {
