@@ -492,10 +492,10 @@ fn membership(x: &V, coll: &V, negated: bool) -> bool {
 fn typed(a: V, b: V) -> (V, V) {
     let (V::Str(x), V::Str(y)) = (&a, &b) else { return (a, b) };
     let ver = |s: &str| Version::parse(s).filter(|v| v.parts_written() >= 2);
-    if let (Some(v), Some(w)) = (ver(x), ver(y)) {
-        if v.has_v_prefix() || w.has_v_prefix() || (v.parts_written() >= 3 && w.parts_written() >= 3) {
-            return (V::Ver(v), V::Ver(w));
-        }
+    if let (Some(v), Some(w)) = (ver(x), ver(y))
+        && (v.has_v_prefix() || w.has_v_prefix() || (v.parts_written() >= 3 && w.parts_written() >= 3))
+    {
+        return (V::Ver(v), V::Ver(w));
     }
     match (Quantity::parse(x), Quantity::parse(y)) {
         (Some(p), Some(q)) => (V::Qty(p), V::Qty(q)),
