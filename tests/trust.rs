@@ -456,3 +456,21 @@ fn a_passing_no_rule_is_not_noted_as_matching_nothing() {
     let report = json(&run);
     assert_eq!(report["summary"]["unmatched_rules"], serde_json::json!([]));
 }
+
+/// `--changed` reports a cross-env finding when only its counterpart's file
+/// changed: the comparison depends on both sides.
+#[test]
+fn changed_mode_reports_findings_whose_counterpart_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    replicas_tree(dir.path(), 2, 3);
+    let rule =
+        "every deployment as d in env prod with counterpart in env staging as s has spec.replicas >= s.spec.replicas";
+    let run = parity_in(
+        dir.path(),
+        &["check", "--format", "json", "--changed", "--tree", "m", "--rule", rule, "--", "m/staging/d.yaml"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(keys(&json(&run)), ["cli-1 prod Deployment shop/web"]);
+}

@@ -331,15 +331,39 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         // is reported when the change touches its env or the reference env,
         // which it is compared with; a whole-world one when it touches any.
         let mut changed_envs = std::collections::BTreeSet::new();
+        // The identities (kind, canonical namespace, name) of the objects in
+        // changed files: an object finding is also reported when one of its
+        // counterparts in another env changed (a cross-env comparison such
+        // as service-port-parity depends on both sides).
+        let mut changed_identities = std::collections::BTreeSet::new();
         for env in &world.envs {
-            if env.objects.iter().any(|o| world.files.get(o.file as usize).is_some_and(|f| touches(f))) {
-                changed_envs.insert(env.name.clone());
+            for o in &env.objects {
+                if world.files.get(o.file as usize).is_some_and(|f| touches(f)) {
+                    changed_envs.insert(env.name.clone());
+                    let ns = o.namespace.as_deref().map(|n| env.canonical_namespace(n).to_string());
+                    changed_identities.insert((
+                        o.kind.to_ascii_lowercase(),
+                        ns.unwrap_or_default(),
+                        o.name.to_string(),
+                    ));
+                }
             }
         }
+        let counterpart_changed = |f: &crate::report::Finding| {
+            if f.kind.is_empty() {
+                return false;
+            }
+            let canonical = match world.envs.iter().find(|e| e.name == f.env) {
+                Some(env) => env.canonical_namespace(&f.namespace).to_string(),
+                None => f.namespace.clone(),
+            };
+            changed_identities.contains(&(f.kind.to_ascii_lowercase(), canonical, f.name.clone()))
+        };
         let reference_changed = world.envs.last().is_some_and(|e| changed_envs.contains(&e.name));
         let relevant = |f: &crate::report::Finding| {
             touches(&f.file)
                 || f.related.iter().any(|r| touches(&r.file))
+                || counterpart_changed(f)
                 || (f.file.is_empty()
                     && (changed_envs.contains(&f.env)
                         || reference_changed
