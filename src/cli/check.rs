@@ -92,9 +92,10 @@ pub struct CheckArgs {
     /// Pre-commit mode: the file arguments are the changed files. The whole
     /// env tree is still loaded (from `--tree` or parity.toml), but only
     /// findings a changed file is part of are reported: located in one, with
-    /// a related object in one, or env-level findings of a changed env (or
-    /// of any env, when the reference env changed). A changed path that does
-    /// not exist is an error.
+    /// a related object or a counterpart (the same object in another env) in
+    /// one, or env-level findings of a changed env (or of any env, when the
+    /// reference env changed). A changed path that does not exist is an
+    /// error.
     #[arg(long)]
     pub changed: bool,
     /// A manifest source to load in `--changed` mode (repeatable); without
