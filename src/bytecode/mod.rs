@@ -297,6 +297,22 @@ pub struct Rule {
     pub named_tags: Vec<String>,
 }
 
+impl Rule {
+    /// Where the rule was defined, as (file, line); line 0 when unknown.
+    pub fn origin_file_line(&self) -> (String, u32) {
+        match self.origin.rsplit_once(':') {
+            Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
+            None => (self.origin.clone(), 0),
+        }
+    }
+
+    /// Whether the rule ships with parity (the standard library or the
+    /// prelude) rather than being the user's own.
+    pub fn is_builtin(&self) -> bool {
+        self.origin.starts_with("<stdlib>") || self.origin.starts_with("<prelude>")
+    }
+}
+
 /// A compiled rule set.
 #[derive(Debug, Default)]
 pub struct Program {

@@ -17,11 +17,8 @@ pub(super) fn unknown_envs_and_tags(prog: &Program, world: &World, only: Option<
     tags.dedup();
     let list = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     for rule in prog.rules.iter().filter(|r| only.is_none_or(|ids| ids.contains(&r.id))) {
-        let builtin = rule.origin.starts_with("<stdlib>") || rule.origin.starts_with("<prelude>");
-        let (file, line) = match rule.origin.rsplit_once(':') {
-            Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
-            None => (rule.origin.clone(), 0),
-        };
+        let builtin = rule.is_builtin();
+        let (file, line) = rule.origin_file_line();
         let mut report = |code: &str, message: String| {
             if builtin {
                 out.warnings.push(Notice { code: code.into(), file: rule.origin.clone(), line: 0, message });

@@ -18,12 +18,9 @@ pub(super) fn unmatched_notices(
     prog.rules
         .iter()
         .filter(|r| unmatched.contains(&r.id))
-        .filter(|r| verbose || !r.origin.starts_with("<stdlib>"))
+        .filter(|r| verbose || !r.is_builtin())
         .map(|r| {
-            let (file, line) = match r.origin.rsplit_once(':') {
-                Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
-                None => (r.origin.clone(), 0),
-            };
+            let (file, line) = r.origin_file_line();
             crate::report::Notice {
                 code: "parity::rule::matched-nothing".into(),
                 file,
