@@ -201,10 +201,7 @@ pub fn is_rule_dir(p: &Path) -> bool {
     rd.filter_map(|e| e.ok()).any(|e| is_rule_file(&e.path()))
 }
 
-pub fn display(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
+pub use crate::load::files::display;
 
 fn io_error(p: &Path, e: &std::io::Error) -> RunError {
     RunError { code: "parity::io".into(), file: display(p), line: 0, column: 0, message: format!("cannot read: {e}") }
