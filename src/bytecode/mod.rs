@@ -7,6 +7,9 @@
 
 mod disasm;
 pub mod functions;
+mod verify;
+
+pub use verify::verify;
 
 use std::fmt;
 
