@@ -264,6 +264,12 @@ pub struct Check {
     /// The rule's message template, compiled where this check makes its
     /// findings (it sees the names the check's subject phrase binds).
     pub message: Option<Vec<Piece>>,
+    /// Names the message reads that the check binds with `as` on a
+    /// quantifier of its filter or predicate: (the quantifier's domain, the
+    /// slot the message reads). The engine fills the slot with the element
+    /// the trace recorded for that domain, once per element that decided
+    /// the verdict.
+    pub elem_binds: Vec<(DomainId, Slot)>,
 }
 
 /// A message template: literal text and expressions to fill in.
@@ -273,6 +279,9 @@ pub enum Piece {
     Expr(Code),
     /// `{evidence}`: the evidence, rendered.
     Evidence,
+    /// `{missing-envs}`: the envs where the subject has no counterpart
+    /// (`exists in ENVS`), as `dev, qa`.
+    MissingEnvs,
 }
 
 /// A compiled rule with its documentation.

@@ -41,9 +41,14 @@ pub struct CheckArgs {
     /// when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    /// Output format (also `--output-format`).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Print how many findings each rule produced (most first) instead of
+    /// the findings, then the summary line; with `--format json`, a JSON
+    /// list of `{rule, severity, count, title}`. The exit code is unchanged.
+    #[arg(long)]
+    pub statistics: bool,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
     pub fail_on: Severity,
@@ -351,6 +356,15 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     }
     report.finish();
     let text = match args.format {
+        Format::Json if args.statistics => {
+            crate::report::statistics::render_json(&report, &rule_docs(program.as_ref()))
+        }
+        Format::Human if args.statistics => {
+            let stats = crate::report::statistics::render_human(&report, &rule_docs(program.as_ref()));
+            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            let opts = crate::report::human::HumanOptions { color, show_evidence: true };
+            format!("{stats}{}", crate::report::human::render_summary(&report, &opts))
+        }
         Format::Json => crate::report::json::render(&report),
         Format::Sarif => crate::report::sarif::render(&report, &rule_docs(program.as_ref())),
         Format::Junit => crate::report::junit::render(&report, &rule_docs(program.as_ref())),

@@ -12,6 +12,7 @@ pub mod junit;
 pub mod policyreport;
 pub mod progress;
 pub mod sarif;
+pub mod statistics;
 #[cfg(test)]
 mod test_fixtures;
 
@@ -88,6 +89,11 @@ pub struct Finding {
     /// Other objects the finding is about: counterparts in other envs, or the
     /// objects that triggered an env-level rule.
     pub related: Vec<Location>,
+    /// Source lines around `line` (line number, text as written), from the
+    /// manifest text the loader kept in memory: the human report's code
+    /// frame. Not part of the JSON schema.
+    #[serde(skip)]
+    pub frame: Vec<(u32, String)>,
 }
 
 impl Finding {
