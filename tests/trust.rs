@@ -364,10 +364,7 @@ fn agree_on_compares_with_the_reference_env() {
     // dev and staging agree with each other, and both differ from prod.
     assert_eq!(keys(&report), ["cli-1 dev", "cli-1 staging"]);
     assert!(
-        report["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("dev has v1.30, reference env prod has v1.31"),
+        report["findings"][0]["message"].as_str().unwrap().ends_with("dev has v1.30, reference env prod has v1.31"),
         "{}",
         report["findings"][0]["message"]
     );

@@ -397,7 +397,7 @@ pub(super) fn message<'w>(
 /// The evidence items as one line: `path = value (expected X) in env`.
 pub(super) fn evidence_text(evidence: &Json) -> String {
     match evidence {
-        Json::Array(items) => items.iter().map(crate::report::human::evidence_item).collect::<Vec<_>>().join("; "),
+        Json::Array(items) => items.iter().map(crate::report::evidence_item).collect::<Vec<_>>().join("; "),
         Json::Object(m) => m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect::<Vec<_>>().join("; "),
         _ => String::new(),
     }

@@ -4,18 +4,6 @@
 //! here is sorted before rendering so output is byte-identical on every run
 //! and thread count.
 
-pub mod escape;
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod policyreport;
-pub mod progress;
-pub mod sarif;
-pub mod statistics;
-#[cfg(test)]
-mod test_fixtures;
-
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -244,4 +232,32 @@ impl Report {
             0
         }
     }
+}
+
+/// One evidence item as text: `prod: spec.replicas = 1 (expected 3)`; an
+/// absent value reads `absent`.
+pub fn evidence_item(i: &Json) -> String {
+    let text = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        Json::Null => "absent".to_string(),
+        Json::Array(a) => a
+            .iter()
+            .map(|x| if let Json::String(s) = x { s.clone() } else { x.to_string() })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let path = i.get("path").and_then(Json::as_str).unwrap_or("");
+    let env = i.get("env").and_then(Json::as_str).unwrap_or("");
+    let value = i.get("value").map(text).unwrap_or_else(|| "absent".into());
+    let mut s = match (env.is_empty(), path.is_empty()) {
+        (true, true) => value,
+        (true, false) => format!("{path} = {value}"),
+        (false, true) => format!("{env}: {value}"),
+        (false, false) => format!("{env}: {path} = {value}"),
+    };
+    if let Some(e) = i.get("expected") {
+        s.push_str(&format!(" (expected {})", text(e)));
+    }
+    s
 }

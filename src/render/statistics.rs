@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Report, RuleDoc, Severity};
+use crate::report::{Report, RuleDoc, Severity};
 
 /// One rule's count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,15 +43,15 @@ pub fn counts(report: &Report, rules: &[RuleDoc]) -> Vec<RuleCount> {
 }
 
 /// `  3  warning  deployment-parity  Every Deployment of ...` lines. Rule
-/// ids and titles are escaped (`super::escape`).
+/// ids and titles are escaped (`crate::escape`).
 pub fn render_human(report: &Report, rules: &[RuleDoc]) -> String {
     let counts = counts(report, rules);
     let width = counts.iter().map(|c| c.count.to_string().len()).max().unwrap_or(1);
     let id_width = counts.iter().map(|c| c.rule.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
     for c in &counts {
-        let rule = super::escape::text(&c.rule);
-        let title = super::escape::text(&c.title);
+        let rule = crate::escape::text(&c.rule);
+        let title = crate::escape::text(&c.title);
         let line = format!("{:>width$}  {:<7}  {:<id_width$}  {}", c.count, c.severity.as_str(), rule, title);
         let _ = writeln!(out, "{}", line.trim_end());
     }

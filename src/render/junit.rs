@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Finding, Report, RuleDoc, RunError};
+use crate::report::{Finding, Report, RuleDoc, RunError};
 
 /// Renders `report` as a JUnit XML document. `rules` are all loaded rules.
 pub fn render(report: &Report, rules: &[RuleDoc]) -> String {
@@ -93,7 +93,7 @@ fn failure_text(f: &Finding) -> String {
         serde_json::Value::Null => {}
         serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_object) => {
             for i in items {
-                let _ = write!(text, "\nevidence: {}", super::human::evidence_item(i));
+                let _ = write!(text, "\nevidence: {}", crate::report::evidence_item(i));
             }
         }
         serde_json::Value::Object(o) if o.is_empty() => {}

@@ -9,12 +9,12 @@
 //!
 //! Colour is plain ANSI and only when [`HumanOptions::color`] is set; the
 //! caller decides (TTY, `NO_COLOR`). Control characters and bidi overrides
-//! from user input are escaped (`super::escape`) so a hostile name cannot
+//! from user input are escaped (`crate::escape`) so a hostile name cannot
 //! drive the terminal or start a line of its own.
 
 use std::fmt::Write as _;
 
-use super::{Finding, Location, Notice, Report, RunError, Severity};
+use crate::report::{Finding, Location, Notice, Report, RunError, Severity};
 use serde_json::Value as Json;
 
 /// How to render the human report.
@@ -176,7 +176,7 @@ fn evidence(out: &mut String, value: &Json) {
         Json::Null => {}
         Json::Array(items) if items.iter().all(Json::is_object) => {
             for i in items {
-                let _ = writeln!(out, "      {}", clean(&evidence_item(i)));
+                let _ = writeln!(out, "      {}", clean(&crate::report::evidence_item(i)));
             }
         }
         Json::Object(map) => {
@@ -188,34 +188,6 @@ fn evidence(out: &mut String, value: &Json) {
             let _ = writeln!(out, "      evidence: {}", clean(&other.to_string()));
         }
     }
-}
-
-/// One evidence item as text: `prod: spec.replicas = 1 (expected 3)`; an
-/// absent value reads `absent`.
-pub fn evidence_item(i: &Json) -> String {
-    let text = |v: &Json| match v {
-        Json::String(s) => s.clone(),
-        Json::Null => "absent".to_string(),
-        Json::Array(a) => a
-            .iter()
-            .map(|x| if let Json::String(s) = x { s.clone() } else { x.to_string() })
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    };
-    let path = i.get("path").and_then(Json::as_str).unwrap_or("");
-    let env = i.get("env").and_then(Json::as_str).unwrap_or("");
-    let value = i.get("value").map(text).unwrap_or_else(|| "absent".into());
-    let mut s = match (env.is_empty(), path.is_empty()) {
-        (true, true) => value,
-        (true, false) => format!("{path} = {value}"),
-        (false, true) => format!("{env}: {value}"),
-        (false, false) => format!("{env}: {path} = {value}"),
-    };
-    if let Some(e) = i.get("expected") {
-        s.push_str(&format!(" (expected {})", text(e)));
-    }
-    s
 }
 
 /// `staging  Service web/api  manifests/staging/svc.yaml:4`.
@@ -274,7 +246,7 @@ fn skipped(s: &Notice, p: &Painter) -> String {
     format!("skipped {}\n", with_position(at, p, &s.message))
 }
 
-fn waived(w: &super::Waived, p: &Painter) -> String {
+fn waived(w: &crate::report::Waived, p: &Painter) -> String {
     let f = &w.finding;
     let at = if f.file.is_empty() {
         format!("env {}", clean(&f.env))
@@ -375,9 +347,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Escapes control characters (ESC, CR, line feeds, ...) and bidi overrides
 /// so user-provided text cannot inject terminal sequences, start a line of
-/// its own or reorder what is shown (`super::escape`).
+/// its own or reorder what is shown (`crate::escape`).
 fn clean(text: &str) -> String {
-    super::escape::text(text).into_owned()
+    crate::escape::text(text).into_owned()
 }
 
 #[cfg(test)]

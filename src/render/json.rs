@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::Report;
+use crate::report::Report;
 
 /// The version of the document's shape (`schema_version`, the first key).
 /// 2: evidence is a list of `{path, value, env, expected?}` items. The
