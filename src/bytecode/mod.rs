@@ -305,6 +305,10 @@ pub struct Rule {
     pub named_envs: Vec<String>,
     /// Env tags the rule names (`envs tagged nonprod`), checked the same way.
     pub named_tags: Vec<String>,
+    /// Whether the rule compares envs: it pairs counterparts, asks where an
+    /// object exists (`exists in`), or makes envs agree (`agree on`). With
+    /// one env loaded such a rule has nothing to compare.
+    pub cross_env: bool,
 }
 
 impl Rule {

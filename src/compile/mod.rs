@@ -212,6 +212,8 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     }
     let (line, _) = sources.line_col(decl.id.span);
     let text = |t: &Option<Text>| t.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+    let cross_env = checks.iter().any(|c| matches!(c.kind, CheckKind::Agree { .. }))
+        || g.prog.ops[start_ops..].iter().any(|op| matches!(op, Op::Counterpart(_) | Op::ExistsIn(_)));
     Ok(Rule {
         id: decl.id.text.clone(),
         severity,
@@ -226,6 +228,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         except,
         named_envs,
         named_tags,
+        cross_env,
     })
 }
 

@@ -313,6 +313,11 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     } else if s.files > 0 {
         parts.push(format!("{} read", plural(s.files, "file", "files")));
     }
+    if !s.uncompared_rules.is_empty() {
+        // One env: the rules that compare envs had nothing to compare.
+        let n = s.uncompared_rules.len();
+        parts.push(format!("{} had nothing to compare with one env", plural(n, "cross-env rule", "cross-env rules")));
+    }
     let skipped = s.skipped.max(report.skipped.len());
     if skipped > 0 {
         // Skipped files and documents were not checked: that is an

@@ -153,6 +153,10 @@ pub struct Summary {
     /// Rules that examined no subject in any env: their nouns and filters
     /// matched nothing (sorted ids). A typo in a custom noun shows here.
     pub unmatched_rules: Vec<String>,
+    /// With exactly one env loaded: the rules that compare envs
+    /// (counterparts, `exists in`, `agree on`), which had nothing to compare
+    /// (sorted ids). Empty with two or more envs.
+    pub uncompared_rules: Vec<String>,
     /// Wall time in milliseconds. Always present, and the only field of the
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
