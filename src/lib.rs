@@ -10,15 +10,20 @@
 
 pub mod bytecode;
 pub mod cli;
+pub mod cluster;
 pub mod compile;
 pub mod diag;
 pub mod engine;
-pub mod exceptions;
+pub mod escape;
+pub mod glob;
 pub mod load;
+pub mod pipeline;
+pub mod render;
 pub mod report;
 pub mod stdlib;
 pub mod syntax;
 pub mod testing;
 pub mod timing;
 pub mod vm;
+pub mod waive;
 pub mod world;

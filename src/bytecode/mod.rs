@@ -6,6 +6,10 @@
 //! thread evaluates it by reference.
 
 mod disasm;
+pub mod functions;
+mod verify;
+
+pub use verify::verify;
 
 use std::fmt;
 

@@ -6,7 +6,6 @@
 mod codegen;
 mod scope;
 
-pub use codegen::glob_to_regex;
 pub use scope::Layer;
 
 use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};
@@ -115,6 +114,11 @@ pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: 
         }
     }
     let (prog, more) = compile_partial(&modules, sources);
+    // Every program a debug build compiles (every test's) is checked.
+    #[cfg(debug_assertions)]
+    if let Err(e) = crate::bytecode::verify(&prog) {
+        panic!("the compiler produced an invalid program: {e}");
+    }
     errors.extend(more);
     (prog, errors)
 }
