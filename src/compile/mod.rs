@@ -532,7 +532,3 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piec
     }
     Ok(pieces)
 }
-
-#[cfg(test)]
-#[path = "compile_tests.rs"]
-mod tests;
