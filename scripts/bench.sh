@@ -9,7 +9,10 @@
 #   scripts/bench.sh --quick    # a 10x smaller corpus, for a smoke test
 #   scripts/bench.sh --regorus  # also the side-by-side run against regorus
 #                               # (benches/vs_regorus.rs; --quick --regorus
-#                               # for the 6,300-objects-per-env corpus)
+#                               # for the 6,300-objects-per-env corpus), on
+#                               # the corpus in every YAML style
+# It also runs scripts/styles-bench.sh: the same corpus in every YAML style
+# (plain, quoted, flow, json, block-scalars, helm), side by side.
 #
 # Set KEEP=1 to keep the temp dir, OBJECTS / SNAPSHOT_OBJECTS to resize.
 set -euo pipefail
@@ -77,7 +80,14 @@ else
   done | sort -n | awk '{a[NR]=$1} END {printf "20 runs: min %d ms, median %d ms, max %d ms\n", a[1], a[int((NR+1)/2)], a[NR]}'
 fi
 
+echo "== parity check on every YAML style (scripts/styles-bench.sh), side by side"
+mkdir -p "$TMP/styles"
+CORPORA="$TMP/styles" PARITY_BIN="$BIN/parity" OBJECTS="$OBJECTS" RUNS="$RUNS" scripts/styles-bench.sh
+
 if [ $REGORUS = 1 ]; then
-  echo "== parity vs regorus (same corpus, same checks, end to end)"
-  CORPUS="$TMP/yaml" PARITY_BIN="$BIN/parity" RUNS="$RUNS" cargo bench --quiet --features bench-regorus --bench vs_regorus
+  echo "== parity vs regorus (same corpus, same checks, end to end), every style"
+  for style in plain quoted flow json block-scalars helm; do
+    echo "-- style $style"
+    CORPUS="$TMP/styles/$style" PARITY_BIN="$BIN/parity" RUNS="$RUNS" cargo bench --quiet --features bench-regorus --bench vs_regorus
+  done
 fi

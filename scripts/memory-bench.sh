@@ -10,7 +10,7 @@
 #   dense-json:  one JSON object whose `numbers` field is one long array of
 #                small numbers (0-99999), the densest JSON there is;
 #   dense-flow:  the same object as flow-style YAML (`{...: [1, 2, ...]}`),
-#                which the general YAML parser reads;
+#                which the fast YAML path reads like JSON;
 #   block-yaml:  the same numbers as a block sequence (`- 1` lines).
 # Then the load phases of `parity check` on FILES small files in one env
 # (`PARITY_TIMINGS=1`), whose `assemble` part was quadratic in the number

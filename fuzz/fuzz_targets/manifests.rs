@@ -1,8 +1,10 @@
 //! Fuzz target: arbitrary bytes through the manifest loader's text checks
 //! and both parsers (YAML and JSON), then object extraction. Any panic is a
 //! bug; errors are fine. Where the fast YAML path answers, its answer must
-//! be the general parser's (a differential check), and every line it
-//! records for a node must be the line the locator finds for that node.
+//! be the general parser's (a differential check) on every style it reads
+//! (seeds for each: `fuzz/corpus/manifests/style-*.yaml`), documents it
+//! hands to the general parser included, and every line it records for a
+//! node must be the line the locator finds for that node.
 #![no_main]
 #![forbid(unsafe_code)]
 

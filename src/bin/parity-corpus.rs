@@ -11,6 +11,13 @@
 //! `--format yaml` writes `OUT/<env>/ns-NNNN.yaml` (many documents a file),
 //! `json` writes `OUT/<env>/part-NNNN.json` (`v1/List` files) and `snapshot`
 //! writes `OUT/<env>/snapshot-NNNN.json` (parity snapshots, context = env).
+//! `--style` picks how `--format yaml` writes each document, for the
+//! benchmarks of every YAML style (the objects are the same in every
+//! style): `plain` block YAML (the default), `quoted` (every key and string
+//! value double-quoted), `flow` (one flow mapping a line), `json` (one JSON
+//! object a document), `block-scalars` (plain, with `|` and `>-`
+//! annotations on every object) and `helm` (`helm template` output: a
+//! `# Source:` comment per document, string values quoted).
 //! Only the standard library is used; the RNG is a tiny xorshift.
 #![forbid(unsafe_code)]
 
@@ -124,11 +131,13 @@ impl V {
         }
     }
 
-    /// Writes a scalar or a flow-style empty collection.
-    fn yaml_inline(&self, out: &mut String) {
+    /// Writes a scalar or a flow-style empty collection (strings quoted
+    /// when `quote`, or when they would not read back as strings).
+    fn yaml_inline(&self, out: &mut String, quote_all: bool) {
         match self {
             V::S(x) => {
-                let plain = !x.is_empty()
+                let plain = !quote_all
+                    && !x.is_empty()
                     && x.chars().all(|c| c.is_ascii_alphanumeric() || "-./_".contains(c))
                     && x.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                     && !matches!(
@@ -147,8 +156,37 @@ impl V {
         matches!(self, V::A(_) | V::M(_) | V::K(_)) && !self.is_empty_collection()
     }
 
+    /// Flow YAML on one line: `{a: b, c: [1, 2]}`.
+    fn flow(&self, out: &mut String) {
+        match self {
+            V::A(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.flow(out);
+                }
+                out.push(']');
+            }
+            V::M(_) | V::K(_) => {
+                out.push('{');
+                for (i, (k, v)) in self.entries().unwrap_or_default().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    V::S(k.to_string()).yaml_inline(out, false);
+                    out.push_str(": ");
+                    v.flow(out);
+                }
+                out.push('}');
+            }
+            other => other.yaml_inline(out, false),
+        }
+    }
+
     /// Block YAML for a map or sequence at `indent`.
-    fn yaml(&self, out: &mut String, indent: usize) {
+    fn yaml(&self, out: &mut String, indent: usize, st: Style) {
         match self {
             V::A(items) => {
                 for item in items {
@@ -159,13 +197,13 @@ impl V {
                             if i > 0 {
                                 out.extend(std::iter::repeat_n(' ', indent + 2));
                             }
-                            yaml_entry(out, k, v, indent + 2);
+                            yaml_entry(out, k, v, indent + 2, st);
                         }
                     } else if item.is_block() {
                         out.push('\n');
-                        item.yaml(out, indent + 2);
+                        item.yaml(out, indent + 2, st);
                     } else {
-                        item.yaml_inline(out);
+                        item.yaml_inline(out, st.quote_values());
                         out.push('\n');
                     }
                 }
@@ -173,27 +211,59 @@ impl V {
             V::M(_) | V::K(_) => {
                 for (k, v) in self.entries().unwrap_or_default() {
                     out.extend(std::iter::repeat_n(' ', indent));
-                    yaml_entry(out, k, v, indent);
+                    yaml_entry(out, k, v, indent, st);
                 }
             }
             other => {
-                other.yaml_inline(out);
+                other.yaml_inline(out, st.quote_values());
                 out.push('\n');
             }
         }
     }
 }
 
-fn yaml_entry(out: &mut String, key: &str, v: &V, indent: usize) {
-    V::S(key.to_string()).yaml_inline(out);
+fn yaml_entry(out: &mut String, key: &str, v: &V, indent: usize, st: Style) {
+    V::S(key.to_string()).yaml_inline(out, st == Style::Quoted);
     out.push(':');
     if v.is_block() {
         out.push('\n');
-        v.yaml(out, indent + 2);
+        v.yaml(out, indent + 2, st);
     } else {
         out.push(' ');
-        v.yaml_inline(out);
+        v.yaml_inline(out, st.quote_values());
         out.push('\n');
+    }
+    if st == Style::BlockScalars && indent == 0 && key == "metadata" {
+        // Annotations as CRDs and operators write them: block scalars.
+        out.push_str(
+            "  annotations:\n    description: |\n      Generated by parity-corpus for the benchmarks.\n      \
+             A literal block scalar: \"quotes\" and # are text here.\n\n      Last line.\n    \
+             summary: >-\n      A folded block scalar\n      over two lines.\n",
+        );
+    }
+}
+
+/// How `--format yaml` writes each document.
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    /// Block YAML, plain scalars where they read back as strings.
+    Plain,
+    /// Block YAML, every key and string value double-quoted.
+    Quoted,
+    /// One flow mapping per document, on one line.
+    Flow,
+    /// One JSON object per document (JSON saved as YAML).
+    Json,
+    /// Plain, with block-scalar annotations (`|`, `>-`) on every object.
+    BlockScalars,
+    /// Like `helm template`: a `# Source:` comment per document, string
+    /// values quoted.
+    Helm,
+}
+
+impl Style {
+    fn quote_values(self) -> bool {
+        matches!(self, Style::Quoted | Style::Helm)
     }
 }
 
@@ -210,14 +280,23 @@ struct Args {
     drift: f64,
     seed: u64,
     format: Format,
+    style: Style,
     out: PathBuf,
 }
 
-const USAGE: &str =
-    "usage: parity-corpus [--envs N] [--objects M] [--drift P] [--seed S] [--format yaml|json|snapshot] OUT";
+const USAGE: &str = "usage: parity-corpus [--envs N] [--objects M] [--drift P] [--seed S] [--format yaml|json|snapshot] \
+     [--style plain|quoted|flow|json|block-scalars|helm] OUT";
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { envs: 3, objects: 63_000, drift: 0.02, seed: 42, format: Format::Yaml, out: PathBuf::new() };
+    let mut args = Args {
+        envs: 3,
+        objects: 63_000,
+        drift: 0.02,
+        seed: 42,
+        format: Format::Yaml,
+        style: Style::Plain,
+        out: PathBuf::new(),
+    };
     let mut out = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -233,6 +312,17 @@ fn parse_args() -> Result<Args, String> {
                     "json" => Format::Json,
                     "snapshot" => Format::Snapshot,
                     other => return Err(format!("unknown format {other}\n{USAGE}")),
+                }
+            }
+            "--style" => {
+                args.style = match value("--style")?.as_str() {
+                    "plain" => Style::Plain,
+                    "quoted" => Style::Quoted,
+                    "flow" => Style::Flow,
+                    "json" => Style::Json,
+                    "block-scalars" => Style::BlockScalars,
+                    "helm" => Style::Helm,
+                    other => return Err(format!("unknown style {other}\n{USAGE}")),
                 }
             }
             "-h" | "--help" => return Err(USAGE.to_string()),
@@ -592,7 +682,7 @@ fn cluster(ctx: &Ctx, nodes: usize, seed: u64, planted: &mut Planted, out: &mut 
     }
 }
 
-fn write(dir: &Path, env: &str, file_no: usize, format: Format, objects: &[V]) -> Result<usize, String> {
+fn write(dir: &Path, env: &str, file_no: usize, format: Format, style: Style, objects: &[V]) -> Result<usize, String> {
     let (name, mut text) = match format {
         Format::Yaml => (format!("ns-{file_no:04}.yaml"), String::new()),
         Format::Json => {
@@ -608,10 +698,29 @@ fn write(dir: &Path, env: &str, file_no: usize, format: Format, objects: &[V]) -
     for (i, o) in objects.iter().enumerate() {
         match format {
             Format::Yaml => {
-                if i > 0 {
+                if i > 0 || style == Style::Helm {
                     text.push_str("---\n");
                 }
-                o.yaml(&mut text, 0);
+                match style {
+                    Style::Flow => {
+                        o.flow(&mut text);
+                        text.push('\n');
+                    }
+                    Style::Json => {
+                        o.json(&mut text);
+                        text.push('\n');
+                    }
+                    Style::Helm => {
+                        let kind = o.entries().and_then(|e| e.into_iter().find(|(k, _)| *k == "kind"));
+                        let kind = match kind {
+                            Some((_, V::S(k))) => k.to_ascii_lowercase(),
+                            _ => "object".into(),
+                        };
+                        let _ = writeln!(text, "# Source: parity-corpus/templates/{kind}.yaml");
+                        o.yaml(&mut text, 0, style);
+                    }
+                    _ => o.yaml(&mut text, 0, style),
+                }
             }
             Format::Json | Format::Snapshot => {
                 if i > 0 {
@@ -646,7 +755,7 @@ fn run(args: &Args) -> Result<(), String> {
             namespace(&ctx, n, args.seed, &mut planted, &mut batch);
             if (n + 1) % NS_PER_FILE == 0 || n + 1 == namespaces {
                 total_objects += batch.len();
-                total_bytes += write(&dir, env, file_no, args.format, &batch)?;
+                total_bytes += write(&dir, env, file_no, args.format, args.style, &batch)?;
                 total_files += 1;
                 file_no += 1;
                 batch.clear();

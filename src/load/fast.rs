@@ -1,30 +1,39 @@
-//! A fast path for the YAML that manifests are almost always written in:
-//! block mappings and sequences, one-line plain and quoted scalars, `{}` and
-//! `[]`, comments and `---` separators. It reads a file line by line
-//! straight into the tree, several times faster than the general parser.
+//! A fast path for the YAML that manifests are written in: block mappings
+//! and sequences, one-line plain scalars, quoted scalars with escapes (keys
+//! and values), block scalars (`|`, `>`, with `-`/`+`), flow collections
+//! on one line or over several (JSON saved as `.yaml`), comments and `---`
+//! separators. It reads a file straight into the tree, several times
+//! faster than the general parser (the styles beyond plain block YAML are
+//! in `fast_styles.rs`).
 //!
-//! It gives up (returns `None`) on anything else, and the caller parses the
-//! whole file with `yaml::parse` instead: anchors, aliases, tags, block and
-//! multi-line scalars, escapes, flow collections with content, complex or
-//! non-string keys, merge keys, duplicate keys, tabs, CR line ends,
-//! directives, `.inf`/`.nan` values, and every kind of error. So the fast
-//! path never decides what a file means on its own; where it answers, the
-//! answer must be exactly the general parser's (nodes, document and item positions, warnings), which
-//! `fast_tests.rs` and the `manifests` fuzz target check.
+//! It gives up on anything else one document at a time: a document it does
+//! not take (anchors, aliases, tags, multi-line plain or quoted scalars,
+//! complex or non-string keys, merge keys, duplicate keys, `.inf`/`.nan`,
+//! every kind of error) is rolled back and parsed by the general parser
+//! (`yaml::parse_into`) into the same tree, and the fast path goes on with
+//! the next document. If the general parser finds an error there, or the
+//! file has tabs, CR line ends, a byte order mark, directives or `...`
+//! markers, `parse` returns `None` and the caller parses the whole file with
+//! the general parser, so errors are always its own. So the fast path never
+//! decides what a file means on its own; where it answers, the answer must
+//! be exactly the general parser's (nodes, document and item positions,
+//! warnings), which `fast_tests.rs` and the `manifests` fuzz target check.
 
 use super::scalar::{self, Plain};
-use super::yaml::{Doc, Limits, Parsed, Pos, plain_node};
+use super::yaml::{self, Doc, Limits, Parsed, Pos, plain_node};
 use crate::report::Notice;
-use crate::world::tree::{Builder as TreeBuilder, KeepKey, Node, Span};
+use crate::world::tree::{Builder as TreeBuilder, Node, Span};
 
 /// The fast path does not handle this input.
 struct Bail;
 
 type R<T> = Result<T, Bail>;
 
-/// Maps with more keys than this go to the general parser (the duplicate
-/// check here is a scan).
+/// Maps with more keys than this go to the general parser.
 const MAX_KEYS: usize = 128;
+
+#[path = "fast_styles.rs"]
+mod styles;
 
 /// Parses `text` if it is in the subset described above.
 pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
@@ -36,13 +45,30 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
     if has_control(text.as_bytes()) {
         return None;
     }
+    let b = text.as_bytes();
+    let tree = if starts_with_flow(b) {
+        // JSON saved as YAML, or dense flow YAML: sized from a count of its
+        // values (a value is followed by a comma or closes its collection),
+        // like the JSON path, and without lines (24 bytes a value instead of
+        // 28, and 24 instead of 28 while its collection is open); findings
+        // find their lines in the text, as for JSON.
+        let count = |c: u8| memchr::memchr_iter(c, b).count();
+        let values = count(b',') + count(b'[') + count(b'{') + 1;
+        let mut tree = TreeBuilder::with_capacity(values, text.len() / 2, false);
+        tree.reserve_pending(values);
+        tree
+    } else {
+        // Manifests run about 20 bytes a node, half of it keys and strings.
+        TreeBuilder::with_capacity(text.len() / 16, text.len() / 2, true)
+    };
     let mut f = Fast {
         text,
-        b: text.as_bytes(),
+        b,
         file,
         max_depth: limits.max_depth,
-        // Manifests run about 20 bytes a node, half of it keys and strings.
-        tree: TreeBuilder::with_capacity(text.len() / 16, text.len() / 2, true),
+        limits: *limits,
+        alias_nodes: 0,
+        tree,
         warnings: Vec::new(),
         pos: 0,
         at: 0,
@@ -50,10 +76,29 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         end_of: (usize::MAX, 0),
         depth: 0,
         items: Vec::new(),
+        block_line: None,
         peeked: None,
     };
     let docs = f.stream().ok()?;
     Some(Parsed { tree: f.tree.finish(), docs, warnings: f.warnings })
+}
+
+/// Whether the first thing in `b` (after blank lines, comments and a `---`)
+/// is a flow collection.
+fn starts_with_flow(b: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        while b.get(i).is_some_and(|&c| c == b' ' || c == b'\n') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'{' | b'[') => return true,
+            Some(b'#') => {}
+            Some(b'-') if b[i..].starts_with(b"---") => i += 3,
+            _ => return false,
+        }
+        i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
+    }
 }
 
 /// Whether `b` holds a control character other than a line feed (tabs
@@ -84,6 +129,10 @@ struct Fast<'a> {
     b: &'a [u8],
     file: &'a str,
     max_depth: usize,
+    limits: Limits,
+    /// Nodes alias expansion produced in the documents the general parser
+    /// read so far (one budget per file).
+    alias_nodes: usize,
     tree: TreeBuilder,
     warnings: Vec<Notice>,
     /// Start of the current line.
@@ -97,6 +146,9 @@ struct Fast<'a> {
     depth: usize,
     /// Element starts of the root mapping's `items`/`objects` sequence.
     items: Vec<Pos>,
+    /// The line a block scalar read by `inline` starts on, as the general
+    /// parser places it (its first content line; 0 for none).
+    block_line: Option<u32>,
     /// The last answer of `peek`, and the line start and cursor it was for.
     peeked: Option<(usize, usize, Option<Line>)>,
 }
@@ -187,34 +239,119 @@ impl<'a> Fast<'a> {
 
     fn stream(&mut self) -> R<Vec<Doc>> {
         let mut docs = Vec::new();
+        // Where the current document's text starts (its `---` line, or the
+        // end of the one before) and that line's number.
+        let mut from = (self.pos, self.line);
         while let Some(l) = self.peek()? {
             if self.is_doc_start(l) {
+                from = (self.pos, self.line);
                 let rest = trim_comment(&self.b[l.content + 3..l.end]);
-                if !rest.is_empty() {
-                    return Err(Bail);
+                if rest.is_empty() {
+                    self.advance();
+                } else {
+                    // `--- |`, `--- !tag`, `--- {a: 1}`.
+                    self.general_document(from, &mut docs)?;
+                    from = (self.pos, self.line);
                 }
-                self.advance();
                 continue;
             }
             if l.col == 0 && (self.b[l.content] == b'%' || self.b[l.content..l.end].starts_with(b"...")) {
                 return Err(Bail);
             }
-            self.items.clear();
-            let start = Pos { line: self.line, offset: l.content as u32 };
-            let node = self.block(l, true)?;
-            // The document must end here: at the end or at a `---`.
-            if let Some(next) = self.peek()?
-                && !self.is_doc_start(next)
-            {
-                return Err(Bail);
+            let cp = (self.tree.checkpoint(), self.warnings.len());
+            match self.document(l) {
+                Ok(Some(doc)) => docs.push(doc),
+                Ok(None) => {}
+                Err(Bail) => {
+                    self.tree.rollback(cp.0);
+                    self.warnings.truncate(cp.1);
+                    self.depth = 0;
+                    self.block_line = None;
+                    self.general_document(from, &mut docs)?;
+                }
             }
-            if node != Node::Null {
-                let root = self.tree.root_at(node, start.line);
-                let items = std::mem::take(&mut self.items);
-                docs.push(Doc { root, line: start.line, offset: start.offset, items });
-            }
+            from = (self.pos, self.line);
         }
         Ok(docs)
+    }
+
+    /// One document, from its first line with content `l`.
+    fn document(&mut self, l: Line) -> R<Option<Doc>> {
+        self.items.clear();
+        let start = Pos { line: self.line, offset: l.content as u32 };
+        let node = if matches!(self.b[l.content], b'{' | b'[') {
+            self.flow(l.content, None, false, true)?
+        } else {
+            self.block(l, true)?
+        };
+        // The document must end here: at the end or at a `---`.
+        if let Some(next) = self.peek()?
+            && !self.is_doc_start(next)
+        {
+            return Err(Bail);
+        }
+        if node == Node::Null {
+            return Ok(None);
+        }
+        let root = self.tree.root_at(node, start.line);
+        let items = std::mem::take(&mut self.items);
+        Ok(Some(Doc { root, line: start.line, offset: start.offset, items }))
+    }
+
+    /// Parses the document whose text starts at `from` (a line start, and
+    /// its line number) with the general parser, into the same tree, and
+    /// moves past it. A document ends at the next `---` line: document
+    /// markers end every scalar and collection. `...` and directives are
+    /// left to the general parser, and so is a document it finds an error
+    /// in: then the whole file goes to it.
+    fn general_document(&mut self, (from, from_line): (usize, u32), docs: &mut Vec<Doc>) -> R<()> {
+        let marker =
+            |rest: &[u8], m: &[u8]| rest.starts_with(m) && rest.get(3).is_none_or(|&c| c == b' ' || c == b'\n');
+        let mut end = from;
+        let mut newlines = 0u32;
+        loop {
+            if end >= self.b.len() {
+                end = self.b.len();
+                break;
+            }
+            let rest = &self.b[end..];
+            if end != from && marker(rest, b"---") {
+                break;
+            }
+            if marker(rest, b"...") || rest[0] == b'%' {
+                return Err(Bail);
+            }
+            match memchr::memchr(b'\n', rest) {
+                Some(k) => {
+                    end += k + 1;
+                    newlines += 1;
+                }
+                None => end = self.b.len(),
+            }
+        }
+        let chunk = &self.text[from..end];
+        let (mut found, warnings) =
+            yaml::parse_into(&mut self.tree, chunk, self.file, &self.limits, &mut self.alias_nodes)
+                .map_err(|_| Bail)?;
+        let (lines, bytes) = (from_line - 1, from as u32);
+        for d in &mut found {
+            d.line += lines;
+            d.offset += bytes;
+            for p in &mut d.items {
+                p.line += lines;
+                p.offset += bytes;
+            }
+        }
+        docs.extend(found);
+        self.warnings.extend(warnings.into_iter().map(|w| Notice { line: w.line + lines, ..w }));
+        self.tree.set_lines_incomplete();
+        self.items.clear();
+        self.pos = end;
+        self.at = end;
+        self.line = from_line + newlines;
+        self.peeked = None;
+        self.end_of = (usize::MAX, 0);
+        Ok(())
     }
 
     fn is_dash(&self, l: Line) -> bool {
@@ -242,6 +379,13 @@ impl<'a> Fast<'a> {
     /// plain key followed by `: ` or `:` at the end of the line.
     fn key_end(&self, l: Line) -> Option<usize> {
         let s = &self.b[l.content..l.end];
+        if matches!(s[0], b'"' | b'\'') {
+            // A quoted key: `"app.kubernetes.io/name": x`.
+            let close = styles::quoted_end(s)?;
+            let colon = close + 1;
+            return (s.get(colon) == Some(&b':') && s.get(colon + 1).is_none_or(|&c| c == b' '))
+                .then_some(l.content + colon);
+        }
         if is_indicator(s[0]) {
             return None;
         }
@@ -274,7 +418,22 @@ impl<'a> Fast<'a> {
                 return Err(Bail);
             }
             let colon = self.key_end(l).ok_or(Bail)?;
-            let key = self.str_of(&self.b[l.content..colon])?.trim_end_matches(' ');
+            let raw = &self.b[l.content..colon];
+            if matches!(raw[0], b'"' | b'\'') {
+                let key = styles::unquote(raw)?;
+                if key.len() > 256 {
+                    return Err(Bail);
+                }
+                let key_span = self.quoted_key(&key);
+                let track = root && matches!(&*key, "items" | "objects");
+                self.entry(l, col, colon, key_span, track)?;
+                count += 1;
+                if count > MAX_KEYS {
+                    return Err(Bail);
+                }
+                continue;
+            }
+            let key = self.str_of(raw)?.trim_end_matches(' ');
             // Ordinary keys only (`app.kubernetes.io/name`, `LOG_LEVEL`,
             // `nvidia.com/gpu`): YAML limits implicit keys to 1024
             // characters and has rules for the rest.
@@ -282,14 +441,7 @@ impl<'a> Fast<'a> {
             let key_span = match self.tree.known_key(key) {
                 Some(span) => span,
                 None => {
-                    let ordinary = |c: u8| {
-                        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b' ' | b'@' | b'+' | b'~')
-                    };
-                    if key.is_empty()
-                        || key.len() > 256
-                        || !key.bytes().all(ordinary)
-                        || scalar::classify_plain(key) != Plain::Str
-                    {
+                    if !is_ordinary_key(key) {
                         return Err(Bail);
                     }
                     self.tree.key(key)
@@ -300,30 +452,45 @@ impl<'a> Fast<'a> {
                 return Err(Bail);
             }
             let track = root && matches!(key, "items" | "objects");
-            let key_line = self.line;
-            let mut v = colon + 1;
-            while v < l.end && is_blank(self.b[v]) {
-                v += 1;
-            }
-            // The value and the line it starts on (an empty value's line is
-            // left unknown: the general parser places it at the next token).
-            let (value, line) = if v == l.end || self.b[v] == b'#' {
-                self.advance();
-                match self.peek()? {
-                    // Deeper, or a sequence at the key's own column.
-                    Some(n) if n.col > col || n.col == col && self.is_dash(n) => {
-                        let line = self.line;
-                        (self.nested(n, track)?, line)
-                    }
-                    _ => (Node::Null, 0),
-                }
-            } else {
-                (self.inline(v, l.end, track)?, key_line)
-            };
-            self.tree.push_at(key_span, value, line);
+            self.entry(l, col, colon, key_span, track)?;
         }
         // A repeated key: the general parser reports it.
         self.tree.close_unique_map(mark).ok_or(Bail)
+    }
+
+    /// The span of a quoted key's text. Only a key that passes the checks
+    /// a plain key does goes in the table of recent keys: a plain key found
+    /// there skips them.
+    fn quoted_key(&mut self, key: &str) -> Span {
+        if is_ordinary_key(key) { self.tree.key(key) } else { self.tree.text(key) }
+    }
+
+    /// The value of the key on line `l` (a mapping at column `col`) whose
+    /// `:` is at `colon`, pushed as the entry of `key_span`.
+    fn entry(&mut self, l: Line, col: usize, colon: usize, key_span: Span, track: bool) -> R<()> {
+        let key_line = self.line;
+        let mut v = colon + 1;
+        while v < l.end && is_blank(self.b[v]) {
+            v += 1;
+        }
+        // The value and the line it starts on (an empty value's line is
+        // left unknown: the general parser places it at the next token).
+        let (value, line) = if v == l.end || self.b[v] == b'#' {
+            self.advance();
+            match self.peek()? {
+                // Deeper, or a sequence at the key's own column.
+                Some(n) if n.col > col || n.col == col && self.is_dash(n) => {
+                    let line = self.line;
+                    (self.nested(n, track)?, line)
+                }
+                _ => (Node::Null, 0),
+            }
+        } else {
+            let value = self.inline(v, l.end, col, track)?;
+            (value, self.block_line.take().unwrap_or(key_line))
+        };
+        self.tree.push_at(key_span, value, line);
+        Ok(())
     }
 
     /// The value of a key that starts on a later line.
@@ -371,7 +538,7 @@ impl<'a> Fast<'a> {
                 }
             } else {
                 let start = Pos { line, offset: rest.content as u32 };
-                if self.is_dash(rest) {
+                if self.is_dash(rest) || track && matches!(self.b[rest.content], b'|' | b'>') {
                     return Err(Bail);
                 }
                 let node = if self.key_end(rest).is_some() {
@@ -380,7 +547,12 @@ impl<'a> Fast<'a> {
                     self.depth -= 1;
                     map?
                 } else {
-                    self.inline(rest.content, rest.end, false)?
+                    let node = self.inline(rest.content, rest.end, col, false)?;
+                    if let Some(line) = self.block_line.take() {
+                        self.tree.push_at(Span::default(), node, line);
+                        continue;
+                    }
+                    node
                 };
                 (node, start)
             };
@@ -406,68 +578,25 @@ impl<'a> Fast<'a> {
         plain_node(&mut self.tree, &mut self.warnings, self.file, self.line, text).ok_or(Bail)
     }
 
-    /// The inside of a one-line flow sequence of scalars: `a, "b", 'c'`.
-    fn flow_seq(&mut self, inner: &[u8]) -> R<Node> {
-        let mark = self.tree.mark();
-        for item in inner.split(|&c| c == b',') {
-            let item = trim_spaces(item);
-            let node = match item.first() {
-                None => return Err(Bail),
-                Some(&q @ (b'"' | b'\'')) => {
-                    let body = item.get(1..item.len() - 1).filter(|_| item.len() >= 2 && item.ends_with(&[q]));
-                    let body = body.ok_or(Bail)?;
-                    if body.contains(&q) || body.contains(&b'\\') {
-                        return Err(Bail);
-                    }
-                    self.tree.string(self.str_of(body)?)
-                }
-                Some(&c) if !c.is_ascii_alphanumeric() && !matches!(c, b'.' | b'/' | b'_') => return Err(Bail),
-                Some(_) => {
-                    // One word of ordinary characters: no spaces (a flow
-                    // scalar continues across them, with rules of its own).
-                    let ordinary = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'_' | b'-' | b'=');
-                    if !item.iter().all(ordinary) || item.ends_with(b"-") {
-                        return Err(Bail);
-                    }
-                    let text = self.str_of(item)?;
-                    self.resolve(text)?
-                }
-            };
-            self.tree.push_at(Span::default(), node, self.line);
-        }
-        Ok(self.tree.close_seq(mark))
-    }
-
-    /// A scalar (or `{}`/`[]`) from byte `v` to the end of its line; moves
-    /// to the next line. `track`: the value of the root's `items`, whose
-    /// element positions a flow sequence here would have to give.
-    fn inline(&mut self, v: usize, end: usize, track: bool) -> R<Node> {
+    /// A scalar, block scalar or flow collection from byte `v` of its
+    /// line (which ends at `end`), the value of a node in a block
+    /// collection at column `col`; moves past it, to the next line.
+    /// `track`: the value of the root's `items`, whose element positions a
+    /// flow sequence here records.
+    fn inline(&mut self, v: usize, end: usize, col: usize, track: bool) -> R<Node> {
         let s = &self.b[v..end];
         let node = match s[0] {
             b'"' | b'\'' => {
-                let quote = s[0];
-                let close = s[1..].iter().position(|&c| c == quote).ok_or(Bail)? + 1;
-                let body = &s[1..close];
+                let close = styles::quoted_end(s).ok_or(Bail)?;
                 let after = &s[close + 1..];
-                if quote == b'"' && body.contains(&b'\\') {
-                    return Err(Bail);
-                }
-                if quote == b'\'' && after.first() == Some(&b'\'') {
-                    // `''` is an escaped quote: leave it to the general parser.
-                    return Err(Bail);
-                }
                 if !after.is_empty() && (after[0] != b' ' || !trim_comment(after).is_empty()) {
                     return Err(Bail);
                 }
-                let text = self.str_of(body)?;
-                self.tree.string(text)
+                let text = styles::unquote(&s[..=close])?;
+                self.tree.string(&text)
             }
-            b'{' | b'[' => match trim_comment(s) {
-                b"{}" => self.tree.close_map(self.tree.mark(), KeepKey::First),
-                b"[]" => self.tree.close_seq(self.tree.mark()),
-                flow if flow[0] == b'[' && flow.ends_with(b"]") && !track => self.flow_seq(&flow[1..flow.len() - 1])?,
-                _ => return Err(Bail),
-            },
+            b'{' | b'[' => return self.flow(v, Some(col), track, false),
+            b'|' | b'>' => return self.block_scalar(v, end, col),
             // `-foo` and `--flag` are plain; `- ` would be a nested item.
             b'-' if s.get(1).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') => {
                 self.plain(trim_comment(s))?
@@ -480,17 +609,20 @@ impl<'a> Fast<'a> {
     }
 }
 
+/// Whether a plain key is one the fast path takes: ordinary characters, at
+/// most 256 of them (YAML limits implicit keys to 1024 and has rules for
+/// the rest), read as a string.
+fn is_ordinary_key(key: &str) -> bool {
+    let ordinary =
+        |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b' ' | b'@' | b'+' | b'~');
+    !key.is_empty() && key.len() <= 256 && key.bytes().all(ordinary) && scalar::classify_plain(key) == Plain::Str
+}
+
 /// Characters a plain scalar cannot start with, or that start something the
 /// fast path leaves alone (a value starting with `-`, like `-1`, included).
 fn is_indicator(c: u8) -> bool {
     matches!(c, b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>')
         || matches!(c, b'\'' | b'"' | b'%' | b'@' | b'`' | b'\t')
-}
-
-fn trim_spaces(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&c| c != b' ').unwrap_or(s.len());
-    let end = s.iter().rposition(|&c| c != b' ').map_or(start, |i| i + 1);
-    &s[start..end]
 }
 
 /// A value without its trailing comment (` #...`) and trailing spaces.

@@ -95,12 +95,17 @@ fn answers_like_the_general_parser_on_block_yaml() {
 fn leaves_everything_else_to_the_general_parser() {
     for text in [
         "a: &x 1\nb: *x\n",
+        "a: [a b, c]\n",
+        "a: >\n  x\n    more\n",
+        "a: |2\n   x\n",
+        "a: |\n  x",
+        "a: [\n1]\n",
+        "- {\n b: 1,\n}\n",
+        "a:\n  b: [\n    1,\n ]\n",
+        "a: \"multi\n  line\"\n",
+        "{a: 1}\n- b\n",
         "a: !!str 1\n",
-        "a: |\n  text\n",
-        "a: >-\n  text\n",
         "a: multi\n  line\n",
-        "a: [1, [2]]\n",
-        "a: [1, ]\n",
         "- -]\n",
         "- [apkinat   $$   -, (((*b$$   -]\n",
         "r: [a b, c]\n",
@@ -108,9 +113,6 @@ fn leaves_everything_else_to_the_general_parser() {
         "k\"q: 1\n",
         "a: -,x\n",
         "a: [a: b]\n",
-        "a: {b: 1}\n",
-        "a: \"esc\\n\"\n",
-        "a: 'it''s'\n",
         "a:\tb\n",
         "a: 1\r\nb: 2\r\n",
         "a: 1\na: 2\n",
@@ -124,15 +126,21 @@ fn leaves_everything_else_to_the_general_parser() {
         "a: 1\n- b\n",
         "a:\n    b: 1\n  c: 2\n",
         "\u{feff}a: 1\n",
-        "kind: List\nitems: [a, b]\n",
         // Found by the fuzzer: a dash at the very end of the text (no line
         // break) once read a stale measurement of the line past it.
         "  -",
         "a:\n  -",
     ] {
-        let limits = Limits::default();
-        assert!(parse(text, "f.yaml", &limits).is_none(), "the fast path took:\n{text}");
+        assert!(!took(text), "the fast path took:\n{text}");
     }
+}
+
+/// Whether the fast path read every document of `text` itself (it hands a
+/// document it does not take to the general parser, and then the tree's
+/// lines are incomplete), after checking that its answer is the general
+/// parser's.
+fn took(text: &str) -> bool {
+    agrees(text) && parse(text, "f.yaml", &Limits::default()).is_some_and(|p| !p.tree.lines_incomplete())
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -191,4 +199,81 @@ fn yaml11_numbers_agree_on_both_paths() {
         assert!(parse(text, "f.yaml", &Limits::default()).is_none(), "{text}");
         assert!(yaml::parse(text, "f.yaml", &Limits::default()).is_err(), "{text}");
     }
+}
+
+/// Every common style is read by the fast path itself, with the general
+/// parser's answer (`took` checks both).
+#[test]
+fn takes_every_common_style() {
+    let cases = [
+        // Quoted keys and values, with escapes.
+        "\"app.kubernetes.io/name\": \"web\"\n'q': 'it''s'\nesc: \"a\\tb\\n\\\"c\\\" \\u00e9 \\x41 \\\\ \\/\"\n\"\": empty\n",
+        "metadata:\n  labels:\n    \"helm.sh/chart\": \"web-1.2.3\"\n    'a b': \"yes\"\n  \"name\": \"x # not a comment\"\n",
+        "- \"k\": v\n  \"n\": 1\n- 'x'\n",
+        // Block scalars with chomping indicators.
+        "a: |\n  line 1\n\n  line 3\n    indented\nb: >\n  folded\n  text\n\n  para\nc: |-\n  strip\n\n\nd: |+\n  keep\n\n\ne: >-\n  x\n",
+        "data:\n  script.sh: |\n    #!/bin/sh\n    echo \"hi\" # not a comment\n  # a comment\n  other: |\n\n    after a blank line\n",
+        "- |\n  item\n- >+\n  kept\n\n- x\n",
+        "a: |\nb: 1\nc: >+\n\nd: 2\n",
+        // Flow collections with content, on one line or several.
+        "a: [1, [2, 3], {b: c, d: [e]}]\nb: {x: 1, 'y': \"z\", \"w\":2,}\nc: [a, b, ]\n",
+        "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"c\"}, \"data\": {\"k\": \"v\"}}\n",
+        "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {\"kind\": \"A\"},\n    {\n      \"kind\": \"B\" # c\n    }\n  ]\n}\n",
+        "[1, 2, 3]\n---\n{a: b}\n",
+        "kind: List\nitems: [{kind: A}, {kind: B}]\n",
+        "spec:\n  ports: [\n    {port: 80, name: http},\n    {port: 443}\n    ]\n",
+        // Comments anywhere, document markers.
+        "# Source: chart/templates/a.yaml\n---\n# c\napiVersion: v1 # c\n---\n# Source: b.yaml\nkind: B\n",
+    ];
+    for text in cases {
+        assert!(took(text), "the fast path left:\n{text}");
+    }
+    mutations_agree(&cases);
+}
+
+/// Every one-byte deletion from `cases`, and every insertion of a byte YAML
+/// gives meaning to, reads the same on both paths where the fast path
+/// answers (a small, deterministic relative of the fuzz target).
+fn mutations_agree(cases: &[&str]) {
+    let specials = b" \n:-\"'#,[]{}|>\\&*!?%0";
+    for text in cases {
+        let b = text.as_bytes();
+        for i in 0..=b.len() {
+            let mut variants = Vec::new();
+            if i < b.len() {
+                variants.push([&b[..i], &b[i + 1..]].concat());
+            }
+            for &c in specials {
+                variants.push([&b[..i], &[c], &b[i..]].concat());
+            }
+            for v in variants {
+                if let Ok(v) = String::from_utf8(v) {
+                    agrees(&v);
+                }
+            }
+        }
+    }
+}
+
+/// A document the fast path does not take goes to the general parser
+/// alone: the others are still read fast, and the answer is the general
+/// parser's for the whole file (positions and warnings of later documents
+/// included).
+#[test]
+fn hands_one_document_at_a_time_to_the_general_parser() {
+    let text = "a: yes\n---\nbase: &b {x: 1}\nm:\n  <<: *b\n  z: on\n--- !!map\nt: 1\n---\nkind: List\nitems:\n- kind: A\n  v: off\n";
+    assert!(agrees(text));
+    let p = parse(text, "f.yaml", &Limits::default()).expect("the fast path answers");
+    assert_eq!(p.docs.len(), 4);
+    assert!(p.tree.lines_incomplete() && !p.tree.records_lines(), "the general documents' lines are in the text");
+    assert_eq!(p.tree.get(p.docs[1].root).get("m").map(NodeRef::to_json), Some(serde_json::json!({"x": 1, "z": true})));
+    assert_eq!(p.warnings.iter().map(|w| w.line).collect::<Vec<_>>(), vec![1, 6, 13]);
+    // An error in any document: the general parser reads the whole file.
+    assert!(parse("a: 1\n---\nb: [\n---\nc: 1\n", "f.yaml", &Limits::default()).is_none());
+    assert!(parse("a: 1\n---\nb: *nowhere\n", "f.yaml", &Limits::default()).is_none());
+    // The alias budget is one per file, across the documents.
+    let limits = Limits { max_alias_nodes: 3, ..Limits::default() };
+    let two = "a: &a [1]\nb: [*a, *a]\n---\nc: &c [1]\nd: [*c, *c]\n";
+    assert!(parse(two, "f.yaml", &limits).is_none());
+    assert!(yaml::parse(two, "f.yaml", &limits).is_err());
 }

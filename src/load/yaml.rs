@@ -79,14 +79,32 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError
 /// takes any YAML and reports every error; `parse` tries the fast path
 /// (`super::fast`) first.
 pub fn parse_general(text: &str, file: &str, limits: &Limits) -> Result<Parsed, RunError> {
+    let mut tree = TreeBuilder::default();
+    let mut alias_nodes = 0;
+    let (docs, warnings) = parse_into(&mut tree, text, file, limits, &mut alias_nodes)?;
+    Ok(Parsed { tree: tree.finish(), docs, warnings })
+}
+
+/// Parses every document of `text` with the general parser into `tree`;
+/// `alias_nodes` counts the nodes alias expansion produced so far in the
+/// file (the fast path hands it one document at a time, see
+/// `super::fast`), against `limits.max_alias_nodes`. Positions are
+/// relative to `text`.
+pub fn parse_into(
+    tree: &mut TreeBuilder,
+    text: &str,
+    file: &str,
+    limits: &Limits,
+    alias_nodes: &mut usize,
+) -> Result<(Vec<Doc>, Vec<Notice>), RunError> {
     let mut b = Reader {
         file,
         limits: *limits,
         bytes: ByteIndex::new(text),
         stack: Vec::new(),
-        tree: TreeBuilder::default(),
+        tree: std::mem::take(tree),
         anchors: HashMap::new(),
-        alias_nodes: 0,
+        alias_nodes: *alias_nodes,
         root: None,
         items: Vec::new(),
         docs: Vec::new(),
@@ -94,20 +112,26 @@ pub fn parse_general(text: &str, file: &str, limits: &Limits) -> Result<Parsed, 
         text,
         budget_checked: false,
     };
-    for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| {
-            if e.info() == "recursion limit exceeded" {
-                // saphyr's scanner stops flow collections at 255 levels,
-                // possibly before our own depth check sees the events.
-                let at = e.marker();
-                super::json::depth_error(file, at.line() as u32, at.col() as u32 + 1, limits.max_depth)
-            } else {
-                syntax_error(file, &e)
-            }
-        })?;
-        b.event(event, span.start)?;
-    }
-    Ok(Parsed { tree: b.tree.finish(), docs: b.docs, warnings: b.warnings })
+    let mut run = || -> Result<(), RunError> {
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.map_err(|e| {
+                if e.info() == "recursion limit exceeded" {
+                    // saphyr's scanner stops flow collections at 255 levels,
+                    // possibly before our own depth check sees the events.
+                    let at = e.marker();
+                    super::json::depth_error(file, at.line() as u32, at.col() as u32 + 1, limits.max_depth)
+                } else {
+                    syntax_error(file, &e)
+                }
+            })?;
+            b.event(event, span.start)?;
+        }
+        Ok(())
+    };
+    let result = run();
+    *tree = std::mem::take(&mut b.tree);
+    *alias_nodes = b.alias_nodes;
+    result.map(|()| (b.docs, b.warnings))
 }
 
 /// A plain scalar as a node, with the warning for a YAML 1.1 boolean or
@@ -327,7 +351,11 @@ impl Reader<'_> {
                     // Count first, build after: a bomb must be rejected before
                     // any of it is materialised.
                     self.budget_checked = true;
-                    check_alias_budget(self.text, self.file, &self.limits)?;
+                    let left = Limits {
+                        max_alias_nodes: self.limits.max_alias_nodes.saturating_sub(self.alias_nodes),
+                        ..self.limits
+                    };
+                    check_alias_budget(self.text, self.file, &left)?;
                 }
                 let Some(&(node, nodes)) = self.anchors.get(&id) else {
                     return Err(self.error("parity::load::yaml", at, "unknown anchor".into()));

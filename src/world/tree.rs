@@ -62,6 +62,10 @@ pub struct Tree {
     /// YAML path does).
     lines: Vec<u32>,
     text: String,
+    /// Whether some nodes were built without their lines (a document of a
+    /// file the fast YAML path handed to the general parser): findings on
+    /// them need the file's text.
+    lines_incomplete: bool,
 }
 
 impl fmt::Debug for Tree {
@@ -73,7 +77,13 @@ impl fmt::Debug for Tree {
 impl Tree {
     /// Whether the builder recorded node lines (the fast YAML path does).
     pub fn records_lines(&self) -> bool {
-        !self.lines.is_empty()
+        !self.lines.is_empty() && !self.lines_incomplete
+    }
+
+    /// Whether some of its nodes were built without lines by the general
+    /// YAML parser in a tree whose other nodes have them.
+    pub fn lines_incomplete(&self) -> bool {
+        self.lines_incomplete
     }
 
     /// The node at `idx`.
@@ -347,6 +357,16 @@ fn key_slot(s: &str) -> usize {
     ((prefix(b) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % KEY_SLOTS
 }
 
+/// A state of a [`Builder`] to roll back to.
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpoint {
+    nodes: usize,
+    lines: usize,
+    text: usize,
+    pending: usize,
+    pending_lines: usize,
+}
+
 /// Builds a [`Tree`] bottom-up; see the module documentation.
 #[derive(Default)]
 pub struct Builder {
@@ -376,6 +396,7 @@ impl Builder {
             keys: Vec::with_capacity(nodes),
             lines: Vec::with_capacity(if lines { nodes } else { 0 }),
             text: String::with_capacity(text),
+            lines_incomplete: false,
         };
         Builder {
             tree,
@@ -391,6 +412,36 @@ impl Builder {
     /// copying, and pages not used are never touched.
     pub fn reserve_pending(&mut self, n: usize) {
         self.pending.reserve(n);
+    }
+
+    /// Where the builder is now, to roll back to (a document the fast YAML
+    /// path started and gave up on).
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            nodes: self.tree.nodes.len(),
+            lines: self.tree.lines.len(),
+            text: self.tree.text.len(),
+            pending: self.pending.len(),
+            pending_lines: self.pending_lines.len(),
+        }
+    }
+
+    /// Forgets everything built since `cp` (the table of recent keys too,
+    /// which may point at text given back).
+    pub fn rollback(&mut self, cp: Checkpoint) {
+        self.tree.nodes.truncate(cp.nodes);
+        self.tree.keys.truncate(cp.nodes);
+        self.tree.lines.truncate(cp.lines);
+        self.tree.text.truncate(cp.text);
+        self.pending.truncate(cp.pending);
+        self.pending_lines.truncate(cp.pending_lines);
+        self.recent_keys = Vec::new();
+    }
+
+    /// Marks the tree as holding nodes without lines although it records
+    /// lines: `Tree::records_lines` is then false.
+    pub fn set_lines_incomplete(&mut self) {
+        self.tree.lines_incomplete = true;
     }
 
     /// Stores a string in the text buffer.

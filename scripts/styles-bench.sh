@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# parity check on the same corpus written in every YAML style (issue 18),
+# side by side: `parity-corpus --style S` for plain, quoted, flow, json,
+# block-scalars and helm (the same objects and planted drift in each), then
+# RUNS rounds in which every style runs once in turn, so that the machine's
+# load moves all of them alike. Prints each run, then per style the median
+# wall time, time per object, ratio to plain, max RSS and its ratio to
+# plain, and the number of findings (the same in every style).
+#
+#   scripts/styles-bench.sh                 # 3 envs x 63,000 objects a style
+#   OBJECTS=6300 RUNS=5 scripts/styles-bench.sh
+#   STYLES="plain quoted" scripts/styles-bench.sh
+#
+# PARITY_BIN picks a binary (else a release build); KEEP=1 keeps the corpora
+# in the printed temp dir; CORPORA=DIR reuses corpora written there before.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OBJECTS=${OBJECTS:-63000}
+RUNS=${RUNS:-3}
+STYLES=${STYLES:-"plain quoted flow json block-scalars helm"}
+if [ -z "${PARITY_BIN:-}" ]; then
+  cargo build --release --quiet --bin parity --bin parity-corpus
+fi
+BIN=${PARITY_BIN:-${CARGO_TARGET_DIR:-target}/release/parity}
+CORPUS_BIN=$(dirname "$BIN")/parity-corpus
+TMP=${CORPORA:-$(mktemp -d)}
+[ "${KEEP:-0}" = 1 ] || [ -n "${CORPORA:-}" ] || trap 'rm -rf "$TMP"' EXIT
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); corpora in $TMP"
+for s in $STYLES; do
+  if [ ! -d "$TMP/$s" ]; then
+    "$CORPUS_BIN" --envs 3 --objects "$OBJECTS" --drift 0.02 --format yaml --style "$s" "$TMP/$s" > "$TMP/$s.txt"
+    head -1 "$TMP/$s.txt"
+  fi
+done
+: > "$TMP/runs.txt"
+for i in $(seq "$RUNS"); do
+  for s in $STYLES; do
+    /usr/bin/time -v "$BIN" check -q --format json "$TMP/$s" > "$TMP/out-$s.json" 2> "$TMP/time.txt" || true
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + t[j]; print s}' "$TMP/time.txt")
+    user=$(awk -F': ' '/User time/ {print $2}' "$TMP/time.txt")
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time.txt")
+    findings=$(grep -o '"rule":' "$TMP/out-$s.json" | wc -l)
+    objects=$(du -b --apparent-size -s "$TMP/$s" | cut -f1)
+    echo "$s $i $wall $user $rss $findings" | tee -a "$TMP/runs.txt"
+  done
+done
+echo
+total_objects=$((3 * OBJECTS))
+printf '%-14s %9s %12s %9s %10s %9s %9s %9s\n' style median "us/object" "vs plain" "max RSS" "vs plain" "MB YAML" findings
+for s in $STYLES; do
+  bytes=$(du -b --apparent-size -s "$TMP/$s" | cut -f1)
+  awk -v s="$s" -v objs="$total_objects" -v bytes="$bytes" '
+    $1 == s { w[n] = $3; r = ($5 > r ? $5 : r); f = $6; n++ }
+    $1 == "plain" { pw[pn] = $3; pr = ($5 > pr ? $5 : pr); pn++ }
+    function median(a, k,   i, j, t) { for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int((k - 1) / 2)] }
+    END {
+      m = median(w, n); pm = (pn ? median(pw, pn) : m); if (!pr) pr = r
+      printf "%-14s %8.2fs %12.2f %8.2fx %7.0f MB %8.2fx %9.1f %9d\n", s, m, m * 1e6 / objs, m / pm, r / 1024, r / pr, bytes / 1e6, f
+    }' "$TMP/runs.txt"
+done
