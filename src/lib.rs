@@ -12,6 +12,7 @@ pub mod bytecode;
 pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod diff;
 pub mod engine;
 pub mod exceptions;
 pub mod load;

@@ -5,6 +5,7 @@
 
 mod codegen;
 mod scope;
+mod tolerance;
 
 pub use codegen::glob_to_regex;
 pub use scope::Layer;
@@ -71,6 +72,18 @@ pub fn compile_partial(modules: &[(Module, Layer)], sources: &Sources) -> (Progr
             ids.push((decl.id.text.clone(), decl.id.span));
             match compile_rule(&mut prog, &defs, sources, decl) {
                 Ok(rule) => prog.rules.push(rule),
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    for (module, _) in modules {
+        for item in &module.items {
+            let Item::Tolerate(t) = item else { continue };
+            let start_ops = prog.ops.len();
+            let mut g = Gen::new(&mut prog, &defs, sources);
+            g.start_ops = start_ops;
+            match tolerance::compile_tolerance(&mut g, t) {
+                Ok(t) => prog.tolerances.push(t),
                 Err(d) => errors.push(d),
             }
         }

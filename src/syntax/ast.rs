@@ -52,6 +52,16 @@ pub enum Item {
     Collection(CollectionDef),
     Qualifier(QualifierDef),
     Value(ValueDef),
+    Tolerate(TolerateDecl),
+}
+
+/// `tolerate PATH [by "PATTERN"] [for NP]`: a difference `matches` lets pass.
+#[derive(Debug, Clone)]
+pub struct TolerateDecl {
+    pub path: Text,
+    pub by: Option<Text>,
+    pub np: Option<NounPhrase>,
+    pub span: Span,
 }
 
 /// A text with the span it came from.
@@ -305,6 +315,9 @@ pub enum PredKind {
     Is { negated: bool, words: Vec<Word> },
     /// A qualifier used as a verb phrase: `deny-all by default`.
     Verb(Vec<Word>),
+    /// `matches VALUE`: no field differs from that object's but what a
+    /// `tolerate` declaration allows.
+    Matches(Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
