@@ -174,6 +174,10 @@ const SETS: &[&str] = &[
 const QUANTITY_KEYS: &[&str] =
     &["resources", "limits", "requests", "hard", "capacity", "allocatable", "overhead", "sizeLimit", "storage"];
 
+/// Defaults the API server fills in: (list, field of its elements, value).
+/// An absent field equals its default.
+const DEFAULTS: &[(&str, &str, &str)] = &[("ports", "protocol", "TCP")];
+
 /// Metadata fields the API server writes, normalised away.
 const SERVER_METADATA: &[&str] =
     &["managedFields", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "namespace"];
@@ -223,7 +227,18 @@ fn empty(n: Option<NodeRef>) -> bool {
 
 impl<'a> Walker<'a> {
     fn root(&mut self, l: NodeRef<'a>, r: NodeRef<'a>) {
-        self.map(l, r, 0, false);
+        self.map(Some(l), Some(r), 0, false);
+    }
+
+    /// The default Kubernetes gives `key` in the map at the current path,
+    /// when it gives one: the `protocol` of a port.
+    fn default_of(&self, key: &str) -> Option<&'static str> {
+        let n = self.steps.len();
+        let list = match self.steps.get(n.wrapping_sub(2)..) {
+            Some([Step::Key(list), Step::Item { .. } | Step::Index(_)]) => *list,
+            _ => return None,
+        };
+        DEFAULTS.iter().find(|(l, k, _)| *l == list && *k == key).map(|(_, _, v)| *v)
     }
 
     fn differ(&mut self, l: Option<NodeRef<'a>>, r: Option<NodeRef<'a>>) {
@@ -261,11 +276,17 @@ impl<'a> Walker<'a> {
             return;
         }
         let (Some(ln), Some(rn)) = (l, r) else {
-            self.differ(l, r);
+            // Under the metadata, a map on one side only is compared key by
+            // key, so that what is normalised away stays away.
+            if depth <= 2 && l.or(r).is_some_and(|n| n.is_map()) {
+                self.map(l, r, depth, quantities);
+            } else {
+                self.differ(l, r);
+            }
             return;
         };
         match (ln.node(), rn.node()) {
-            (Node::Map { .. }, Node::Map { .. }) => self.map(ln, rn, depth, quantities),
+            (Node::Map { .. }, Node::Map { .. }) => self.map(Some(ln), Some(rn), depth, quantities),
             (Node::Seq { .. }, Node::Seq { .. }) => self.seq(ln, rn, depth, quantities),
             (Node::Map { .. } | Node::Seq { .. }, _) | (_, Node::Map { .. } | Node::Seq { .. }) => self.differ(l, r),
             _ => {
@@ -276,10 +297,10 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn map(&mut self, l: NodeRef<'a>, r: NodeRef<'a>, depth: usize, quantities: bool) {
+    fn map(&mut self, l: Option<NodeRef<'a>>, r: Option<NodeRef<'a>>, depth: usize, quantities: bool) {
         // Entries are sorted by key on both sides: a merge.
-        let mut le = l.entries().peekable();
-        let mut re = r.entries().peekable();
+        let mut le = l.into_iter().flat_map(|n| n.entries()).peekable();
+        let mut re = r.into_iter().flat_map(|n| n.entries()).peekable();
         loop {
             let (key, lv, rv) = match (le.peek(), re.peek()) {
                 (None, None) => break,
@@ -309,6 +330,12 @@ impl<'a> Walker<'a> {
             };
             if self.skipped(depth, key) {
                 continue;
+            }
+            if let Some(default) = self.default_of(key) {
+                let is_default = |v: Option<NodeRef>| v.is_none_or(|v| v.as_str() == Some(default));
+                if is_default(lv) && is_default(rv) {
+                    continue;
+                }
             }
             self.steps.push(Step::Key(key));
             let q = quantities || QUANTITY_KEYS.contains(&key);
