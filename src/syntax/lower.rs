@@ -142,6 +142,7 @@ impl Cx {
             tags: Vec::new(),
             message: None,
             except: None,
+            enabled: None,
             span,
         };
         for entry in it {
@@ -201,6 +202,7 @@ impl Cx {
             "fix" => &mut decl.fix,
             "example" => &mut decl.example,
             "message" => &mut decl.message,
+            "enabled" => &mut decl.enabled,
             "tags" => {
                 decl.tags = match val.as_rule() {
                     Rule::tag_list => kids(&val).iter().map(|t| self.text(t)).collect(),
