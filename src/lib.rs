@@ -17,6 +17,7 @@ pub mod engine;
 pub mod exceptions;
 pub mod load;
 pub mod report;
+pub mod select;
 pub mod stdlib;
 pub mod syntax;
 pub mod testing;

@@ -299,6 +299,9 @@ pub struct Rule {
     pub named_envs: Vec<String>,
     /// Env tags the rule names (`envs tagged nonprod`), checked the same way.
     pub named_tags: Vec<String>,
+    /// `enabled: false`: off unless selected explicitly by id, tag or glob
+    /// (`--select`, `--extend-select`, parity.toml `select`/`extend-select`).
+    pub enabled: bool,
 }
 
 impl Rule {

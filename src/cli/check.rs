@@ -211,8 +211,11 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     // Every rule that compiles runs; the ones that do not are errors (exit 2)
     // beside their findings.
     let program = {
-        let (p, errors, rendered) = build_program_partial(&rule_files, &args.rules, use_library);
+        let (mut p, errors, rendered) = build_program_partial(&rule_files, &args.rules, use_library);
         eprint!("{rendered}");
+        // Rules marked `enabled: false` run only when selected.
+        let bodies: Vec<String> = (1..=args.rules.len()).map(|i| format!("cli-{i}")).collect();
+        crate::select::Selection::default().apply(&mut p, &bodies);
         report.errors.extend(errors);
         Some(p)
     };

@@ -137,7 +137,7 @@ fn run_case(prog: &Program, case: &Path) -> Result<CaseResult, String> {
         .get("rules")
         .and_then(Json::as_array)
         .map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
-        .unwrap_or_else(|| prog.rules.iter().map(|r| r.id.clone()).collect());
+        .unwrap_or_else(|| prog.rules.iter().filter(|r| r.enabled).map(|r| r.id.clone()).collect());
     for r in &rules {
         if prog.rule(r).is_none() {
             return Err(format!("{CASE_FILE} names rule `{r}`, which is not loaded"));

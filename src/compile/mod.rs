@@ -145,6 +145,7 @@ pub fn rule_from_body(id: &str, body: Expr, span: Span) -> RuleDecl {
         tags: vec![],
         message: None,
         except: None,
+        enabled: None,
         span,
     }
 }
@@ -156,6 +157,19 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
             Diag::new("parity::compile::severity", t.span, format!("unknown severity `{}`", t.text))
                 .help("use `error`, `warning` or `info`")
         })?,
+    };
+    let enabled = match &decl.enabled {
+        None => true,
+        Some(t) if t.text == "true" => true,
+        Some(t) if t.text == "false" => false,
+        Some(t) => {
+            return Err(Diag::new(
+                "parity::compile::enabled",
+                t.span,
+                format!("`enabled:` is `true` or `false`, not `{}`", t.text),
+            )
+            .help("write `enabled: false` for a rule that runs only when selected (`--select ID`)"));
+        }
     };
     let body = decl.body.as_ref().ok_or_else(|| {
         Diag::new("parity::compile::no-body", decl.id.span, format!("rule `{}` has no body", decl.id.text))
@@ -218,6 +232,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         except,
         named_envs,
         named_tags,
+        enabled,
     })
 }
 

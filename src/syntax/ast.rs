@@ -84,6 +84,8 @@ pub struct RuleDecl {
     pub tags: Vec<Text>,
     pub message: Option<Text>,
     pub except: Option<Expr>,
+    /// `enabled: false`: the rule runs only when selected explicitly.
+    pub enabled: Option<Text>,
     pub span: Span,
 }
 

@@ -145,6 +145,7 @@ impl Cx {
             tags: Vec::new(),
             message: None,
             except: None,
+            enabled: None,
             span,
         };
         for entry in it {
@@ -204,6 +205,7 @@ impl Cx {
             "fix" => &mut decl.fix,
             "example" => &mut decl.example,
             "message" => &mut decl.message,
+            "enabled" => &mut decl.enabled,
             "tags" => {
                 decl.tags = match val.as_rule() {
                     Rule::tag_list => kids(&val).iter().map(|t| self.text(t)).collect(),
