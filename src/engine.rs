@@ -22,6 +22,7 @@ use crate::world::{EnvId, Object, World, pod_spec_path};
 
 mod drift;
 mod findings;
+pub use drift::{FieldLines, TOLERANCE_UNUSED};
 use findings::*;
 
 /// Subjects evaluated by one task, at least.

@@ -127,6 +127,11 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{s}` is not a number of seconds"))
 }
 
+/// `NAME=PATH`, for `--env` (shared with `parity diff`).
+pub(super) fn parse_env_arg(s: &str) -> Result<(String, PathBuf), String> {
+    parse_env(s)
+}
+
 fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
     match s.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
@@ -394,14 +399,14 @@ fn config_settings(c: &Config) -> Settings {
 }
 
 /// The configuration in force: `--config`, else `./parity.toml` if present.
-fn config_path(args: &CheckArgs) -> Option<PathBuf> {
+pub(super) fn config_path(args: &CheckArgs) -> Option<PathBuf> {
     args.config.clone().or_else(|| {
         let default = PathBuf::from("parity.toml");
         default.is_file().then_some(default)
     })
 }
 
-fn load(
+pub(super) fn load(
     args: &CheckArgs,
     inputs: &[Input],
     config: Option<&Config>,

@@ -84,3 +84,18 @@ pub(super) fn unused_tolerances(prog: &Program, used: &[bool]) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// The lines of fields of loaded objects, for reports made outside a rule
+/// run (`parity diff`): recorded lines, or the file read again.
+pub struct FieldLines<'a>(FileCache<'a>);
+
+impl<'a> FieldLines<'a> {
+    pub fn new(world: &'a World, stdin: Option<&'a str>) -> FieldLines<'a> {
+        FieldLines(FileCache::new(world, stdin))
+    }
+
+    /// The line of the deepest node along `segs` in `o`, else its own line.
+    pub fn line(&self, o: &Object, segs: &[crate::load::PathSeg]) -> u32 {
+        self.0.concrete_line(o, segs).unwrap_or(o.line)
+    }
+}

@@ -90,6 +90,12 @@ impl<'w> Vm<'w> {
         Ok(child.run(filter)?.truthy())
     }
 
+    /// The differences between two objects that no tolerance of the
+    /// program allows (what `matches` reports), outside a rule.
+    pub fn differences(&mut self, left: &'w Object, right: &'w Object) -> Result<Vec<Diff>, EvalError> {
+        self.drift(left, right).map(|(d, _)| d)
+    }
+
     /// Which of the program's tolerances allowed a difference on this VM.
     pub fn tolerances_used(&self) -> &[bool] {
         &self.tol_used
