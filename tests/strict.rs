@@ -92,3 +92,41 @@ fn a_bad_tolerance_is_a_compile_error_with_its_line() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("parity::compile::regex") && run.stderr.contains("bad.parity:3"), "{}", run.stderr);
 }
+
+#[test]
+fn diff_json_lists_every_object_with_a_cell_per_env() {
+    let run = parity_in(&fixture("planted"), &["diff", "--rules", "strict.parity", "--format", "json"], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v = json(&run);
+    assert_eq!(v["envs"], serde_json::json!(["dev", "staging", "prod"]));
+    assert_eq!(v["summary"], serde_json::json!({"objects": 3, "differing": 2}));
+    let states = |i: usize| -> Vec<String> {
+        v["objects"][i]["cells"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(v["objects"][1]["kind"], "Deployment");
+    assert_eq!(states(1), ["differs", "differs", "baseline"]);
+    assert_eq!(states(2), ["equal", "equal", "baseline"]);
+    let staging = &v["objects"][1]["cells"][1];
+    assert_eq!(
+        staging["diffs"],
+        serde_json::json!([{
+            "path": "spec.template.spec.containers[name=web].readinessProbe.httpGet.path",
+            "value": "/health", "baseline_value": "/healthz", "line": 20, "baseline_line": 20
+        }])
+    );
+}
+
+#[test]
+fn diff_exit_codes_and_plain_output_when_piped() {
+    let clean = parity_in(&fixture("clean"), &["diff", "--tree", "."], None, &[]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert_eq!(clean.stdout, "0 of 1 objects differ · 2 envs (staging, prod)\n");
+    let planted = parity_in(&fixture("planted"), &["diff", "--rules", "strict.parity", "staging", "prod"], None, &[]);
+    assert_eq!(planted.code, 1, "{}", planted.stderr);
+    assert!(!planted.stdout.contains('\u{1b}'), "colour when piped");
+    assert!(planted.stdout.contains("  data.TIMEOUT  \"60\"     \"30\"\n"), "{}", planted.stdout);
+    assert!(planted.stdout.ends_with("2 of 3 objects differ · 2 envs (staging, prod)\n"), "{}", planted.stdout);
+    let unknown = parity_in(&fixture("planted"), &["diff", "prodd"], None, &[]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("no loaded env is named `prodd`; did you mean `prod`?"), "{}", unknown.stderr);
+}
