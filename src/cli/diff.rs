@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, ValueEnum};
 
-use super::{build_program_partial, color_for, read_rule_files};
-use crate::load::{Input, LoadOptions, Loaded};
+use super::color_for;
+use crate::load::Loaded;
 use crate::report::RunError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,7 +53,6 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: DiffArgs) -> i32 {
-    let mut errors: Vec<RunError> = Vec::new();
     // Load as `check` does, from the same arguments.
     let Ok(super::Cli { command: super::Command::Check(mut check) }) = super::Cli::try_parse_from(["parity", "check"])
     else {
@@ -61,33 +60,26 @@ pub fn run(args: DiffArgs) -> i32 {
     };
     check.envs = args.named.clone();
     check.config = args.config.clone();
-    let config_given = super::check::config_path(&check).is_some();
-    let config = match super::check::config_path(&check).map(|p| crate::load::read_config(&p)) {
-        Some(Ok(c)) => Some(c),
-        Some(Err(e)) => {
-            errors.push(e);
-            None
-        }
-        None => None,
-    };
-    let mut rule_paths = args.rule_paths.clone();
-    if let Some(c) = &config {
-        rule_paths.extend(c.rules.iter().map(|r| c.base.join(r)));
+    check.tree = args.tree.clone();
+    check.rule_paths = args.rule_paths.clone();
+    check.allow_skipped = args.allow_skipped;
+    let plan = super::check::plan(&mut check, Vec::new());
+    let mut errors: Vec<RunError> = plan.earlier.clone();
+    let mut sources = crate::diag::Sources::default();
+    let mut all = plan.rule_files.clone();
+    if plan.use_library {
+        all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
     }
-    let (rule_files, rule_errors) = read_rule_files(&rule_paths);
-    errors.extend(rule_errors);
-    let (prog, compile_errors, rendered) = build_program_partial(&rule_files, &[], rule_paths.is_empty());
-    eprint!("{rendered}");
-    errors.extend(compile_errors);
-    let inputs: Vec<Input> = args.tree.iter().cloned().map(Input::Path).collect();
-    let opts = LoadOptions::default();
-    let Loaded { world, errors: load_errors, skipped, warnings, stdin_text } =
-        super::check::load(&check, &inputs, config.as_ref(), config_given, &opts, &mut errors);
+    let (prog, diagnostics) = crate::compile::build_partial(&mut sources, &all, &[]);
+    eprint!("{}", sources.render(&diagnostics, super::stderr_color()));
+    // Shown above already: counted, not printed again.
+    let compile_errors: Vec<RunError> = diagnostics.iter().map(|d| crate::diag::diag_error(&sources, d)).collect();
+    let Loaded { world, errors: load_errors, skipped, warnings, stdin_text } = crate::pipeline::load(&plan);
     errors.extend(load_errors);
     for w in &warnings {
         eprintln!("warning[{}]: {}", crate::escape::text(&w.code), crate::escape::text(&w.message));
     }
-    if !args.allow_skipped && !(config.as_ref().is_some_and(|c| c.allow_skipped)) {
+    if !plan.allow_skipped {
         errors.extend(skipped.iter().map(|s| RunError {
             code: s.code.clone(),
             file: s.file.clone(),
@@ -96,7 +88,7 @@ pub fn run(args: DiffArgs) -> i32 {
             message: format!("skipped: {} (pass --allow-skipped to accept this)", s.message),
         }));
     }
-    if world.object_count() == 0 && errors.is_empty() {
+    if world.object_count() == 0 && errors.is_empty() && compile_errors.is_empty() {
         errors.push(RunError {
             code: "parity::load::empty".into(),
             file: String::new(),
@@ -140,6 +132,7 @@ pub fn run(args: DiffArgs) -> i32 {
     for e in &errors {
         eprintln!("{}", crate::escape::error_line(e));
     }
+    errors.extend(compile_errors);
     let stdout = std::io::stdout();
     let text = match args.format {
         DiffFormat::Human => crate::diff::render::human(&matrix, !args.no_color && color_for(stdout.is_terminal())),
