@@ -7,6 +7,9 @@
 
 mod disasm;
 pub mod functions;
+mod verify;
+
+pub use verify::verify;
 
 use std::fmt;
 
@@ -204,6 +207,21 @@ pub enum EnvSelSpec {
     Next,
 }
 
+/// As rule text says it.
+impl fmt::Display for EnvSelSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvSelSpec::All => write!(f, "every env"),
+            EnvSelSpec::Others => write!(f, "other envs"),
+            EnvSelSpec::Tagged(t) => write!(f, "envs tagged {t}"),
+            EnvSelSpec::Named(n) => write!(f, "env {n}"),
+            EnvSelSpec::Reference => write!(f, "reference env"),
+            EnvSelSpec::Previous => write!(f, "previous env"),
+            EnvSelSpec::Next => write!(f, "next env"),
+        }
+    }
+}
+
 /// Where a quantifier's objects come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnvScope {
@@ -269,6 +287,12 @@ pub struct Check {
     /// The rule's message template, compiled where this check makes its
     /// findings (it sees the names the check's subject phrase binds).
     pub message: Option<Vec<Piece>>,
+    /// Names the message reads that the check binds with `as` on a
+    /// quantifier of its filter or predicate: (the quantifier's domain, the
+    /// slot the message reads). The engine fills the slot with the element
+    /// the trace recorded for that domain, once per element that decided
+    /// the verdict.
+    pub elem_binds: Vec<(DomainId, Slot)>,
 }
 
 /// A message template: literal text and expressions to fill in.
@@ -278,6 +302,9 @@ pub enum Piece {
     Expr(Code),
     /// `{evidence}`: the evidence, rendered.
     Evidence,
+    /// `{missing-envs}`: the envs where the subject has no counterpart
+    /// (`exists in ENVS`), as `dev, qa`.
+    MissingEnvs,
 }
 
 /// A compiled rule with its documentation.
@@ -303,6 +330,10 @@ pub struct Rule {
     /// `enabled: false`: off unless selected explicitly by id, tag or glob
     /// (`--select`, `--extend-select`, parity.toml `select`/`extend-select`).
     pub enabled: bool,
+    /// Whether the rule compares envs: it pairs counterparts, asks where an
+    /// object exists (`exists in`), or makes envs agree (`agree on`). With
+    /// one env loaded such a rule has nothing to compare.
+    pub cross_env: bool,
 }
 
 impl Rule {

@@ -45,7 +45,15 @@ pub(super) fn expand(
                 crate::diff::render::short(d.left.as_ref()),
                 crate::diff::render::short(d.right.as_ref()),
             );
-            out.push(Finding { line, message, evidence: Json::Object(evidence), related: vec![related], ..f.clone() });
+            let frame = files.frame(o.file, line);
+            out.push(Finding {
+                line,
+                message,
+                evidence: Json::Object(evidence),
+                related: vec![related],
+                frame,
+                ..f.clone()
+            });
         }
     }
     out
@@ -80,6 +88,7 @@ pub(super) fn unused_tolerances(prog: &Program, used: &[bool]) -> Vec<Finding> {
                 message: format!("`{}` allowed no difference; remove it", t.text),
                 evidence: Json::Object(Default::default()),
                 related: Vec::new(),
+                frame: Vec::new(),
             }
         })
         .collect()
