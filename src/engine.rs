@@ -21,7 +21,9 @@ use crate::waive::annotations::{self, Waiver};
 use crate::world::tree::NodeRef;
 use crate::world::{EnvId, Object, World, pod_spec_path};
 
+mod drift;
 mod findings;
+pub use drift::{FieldLines, TOLERANCE_UNUSED};
 use findings::*;
 
 /// Subjects evaluated by one task, at least.
@@ -46,6 +48,10 @@ pub struct Outcome {
     /// Subjects over the per-subject step budget, by rule: reported as one
     /// error per rule.
     over_budget: Vec<(usize, RunError)>,
+    /// Per tolerance of the program, whether it allowed a difference.
+    tolerances_used: Vec<bool>,
+    /// `matches` comparisons made.
+    drift_runs: u64,
 }
 
 /// The error finding for two objects with one identity in one env.
@@ -180,6 +186,12 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
                 mine.push((i, run_unit(&mut vm, u)));
             }
             vm.flush_meters();
+            let used = Outcome {
+                tolerances_used: vm.tolerances_used().to_vec(),
+                drift_runs: vm.drift_runs(),
+                ..Outcome::default()
+            };
+            mine.push((usize::MAX, used));
             mine
         })
         .collect();
@@ -195,7 +207,13 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     }
     out.findings.extend(duplicate_findings(world, &files));
     let mut over_budget: Vec<(usize, RunError)> = Vec::new();
+    let mut used = vec![false; prog.tolerances.len()];
+    let mut drift_runs = 0;
     for r in results {
+        for (u, x) in used.iter_mut().zip(&r.tolerances_used) {
+            *u |= *x;
+        }
+        drift_runs += r.drift_runs;
         out.findings.extend(r.findings);
         out.errors.extend(r.errors);
         out.warnings.extend(r.warnings);
@@ -228,6 +246,9 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         out.findings.retain(|f| f.rule != rule.id);
         out.waived.retain(|w| w.finding.rule != rule.id);
         out.errors.push(rule_budget_error(rule, meter));
+    }
+    if drift_runs > 0 {
+        out.findings.extend(drift::unused_tolerances(prog, &used));
     }
     out.unmatched =
         prog.rules.iter().enumerate().filter(|(i, _)| !out.matched.contains(i)).map(|(_, r)| r.id.clone()).collect();
@@ -360,11 +381,23 @@ fn each_subject<'w>(
                 items.extend(t.into_iter().map(|i| (false, i)));
             }
             let f = finding(vm, world, rule, ci, &subject, env, &items, *fire_when, files);
-            let waiver = match &subject {
+            for f in drift::expand(world, files, f, &subject, &items) {
+                waive_or_keep(f, &subject, rule, out);
+            }
+        }
+        Err(e) => eval_failed(out, ri, rule, world, &subject, e),
+    }
+}
+
+/// Keeps a finding, or waives it when its object's annotations say so.
+fn waive_or_keep(f: Finding, subject: &Val, rule: &Rule, out: &mut Outcome) {
+    {
+        {
+            let waiver = match subject {
                 Val::Obj(o) => annotations::waiver(o, &rule.id),
                 _ => Waiver::None,
             };
-            match (&subject, waiver) {
+            match (subject, waiver) {
                 (_, Waiver::None) => out.findings.push(f),
                 (_, Waiver::Reason(reason)) => {
                     out.waived.push(Waived { finding: f, reason, waived_by: "annotation".into(), owner: String::new() })
@@ -376,7 +409,6 @@ fn each_subject<'w>(
                 (_, Waiver::NoReason) => out.findings.push(f),
             }
         }
-        Err(e) => eval_failed(out, ri, rule, world, &subject, e),
     }
 }
 

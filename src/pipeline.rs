@@ -120,7 +120,10 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
             if plan.use_library {
                 all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
             }
-            let (p, d) = crate::compile::build_partial(&mut sources, &all, &plan.rule_texts);
+            let (mut p, d) = crate::compile::build_partial(&mut sources, &all, &plan.rule_texts);
+            // Rules marked `enabled: false` run only when selected.
+            let bodies: Vec<String> = (1..=plan.rule_texts.len()).map(|i| format!("cli-{i}")).collect();
+            crate::select::Selection::default().apply(&mut p, &bodies);
             (Arc::new(p), d)
         }
     };
@@ -205,7 +208,8 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     Outcome { report, program, sources, diagnostics, world }
 }
 
-fn load(plan: &Plan) -> Loaded {
+/// Loads the envs a plan names (`parity diff` loads as `check` does).
+pub fn load(plan: &Plan) -> Loaded {
     match &plan.envs {
         EnvSource::Nothing => Loaded::default(),
         EnvSource::Configured => match &plan.config {

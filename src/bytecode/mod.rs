@@ -149,6 +149,10 @@ pub enum Op {
     ExistsIn(EnvSelId),
     /// Push the selected env (a single env selector) or absent.
     EnvOf(EnvSelId),
+    /// Pop an object and the object it must match (its counterpart), push
+    /// whether they differ in no field but what the program's tolerances
+    /// allow (`matches`; see `crate::diff`).
+    Drift,
     /// End of a code block: the top of the stack is its result.
     Ret,
 }
@@ -323,6 +327,9 @@ pub struct Rule {
     pub named_envs: Vec<String>,
     /// Env tags the rule names (`envs tagged nonprod`), checked the same way.
     pub named_tags: Vec<String>,
+    /// `enabled: false`: off unless selected explicitly by id, tag or glob
+    /// (`--select`, `--extend-select`, parity.toml `select`/`extend-select`).
+    pub enabled: bool,
     /// Whether the rule compares envs: it pairs counterparts, asks where an
     /// object exists (`exists in`), or makes envs agree (`agree on`). With
     /// one env loaded such a rule has nothing to compare.
@@ -362,6 +369,36 @@ pub struct Program {
     /// reads no slot bound outside it: their result depends only on the
     /// elements the domain yields, so the VM may reuse it.
     pub invariant: std::collections::HashSet<DomainId>,
+    /// Every `tolerate` declaration: what `matches` lets differ.
+    pub tolerances: Vec<Tolerance>,
+}
+
+/// A compiled `tolerate PATH [by PATTERN] [for NP]` declaration.
+#[derive(Debug, Clone)]
+pub struct Tolerance {
+    pub path: crate::diff::pattern::Pattern,
+    pub by: Option<crate::diff::pattern::ValuePattern>,
+    /// `for NP`: the objects (in the env that differs) it covers: a domain
+    /// (kinds, envs) and the code of the phrase's filters.
+    pub scope: Option<TolScope>,
+    /// `file:line` of the declaration.
+    pub origin: String,
+    /// The declaration as written.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TolScope {
+    pub domain: DomainId,
+    pub filter: Option<Code>,
+    pub slots: u16,
+}
+
+impl Tolerance {
+    /// Declared by the standard library (never reported unused).
+    pub fn is_builtin(&self) -> bool {
+        self.origin.starts_with("<stdlib>") || self.origin.starts_with("<prelude>")
+    }
 }
 
 impl Program {
@@ -420,6 +457,7 @@ impl fmt::Display for Op {
             Op::Counterpart(e) => write!(f, "Counterpart e{e}"),
             Op::ExistsIn(e) => write!(f, "ExistsIn e{e}"),
             Op::EnvOf(e) => write!(f, "EnvOf e{e}"),
+            Op::Drift => write!(f, "Drift"),
             Op::Ret => write!(f, "Ret"),
         }
     }

@@ -130,6 +130,11 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{s}` is not a number of seconds"))
 }
 
+/// `NAME=PATH`, for `--env` (shared with `parity diff`).
+pub(super) fn parse_env_arg(s: &str) -> Result<(String, PathBuf), String> {
+    parse_env(s)
+}
+
 fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
     match s.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
@@ -204,7 +209,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
 /// The plan of a `check` from its arguments: parity.toml read once (or
 /// taken from `audit`, which read it), rule sources told apart from
 /// manifest sources by the arguments alone, rule files and stdin read.
-fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipeline::Plan {
+pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipeline::Plan {
     use crate::pipeline::{EnvSource, EvalLimits, Plan};
     let mut plan = Plan { earlier, ..Plan::default() };
     let mut read_errors = Vec::new();

@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod compile;
+mod diff;
 mod explain;
 mod init;
 pub mod progress;
@@ -48,6 +49,9 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Snapshot clusters concurrently and check them together.
     Audit(audit::AuditArgs),
+    /// Compare every object across envs, field by field: a side-by-side
+    /// report, JSON, or an HTML page with the drift matrix.
+    Diff(diff::DiffArgs),
 }
 
 /// Output formats.
@@ -76,6 +80,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init(a) => init::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Diff(a) => diff::run(a),
     }
 }
 

@@ -54,7 +54,8 @@ pub fn run(args: RulesArgs) -> i32 {
     let width = prog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for r in &prog.rules {
         let title = crate::escape::text(&r.title);
-        println!("{:<width$}  {:<7}  {title}", r.id, r.severity.as_str());
+        let off = if r.enabled { "" } else { "  (off unless selected)" };
+        println!("{:<width$}  {:<7}  {title}{off}", r.id, r.severity.as_str());
     }
     0
 }
@@ -72,6 +73,9 @@ pub fn markdown(prog: &Program) -> String {
         out.push_str(&format!("\n## {}\n\n**{}** · severity `{}`", r.id, r.title, r.severity));
         if !r.tags.is_empty() {
             out.push_str(&format!(" · tags: {}", r.tags.join(", ")));
+        }
+        if !r.enabled {
+            out.push_str(" · off unless selected (`enabled: false`)");
         }
         out.push_str(&format!(" · `{}`\n\n```\n{}\n```\n", r.origin, r.body.trim()));
         for (head, text) in [("Why", &r.why), ("Fix", &r.fix)] {

@@ -175,7 +175,8 @@ fn read_spec(case: &Path) -> Result<Spec, String> {
 
 fn run_case(prog: &Arc<Program>, case: &Path) -> Result<CaseResult, String> {
     let spec = read_spec(case)?;
-    let rules = spec.rules.unwrap_or_else(|| prog.rules.iter().map(|r| r.id.clone()).collect());
+    // Rules marked `enabled: false` run only when the case names them.
+    let rules = spec.rules.unwrap_or_else(|| prog.rules.iter().filter(|r| r.enabled).map(|r| r.id.clone()).collect());
     for r in &rules {
         if prog.rule(r).is_none() {
             return Err(format!("{CASE_FILE} names rule `{r}`, which is not loaded"));

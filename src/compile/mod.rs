@@ -5,6 +5,7 @@
 
 mod codegen;
 mod scope;
+mod tolerance;
 
 pub use scope::Layer;
 
@@ -74,6 +75,18 @@ pub fn compile_partial(modules: &[(Module, Layer)], sources: &Sources) -> (Progr
             }
         }
     }
+    for (module, _) in modules {
+        for item in &module.items {
+            let Item::Tolerate(t) = item else { continue };
+            let start_ops = prog.ops.len();
+            let mut g = Gen::new(&mut prog, &defs, sources);
+            g.start_ops = start_ops;
+            match tolerance::compile_tolerance(&mut g, t) {
+                Ok(t) => prog.tolerances.push(t),
+                Err(d) => errors.push(d),
+            }
+        }
+    }
     (prog, errors)
 }
 
@@ -136,6 +149,7 @@ pub fn rule_from_body(id: &str, body: Expr, span: Span) -> RuleDecl {
         tags: vec![],
         message: None,
         except: None,
+        enabled: None,
         span,
     }
 }
@@ -147,6 +161,19 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
             Diag::new("parity::compile::severity", t.span, format!("unknown severity `{}`", t.text))
                 .help("use `error`, `warning` or `info`")
         })?,
+    };
+    let enabled = match &decl.enabled {
+        None => true,
+        Some(t) if t.text == "true" => true,
+        Some(t) if t.text == "false" => false,
+        Some(t) => {
+            return Err(Diag::new(
+                "parity::compile::enabled",
+                t.span,
+                format!("`enabled:` is `true` or `false`, not `{}`", t.text),
+            )
+            .help("write `enabled: false` for a rule that runs only when selected (`--select ID`)"));
+        }
     };
     let body = decl.body.as_ref().ok_or_else(|| {
         Diag::new("parity::compile::no-body", decl.id.span, format!("rule `{}` has no body", decl.id.text))
@@ -218,7 +245,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     let (line, _) = sources.line_col(decl.id.span);
     let text = |t: &Option<Text>| t.as_ref().map(|t| t.text.clone()).unwrap_or_default();
     let cross_env = checks.iter().any(|c| matches!(c.kind, CheckKind::Agree { .. }))
-        || g.prog.ops[start_ops..].iter().any(|op| matches!(op, Op::Counterpart(_) | Op::ExistsIn(_)));
+        || g.prog.ops[start_ops..].iter().any(|op| matches!(op, Op::Counterpart(_) | Op::ExistsIn(_) | Op::Drift));
     Ok(Rule {
         id: decl.id.text.clone(),
         severity,
@@ -233,6 +260,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         except,
         named_envs,
         named_tags,
+        enabled,
         cross_env,
     })
 }

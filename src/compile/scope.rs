@@ -82,7 +82,7 @@ impl<'a> Defs<'a> {
                             defs.qualifiers.entry(q.name.text.clone()).or_default().push(q);
                             continue;
                         }
-                        Item::Rule(_) => continue,
+                        Item::Rule(_) | Item::Tolerate(_) => continue,
                     };
                     if seen.contains(&(ns, name.clone())) && !matches!(item, Item::Collection(_)) {
                         errors.push(duplicate(&name, span));

@@ -18,6 +18,16 @@ pub enum Item {
     Collection(CollectionDef),
     Qualifier(QualifierDef),
     Value(ValueDef),
+    Tolerate(TolerateDecl),
+}
+
+/// `tolerate PATH [by "PATTERN"] [for NP]`: a difference `matches` lets pass.
+#[derive(Debug, Clone)]
+pub struct TolerateDecl {
+    pub path: Text,
+    pub by: Option<Text>,
+    pub np: Option<NounPhrase>,
+    pub span: Span,
 }
 
 /// A text with the span it came from.
@@ -40,6 +50,8 @@ pub struct RuleDecl {
     pub tags: Vec<Text>,
     pub message: Option<Text>,
     pub except: Option<Expr>,
+    /// `enabled: false`: the rule runs only when selected explicitly.
+    pub enabled: Option<Text>,
     pub span: Span,
 }
 
@@ -271,6 +283,9 @@ pub enum PredKind {
     Is { negated: bool, words: Vec<Word> },
     /// A qualifier used as a verb phrase: `deny-all by default`.
     Verb(Vec<Word>),
+    /// `matches VALUE`: no field differs from that object's but what a
+    /// `tolerate` declaration allows.
+    Matches(Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -187,7 +187,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::qualifier_def | Rule::kw_qualifier => "`qualifier`",
         Rule::value_def | Rule::kw_value => "`value`",
         Rule::rule_id => "a rule id",
-        Rule::meta | Rule::meta_key => "a `key:` entry (severity, title, why, fix, example, tags, message, except)",
+        Rule::meta | Rule::meta_key => {
+            "a `key:` entry (severity, title, why, fix, example, tags, message, except, enabled)"
+        }
         Rule::body | Rule::expr | Rule::cond | Rule::sentence => "a condition",
         Rule::value | Rule::args => "a value",
         Rule::np | Rule::phrase | Rule::word | Rule::path | Rule::call_word | Rule::resource_word => "a noun or field",

@@ -184,6 +184,10 @@ fn pred(out: &mut String, p: &Pred) {
             words(out, ws);
         }
         PredKind::Verb(ws) => words(out, ws),
+        PredKind::Matches(e) => {
+            out.push_str("matches ");
+            value(out, e);
+        }
     }
 }
 

@@ -379,6 +379,24 @@ impl<'w> Vm<'w> {
                     };
                     self.stack.push(Val::Bool(r));
                 }
+                Op::Drift => {
+                    let right = self.pop();
+                    let left = self.pop();
+                    let ok = match (left, right) {
+                        (Val::Obj(l), Val::Obj(r)) if !std::ptr::eq(l, r) => {
+                            let (diffs, visited) = self.drift(l, r)?;
+                            self.spend(&mut steps, visited)?;
+                            let ok = diffs.is_empty();
+                            if !ok && self.tracing_here() {
+                                self.record(TraceItem::Drift { other: r, diffs });
+                            }
+                            ok
+                        }
+                        // Nothing to compare with (no counterpart): no difference.
+                        _ => true,
+                    };
+                    self.stack.push(Val::Bool(ok));
+                }
                 Op::EnvOf(sel) => {
                     let cur = match self.slots.get(1) {
                         Some(Val::Env(e)) => Some(*e),

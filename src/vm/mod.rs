@@ -8,6 +8,7 @@
 //! early and the VM records the values compared, the elements that broke an
 //! `every` or satisfied a `no`, and the envs missing a counterpart.
 
+mod drift;
 pub mod functions;
 pub mod jsonpath;
 pub mod value;
@@ -136,6 +137,8 @@ pub enum TraceItem<'w> {
     Field { path: u32 },
     /// The envs a traced quantifier ranged over (for whole-world findings).
     Scanned { envs: Vec<EnvId> },
+    /// `matches`: the object matched against, and the fields that differ.
+    Drift { other: &'w Object, diffs: Vec<crate::diff::Diff> },
 }
 
 struct Trace<'w> {
@@ -222,6 +225,12 @@ pub struct Vm<'w> {
     /// Per regex of the program, the size of its program (states of the
     /// automaton): a match costs the value's length times this many steps.
     regex_sizes: Vec<u64>,
+    /// Per tolerance of the program, whether it allowed a difference here.
+    tol_used: Vec<bool>,
+    /// Runs tolerances' `for NP` filters in the middle of a `matches`.
+    tol_vm: Option<Box<Vm<'w>>>,
+    /// `matches` comparisons made (of two distinct objects).
+    drift_runs: u64,
 }
 
 /// The strings of a list, or `None` when it holds anything else.
@@ -249,6 +258,9 @@ impl<'w> Vm<'w> {
             unmetered: Vec::new(),
             metered_at: None,
             regex_sizes: prog.regexes.iter().map(|r| regex_size(r.as_str())).collect(),
+            tol_used: Vec::new(),
+            tol_vm: None,
+            drift_runs: 0,
         }
     }
 

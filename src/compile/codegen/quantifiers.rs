@@ -320,6 +320,22 @@ impl<'a, 'p> Gen<'a, 'p> {
             }
             PredKind::Is { negated, words } => self.verb(words, *negated, &subj, cx),
             PredKind::Verb(words) => self.verb(words, false, &subj, cx),
+            PredKind::Matches(other) => {
+                if !matches!(subj.ty, Ty::Obj(_)) || !matches!(self.static_ty(other, cx), Ty::Obj(_)) {
+                    return Err(Diag::new(
+                        "parity::compile::type",
+                        p.span,
+                        "`matches` compares an object with an object",
+                    )
+                    .help(
+                        "name its counterpart: `every object with counterpart in reference env as ref matches ref`",
+                    ));
+                }
+                self.emit(Op::Load(subj.slot));
+                self.value(other, cx)?;
+                self.emit(Op::Drift);
+                Ok(())
+            }
         }
     }
 

@@ -239,6 +239,10 @@ impl Cx {
                 let ph = ks.into_iter().find(|c| c.as_rule() == Rule::phrase).ok_or_else(|| self.bug(&p, "is"))?;
                 PredKind::Is { negated, words: self.phrase(ph)? }
             }
+            Rule::matches_p => {
+                let e = ks.into_iter().next().ok_or_else(|| self.bug(&p, "matches"))?;
+                PredKind::Matches(Box::new(self.value(e)?))
+            }
             Rule::verb_p => {
                 let ph = ks.into_iter().next().ok_or_else(|| self.bug(&p, "verb"))?;
                 PredKind::Verb(self.phrase(ph)?)

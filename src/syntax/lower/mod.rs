@@ -87,6 +87,8 @@ fn is_kw(r: Rule) -> bool {
             | Rule::kw_noun
             | Rule::kw_qualifier
             | Rule::kw_value
+            | Rule::kw_tolerate
+            | Rule::by_w
             | Rule::kw_namespace
             | Rule::start_w
             | Rule::end_w
@@ -115,6 +117,7 @@ pub fn module(source: SourceId, p: P) -> R<Module> {
             Rule::collection_def => items.push(Item::Collection(cx.collection_def(item)?)),
             Rule::qualifier_def => items.push(Item::Qualifier(cx.qualifier_def(item)?)),
             Rule::value_def => items.push(Item::Value(cx.value_def(item)?)),
+            Rule::tolerate_decl => items.push(Item::Tolerate(cx.tolerate_decl(item)?)),
             Rule::EOI => {}
             _ => return Err(cx.bug(&item, "item")),
         }
@@ -147,6 +150,7 @@ impl Cx {
             tags: Vec::new(),
             message: None,
             except: None,
+            enabled: None,
             span,
         };
         for entry in it {
@@ -206,6 +210,7 @@ impl Cx {
             "fix" => &mut decl.fix,
             "example" => &mut decl.example,
             "message" => &mut decl.message,
+            "enabled" => &mut decl.enabled,
             "tags" => {
                 decl.tags = match val.as_rule() {
                     Rule::tag_list => kids(&val).iter().map(|t| self.text(t)).collect(),
@@ -289,6 +294,21 @@ impl Cx {
         let name = self.names(&ks).into_iter().next().ok_or_else(|| self.bug(&p, "value without name"))?;
         let e = ks.iter().find(|c| c.as_rule() == Rule::expr).ok_or_else(|| self.bug(&p, "value body"))?;
         Ok(ValueDef { name, params: self.params(&ks), body: self.expr(e.clone())?, span })
+    }
+
+    fn tolerate_decl(&self, p: P) -> R<TolerateDecl> {
+        let span = self.span(&p);
+        let ks = kids(&p);
+        let path = ks.iter().find(|c| c.as_rule() == Rule::tol_path).ok_or_else(|| self.bug(&p, "tolerate path"))?;
+        let by = ks
+            .iter()
+            .find(|c| c.as_rule() == Rule::string)
+            .map(|s| Text { text: unquote(s.as_str()), span: self.span(s) });
+        let np = match ks.iter().find(|c| c.as_rule() == Rule::np) {
+            Some(n) => Some(self.np(n.clone())?),
+            None => None,
+        };
+        Ok(TolerateDecl { path: self.text(path), by, np, span })
     }
 
     // ------------------------------------------------------------ expressions

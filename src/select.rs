@@ -1,0 +1,112 @@
+//! Rule selection: which of the compiled rules run.
+//!
+//! A pattern names rules by id (`image-tag-parity`), by tag (`security`) or
+//! by a glob over ids (`image-*`, `*-parity`; `*` is any text, `?` one
+//! character). Without `select`, every rule runs except those marked
+//! `enabled: false`; with it, exactly the rules it names. `extend-select`
+//! adds rules to either, and `ignore` removes rules last, whatever selected
+//! them. A rule marked `enabled: false` runs only when a `select` or
+//! `extend-select` pattern names it.
+
+use crate::bytecode::{Program, Rule};
+
+/// The selection of a run: from the command line and parity.toml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// `--select`/`select`: when given, only these rules run.
+    pub select: Option<Vec<String>>,
+    /// `--extend-select`/`extend-select`: rules added to the selection.
+    pub extend_select: Vec<String>,
+    /// `--ignore`/`ignore`: rules taken out, whatever selected them.
+    pub ignore: Vec<String>,
+}
+
+/// A pattern of a selection that names no loaded rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    /// `select`, `extend-select` or `ignore`.
+    pub key: &'static str,
+    pub pattern: String,
+}
+
+impl Selection {
+    /// Whether this selection keeps the default set (every enabled rule).
+    pub fn is_default(&self) -> bool {
+        self.select.is_none() && self.extend_select.is_empty() && self.ignore.is_empty()
+    }
+
+    /// Whether a rule runs under this selection.
+    pub fn keeps(&self, rule: &Rule) -> bool {
+        let any = |pats: &[String]| pats.iter().any(|p| matches(p, rule));
+        let selected = match &self.select {
+            Some(pats) => any(pats),
+            None => rule.enabled,
+        };
+        (selected || any(&self.extend_select)) && !any(&self.ignore)
+    }
+
+    /// The patterns that name no rule of the program (typos, rules of a
+    /// file that was not loaded).
+    pub fn unknown(&self, prog: &Program) -> Vec<Unknown> {
+        let mut out = Vec::new();
+        let lists: [(&'static str, &[String]); 3] = [
+            ("select", self.select.as_deref().unwrap_or(&[])),
+            ("extend-select", &self.extend_select),
+            ("ignore", &self.ignore),
+        ];
+        for (key, pats) in lists {
+            for p in pats {
+                if !prog.rules.iter().any(|r| matches(p, r)) {
+                    out.push(Unknown { key, pattern: p.clone() });
+                }
+            }
+        }
+        out
+    }
+
+    /// Keeps the rules of the program this selection runs. `always` are ids
+    /// that run whatever the selection says (the bodies given with `--rule`).
+    pub fn apply(&self, prog: &mut Program, always: &[String]) {
+        prog.rules.retain(|r| always.contains(&r.id) || self.keeps(r));
+    }
+}
+
+/// Whether a pattern names a rule: its id, one of its tags, or a glob
+/// matching its id.
+pub fn matches(pattern: &str, rule: &Rule) -> bool {
+    pattern == rule.id || rule.tags.iter().any(|t| t == pattern) || (is_glob(pattern) && glob(pattern, &rule.id))
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?'])
+}
+
+/// `*` matches any text (also empty), `?` one character; everything else
+/// itself. Iterative with one backtrack point: linear in practice, never
+/// exponential.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+#[path = "select_tests.rs"]
+mod tests;
