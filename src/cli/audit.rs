@@ -115,6 +115,11 @@ pub fn run(args: AuditArgs) -> i32 {
         allow_empty: false,
         rule_budget: None,
         rule_timeout: None,
+        select: Vec::new(),
+        extend_select: Vec::new(),
+        ignore: Vec::new(),
+        no_stdlib: false,
+        show_render: None,
     };
     run_with(check, errors, &labels)
 }

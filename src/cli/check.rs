@@ -14,6 +14,7 @@ use crate::load::{Config, Input, LoadOptions, Loaded};
 use crate::report::{Report, RunError, Severity};
 
 mod report;
+mod sources;
 use report::*;
 
 #[derive(Debug, Args)]
@@ -37,10 +38,29 @@ pub struct CheckArgs {
     /// Name an env explicitly: `--env prod=manifests/production`.
     #[arg(long = "env", value_name = "NAME=PATH", value_parser = parse_env)]
     pub envs: Vec<(String, PathBuf)>,
-    /// The configuration file (default: `parity.toml` in the current folder,
-    /// when it exists).
+    /// The configuration file (default: the nearest `parity.toml`, from the
+    /// current folder up to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Run only these rules: ids, tags or globs over ids (`image-*`),
+    /// comma-separated or repeated. Replaces parity.toml `select`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Also run these rules (ids, tags or globs), e.g. rules marked
+    /// `enabled: false`. Adds to parity.toml `extend-select`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Do not run these rules (ids, tags or globs); wins over any selection.
+    /// Adds to parity.toml `ignore`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Do not load the standard rule library: only your own rules run.
+    #[arg(long)]
+    pub no_stdlib: bool,
+    /// Print what the `render` command of this parity.toml env prints, and
+    /// exit.
+    #[arg(long, value_name = "ENV")]
+    pub show_render: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -158,6 +178,16 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         None => None,
     };
     let settings = config.as_ref().map(config_settings).unwrap_or_default();
+    if let Some(env) = &args.show_render {
+        for e in &read_errors {
+            eprintln!("{}", crate::report::escape::error_line(e));
+        }
+        if !read_errors.is_empty() {
+            return 2;
+        }
+        let max = args.max_file_size.unwrap_or(LoadOptions::default().max_file_bytes);
+        return sources::show_render(config.as_ref(), env, max);
+    }
     // What a path is never depends on what is inside it: a `.parity` file
     // argument or a folder named `rules` holds rules, everything else is
     // manifests.
@@ -205,7 +235,11 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     inputs.extend(args.tree.iter().cloned().map(Input::Path));
     let (rule_files, rule_errors) = read_rule_files(&rule_paths);
     read_errors.extend(rule_errors);
-    let use_library = rule_paths.is_empty() && args.rules.is_empty();
+    // Your rule files add to the standard library (unless `--no-stdlib` or
+    // `no-stdlib = true`); `--rule` bodies alone are an ad-hoc check of just
+    // those bodies.
+    let use_library = !(args.no_stdlib || settings.no_stdlib) && args.rules.is_empty();
+    let rule_files = if use_library { without_library_copies(rule_files) } else { rule_files };
     let mut report = Report { allow_skipped: args.allow_skipped || settings.allow_skipped, ..Report::default() };
     report.errors.extend(earlier);
     // Every rule that compiles runs; the ones that do not are errors (exit 2)
@@ -213,9 +247,40 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     let program = {
         let (mut p, errors, rendered) = build_program_partial(&rule_files, &args.rules, use_library);
         eprint!("{rendered}");
-        // Rules marked `enabled: false` run only when selected.
+        // The selection: parity.toml's, with `--select` replacing its
+        // `select` and the other flags adding to its lists. Rules marked
+        // `enabled: false` run only when selected; `--rule` bodies always.
+        let mut selection = settings.selection.clone();
+        if !args.select.is_empty() {
+            selection.select = Some(args.select.clone());
+        }
+        selection.extend_select.extend(args.extend_select.iter().cloned());
+        selection.ignore.extend(args.ignore.iter().cloned());
+        for u in selection.unknown(&p) {
+            let message = format!(
+                "`{}` in {} names no loaded rule (no rule id, tag or glob match)",
+                crate::report::escape::text(&u.pattern),
+                u.key
+            );
+            if u.key == "ignore" {
+                report.warnings.push(crate::report::Notice {
+                    code: "parity::select::unknown".into(),
+                    file: String::new(),
+                    line: 0,
+                    message,
+                });
+            } else {
+                report.errors.push(RunError {
+                    code: "parity::select::unknown".into(),
+                    file: String::new(),
+                    line: 0,
+                    column: 0,
+                    message,
+                });
+            }
+        }
         let bodies: Vec<String> = (1..=args.rules.len()).map(|i| format!("cli-{i}")).collect();
-        crate::select::Selection::default().apply(&mut p, &bodies);
+        selection.apply(&mut p, &bodies);
         report.errors.extend(errors);
         Some(p)
     };
@@ -280,6 +345,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         progress.finish();
         phase("evaluate", eval_started);
         report.findings = out.findings;
+        sources::add_render_origins(&world, &mut report.findings);
         report.waived = out.waived;
         report.errors.extend(out.errors);
         report.warnings.extend(out.warnings);
@@ -346,6 +412,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         report.waived.clear();
     }
     report.summary.envs = world.envs.iter().map(|e| e.name.clone()).collect();
+    report.summary.config = config.as_ref().map(|c| c.file.clone()).unwrap_or_default();
     report.summary.objects = world.object_count();
     report.summary.files = world.files.len();
     report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -385,20 +452,35 @@ struct Settings {
     /// `rules = [...]`, relative to the configuration's folder.
     rules: Vec<PathBuf>,
     allow_skipped: bool,
+    selection: crate::select::Selection,
+    no_stdlib: bool,
 }
 
 /// Reads the check settings of a configuration; an unreadable one is an
 /// error here and again where its envs are loaded (the two are deduplicated).
 fn config_settings(c: &Config) -> Settings {
-    Settings { rules: c.rules.iter().map(|r| c.base.join(r)).collect(), allow_skipped: c.allow_skipped }
+    Settings {
+        rules: c.rules.iter().map(|r| c.base.join(r)).collect(),
+        allow_skipped: c.allow_skipped,
+        selection: crate::select::Selection {
+            select: c.select.clone(),
+            extend_select: c.extend_select.clone(),
+            ignore: c.ignore.clone(),
+        },
+        no_stdlib: c.no_stdlib,
+    }
 }
 
-/// The configuration in force: `--config`, else `./parity.toml` if present.
+/// Rule files that are copies of a standard-library file (this
+/// repository's own rules/) are not loaded twice beside the library.
+fn without_library_copies(files: Vec<(String, String)>) -> Vec<(String, String)> {
+    files.into_iter().filter(|(_, text)| !crate::stdlib::LIBRARY.iter().any(|(_, lib)| lib == text)).collect()
+}
+
+/// The configuration in force: `--config`, else the nearest parity.toml
+/// from the current folder up to the repository root.
 fn config_path(args: &CheckArgs) -> Option<PathBuf> {
-    args.config.clone().or_else(|| {
-        let default = PathBuf::from("parity.toml");
-        default.is_file().then_some(default)
-    })
+    args.config.clone().or_else(sources::discover_config)
 }
 
 fn load(
@@ -410,6 +492,34 @@ fn load(
     errors: &mut Vec<RunError>,
 ) -> Loaded {
     let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
+    // Paths with a parity.toml that declares envs pick its envs.
+    let paths: Vec<PathBuf> =
+        inputs.iter().filter_map(|i| if let Input::Path(p) = i { Some(p.clone()) } else { None }).collect();
+    if let Some(cfg) = config
+        && !cfg.envs.is_empty()
+        && !args.changed
+        && !paths.is_empty()
+    {
+        if !args.envs.is_empty() || inputs.contains(&Input::Stdin) {
+            errors.push(RunError {
+                code: "parity::usage".into(),
+                file: String::new(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "paths pick envs of {} and cannot be mixed with `--env` or `-` (hint: give `--config` another \
+                     file, or name every env with `--env NAME=PATH`)",
+                    cfg.file
+                ),
+            });
+            return empty();
+        }
+        let narrowed = sources::narrow(cfg, &paths, errors);
+        if !errors.is_empty() {
+            return empty();
+        }
+        return crate::load::load_configured(&narrowed, opts);
+    }
     if args.changed && !has_inputs && !config_given {
         errors.push(RunError {
             code: "parity::usage".into(),
@@ -458,7 +568,18 @@ fn load(
     } else {
         None
     };
-    let mut loaded = crate::load::load_inputs(inputs, &args.envs, stdin_text, opts);
+    let pipe_timeout = config
+        .and_then(|c| c.render_timeout)
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(crate::load::render::DEFAULT_TIMEOUT);
+    let (plain, texts) = sources::read_named_streams(
+        &args.envs,
+        inputs.contains(&Input::Stdin),
+        opts.max_file_bytes,
+        pipe_timeout,
+        errors,
+    );
+    let mut loaded = crate::load::load_inputs_with(inputs, &plain, stdin_text, texts, opts);
     if let Some(cfg) = config {
         apply_config(cfg, &mut loaded);
     }

@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod compile;
+mod completions;
 mod explain;
 mod init;
 pub mod rules;
@@ -21,7 +22,7 @@ use crate::report::{RuleDoc, RunError, Severity};
 
 /// parity: keep Kubernetes environments consistent.
 #[derive(Debug, Parser)]
-#[command(name = "parity", version, about, long_about = None, propagate_version = true)]
+#[command(name = "parity", version = env!("PARITY_VERSION"), about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -47,6 +48,11 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Snapshot clusters concurrently and check them together.
     Audit(audit::AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, generated from this command line's definition
+    /// (`--out DIR` writes one page per subcommand).
+    Man(completions::ManArgs),
 }
 
 /// Output formats.
@@ -75,6 +81,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Init(a) => init::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => completions::man(a),
     }
 }
 
@@ -93,10 +101,14 @@ pub fn stderr_color() -> bool {
 pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    // A file named twice (`rules/` on the command line and `rules = ["rules"]`
+    // in parity.toml) is read once.
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
         let mut found = Vec::new();
         collect_rule_files(p, &mut found, &mut errors, 0);
         found.sort();
+        found.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
         for f in found {
             match read_rule_file(&f) {
                 // The prelude is always loaded; a copy of it among the rule

@@ -12,8 +12,45 @@ pub struct RulesArgs {
     /// Rule files or folders (default: the standard library).
     pub rules: Vec<PathBuf>,
     /// Print the full reference as Markdown (what docs/rules.md holds).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub markdown: bool,
+    /// Output format: a table (human) or a JSON array of the rules with
+    /// their docs.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// Formats of `parity rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+/// The rules as a JSON array: id, severity, title, why, fix, example, tags,
+/// enabled, origin (`file:line`) and body, in load order.
+pub fn json(prog: &Program) -> String {
+    let rules: Vec<serde_json::Value> = prog
+        .rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "severity": r.severity.as_str(),
+                "title": r.title,
+                "why": r.why,
+                "fix": r.fix,
+                "example": r.example,
+                "tags": r.tags,
+                "enabled": r.enabled,
+                "origin": r.origin,
+                "body": r.body,
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&rules).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
 }
 
 pub fn run(args: RulesArgs) -> i32 {
@@ -23,6 +60,10 @@ pub fn run(args: RulesArgs) -> i32 {
     };
     if args.markdown {
         print!("{}", markdown(&prog));
+        return 0;
+    }
+    if args.format == ListFormat::Json {
+        print!("{}", json(&prog));
         return 0;
     }
     let width = prog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);

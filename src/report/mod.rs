@@ -159,6 +159,11 @@ pub struct Summary {
     /// Rules that examined no subject in any env: their nouns and filters
     /// matched nothing (sorted ids). A typo in a custom noun shows here.
     pub unmatched_rules: Vec<String>,
+    /// The configuration file the run used (`parity.toml`, found from the
+    /// current folder up to the repository root, or `--config`); absent
+    /// when none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub config: String,
     /// Wall time in milliseconds. Always present, and the only field of the
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
