@@ -13,21 +13,19 @@ fn git(args: &[&str]) -> Option<String> {
 fn main() {
     let version = env!("CARGO_PKG_VERSION");
     let full = match git(&["rev-parse", "--short=12", "HEAD"]) {
-        Some(commit) => {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some();
-            format!("{version} (commit {commit}{})", if dirty { ", modified" } else { "" })
-        }
+        Some(commit) => format!("{version} (commit {commit})"),
         None => version.to_string(),
     };
     println!("cargo:rustc-env=PARITY_VERSION={full}");
-    // Build again when HEAD moves (a commit, a checkout).
-    for path in [git(&["rev-parse", "--git-path", "HEAD"]), git(&["rev-parse", "--git-path", "index"])] {
-        if let Some(p) = path {
+    // Build again when HEAD moves (a commit, a checkout): HEAD itself and
+    // the branch it points at.
+    // Only files that exist: a missing one would rerun this every build.
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    let paths = [Some("HEAD"), branch.as_deref(), Some("packed-refs")];
+    for p in paths.into_iter().flatten().filter_map(|p| git(&["rev-parse", "--git-path", p])) {
+        if std::path::Path::new(&p).is_file() {
             println!("cargo:rerun-if-changed={p}");
         }
-    }
-    if let Some(r) = git(&["symbolic-ref", "-q", "HEAD"]).and_then(|r| git(&["rev-parse", "--git-path", &r])) {
-        println!("cargo:rerun-if-changed={r}");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

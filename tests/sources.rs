@@ -357,6 +357,24 @@ fn process_substitution_is_an_env_but_devices_are_refused() {
     let zero = parity_in(dir.path(), &["check", "--env", "dev=zero.yaml"], None, &[]);
     assert_eq!(zero.code, 2);
     assert!(zero.stdout.contains("zero.yaml: not a regular file or folder"), "{}", zero.stdout);
+    // A FIFO given as a plain path is refused with a hint; one met while
+    // walking an env folder stays refused, unread, even under `--env`.
+    std::fs::create_dir_all(dir.path().join("m")).expect("mkdir");
+    std::fs::write(dir.path().join("m/dev.yaml"), DEPLOYMENT).expect("write");
+    for fifo in ["p.yaml", "m/pipe.yaml"] {
+        let made = std::process::Command::new("mkfifo").arg(dir.path().join(fifo)).status().expect("mkfifo runs");
+        assert!(made.success());
+    }
+    let plain = parity_in(dir.path(), &["check", "p.yaml"], None, &[]);
+    assert_eq!(plain.code, 2);
+    assert!(plain.stdout.contains("name it as an env with `--env NAME=PATH`"), "{}", plain.stdout);
+    let walked = parity_in(dir.path(), &["check", "--env", "dev=m"], None, &[]);
+    assert_eq!(walked.code, 2);
+    assert!(
+        walked.stdout.contains("m/pipe.yaml: not a regular file (a FIFO, socket or device): not read"),
+        "{}",
+        walked.stdout
+    );
 }
 
 const OWN_RULE: &str = "rule has-team {\n  every deployment has metadata.labels.team exists\n  tags: [ownership]\n}\n\n\

@@ -37,10 +37,7 @@ pub fn man(args: ManArgs) -> i32 {
             match written {
                 Ok(()) => 0,
                 Err(e) => {
-                    eprintln!(
-                        "error: cannot write man pages to {}: {e}",
-                        crate::report::escape::text(&super::display(&dir))
-                    );
+                    eprintln!("error: cannot write man pages to {}: {e}", crate::escape::text(&super::display(&dir)));
                     2
                 }
             }

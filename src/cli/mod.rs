@@ -7,6 +7,7 @@ mod compile;
 mod completions;
 mod explain;
 mod init;
+pub mod progress;
 pub mod rules;
 mod snapshot;
 mod test;
@@ -212,10 +213,7 @@ pub fn is_rule_dir(p: &Path) -> bool {
     rd.filter_map(|e| e.ok()).any(|e| is_rule_file(&e.path()))
 }
 
-pub fn display(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
+pub use crate::load::files::display;
 
 fn io_error(p: &Path, e: &std::io::Error) -> RunError {
     RunError { code: "parity::io".into(), file: display(p), line: 0, column: 0, message: format!("cannot read: {e}") }
@@ -252,7 +250,7 @@ pub fn build_program(
             // Without colour (logs, CI) no ESC is parity's own: escape every
             // control character and bidi override the rule text brought in,
             // keeping the report's own line breaks.
-            let rendered = if color { rendered } else { crate::report::escape::keep_lines(&rendered) };
+            let rendered = if color { rendered } else { crate::escape::keep_lines(&rendered) };
             Err((diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered))
         }
     }
@@ -303,7 +301,7 @@ pub fn rule_docs(program: Option<&Program>) -> Vec<RuleDoc> {
 pub fn rules_program(paths: &[PathBuf]) -> Result<Program, i32> {
     let (files, errors) = read_rule_files(paths);
     for e in &errors {
-        eprintln!("{}", crate::report::escape::error_line(e));
+        eprintln!("{}", crate::escape::error_line(e));
     }
     if !errors.is_empty() {
         return Err(2);

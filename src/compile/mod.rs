@@ -6,7 +6,6 @@
 mod codegen;
 mod scope;
 
-pub use codegen::glob_to_regex;
 pub use scope::Layer;
 
 use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::config::EnvConfig;
 use super::files::{self, FileRef};
 use super::{Input, LoadOptions};
+use crate::glob::Glob;
 use crate::report::{Notice, RunError};
 use crate::world::World;
 use crate::world::tree::NodeRef;
@@ -80,8 +81,14 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
 fn missing(path: &Path, shown: &str) -> RunError {
     // Something that exists but is neither (a FIFO, a device, a broken
     // link) is not "missing": say what it is not.
-    let message =
-        if std::fs::symlink_metadata(path).is_ok() { "not a regular file or folder" } else { "no such file or folder" };
+    let message = if files::is_pipe(path) {
+        // Only a pipe named as an env (`--env NAME=PATH`) is read.
+        "not a regular file or folder (a pipe: name it as an env with `--env NAME=PATH` to read it)"
+    } else if std::fs::symlink_metadata(path).is_ok() {
+        "not a regular file or folder"
+    } else {
+        "no such file or folder"
+    };
     files::error("parity::load::io", shown, message.into())
 }
 
@@ -184,31 +191,8 @@ pub fn apply_order(world: &mut World, promotion: Option<&[String]>) {
     world.finish();
 }
 
-/// Shell-style glob with `*` and `?`.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 /// Whether an object stays in an env carved by namespace globs.
-pub fn carve_keeps(globs: &[String], value: NodeRef) -> bool {
+pub fn carve_keeps(globs: &[Glob], value: NodeRef) -> bool {
     if globs.is_empty() {
         return true;
     }
@@ -219,7 +203,7 @@ pub fn carve_keeps(globs: &[String], value: NodeRef) -> bool {
     if subject.is_empty() {
         return kind != "Namespace";
     }
-    globs.iter().any(|g| glob_match(g, subject))
+    globs.iter().any(|g| g.is_match(subject))
 }
 
 /// The namespace map of a configured env: `strip-prefix` applied to every

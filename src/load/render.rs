@@ -61,14 +61,14 @@ pub fn render_all(
 
 /// The command as shown in messages: its words, escaped, joined by spaces.
 fn shown(argv: &[String]) -> String {
-    argv.iter().map(|a| crate::report::escape::text(a).into_owned()).collect::<Vec<_>>().join(" ")
+    argv.iter().map(|a| crate::escape::text(a).into_owned()).collect::<Vec<_>>().join(" ")
 }
 
 fn failure(spec: &Spec, config_shown: &str, what: String, stderr: &str) -> RunError {
     let mut message = format!("render of env `{}` (`{}`) {what}", spec.env, shown(&spec.argv));
     let stderr = stderr.trim();
     if !stderr.is_empty() {
-        message.push_str(&format!("; stderr: {}", crate::report::escape::text(stderr)));
+        message.push_str(&format!("; stderr: {}", crate::escape::text(stderr)));
     }
     RunError { code: "parity::load::render".into(), file: config_shown.into(), line: 0, column: 0, message }
 }

@@ -84,7 +84,7 @@ pub(super) fn located(file: &str, line: u32, message: &str) -> String {
 /// Applies parity.toml exceptions and the baseline, or writes the baseline.
 /// Returns an exit code when the run ends here.
 pub(super) fn waivers(args: &CheckArgs, config: Option<&Config>, report: &mut Report) -> Option<i32> {
-    use crate::exceptions;
+    use crate::waive as exceptions;
     let mut list = Vec::new();
     if let Some(cfg) = config {
         match exceptions::from_config(cfg) {
@@ -103,7 +103,7 @@ pub(super) fn waivers(args: &CheckArgs, config: Option<&Config>, report: &mut Re
         None => None,
     };
     let findings = std::mem::take(&mut report.findings);
-    let applied = exceptions::apply(findings, &list, baseline.as_ref(), exceptions::Date::today());
+    let applied = exceptions::apply(findings, &list, baseline.as_ref(), exceptions::today());
     report.findings = applied.kept;
     report.findings.extend(applied.meta);
     report.waived.extend(applied.waived);
@@ -134,7 +134,7 @@ pub(super) fn waivers(args: &CheckArgs, config: Option<&Config>, report: &mut Re
                 0
             }
             Err(e) => {
-                eprintln!("{}", crate::report::escape::error_line(&e));
+                eprintln!("{}", crate::escape::error_line(&e));
                 2
             }
         });

@@ -139,9 +139,9 @@ pub fn narrow(config: &Config, paths: &[PathBuf], errors: &mut Vec<RunError>) ->
                 "`{}` is not in any env of {}; with a configuration that declares envs, paths pick its envs \
                  (hint: add it to an env there, check it on its own with `--env NAME={}`, or pass `--config` \
                  another file)",
-                crate::report::escape::text(&shown),
+                crate::escape::text(&shown),
                 config.file,
-                crate::report::escape::text(&shown)
+                crate::escape::text(&shown)
             )));
         }
     }
@@ -161,13 +161,13 @@ pub fn show_render(config: Option<&Config>, env: &str, max_bytes: u64) -> i32 {
         return 2;
     };
     let Some(ec) = config.envs.iter().find(|e| e.name == env) else {
-        eprintln!("error: {} declares no env `{}`", config.file, crate::report::escape::text(env));
+        eprintln!("error: {} declares no env `{}`", config.file, crate::escape::text(env));
         return 2;
     };
     if ec.render.is_empty() {
         eprintln!(
             "error: env `{}` of {} has no `render` command (its sources are files)",
-            crate::report::escape::text(env),
+            crate::escape::text(env),
             config.file
         );
         return 2;
@@ -179,12 +179,12 @@ pub fn show_render(config: Option<&Config>, env: &str, max_bytes: u64) -> i32 {
         Ok(text) => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(crate::report::escape::keep_lines(&text).as_bytes());
+            let _ = out.write_all(crate::escape::keep_lines(&text).as_bytes());
             let _ = out.flush();
             0
         }
         Err(e) => {
-            eprintln!("{}", crate::report::escape::error_line(&e));
+            eprintln!("{}", crate::escape::error_line(&e));
             2
         }
     }
