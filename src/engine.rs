@@ -190,7 +190,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
             spent.iter().zip(&prog.rules).map(|(t, r)| (t.load(Ordering::Relaxed), r.id.as_str())).collect();
         by_rule.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
         for (nanos, id) in by_rule.iter().filter(|(t, _)| *t > 0) {
-            eprintln!("parity:   {id} {:.1} ms", *nanos as f64 / 1e6);
+            crate::timing::record(format!("parity:   {id} {:.1} ms", *nanos as f64 / 1e6));
         }
     }
     out.findings.extend(duplicate_findings(world, &files));

@@ -14,8 +14,6 @@ pub mod extract;
 pub mod fast;
 pub mod files;
 pub mod json;
-pub mod kube;
-pub mod kube_error;
 pub mod locate;
 pub mod render;
 pub mod scalar;

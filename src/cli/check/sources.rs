@@ -205,18 +205,15 @@ pub fn add_render_origins(world: &crate::world::World, findings: &mut [crate::re
             _ => Vec::new(),
         });
         if let Some(source) = crate::load::render::origin_at(origins, f.line) {
-            f.related.insert(
-                0,
-                crate::report::Location {
-                    env: f.env.clone(),
-                    api_version: f.api_version.clone(),
-                    kind: f.kind.clone(),
-                    namespace: f.namespace.clone(),
-                    name: f.name.clone(),
-                    file: source.to_string(),
-                    line: 0,
-                },
-            );
+            f.related.push(crate::report::Location {
+                env: f.env.clone(),
+                api_version: f.api_version.clone(),
+                kind: f.kind.clone(),
+                namespace: f.namespace.clone(),
+                name: f.name.clone(),
+                file: source.to_string(),
+                line: 0,
+            });
         }
     }
 }
