@@ -11,20 +11,23 @@ use crate::bytecode::Program;
 pub struct RulesArgs {
     /// Rule files or folders (default: the standard library).
     pub rules: Vec<PathBuf>,
-    /// Print the full reference as Markdown (what docs/rules.md holds).
-    #[arg(long, conflicts_with = "format")]
+    /// Print the full reference as Markdown (what docs/rules.md holds);
+    /// the same as `--format markdown`.
+    #[arg(long)]
     pub markdown: bool,
-    /// Output format: a table (human) or a JSON array of the rules with
-    /// their docs.
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub format: ListFormat,
+    /// Output format: a table, a JSON list of the rules with their docs
+    /// (`{id, severity, title, why, fix, example, tags, enabled, origin,
+    /// body}`), or the Markdown reference (also `--output-format`).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
 }
 
-/// Formats of `parity rules`.
+/// What `parity rules` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
+pub enum RulesFormat {
     Human,
     Json,
+    Markdown,
 }
 
 /// The rules as a JSON array: id, severity, title, why, fix, example, tags,
@@ -58,11 +61,11 @@ pub fn run(args: RulesArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if args.markdown {
+    if args.markdown || args.format == RulesFormat::Markdown {
         print!("{}", markdown(&prog));
         return 0;
     }
-    if args.format == ListFormat::Json {
+    if args.format == RulesFormat::Json {
         print!("{}", json(&prog));
         return 0;
     }

@@ -151,16 +151,9 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     };
     let enabled = match &decl.enabled {
         None => true,
-        Some(t) if t.text == "true" => true,
-        Some(t) if t.text == "false" => false,
-        Some(t) => {
-            return Err(Diag::new(
-                "parity::compile::enabled",
-                t.span,
-                format!("`enabled:` is `true` or `false`, not `{}`", t.text),
-            )
-            .help("write `enabled: false` for a rule that runs only when selected (`--select ID`)"));
-        }
+        Some(t) => t.text.parse::<bool>().map_err(|_| {
+            Diag::new("parity::compile::enabled", t.span, format!("`enabled:` is `true` or `false`, not `{}`", t.text))
+        })?,
     };
     let body = decl.body.as_ref().ok_or_else(|| {
         Diag::new("parity::compile::no-body", decl.id.span, format!("rule `{}` has no body", decl.id.text))
@@ -174,12 +167,22 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     let mut checks = Vec::new();
     // The names each check's findings can see: those its subject phrase binds.
     let mut finding_cxs = Vec::new();
+    let mut elem_binds = Vec::new();
     for part in parts {
         g.next_slot = 2;
         g.max_slot = 2;
+        g.depth = 0;
+        g.elem_binds.clear();
         let (kind, fcx) = top_check(&mut g, part)?;
-        checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string(), message: None });
+        checks.push(Check {
+            kind,
+            slots: g.max_slot,
+            text: g.sources.slice(part.span).to_string(),
+            message: None,
+            elem_binds: Vec::new(),
+        });
         finding_cxs.push(fcx);
+        elem_binds.push(std::mem::take(&mut g.elem_binds));
     }
     let top = Cx::of(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }, Some(1), vec![], None);
     let except = match &decl.except {
@@ -193,11 +196,23 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     if let Some(t) = &decl.message {
         let mut bound = Vec::new();
         bound_names(body, &mut bound);
-        for (c, fcx) in checks.iter_mut().zip(finding_cxs) {
-            let cx = fcx.unwrap_or_else(|| {
+        for ((c, fcx), binds) in checks.iter_mut().zip(finding_cxs).zip(elem_binds) {
+            let mut cx = fcx.unwrap_or_else(|| {
                 Cx::of(Subj { slot: 0, ty: subject_ty(std::slice::from_ref(c), g.prog) }, Some(1), vec![], None)
             });
             g.next_slot = g.next_slot.max(c.slots);
+            // The names the check's quantifiers bind with `as`: each reads
+            // the element that decided the verdict, in a slot of its own.
+            for (name, ty, domain) in binds {
+                if cx.binds.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                let slot = g.next_slot;
+                g.next_slot += 2;
+                g.max_slot = g.max_slot.max(g.next_slot);
+                cx.binds.push((name, Subj { slot, ty }));
+                c.elem_binds.push((domain, slot));
+            }
             c.message = Some(template(&mut g, t, &cx, &bound)?);
         }
     }
@@ -209,6 +224,8 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     }
     let (line, _) = sources.line_col(decl.id.span);
     let text = |t: &Option<Text>| t.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+    let cross_env = checks.iter().any(|c| matches!(c.kind, CheckKind::Agree { .. }))
+        || g.prog.ops[start_ops..].iter().any(|op| matches!(op, Op::Counterpart(_) | Op::ExistsIn(_)));
     Ok(Rule {
         id: decl.id.text.clone(),
         severity,
@@ -224,6 +241,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         named_envs,
         named_tags,
         enabled,
+        cross_env,
     })
 }
 
@@ -491,6 +509,38 @@ fn unseen_name<'e>(e: &'e Expr, bound: &[String], cx: &Cx) -> Option<&'e Text> {
     }
 }
 
+/// The offset of the `}` that closes the `{` at the start of `s`: braces
+/// nest (`{join({ name for envs }, ", ")}`), and braces inside string
+/// literals do not count.
+fn closing_brace(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quote = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quote = true,
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses `{...}` placeholders of a message into code, in the scope where
 /// the finding is made. A placeholder that names something the rule binds
 /// out of that scope (inside the predicate) is an error, never an absent
@@ -503,7 +553,7 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piec
     let quote = if raw.starts_with("\"\"\"") { 3 } else { 1 };
     let mut offset = t.span.start as usize + quote;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = closing_brace(&rest[open..]) else { break };
         if open > 0 {
             pieces.push(Piece::Lit(rest[..open].to_string()));
         }
@@ -511,6 +561,7 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piec
         let at = offset + open + 1;
         match inner.trim() {
             "evidence" => pieces.push(Piece::Evidence),
+            "missing-envs" => pieces.push(Piece::MissingEnvs),
             word => {
                 // `{name}`, `{namespace}`, `{kind}` name the subject object.
                 let inner = match word {
