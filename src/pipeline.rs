@@ -25,7 +25,14 @@ pub enum EnvSource {
     /// stdin's content when `Input::Stdin` is among the inputs. A
     /// configuration, when there is one, still gives the envs it names their
     /// tags, default namespace, version and promotion order.
-    Inputs { inputs: Vec<Input>, named: Vec<(String, PathBuf)>, stdin_text: Option<String> },
+    /// `texts` are env sources read already (named stdin, pipes): (env,
+    /// display name, text).
+    Inputs {
+        inputs: Vec<Input>,
+        named: Vec<(String, PathBuf)>,
+        stdin_text: Option<String>,
+        texts: Vec<crate::load::envs::Memory>,
+    },
     /// The envs the configuration declares.
     Configured,
     /// Nothing to load; the reason is among [`Plan::earlier`].
@@ -55,6 +62,10 @@ pub struct Plan {
     pub program: Option<Arc<Program>>,
     /// Run only these rules (by id); all when `None`.
     pub only: Option<Vec<String>>,
+    /// Which compiled rules run (`--select`, `--extend-select`, `--ignore`,
+    /// parity.toml's keys; `crate::select`). Applied to a program compiled
+    /// here; rules marked `enabled: false` run only when it names them.
+    pub selection: crate::select::Selection,
     /// parity.toml, parsed once.
     pub config: Option<Config>,
     pub envs: EnvSource,
@@ -121,9 +132,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
                 all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
             }
             let (mut p, d) = crate::compile::build_partial(&mut sources, &all, &plan.rule_texts);
-            // Rules marked `enabled: false` run only when selected.
-            let bodies: Vec<String> = (1..=plan.rule_texts.len()).map(|i| format!("cli-{i}")).collect();
-            crate::select::Selection::default().apply(&mut p, &bodies);
+            select(plan, &mut p, &mut report);
             (Arc::new(p), d)
         }
     };
@@ -208,6 +217,27 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     Outcome { report, program, sources, diagnostics, world }
 }
 
+/// Keeps the rules the plan's selection runs; a `select`/`extend-select`
+/// pattern that names no rule is a run error (a typo must not check less),
+/// an `ignore` pattern a warning. `--rule` bodies always run.
+fn select(plan: &Plan, prog: &mut Program, report: &mut Report) {
+    for u in plan.selection.unknown(prog) {
+        let message = format!(
+            "`{}` in {} names no loaded rule (no rule id, tag or glob match)",
+            crate::escape::text(&u.pattern),
+            u.key
+        );
+        let code = "parity::select::unknown".to_string();
+        if u.key == "ignore" {
+            report.warnings.push(Notice { code, file: String::new(), line: 0, message });
+        } else {
+            report.errors.push(RunError { code, file: String::new(), line: 0, column: 0, message });
+        }
+    }
+    let bodies: Vec<String> = (1..=plan.rule_texts.len()).map(|i| format!("cli-{i}")).collect();
+    plan.selection.apply(prog, &bodies);
+}
+
 /// Loads the envs a plan names (`parity diff` loads as `check` does).
 pub fn load(plan: &Plan) -> Loaded {
     match &plan.envs {
@@ -216,8 +246,9 @@ pub fn load(plan: &Plan) -> Loaded {
             Some(cfg) => crate::load::load_configured(cfg, &plan.load),
             None => Loaded::default(),
         },
-        EnvSource::Inputs { inputs, named, stdin_text } => {
-            let mut loaded = crate::load::load_inputs(inputs, named, stdin_text.clone(), &plan.load);
+        EnvSource::Inputs { inputs, named, stdin_text, texts } => {
+            let mut loaded =
+                crate::load::load_inputs_with(inputs, named, stdin_text.clone(), texts.clone(), &plan.load);
             if let Some(cfg) = &plan.config {
                 apply_config(cfg, &mut loaded);
             }

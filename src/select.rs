@@ -2,7 +2,7 @@
 //!
 //! A pattern names rules by id (`image-tag-parity`), by tag (`security`) or
 //! by a glob over ids (`image-*`, `*-parity`; `*` is any text, `?` one
-//! character). Without `select`, every rule runs except those marked
+//! character, `[abc]` one of those: parity's one glob syntax, `crate::glob`). Without `select`, every rule runs except those marked
 //! `enabled: false`; with it, exactly the rules it names. `extend-select`
 //! adds rules to either, and `ignore` removes rules last, whatever selected
 //! them. A rule marked `enabled: false` runs only when a `select` or
@@ -78,33 +78,13 @@ pub fn matches(pattern: &str, rule: &Rule) -> bool {
 }
 
 fn is_glob(p: &str) -> bool {
-    p.contains(['*', '?'])
+    p.contains(['*', '?', '['])
 }
 
-/// `*` matches any text (also empty), `?` one character; everything else
-/// itself. Iterative with one backtrack point: linear in practice, never
-/// exponential.
+/// A glob over rule ids, in parity's one glob syntax (`crate::glob`: `*`,
+/// `?`, `[abc]`); one that cannot be compiled matches nothing.
 pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    crate::glob::Glob::new(pattern).is_ok_and(|g| g.is_match(text))
 }
 
 #[cfg(test)]

@@ -96,9 +96,9 @@ fn exit_codes_clean_findings_and_fail_on() {
     )
     .expect("write");
     let path = file.to_string_lossy().to_string();
-    let warn = parity(&["check", &path, "tests/fixtures/drift"]);
+    let warn = parity(&["check", "--no-stdlib", &path, "tests/fixtures/drift"]);
     assert_eq!(warn.code, 0, "a warning does not fail by default: {}", warn.stdout);
-    let strict = parity(&["check", "--fail-on", "warning", &path, "tests/fixtures/drift"]);
+    let strict = parity(&["check", "--no-stdlib", "--fail-on", "warning", &path, "tests/fixtures/drift"]);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
     assert!(strict.stdout.contains("missing in dev"), "{}", strict.stdout);
 }

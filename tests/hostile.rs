@@ -508,10 +508,13 @@ fn a_rule_file_in_a_manifest_folder_never_switches_checking_off() {
         "{}",
         human.stdout
     );
-    // Rule sources are named as such: `--rules`, or parity.toml `rules`.
+    // Rule sources are named as such: `--rules`, or parity.toml `rules`;
+    // they add to the standard library.
     let run = common::parity_in(d, &["check", "--format", "json", "--rules", "policies", "manifests"], None, &[]);
-    assert_eq!(rules_found(&common::json(&run)), ["mine"], "{}", run.stdout);
-    common::write_tree(d, &[("parity.toml", "rules = [\"policies\"]\n")]);
+    let found = rules_found(&common::json(&run));
+    assert!(found.contains(&"mine".to_string()), "{}", run.stdout);
+    assert!(found.contains(&"no-privileged-containers".to_string()), "{}", run.stdout);
+    common::write_tree(d, &[("parity.toml", "rules = [\"policies\"]\nno-stdlib = true\n")]);
     let run = common::parity_in(d, &["check", "--format", "json", "manifests"], None, &[]);
     assert_eq!(rules_found(&common::json(&run)), ["mine"], "{}", run.stdout);
     // A folder of rules not named `rules` and given as a path is a manifest

@@ -59,7 +59,7 @@ fn report(prog: &Arc<parity::bytecode::Program>, case: &Path, rules: &[String]) 
     let plan = Plan {
         program: Some(prog.clone()),
         only: Some(rules.to_vec()),
-        envs: EnvSource::Inputs { inputs: Vec::new(), named: envs, stdin_text: None },
+        envs: EnvSource::Inputs { inputs: Vec::new(), named: envs, stdin_text: None, texts: Vec::new() },
         allow_empty: true,
         ..Plan::default()
     };

@@ -26,7 +26,7 @@ fn a_broken_rule_does_not_silence_the_others() {
             ("m/prod/d.yaml", DEPLOY_ONE_REPLICA),
         ],
     );
-    let run = parity_in(dir.path(), &["check", "--format", "json", "rules", "m"], None, &[]);
+    let run = parity_in(dir.path(), &["check", "--no-stdlib", "--format", "json", "rules", "m"], None, &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let report = json(&run);
     assert_eq!(keys(&report), ["good-one prod Deployment shop/web"]);
@@ -64,7 +64,8 @@ fn check_rule_file(rules: &str, flags: &[&str]) -> (tempfile::TempDir, common::R
     let dir = tempfile::tempdir().unwrap();
     replicas_tree(dir.path(), 2, 3);
     write_tree(dir.path(), &[("r.parity", rules)]);
-    let mut args = vec!["check"];
+    // The rule under test alone: `--no-stdlib`.
+    let mut args = vec!["check", "--no-stdlib"];
     args.extend_from_slice(flags);
     args.extend(["r.parity", "m"]);
     let run = parity_in(dir.path(), &args, None, &[]);
@@ -427,11 +428,11 @@ fn a_rule_that_matches_nothing_is_visible() {
             ),
         ],
     );
-    let run = parity_in(dir.path(), &["check", "--format", "json", "r.parity", "m"], None, &[]);
+    let run = parity_in(dir.path(), &["check", "--no-stdlib", "--format", "json", "r.parity", "m"], None, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = json(&run);
     assert_eq!(report["summary"]["unmatched_rules"], serde_json::json!(["cert"]));
-    let run = parity_in(dir.path(), &["check", "r.parity", "m"], None, &[]);
+    let run = parity_in(dir.path(), &["check", "--no-stdlib", "r.parity", "m"], None, &[]);
     assert!(
         run.stdout.contains(
             "warning[parity::rule::matched-nothing] r.parity:2: rule `cert` matched nothing in any env: no subject passed `every certificate has spec.secretName exists`"

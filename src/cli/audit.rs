@@ -21,8 +21,9 @@ pub struct AuditArgs {
     /// Keep the snapshots in this folder (`<env>.json`).
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
-    /// The configuration file (default: `parity.toml` when present); its
-    /// envs with a `context` are audited when no `--context` is given.
+    /// The configuration file (default: the nearest `parity.toml`, from the
+    /// current folder up to the repository root); its envs with a `context`
+    /// are audited when no `--context` is given.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A rule body to check (repeatable).
@@ -51,10 +52,7 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: AuditArgs) -> i32 {
-    let config = args.config.clone().or_else(|| {
-        let p = PathBuf::from("parity.toml");
-        p.is_file().then_some(p)
-    });
+    let config = args.config.clone().or_else(super::check::discover_config);
     // Envs named in parity.toml with a context, when no context is given.
     // Read once: `check` below gets this same result.
     let read_config = config.as_deref().map(crate::load::read_config);
@@ -121,6 +119,11 @@ pub fn run(args: AuditArgs) -> i32 {
         allow_empty: false,
         rule_budget: None,
         rule_timeout: None,
+        select: Vec::new(),
+        extend_select: Vec::new(),
+        ignore: Vec::new(),
+        no_stdlib: false,
+        show_render: None,
     };
     run_with(check, errors, &labels)
 }

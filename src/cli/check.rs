@@ -12,7 +12,9 @@ use crate::load::{Config, Input, LoadOptions};
 use crate::report::{Report, RunError, Severity};
 
 mod report;
+mod sources;
 use report::*;
+pub(super) use sources::discover_config;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -35,10 +37,29 @@ pub struct CheckArgs {
     /// Name an env explicitly: `--env prod=manifests/production`.
     #[arg(long = "env", value_name = "NAME=PATH", value_parser = parse_env)]
     pub envs: Vec<(String, PathBuf)>,
-    /// The configuration file (default: `parity.toml` in the current folder,
-    /// when it exists).
+    /// The configuration file (default: the nearest `parity.toml`, from the
+    /// current folder up to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Run only these rules: ids, tags or globs over ids (`image-*`),
+    /// comma-separated or repeated. Replaces parity.toml `select`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Also run these rules (ids, tags or globs), e.g. rules marked
+    /// `enabled: false`. Adds to parity.toml `extend-select`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Do not run these rules (ids, tags or globs); wins over any selection.
+    /// Adds to parity.toml `ignore`.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Do not load the standard rule library: only your own rules run.
+    #[arg(long)]
+    pub no_stdlib: bool,
+    /// Print what the `render` command of this parity.toml env prints, and
+    /// exit.
+    #[arg(long, value_name = "ENV")]
+    pub show_render: Option<String>,
     /// Output format (also `--output-format`).
     #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -152,6 +173,19 @@ pub fn run(args: CheckArgs) -> i32 {
 /// snapshot-error notices are left out (they are among `earlier`).
 pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
     let started = Instant::now();
+    if let Some(env) = args.show_render.clone() {
+        let read = args.read_config.take().or_else(|| config_path(&args).map(|p| crate::load::read_config(&p)));
+        let config = match read {
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                eprintln!("{}", crate::escape::error_line(&e));
+                return 2;
+            }
+            None => None,
+        };
+        let max = args.max_file_size.unwrap_or(LoadOptions::default().max_file_bytes);
+        return sources::show_render(config.as_ref(), &env, max);
+    }
     let plan = plan(&mut args, earlier);
     let show = !args.quiet && std::io::stderr().is_terminal();
     let progress = crate::cli::progress::Progress::new(show, "checking");
@@ -162,6 +196,11 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         eprint!("{}", outcome.sources.render(&outcome.diagnostics, super::stderr_color()));
     }
     let crate::pipeline::Outcome { mut report, program, world, .. } = outcome;
+    // Findings on rendered documents also name the source file the
+    // renderer recorded; the summary names the configuration used.
+    sources::add_render_origins(&world, &mut report.findings);
+    report.summary.config = plan.config.as_ref().map(|c| c.file.clone()).unwrap_or_default();
+    report.finish();
     let report_started = Instant::now();
     if let Some(path) = &args.write_baseline {
         return write_baseline(path, &report);
@@ -267,9 +306,21 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
     inputs.extend(args.tree.iter().cloned().map(Input::Path));
     let (rule_files, rule_errors) = read_rule_files(&rule_paths);
     read_errors.extend(rule_errors);
-    plan.use_library = rule_paths.is_empty() && args.rules.is_empty();
-    plan.rule_files = rule_files;
+    // Your rule files add to the standard library (unless `--no-stdlib` or
+    // `no-stdlib = true`); `--rule` bodies alone are an ad-hoc check of just
+    // those bodies (and your rule files).
+    plan.use_library = !(args.no_stdlib || settings.no_stdlib) && args.rules.is_empty();
+    plan.rule_files = if plan.use_library { without_library_copies(rule_files) } else { rule_files };
     plan.rule_texts = args.rules.clone();
+    // The selection: parity.toml's, with `--select` replacing its `select`
+    // and the other flags adding to its lists.
+    let mut selection = settings.selection.clone();
+    if !args.select.is_empty() {
+        selection.select = Some(args.select.clone());
+    }
+    selection.extend_select.extend(args.extend_select.iter().cloned());
+    selection.ignore.extend(args.ignore.iter().cloned());
+    plan.selection = selection;
 
     let mut opts = LoadOptions { follow_links: args.follow_links, ..LoadOptions::default() };
     if let Some(bytes) = args.max_file_size {
@@ -294,10 +345,26 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
             }
             EnvSource::Nothing
         }
+    } else if let Some(narrowed) = narrowed_config(args, config.as_ref(), &inputs, &mut read_errors) {
+        // Paths with a parity.toml that declares envs pick its envs.
+        plan.config = Some(narrowed);
+        EnvSource::Configured
     } else {
         let stdin_text =
             if inputs.contains(&Input::Stdin) { read_stdin(opts.max_file_bytes, &mut read_errors) } else { None };
-        EnvSource::Inputs { inputs, named: args.envs.clone(), stdin_text }
+        let pipe_timeout = config
+            .as_ref()
+            .and_then(|c| c.render_timeout)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::load::render::DEFAULT_TIMEOUT);
+        let (named, texts) = sources::read_named_streams(
+            &args.envs,
+            inputs.contains(&Input::Stdin),
+            opts.max_file_bytes,
+            pipe_timeout,
+            &mut read_errors,
+        );
+        EnvSource::Inputs { inputs, named, stdin_text, texts }
     };
     plan.load = opts;
     plan.limits = EvalLimits {
@@ -316,7 +383,9 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
         }
     }
     plan.changed = args.changed.then_some(changed);
-    plan.config = config;
+    if plan.config.is_none() {
+        plan.config = config;
+    }
     plan.earlier.extend(read_errors);
     plan
 }
@@ -351,18 +420,72 @@ struct Settings {
     /// `rules = [...]`, relative to the configuration's folder.
     rules: Vec<PathBuf>,
     allow_skipped: bool,
+    selection: crate::select::Selection,
+    no_stdlib: bool,
 }
 
 /// Reads the check settings of a configuration; an unreadable one is an
 /// error here and again where its envs are loaded (the two are deduplicated).
 fn config_settings(c: &Config) -> Settings {
-    Settings { rules: c.rules.iter().map(|r| c.base.join(r)).collect(), allow_skipped: c.allow_skipped }
+    Settings {
+        rules: c.rules.iter().map(|r| c.base.join(r)).collect(),
+        allow_skipped: c.allow_skipped,
+        selection: crate::select::Selection {
+            select: c.select.clone(),
+            extend_select: c.extend_select.clone(),
+            ignore: c.ignore.clone(),
+        },
+        no_stdlib: c.no_stdlib,
+    }
 }
 
-/// The configuration in force: `--config`, else `./parity.toml` if present.
+/// Rule files that are copies of a standard-library file (this
+/// repository's own rules/) are not loaded twice beside the library.
+fn without_library_copies(files: Vec<(String, String)>) -> Vec<(String, String)> {
+    files.into_iter().filter(|(_, text)| !crate::stdlib::LIBRARY.iter().any(|(_, lib)| lib == text)).collect()
+}
+
+/// With a parity.toml that declares envs, manifest paths (outside
+/// `--changed`) pick its envs: the configuration narrowed to them. Mixed
+/// with `--env` or `-` that is an error. `None`: the paths are the envs.
+fn narrowed_config(
+    args: &CheckArgs,
+    config: Option<&Config>,
+    inputs: &[Input],
+    errors: &mut Vec<RunError>,
+) -> Option<Config> {
+    let cfg = config.filter(|c| !c.envs.is_empty())?;
+    let paths: Vec<PathBuf> =
+        inputs.iter().filter_map(|i| if let Input::Path(p) = i { Some(p.clone()) } else { None }).collect();
+    if args.changed || paths.is_empty() {
+        return None;
+    }
+    if !args.envs.is_empty() || inputs.contains(&Input::Stdin) {
+        errors.push(RunError {
+            code: "parity::usage".into(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "paths pick envs of {} and cannot be mixed with `--env` or `-` (hint: give `--config` another \
+                 file, or name every env with `--env NAME=PATH`)",
+                cfg.file
+            ),
+        });
+        let mut none = cfg.clone();
+        none.envs.clear();
+        return Some(none);
+    }
+    let before = errors.len();
+    let mut narrowed = sources::narrow(cfg, &paths, errors);
+    if errors.len() > before {
+        narrowed.envs.clear();
+    }
+    Some(narrowed)
+}
+
+/// The configuration in force: `--config`, else the nearest parity.toml
+/// from the current folder up to the repository root.
 fn config_path(args: &CheckArgs) -> Option<PathBuf> {
-    args.config.clone().or_else(|| {
-        let default = PathBuf::from("parity.toml");
-        default.is_file().then_some(default)
-    })
+    args.config.clone().or_else(sources::discover_config)
 }

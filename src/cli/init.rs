@@ -18,8 +18,8 @@ pub struct InitArgs {
 }
 
 const EXAMPLE_RULE: &str = r#"# An example rule. `parity explain team-label rules/` shows its docs;
-# `parity test rules/ rules/tests/` runs its test cases; docs/language.md in
-# the parity repository teaches the language.
+# `parity test` runs its test cases; docs/language.md in the parity
+# repository teaches the language.
 
 rule team-label {
   # The body: what must hold. `workload` is every kind with a pod spec.
@@ -57,16 +57,19 @@ metadata:
 
 fn pre_commit(manifests: &str) -> String {
     format!(
-        r#"# Add to .pre-commit-config.yaml (use a released tag or commit for rev).
+        r#"# Add to .pre-commit-config.yaml. Runs the parity on your PATH
+# (`cargo install --locked --path .` in a clone of parity).
 repos:
-  - repo: <the parity repository URL>
-    rev: v{version}
+  - repo: local
     hooks:
       - id: parity
+        name: parity
+        language: system
         # Keep the final `--`: the changed files come after it.
-        args: [--tree, {manifests}, rules/, --]
-"#,
-        version = env!("CARGO_PKG_VERSION")
+        entry: parity check --changed --tree {manifests} rules/ --
+        types_or: [yaml, json]
+        require_serial: true
+"#
     )
 }
 
@@ -89,6 +92,10 @@ fn config(dir: &Path, manifests: &str) -> String {
     let mut out = String::from(
         "# parity configuration: the envs, their sources and tags, in promotion order.\n\
          # The last env is the reference env that cross-env rules compare against.\n\n",
+    );
+    out.push_str(
+        "# Your rules, added to the standard library (`no-stdlib = true` runs yours alone).\n\
+         rules = [\"rules\"]\n",
     );
     out.push_str(&format!(
         "promotion = [{}]\n",
@@ -137,9 +144,16 @@ pub fn run(args: InitArgs) -> i32 {
         }
     }
     if code == 0 {
-        println!(
-            "\nnext: parity check            # checks the envs of parity.toml with the standard rules and yours\n      parity test rules/ rules/tests/\n      add pre-commit-snippet.yaml to .pre-commit-config.yaml"
-        );
+        if d.join(&args.manifests).is_dir() {
+            println!(
+                "\nnext: parity check            # checks the envs of parity.toml with the standard rules and yours\n      parity test             # runs the cases under rules/\n      add pre-commit-snippet.yaml to .pre-commit-config.yaml"
+            );
+        } else {
+            println!(
+                "\nnext: parity test             # runs the example rule's case under rules/\n      put each env's manifests in {m}/ENV/ (as parity.toml says), then: parity check\n      add pre-commit-snippet.yaml to .pre-commit-config.yaml",
+                m = args.manifests
+            );
+        }
     }
     code
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod compile;
+mod completions;
 mod diff;
 mod explain;
 mod init;
@@ -23,7 +24,7 @@ use crate::report::{RuleDoc, RunError, Severity};
 
 /// parity: keep Kubernetes environments consistent.
 #[derive(Debug, Parser)]
-#[command(name = "parity", version, about, long_about = None, propagate_version = true)]
+#[command(name = "parity", version = env!("PARITY_VERSION"), about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -52,6 +53,11 @@ pub enum Command {
     /// Compare every object across envs, field by field: a side-by-side
     /// report, JSON, or an HTML page with the drift matrix.
     Diff(diff::DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, generated from this command line's definition
+    /// (`--out DIR` writes one page per subcommand).
+    Man(completions::ManArgs),
 }
 
 /// Output formats.
@@ -81,6 +87,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Snapshot(a) => snapshot::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => completions::man(a),
     }
 }
 
@@ -99,10 +107,14 @@ pub fn stderr_color() -> bool {
 pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    // A file named twice (`rules/` on the command line and `rules = ["rules"]`
+    // in parity.toml) is read once.
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
         let mut found = Vec::new();
         collect_rule_files(p, &mut found, &mut errors, 0);
         found.sort();
+        found.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
         for f in found {
             match read_rule_file(&f) {
                 // The prelude is always loaded; a copy of it among the rule

@@ -15,8 +15,9 @@ pub struct RulesArgs {
     /// the same as `--format markdown`.
     #[arg(long)]
     pub markdown: bool,
-    /// Output format: a table, a JSON list of `{id, severity, title, tags,
-    /// origin}`, or the Markdown reference (also `--output-format`).
+    /// Output format: a table, a JSON list of the rules with their docs
+    /// (`{id, severity, title, why, fix, example, tags, enabled, origin,
+    /// body}`), or the Markdown reference (also `--output-format`).
     #[arg(long, visible_alias = "output-format", value_enum, default_value_t = RulesFormat::Human)]
     pub format: RulesFormat,
 }
@@ -29,6 +30,32 @@ pub enum RulesFormat {
     Markdown,
 }
 
+/// The rules as a JSON array: id, severity, title, why, fix, example, tags,
+/// enabled, origin (`file:line`) and body, in load order.
+pub fn json(prog: &Program) -> String {
+    let rules: Vec<serde_json::Value> = prog
+        .rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "severity": r.severity.as_str(),
+                "title": r.title,
+                "why": r.why,
+                "fix": r.fix,
+                "example": r.example,
+                "tags": r.tags,
+                "enabled": r.enabled,
+                "origin": r.origin,
+                "body": r.body,
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&rules).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
+}
+
 pub fn run(args: RulesArgs) -> i32 {
     let prog = match super::rules_program(&args.rules) {
         Ok(p) => p,
@@ -39,16 +66,7 @@ pub fn run(args: RulesArgs) -> i32 {
         return 0;
     }
     if args.format == RulesFormat::Json {
-        let list: Vec<serde_json::Value> = prog
-            .rules
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id, "severity": r.severity.as_str(), "title": r.title, "tags": r.tags, "origin": r.origin,
-                })
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into()));
+        print!("{}", json(&prog));
         return 0;
     }
     let width = prog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);

@@ -20,8 +20,9 @@ pub const CASE_FILE: &str = "parity-test.yaml";
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Case folders (searched for `parity-test.yaml`), and rule files or
-    /// folders to test (default: the standard library).
-    #[arg(default_value = ".")]
+    /// folders to test (default: the standard library). Without paths:
+    /// `./rules` and the cases under it when that folder exists, else the
+    /// current folder.
     pub paths: Vec<PathBuf>,
     /// Print every case, not only failures.
     #[arg(long, short)]
@@ -31,7 +32,11 @@ pub struct TestArgs {
 /// One expected or actual finding: (rule, env, kind, namespace, name).
 type Key = (String, String, String, String, String);
 
-pub fn run(args: TestArgs) -> i32 {
+pub fn run(mut args: TestArgs) -> i32 {
+    if args.paths.is_empty() {
+        let rules = PathBuf::from("rules");
+        args.paths.push(if rules.is_dir() { rules } else { PathBuf::from(".") });
+    }
     // A folder can hold both rules and cases (`rules/` with `rules/tests/`).
     let rule_paths: Vec<PathBuf> = args.paths.iter().filter(|p| is_rule_file(p) || is_rule_dir(p)).cloned().collect();
     let case_roots: Vec<PathBuf> =
@@ -199,7 +204,7 @@ fn run_case(prog: &Arc<Program>, case: &Path) -> Result<CaseResult, String> {
     let plan = Plan {
         program: Some(prog.clone()),
         only: Some(rules),
-        envs: EnvSource::Inputs { inputs: Vec::new(), named: envs, stdin_text: None },
+        envs: EnvSource::Inputs { inputs: Vec::new(), named: envs, stdin_text: None, texts: Vec::new() },
         allow_empty: true,
         ..Plan::default()
     };

@@ -164,16 +164,9 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     };
     let enabled = match &decl.enabled {
         None => true,
-        Some(t) if t.text == "true" => true,
-        Some(t) if t.text == "false" => false,
-        Some(t) => {
-            return Err(Diag::new(
-                "parity::compile::enabled",
-                t.span,
-                format!("`enabled:` is `true` or `false`, not `{}`", t.text),
-            )
-            .help("write `enabled: false` for a rule that runs only when selected (`--select ID`)"));
-        }
+        Some(t) => t.text.parse::<bool>().map_err(|_| {
+            Diag::new("parity::compile::enabled", t.span, format!("`enabled:` is `true` or `false`, not `{}`", t.text))
+        })?,
     };
     let body = decl.body.as_ref().ok_or_else(|| {
         Diag::new("parity::compile::no-body", decl.id.span, format!("rule `{}` has no body", decl.id.text))

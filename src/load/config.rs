@@ -26,10 +26,25 @@ pub struct Config {
     #[serde(default, rename = "env", deserialize_with = "spanned_envs")]
     pub envs: Vec<EnvConfig>,
     /// Rule files or folders, relative to this file, loaded with those of
-    /// the command line. With any rule source the standard library is not
-    /// loaded.
+    /// the command line, in addition to the standard library.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// Rule selection by id, tag or glob (see `crate::select`): only these
+    /// rules run (`--select` replaces it).
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    /// Rules added to the selection (with `--extend-select`).
+    #[serde(default, rename = "extend-select")]
+    pub extend_select: Vec<String>,
+    /// Rules taken out of the selection (with `--ignore`).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// The standard library is not loaded (as `--no-stdlib`).
+    #[serde(default, rename = "no-stdlib")]
+    pub no_stdlib: bool,
+    /// Seconds each `render` command may run (default 120).
+    #[serde(default, rename = "render-timeout")]
+    pub render_timeout: Option<u64>,
     /// Skipped files and documents do not make the run fail (exit 2).
     #[serde(default, rename = "allow-skipped")]
     pub allow_skipped: bool,
@@ -107,6 +122,11 @@ pub struct EnvConfig {
     pub source: Option<String>,
     #[serde(default)]
     pub sources: Vec<String>,
+    /// A command whose standard output is the env's manifests
+    /// (`["kubectl", "kustomize", "overlays/prod"]`), run without a shell
+    /// from the configuration's folder.
+    #[serde(default)]
+    pub render: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// Globs: keep only objects in matching namespaces.
@@ -175,8 +195,11 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
         if !seen.insert(env.name.as_str()) {
             return Err(error(format!("env `{}` is declared twice", env.name)));
         }
-        if env.all_sources().is_empty() {
-            return Err(error(format!("env `{}` has no `source` or `sources`", env.name)));
+        if env.all_sources().is_empty() && env.render.is_empty() {
+            return Err(error(format!("env `{}` has no `source`, `sources` or `render`", env.name)));
+        }
+        if env.render.first().is_some_and(|c| c.trim().is_empty()) {
+            return Err(error(format!("env `{}` has a `render` command with an empty program name", env.name)));
         }
         for g in &env.namespaces {
             if let Err(e) = crate::glob::Glob::new(g) {

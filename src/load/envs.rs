@@ -29,7 +29,13 @@ pub struct Plan {
     pub files: Vec<(EnvName, FileRef)>,
     pub errors: Vec<RunError>,
     pub warnings: Vec<Notice>,
+    /// Texts read already, as (env, display name, text): named stdin,
+    /// pipes and rendered sources.
+    pub texts: Vec<Memory>,
 }
+
+/// An env source read already: (env, display name, text).
+pub type Memory = (String, String, String);
 
 /// The name of a folder, even for `.` or `..`.
 fn folder_name(path: &Path) -> String {
@@ -75,16 +81,39 @@ pub fn plan_inputs(inputs: &[Input], explicit: &[(String, PathBuf)], opts: &Load
 fn missing(path: &Path, shown: &str) -> RunError {
     // Something that exists but is neither (a FIFO, a device, a broken
     // link) is not "missing": say what it is not.
-    let message =
-        if std::fs::symlink_metadata(path).is_ok() { "not a regular file or folder" } else { "no such file or folder" };
+    let message = if files::is_pipe(path) {
+        // Only a pipe named as an env (`--env NAME=PATH`) is read.
+        "not a regular file or folder (a pipe: name it as an env with `--env NAME=PATH` to read it)"
+    } else if std::fs::symlink_metadata(path).is_ok() {
+        "not a regular file or folder"
+    } else {
+        "no such file or folder"
+    };
     files::error("parity::load::io", shown, message.into())
 }
 
 /// A folder input: one env per non-hidden sub-folder, or one env for the
 /// whole folder when it has none.
 fn plan_folder(path: &Path, shown: &str, opts: &LoadOptions, plan: &mut Plan) {
-    let (dirs, loose) = files::entries(path, shown, opts.follow_links, &mut plan.errors, &mut plan.warnings);
+    let (mut dirs, loose) = files::entries(path, shown, opts.follow_links, &mut plan.errors, &mut plan.warnings);
     let top = folder_name(path);
+    // `parity check .` at a repository root: the rule folder and its test
+    // cases are never envs (name one with `--env tests=PATH` if need be).
+    dirs.retain(|(name, _)| {
+        let rules_or_tests = name == "rules" || name == "tests";
+        if rules_or_tests {
+            plan.warnings.push(Notice {
+                code: "parity::load::not-an-env".into(),
+                file: files::join(shown, name),
+                line: 0,
+                message: format!(
+                    "folder `{name}` holds rules or test cases, so it is not loaded as an env \
+                     (name it with `--env {name}=PATH` to check it)"
+                ),
+            });
+        }
+        !rules_or_tests
+    });
     if dirs.is_empty() {
         plan.files.extend(loose.into_iter().map(|f| (EnvName::Fixed(top.clone()), f)));
         return;

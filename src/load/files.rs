@@ -279,6 +279,71 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Whether a path (links followed) is a FIFO or pipe: `<(cmd)` gives
+/// `/dev/fd/N`, a link to a pipe.
+pub fn is_pipe(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// Reads a FIFO or pipe named explicitly as an env source (`--env
+/// dev=<(helm template ...)`), with the same bounds as a file: opened without
+/// blocking, refused unless the opened file is a FIFO (a link to `/dev/zero`
+/// or any device stays refused), never read past `max_bytes`, and given up
+/// after `timeout` without reaching the end. A FIFO no writer has opened
+/// reads as empty.
+pub fn read_pipe(path: &Path, max_bytes: u64, timeout: std::time::Duration) -> Result<Vec<u8>, ReadError> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut file = options.open(path).map_err(ReadError::Io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let meta = file.metadata().map_err(ReadError::Io)?;
+        if !meta.file_type().is_fifo() {
+            return Err(ReadError::NotRegular);
+        }
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => {
+                bytes.extend_from_slice(&buf[..n]);
+                if bytes.len() as u64 > max_bytes {
+                    return Err(ReadError::TooLarge);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(ReadError::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("the pipe sent no end of input within {} s", timeout.as_secs()),
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+    }
+}
+
 /// Reads a stream (stdin) up to `max_bytes`; more is [`ReadError::TooLarge`].
 pub fn read_stream(stream: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();

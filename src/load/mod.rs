@@ -15,6 +15,7 @@ pub mod fast;
 pub mod files;
 pub mod json;
 pub mod locate;
+pub mod render;
 pub mod scalar;
 pub mod yaml;
 
@@ -99,7 +100,20 @@ pub fn load_inputs(
     stdin_text: Option<String>,
     opts: &LoadOptions,
 ) -> Loaded {
-    let plan = envs::plan_inputs(inputs, explicit, opts);
+    load_inputs_with(inputs, explicit, stdin_text, Vec::new(), opts)
+}
+
+/// As [`load_inputs`], with env sources read already (named stdin, pipes):
+/// (env, display name, text).
+pub fn load_inputs_with(
+    inputs: &[Input],
+    explicit: &[(String, PathBuf)],
+    stdin_text: Option<String>,
+    texts: Vec<envs::Memory>,
+    opts: &LoadOptions,
+) -> Loaded {
+    let mut plan = envs::plan_inputs(inputs, explicit, opts);
+    plan.texts.extend(texts);
     let wants_stdin = inputs.contains(&Input::Stdin);
     let stdin = if wants_stdin { Some(stdin_text.unwrap_or_default()) } else { None };
     let mut loaded = assemble(plan, stdin.as_deref(), &HashMap::new(), opts);
@@ -120,7 +134,10 @@ pub fn load_config(config_path: &Path, opts: &LoadOptions) -> Loaded {
 
 /// Loads the envs declared in a configuration already read.
 pub fn load_configured(config: &Config, opts: &LoadOptions) -> Loaded {
-    let plan = envs::plan_config(&config.envs, &config.file, &config.base, opts);
+    let mut plan = envs::plan_config(&config.envs, &config.file, &config.base, opts);
+    let (texts, errors) = render_config(config, opts);
+    plan.texts.extend(texts);
+    plan.errors.extend(errors);
     let settings: HashMap<String, EnvConfig> = config.envs.iter().map(|e| (e.name.clone(), e.clone())).collect();
     let mut loaded = assemble(plan, None, &settings, opts);
     // Declared envs exist even when their sources hold no objects.
@@ -172,6 +189,26 @@ pub fn apply_versions(loaded: &mut Loaded, configured: &[EnvConfig], shown: &str
 }
 
 /// With `PARITY_TIMINGS` set, prints how long a part of loading took.
+/// Renders the `render` envs of a configuration, in parallel.
+pub fn render_config(config: &Config, opts: &LoadOptions) -> (Vec<envs::Memory>, Vec<RunError>) {
+    let specs: Vec<render::Spec> = config
+        .envs
+        .iter()
+        .filter(|e| !e.render.is_empty())
+        .map(|e| render::Spec { env: e.name.clone(), argv: e.render.clone(), dir: config.base.clone() })
+        .collect();
+    let timeout = config.render_timeout.map(std::time::Duration::from_secs).unwrap_or(render::DEFAULT_TIMEOUT);
+    let mut texts = Vec::new();
+    let mut errors = Vec::new();
+    for (spec, out) in specs.iter().zip(render::render_all(&specs, &config.file, timeout, opts.max_file_bytes)) {
+        match out {
+            Ok(text) => texts.push((spec.env.clone(), render::display(&spec.env), text)),
+            Err(e) => errors.push(e),
+        }
+    }
+    (texts, errors)
+}
+
 fn timing(part: &str, since: std::time::Instant) {
     if crate::timing::enabled() {
         crate::timing::phase(&format!("  load: {part}"), since);
@@ -187,7 +224,7 @@ type FileResult = (FileRef, FileLoad, Vec<Object>, Option<Arc<String>>);
 /// envs.
 fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfig>, opts: &LoadOptions) -> Loaded {
     let started = std::time::Instant::now();
-    let Plan { files: mut planned, mut errors, mut warnings } = plan;
+    let Plan { files: mut planned, mut errors, mut warnings, texts } = plan;
     planned.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     planned.dedup();
     let mut unique: Vec<FileRef> = planned.iter().map(|(_, f)| f.clone()).collect();
@@ -196,7 +233,8 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     // The input budget of the run, given out in path order (stdin first) by
     // the files' sizes before anything is read: which files are refused
     // does not depend on which thread reads first.
-    let mut left = opts.max_total_bytes.saturating_sub(stdin.map_or(0, |s| s.len() as u64));
+    let in_memory: u64 = texts.iter().map(|(_, _, t)| t.len() as u64).sum();
+    let mut left = opts.max_total_bytes.saturating_sub(stdin.map_or(0, |s| s.len() as u64)).saturating_sub(in_memory);
     let stdin_fits = stdin.is_none_or(|s| s.len() as u64 <= opts.max_total_bytes);
     let allowed: Vec<Option<u64>> = unique
         .iter()
@@ -274,6 +312,22 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         let kept = keep(&load, text.to_string());
         loads.push((file.clone(), load, objects, kept));
         planned.push((EnvName::Fixed("stdin".into()), file));
+    }
+    // Named stdin, pipes and rendered sources: read already, loaded as
+    // stdin is.
+    let memory_fits = stdin.map_or(0, |s| s.len() as u64).saturating_add(in_memory) <= opts.max_total_bytes;
+    for (env, display, text) in texts {
+        let load = if memory_fits {
+            let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(&text, &display).is_ok();
+            extract::load_text(&text, &display, is_json, &limits)
+        } else {
+            FileLoad { errors: vec![over_total(&display)], ..FileLoad::default() }
+        };
+        let objects = objects_of(&load);
+        let file = FileRef { display, path: PathBuf::new() };
+        let kept = (!load.objects.is_empty()).then(|| Arc::new(text));
+        loads.push((file.clone(), load, objects, kept));
+        planned.push((EnvName::Fixed(env), file));
     }
     let mut world = World::default();
     let mut skipped = Vec::new();

@@ -333,6 +333,9 @@ fn summary_line(report: &Report, p: &Painter) -> String {
         let text = format!("{} (results incomplete)", plural(run_errors, "run error", "run errors"));
         parts.push(p.severity(Severity::Error, &text));
     }
+    if !s.config.is_empty() {
+        parts.push(format!("config {}", clean(&s.config)));
+    }
     parts.push(format!("{} ms", s.elapsed_ms));
     parts.join(" · ")
 }

@@ -153,6 +153,11 @@ pub struct Summary {
     /// Rules that examined no subject in any env: their nouns and filters
     /// matched nothing (sorted ids). A typo in a custom noun shows here.
     pub unmatched_rules: Vec<String>,
+    /// The configuration file the run used (`parity.toml`, found from the
+    /// current folder up to the repository root, or `--config`); absent
+    /// when none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub config: String,
     /// With exactly one env loaded: the rules that compare envs
     /// (counterparts, `exists in`, `agree on`), which had nothing to compare
     /// (sorted ids). Empty with two or more envs.
