@@ -458,6 +458,35 @@ fn audit_finds_what_check_finds_on_the_same_objects() {
 }
 
 #[test]
+fn audit_checks_its_snapshots_in_memory_without_a_temporary_folder() {
+    let (url, _state) = serve(false);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = kubeconfig(dir.path(), &url);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let tmp_env = tmp.to_string_lossy().to_string();
+    let audit = parity_in(
+        dir.path(),
+        &["audit", "--kubeconfig", &kc, "--context", "prod", "--format", "json"],
+        None,
+        &[("TMPDIR", tmp_env.as_str())],
+    );
+    assert_eq!(audit.code, 2, "{}", audit.stderr);
+    let a = json(&audit);
+    let finding = a["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "no-privileged-containers")
+        .expect("the privileged Deployment is found");
+    // Shown as the cluster it came from, with no line in a file nobody has.
+    assert_eq!((finding["file"].as_str(), finding["line"].as_u64()), (Some("cluster:prod"), Some(0)));
+    // Nothing was written anywhere: not in the temporary folder, not here.
+    assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 0);
+    assert!(!dir.path().join("prod.json").exists());
+}
+
+#[test]
 fn unknown_context_and_unreachable_server_are_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kc = kubeconfig(dir.path(), "http://127.0.0.1:9");

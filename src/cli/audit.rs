@@ -64,32 +64,29 @@ pub fn run(args: AuditArgs) -> i32 {
         named = c.envs.iter().filter_map(|e| e.context.clone().map(|ctx| (e.name.clone(), ctx))).collect();
     }
     let (snaps, mut errors) = take(&args.cluster, &named);
-    let (dir, _temp) = match &args.save {
-        Some(d) => (d.clone(), None),
-        None => {
-            let d = std::env::temp_dir().join(format!("parity-audit-{}", std::process::id()));
-            (d.clone(), Some(TempDir(d)))
-        }
-    };
-    let mut envs = Vec::new();
-    let mut labels = Vec::new();
+    // The snapshots are checked from memory; `--save` also writes them, and
+    // then they are shown under their files' names (whose lines are real).
+    let mut memory = Vec::new();
     let mut written = std::collections::BTreeMap::new();
     for (name, s) in &snaps {
         errors.extend(snapshot_errors(s));
-        match write(s, name, &dir, false, &mut written) {
-            Ok(path) => {
-                let shown = super::display(&path);
-                labels.push((shown.clone(), if args.save.is_some() { shown } else { format!("cluster:{name}") }));
-                envs.push((name.clone(), path));
-            }
-            Err(e) => errors.push(RunError {
-                code: "parity::io".into(),
-                file: crate::cluster::error::clean(name, crate::cluster::error::MAX_NAME),
-                line: 0,
-                column: 0,
-                message: e,
-            }),
-        }
+        let shown = match &args.save {
+            Some(dir) => match write(s, name, dir, false, &mut written) {
+                Ok(path) => super::display(&path),
+                Err(e) => {
+                    errors.push(RunError {
+                        code: "parity::io".into(),
+                        file: crate::cluster::error::clean(name, crate::cluster::error::MAX_NAME),
+                        line: 0,
+                        column: 0,
+                        message: e,
+                    });
+                    continue;
+                }
+            },
+            None => format!("cluster:{name}"),
+        };
+        memory.push((name.clone(), shown, s.to_json()));
     }
     let check = CheckArgs {
         // Audit's arguments are rule sources by position: never manifests.
@@ -97,7 +94,8 @@ pub fn run(args: AuditArgs) -> i32 {
         after: Vec::new(),
         rule_paths: args.rules.clone(),
         rules: args.rule_text.clone(),
-        envs,
+        envs: Vec::new(),
+        memory: Some(memory),
         config: config.clone(),
         read_config,
         format: args.format,
@@ -125,14 +123,5 @@ pub fn run(args: AuditArgs) -> i32 {
         no_stdlib: false,
         show_render: None,
     };
-    run_with(check, errors, &labels)
-}
-
-/// A temporary folder removed when dropped.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    run_with(check, errors)
 }

@@ -142,6 +142,10 @@ pub struct CheckArgs {
     /// it is read once per run.
     #[arg(skip)]
     pub read_config: Option<Result<Config, RunError>>,
+    /// The envs when the caller (`audit`) holds them in memory already:
+    /// (env, display name, snapshot text). No other env source is read.
+    #[arg(skip)]
+    pub memory: Option<Vec<crate::load::envs::Memory>>,
 }
 
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
@@ -164,14 +168,13 @@ fn parse_env(s: &str) -> Result<(String, PathBuf), String> {
 }
 
 pub fn run(args: CheckArgs) -> i32 {
-    run_with(args, Vec::new(), &[])
+    run_with(args, Vec::new())
 }
 
 /// `check`, with errors met before it (a cluster group that could not be
-/// read by `audit`) counted in the report, and files shown under other
-/// names (`audit`'s temporary snapshots as `cluster:ENV`), whose own
-/// snapshot-error notices are left out (they are among `earlier`).
-pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
+/// read by `audit`) counted in the report; with `args.memory`, `audit`'s
+/// snapshots are the envs.
+pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     let started = Instant::now();
     if let Some(env) = args.show_render.clone() {
         let read = args.read_config.take().or_else(|| config_path(&args).map(|p| crate::load::read_config(&p)));
@@ -186,6 +189,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         let max = args.max_file_size.unwrap_or(LoadOptions::default().max_file_bytes);
         return sources::show_render(config.as_ref(), &env, max);
     }
+    let audit = args.memory.is_some();
     let plan = plan(&mut args, earlier);
     let show = !args.quiet && std::io::stderr().is_terminal();
     let progress = crate::cli::progress::Progress::new(show, "checking");
@@ -205,8 +209,8 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     if let Some(path) = &args.write_baseline {
         return write_baseline(path, &report);
     }
-    if !labels.is_empty() {
-        relabel(&mut report, labels);
+    if audit {
+        audit_sources(&mut report);
         report.finish();
     }
     let text = match args.format {
@@ -330,7 +334,10 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
         opts.max_total_bytes = bytes;
     }
     let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
-    plan.envs = if args.changed && !has_inputs && !config_given {
+    plan.envs = if let Some(texts) = args.memory.take() {
+        // `audit`: the snapshots it took, never files.
+        EnvSource::Inputs { inputs: Vec::new(), named: Vec::new(), stdin_text: None, texts }
+    } else if args.changed && !has_inputs && !config_given {
         read_errors.push(usage("--changed needs the env tree: give `--tree PATH` or a parity.toml with envs"));
         EnvSource::Nothing
     } else if !has_inputs {

@@ -1,39 +1,24 @@
 //! What `check` does with a finished report besides rendering it: write a
-//! baseline, and show `audit`'s temporary snapshots under their names.
+//! baseline, and tidy the locations of `audit`'s in-memory snapshots.
 
 use super::*;
-/// Shows files under other names, and drops the notices about errors a
-/// snapshot recorded (the caller reported them already).
-pub(super) fn relabel(report: &mut Report, labels: &[(String, String)]) {
-    let name = |f: &mut String| {
-        if let Some((_, to)) = labels.iter().find(|(from, _)| from == f) {
-            *f = to.clone();
-        }
-    };
-    // A line inside a temporary snapshot means nothing: only a saved file
-    // keeps its lines.
-    let temporary = |f: &str| f.starts_with("cluster:");
+/// `audit`'s snapshots held in memory (`cluster:ENV`): a line inside one
+/// means nothing to the reader (only a saved snapshot keeps its lines), and
+/// the errors a snapshot recorded are reported by `audit` already, so their
+/// notices are dropped.
+pub(super) fn audit_sources(report: &mut Report) {
+    let in_memory = |f: &str| f.starts_with("cluster:");
     for f in &mut report.findings {
-        name(&mut f.file);
-        if temporary(&f.file) {
+        if in_memory(&f.file) {
             f.line = 0;
         }
         for r in &mut f.related {
-            name(&mut r.file);
-            if temporary(&r.file) {
+            if in_memory(&r.file) {
                 r.line = 0;
             }
         }
     }
-    for w in &mut report.waived {
-        name(&mut w.finding.file);
-    }
-    report
-        .warnings
-        .retain(|w| w.code != "parity::load::snapshot-error" || !labels.iter().any(|(from, _)| *from == w.file));
-    report.skipped.iter_mut().for_each(|n| name(&mut n.file));
-    report.warnings.iter_mut().for_each(|n| name(&mut n.file));
-    report.errors.iter_mut().for_each(|e| name(&mut e.file));
+    report.warnings.retain(|w| w.code != "parity::load::snapshot-error");
 }
 
 /// `file:line: message`, or less when those are unknown.
