@@ -16,6 +16,7 @@ pub mod engine;
 pub mod exceptions;
 pub mod load;
 pub mod report;
+pub mod schema;
 pub mod stdlib;
 pub mod syntax;
 pub mod testing;

@@ -10,4 +10,5 @@ pub const LIBRARY: &[(&str, &str)] = &[
     ("<stdlib>/rules/access.parity", include_str!("../rules/access.parity")),
     ("<stdlib>/rules/services.parity", include_str!("../rules/services.parity")),
     ("<stdlib>/rules/workloads.parity", include_str!("../rules/workloads.parity")),
+    ("<stdlib>/rules/schema.parity", include_str!("../rules/schema.parity")),
 ];

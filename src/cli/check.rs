@@ -114,6 +114,12 @@ pub struct CheckArgs {
     /// file skipped) is not an error.
     #[arg(long)]
     pub allow_empty: bool,
+    /// The Kubernetes version of every env whose cluster, snapshot or
+    /// parity.toml `version` does not give one (`1.30`, `v1.30.4`); the
+    /// schema rules check against it. Without it, such envs are checked
+    /// against the newest bundled version (1.37), and the summary says so.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
     /// The configuration when the caller (`audit`) has read it already, so
     /// it is read once per run.
     #[arg(skip)]
@@ -231,7 +237,28 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     let load_started = Instant::now();
     let loaded = load(&args, &inputs, config.as_ref(), config_given, &opts, &mut read_errors);
     phase("load", load_started);
-    let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
+    let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
+    if let Some(v) = &args.kube_version {
+        match crate::world::Version::parse(v.trim()).filter(|p| p.minor_number() > 0 || v.contains('.')) {
+            Some(_) => {
+                let v = v.trim();
+                let v = if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") };
+                for env in world.envs.iter_mut().filter(|e| e.version.is_none()) {
+                    env.version = Some(v.clone());
+                }
+            }
+            None => read_errors.push(RunError {
+                code: "parity::usage".into(),
+                file: String::new(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "--kube-version `{}` is not a Kubernetes version like 1.30",
+                    crate::report::escape::text(v)
+                ),
+            }),
+        }
+    }
     report.errors.extend(read_errors);
     report.errors.extend(errors);
     report.skipped.extend(skipped);
@@ -284,6 +311,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         report.warnings.extend(unmatched_notices(prog, &out.unmatched, args.verbose, world.envs.is_empty()));
         report.summary.unmatched_rules = out.unmatched;
         report.summary.unmatched_rules.sort();
+        report.summary.schema = crate::schema::summary(prog, &world);
     }
     let report_started = Instant::now();
     if let Some(code) = waivers(&args, config.as_ref(), &mut report) {

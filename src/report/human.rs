@@ -265,6 +265,10 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     } else if s.files > 0 {
         parts.push(format!("{} read", plural(s.files, "file", "files")));
     }
+    if let Some(d) = &s.schema {
+        let names: Vec<String> = d.envs.iter().map(|e| clean(e)).collect();
+        parts.push(format!("Kubernetes {} schemas for {} (no version known)", clean(&d.version), names.join(", ")));
+    }
     let skipped = s.skipped.max(report.skipped.len());
     if skipped > 0 {
         // Skipped files and documents were not checked: that is an

@@ -159,10 +159,23 @@ pub struct Summary {
     /// Rules that examined no subject in any env: their nouns and filters
     /// matched nothing (sorted ids). A typo in a custom noun shows here.
     pub unmatched_rules: Vec<String>,
+    /// The envs the schema rules checked against the newest bundled
+    /// Kubernetes version because no version was known for them, and that
+    /// version (absent when every env had one, or no schema rule ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaDefault>,
     /// Wall time in milliseconds. Always present, and the only field of the
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
     pub elapsed_ms: u64,
+}
+
+/// Envs without a known Kubernetes version and the schema version they were
+/// checked against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SchemaDefault {
+    pub version: String,
+    pub envs: Vec<String>,
 }
 
 /// Everything one run produced.

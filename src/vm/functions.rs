@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::value::{Val, as_quantity, as_version, into_set, to_json};
+use crate::schema::functions as schema;
 use crate::world::{Quantity, Version};
 
 pub type FuncImpl = for<'w> fn(&[Val<'w>]) -> Val<'w>;
@@ -59,7 +60,71 @@ pub static FUNCTIONS: &[Func] = &[
     // Last, so that the ids of the functions before it (shown by
     // `compile --dump`) stay as they were.
     f!("if", 3, 3, if_, "the second argument when the first is true (or present and not false), else the third"),
+    // The schema functions (src/schema/functions.rs); the version is a
+    // Kubernetes version (`env.version`), the newest bundled when absent.
+    f!(
+        "schema-problems",
+        2,
+        2,
+        schema::schema_problems,
+        "an object's problems against its kind's schema in a Kubernetes version (`schema-problems(it, env.version)`), as `path: problem` texts"
+    ),
+    f!(
+        "schema-accepts",
+        2,
+        2,
+        schema::schema_accepts,
+        "whether a Kubernetes version serves an object's apiVersion and kind and its schema accepts the object (true for custom resources)"
+    ),
+    f!(
+        "api-served",
+        2,
+        2,
+        schema::api_served,
+        "false when an object's apiVersion and kind are Kubernetes' own and the version does not serve them"
+    ),
+    f!(
+        "api-replacement",
+        2,
+        2,
+        schema::api_replacement,
+        "the apiVersion a Kubernetes version serves an object's kind under, when it does not serve the object's own"
+    ),
+    f!(
+        "schema-version",
+        1,
+        1,
+        schema::schema_version,
+        "the bundled schema version used for a Kubernetes version (`\"1.30\"`; the newest bundled when absent)"
+    ),
+    f!(
+        "custom-kind",
+        1,
+        1,
+        schema::custom_kind,
+        "whether an object's API group is not Kubernetes' own (a custom resource)"
+    ),
+    f!(
+        "crd-problems",
+        2,
+        2,
+        schema::crd_problems,
+        "a custom resource's problems against the CustomResourceDefinitions given (`crd-problems(it, { it for customresourcedefinitions })`): no CRD for it, or its schema's complaints"
+    ),
 ];
+
+/// Functions that, when a finding is traced, also say which node of the
+/// subject they found a problem at (the finding's line).
+pub type Locator = for<'w> fn(&[Val<'w>]) -> Option<crate::world::tree::NodeRef<'w>>;
+
+/// The locator of a function, by id.
+pub fn locator(id: u32) -> Option<Locator> {
+    match FUNCTIONS.get(id as usize)?.name {
+        "schema-problems" => Some(schema::schema_problems_at),
+        "crd-problems" => Some(schema::crd_problems_at),
+        _ => None,
+    }
+}
 
 /// Finds a function by name.
 pub fn lookup(name: &str) -> Option<(u32, &'static Func)> {

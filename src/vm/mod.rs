@@ -127,6 +127,9 @@ pub enum TraceItem<'w> {
     Field { path: u32 },
     /// The envs a traced quantifier ranged over (for whole-world findings).
     Scanned { envs: Vec<EnvId> },
+    /// A node of the subject a function found a problem at
+    /// (`schema-problems`): the finding's line.
+    At { node: crate::world::tree::NodeRef<'w> },
 }
 
 struct Trace<'w> {
@@ -505,6 +508,12 @@ impl<'w> Vm<'w> {
                         _ if args.len() == argc as usize => (func.imp)(&args),
                         _ => Val::Absent,
                     };
+                    if self.tracing_here()
+                        && let Some(locate) = functions::locator(f)
+                        && let Some(node) = locate(&args)
+                    {
+                        self.record(TraceItem::At { node });
+                    }
                     self.stack.push(v);
                 }
                 Op::Add(n) => {
