@@ -252,10 +252,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
                 file: String::new(),
                 line: 0,
                 column: 0,
-                message: format!(
-                    "--kube-version `{}` is not a Kubernetes version like 1.30",
-                    crate::report::escape::text(v)
-                ),
+                message: format!("--kube-version `{}` is not a Kubernetes version like 1.30", crate::escape::text(v)),
             }),
         }
     }
@@ -282,7 +279,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
 
     if let Some(prog) = &program {
         let show = !args.quiet && std::io::stderr().is_terminal();
-        let progress = crate::report::progress::Progress::new(show, "checking");
+        let progress = crate::cli::progress::Progress::new(show, "checking");
         let tick = |done: usize, total: usize| progress.set(done, total);
         let mut eopts = crate::engine::Options {
             stdin_text: stdin_text.as_deref(),
@@ -379,18 +376,18 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     }
     report.finish();
     let text = match args.format {
-        Format::Json => crate::report::json::render(&report),
-        Format::Sarif => crate::report::sarif::render(&report, &rule_docs(program.as_ref())),
-        Format::Junit => crate::report::junit::render(&report, &rule_docs(program.as_ref())),
-        Format::Github => crate::report::github::render(&report),
+        Format::Json => crate::render::json::render(&report),
+        Format::Sarif => crate::render::sarif::render(&report, &rule_docs(program.as_ref())),
+        Format::Junit => crate::render::junit::render(&report, &rule_docs(program.as_ref())),
+        Format::Github => crate::render::github::render(&report),
         Format::Policyreport => {
             let now =
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            crate::report::policyreport::render(&report, &rule_docs(program.as_ref()), now)
+            crate::render::policyreport::render(&report, &rule_docs(program.as_ref()), now)
         }
         Format::Human => {
             let color = !args.no_color && color_for(std::io::stdout().is_terminal());
-            crate::report::human::render(&report, &crate::report::human::HumanOptions { color, show_evidence: true })
+            crate::render::human::render(&report, &crate::render::human::HumanOptions { color, show_evidence: true })
         }
     };
     let mut stdout = std::io::stdout().lock();

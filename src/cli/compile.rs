@@ -33,7 +33,7 @@ pub fn run(args: CompileArgs) -> i32 {
         return if errors.is_empty() { code } else { 2 };
     }
     for e in &errors {
-        eprintln!("{}", crate::report::escape::error_line(e));
+        eprintln!("{}", crate::escape::error_line(e));
     }
     match build_program(&files, &[], false) {
         Ok((prog, _)) => {

@@ -24,15 +24,15 @@ pub fn run(args: ExplainArgs) -> i32 {
         Some(rule) => {
             // Rule docs keep their lines; anything else a rule file brought
             // in (ESC, CR, bidi overrides) is escaped.
-            print!("{}", crate::report::escape::keep_lines(&explain(rule)));
+            print!("{}", crate::escape::keep_lines(&explain(rule)));
             0
         }
         None => {
             let ids: Vec<&str> = prog.rules.iter().map(|r| r.id.as_str()).collect();
             match crate::diag::did_you_mean(&args.id, ids) {
-                Some(s) => eprintln!("error: no rule `{}`; did you mean `{s}`?", crate::report::escape::text(&args.id)),
+                Some(s) => eprintln!("error: no rule `{}`; did you mean `{s}`?", crate::escape::text(&args.id)),
                 None => {
-                    eprintln!("error: no rule `{}`; `parity rules` lists them", crate::report::escape::text(&args.id))
+                    eprintln!("error: no rule `{}`; `parity rules` lists them", crate::escape::text(&args.id))
                 }
             }
             2

@@ -4,7 +4,7 @@
 
 use clap::Args;
 
-use crate::report::escape::{keep_lines, text};
+use crate::escape::{keep_lines, text};
 use crate::schema::{Kind, Schemas, Ty, schemas, version_priority};
 
 #[derive(Debug, Args)]

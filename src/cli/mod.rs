@@ -7,6 +7,7 @@ mod compile;
 mod explain;
 mod explain_field;
 mod init;
+pub mod progress;
 pub mod rules;
 mod snapshot;
 mod test;
@@ -245,7 +246,7 @@ pub fn build_program(
             // Without colour (logs, CI) no ESC is parity's own: escape every
             // control character and bidi override the rule text brought in,
             // keeping the report's own line breaks.
-            let rendered = if color { rendered } else { crate::report::escape::keep_lines(&rendered) };
+            let rendered = if color { rendered } else { crate::escape::keep_lines(&rendered) };
             Err((diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered))
         }
     }
@@ -296,7 +297,7 @@ pub fn rule_docs(program: Option<&Program>) -> Vec<RuleDoc> {
 pub fn rules_program(paths: &[PathBuf]) -> Result<Program, i32> {
     let (files, errors) = read_rule_files(paths);
     for e in &errors {
-        eprintln!("{}", crate::report::escape::error_line(e));
+        eprintln!("{}", crate::escape::error_line(e));
     }
     if !errors.is_empty() {
         return Err(2);

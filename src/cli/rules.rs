@@ -27,7 +27,7 @@ pub fn run(args: RulesArgs) -> i32 {
     }
     let width = prog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for r in &prog.rules {
-        let title = crate::report::escape::text(&r.title);
+        let title = crate::escape::text(&r.title);
         println!("{:<width$}  {:<7}  {title}", r.id, r.severity.as_str());
     }
     0

@@ -11,8 +11,8 @@ use serde_json::Value as Json;
 
 use super::{build_program, display, is_rule_dir, is_rule_file, read_rule_files};
 use crate::bytecode::Program;
+use crate::escape::text as esc;
 use crate::load::{Input, LoadOptions};
-use crate::report::escape::text as esc;
 
 pub const CASE_FILE: &str = "parity-test.yaml";
 
@@ -37,7 +37,7 @@ pub fn run(args: TestArgs) -> i32 {
         args.paths.iter().filter(|p| !is_rule_file(p) && (!is_rule_dir(p) || has_case(p))).cloned().collect();
     let (files, errors) = read_rule_files(&rule_paths);
     for e in &errors {
-        eprintln!("{}", crate::report::escape::error_line(e));
+        eprintln!("{}", crate::escape::error_line(e));
     }
     let prog = match build_program(&files, &[], rule_paths.is_empty()) {
         Ok((p, _)) => p,

@@ -4,17 +4,6 @@
 //! here is sorted before rendering so output is byte-identical on every run
 //! and thread count.
 
-pub mod escape;
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod policyreport;
-pub mod progress;
-pub mod sarif;
-#[cfg(test)]
-mod test_fixtures;
-
 use serde::Serialize;
 use serde_json::Value as Json;
 

@@ -134,7 +134,7 @@ pub(super) fn waivers(args: &CheckArgs, config: Option<&Config>, report: &mut Re
                 0
             }
             Err(e) => {
-                eprintln!("{}", crate::report::escape::error_line(&e));
+                eprintln!("{}", crate::escape::error_line(&e));
                 2
             }
         });

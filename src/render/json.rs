@@ -7,7 +7,7 @@
 //! runs over the same input; everything else is byte-identical. The schema
 //! and its stability promise are documented in `docs/json-schema.md`.
 
-use super::Report;
+use crate::report::Report;
 
 /// Renders `report` as the stable JSON document described in
 /// `docs/json-schema.md`.

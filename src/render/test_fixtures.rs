@@ -1,6 +1,6 @@
 //! Reports shared by the renderer tests.
 
-use super::{Finding, Location, Notice, Report, RunError, Severity, Summary};
+use crate::report::{Finding, Location, Notice, Report, RunError, Severity, Summary};
 use serde_json::json;
 
 fn loc(env: &str, kind: &str, ns: &str, name: &str, file: &str, line: u32) -> Location {

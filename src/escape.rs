@@ -47,7 +47,7 @@ pub fn text(text: &str) -> Cow<'_, str> {
 }
 
 /// The stderr line for a run error: `error[CODE]: FILE: MESSAGE`, escaped.
-pub fn error_line(e: &super::RunError) -> String {
+pub fn error_line(e: &crate::report::RunError) -> String {
     format!("error[{}]: {}: {}", text(&e.code), text(&e.file), text(&e.message))
 }
 

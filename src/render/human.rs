@@ -9,12 +9,12 @@
 //!
 //! Colour is plain ANSI and only when [`HumanOptions::color`] is set; the
 //! caller decides (TTY, `NO_COLOR`). Control characters and bidi overrides
-//! from user input are escaped (`super::escape`) so a hostile name cannot
+//! from user input are escaped (`crate::escape`) so a hostile name cannot
 //! drive the terminal or start a line of its own.
 
 use std::fmt::Write as _;
 
-use super::{Finding, Location, Notice, Report, RunError, Severity};
+use crate::report::{Finding, Location, Notice, Report, RunError, Severity};
 use serde_json::Value as Json;
 
 /// How to render the human report.
@@ -204,7 +204,7 @@ fn skipped(s: &Notice, p: &Painter) -> String {
     format!("skipped {}\n", with_position(at, p, &s.message))
 }
 
-fn waived(w: &super::Waived, p: &Painter) -> String {
+fn waived(w: &crate::report::Waived, p: &Painter) -> String {
     let f = &w.finding;
     let at = if f.file.is_empty() {
         format!("env {}", clean(&f.env))
@@ -303,9 +303,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Escapes control characters (ESC, CR, line feeds, ...) and bidi overrides
 /// so user-provided text cannot inject terminal sequences, start a line of
-/// its own or reorder what is shown (`super::escape`).
+/// its own or reorder what is shown (`crate::escape`).
 fn clean(text: &str) -> String {
-    super::escape::text(text).into_owned()
+    crate::escape::text(text).into_owned()
 }
 
 #[cfg(test)]

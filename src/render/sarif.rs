@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{Finding, Location, Notice, Report, RuleDoc, RunError, Severity};
+use crate::report::{Finding, Location, Notice, Report, RuleDoc, RunError, Severity};
 
 /// Where the SARIF 2.1.0 schema lives (as `$schema`).
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

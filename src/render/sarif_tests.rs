@@ -1,7 +1,8 @@
 //! Tests for the SARIF renderer: structure, URIs, fingerprints.
 
 use super::{camel_name, file_uri, fingerprint, render};
-use crate::report::{RuleDoc, Severity, test_fixtures};
+use crate::render::test_fixtures;
+use crate::report::{RuleDoc, Severity};
 use serde_json::Value as Json;
 
 fn docs() -> Vec<RuleDoc> {

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Finding, Report, RuleDoc, RunError};
+use crate::report::{Finding, Report, RuleDoc, RunError};
 
 /// Renders `report` as a JUnit XML document. `rules` are all loaded rules.
 pub fn render(report: &Report, rules: &[RuleDoc]) -> String {

@@ -1,7 +1,7 @@
 //! Tests for the JSON renderer.
 
 use super::render;
-use crate::report::test_fixtures;
+use crate::render::test_fixtures;
 
 #[test]
 fn small_report_snapshot() {

@@ -1,7 +1,7 @@
 //! Tests for the GitHub workflow-command renderer.
 
 use super::{escape_data, escape_property, render};
-use crate::report::test_fixtures;
+use crate::render::test_fixtures;
 
 #[test]
 fn escapes_data_and_properties() {

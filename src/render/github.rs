@@ -7,14 +7,14 @@
 //! run error, a `::warning` per loader warning and an `::error` per skipped
 //! file (a `::notice` when skips are allowed), and last a plain summary line.
 //! Control characters and bidi overrides in messages and properties are
-//! first written as visible escapes (`\n`, `\u{1b}`: `super::escape`), so no
+//! first written as visible escapes (`\n`, `\u{1b}`: `crate::escape`), so no
 //! line break, ESC or OSC sequence from a manifest reaches the log; then
 //! messages escape `%`, and property values also `:` and `,`, as GitHub's
 //! runner requires.
 
 use std::fmt::Write as _;
 
-use super::{Report, Severity};
+use crate::report::{Report, Severity};
 
 /// Renders `report` as workflow commands, one per line.
 pub fn render(report: &Report) -> String {
@@ -90,11 +90,11 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 /// Escapes a command's data (the message): control characters and bidi
-/// overrides become visible text (`super::escape`, so no ESC or line break
+/// overrides become visible text (`crate::escape`, so no ESC or line break
 /// reaches the log; the runner's `%0A` would turn back into a line break),
 /// then `%` as the runner requires.
 pub fn escape_data(text: &str) -> String {
-    super::escape::text(text).replace('%', "%25")
+    crate::escape::text(text).replace('%', "%25")
 }
 
 /// Escapes a property value: as data, plus `:` and `,`.

@@ -2,7 +2,7 @@
 //! and off.
 
 use super::{HumanOptions, render};
-use crate::report::test_fixtures;
+use crate::render::test_fixtures;
 
 const PLAIN: HumanOptions = HumanOptions { color: false, show_evidence: true };
 

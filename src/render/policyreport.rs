@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use super::{Finding, Report, RuleDoc, Severity};
+use crate::report::{Finding, Report, RuleDoc, Severity};
 
 const API_VERSION: &str = "wgpolicyk8s.io/v1alpha2";
 

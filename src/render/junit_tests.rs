@@ -1,7 +1,8 @@
 //! Tests for the JUnit renderer: counts, names and XML escaping.
 
 use super::{escape, render};
-use crate::report::{RuleDoc, Severity, test_fixtures};
+use crate::render::test_fixtures;
+use crate::report::{RuleDoc, Severity};
 
 fn docs(ids: &[&str]) -> Vec<RuleDoc> {
     ids.iter().map(|id| RuleDoc { id: id.to_string(), severity: Severity::Error, ..RuleDoc::default() }).collect()
