@@ -137,3 +137,19 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// A compile diagnostic as a run error (for JSON output).
+pub fn diag_error(sources: &Sources, d: &Diag) -> crate::report::RunError {
+    let (line, column) = sources.line_col(d.span);
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str(&format!(" (help: {h})"));
+    }
+    crate::report::RunError {
+        code: d.code.to_string(),
+        file: sources.get(d.span.source).name.clone(),
+        line,
+        column,
+        message,
+    }
+}

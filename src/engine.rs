@@ -17,6 +17,7 @@ use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, P
 use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, display, equal, object_label, to_json_with};
 use crate::vm::{EvalError, Meter, TraceItem, Vm, select_envs};
+use crate::waive::annotations::{self, Waiver};
 use crate::world::tree::NodeRef;
 use crate::world::{EnvId, Object, World, pod_spec_path};
 
@@ -47,12 +48,6 @@ pub struct Outcome {
     over_budget: Vec<(usize, RunError)>,
 }
 
-/// The annotation that waives named rules on one object.
-pub const IGNORE_ANNOTATION: &str = "parity.dev/ignore";
-/// The annotation that must give the reason for it.
-pub const IGNORE_REASON_ANNOTATION: &str = "parity.dev/ignore-reason";
-/// Rule id of the finding for an ignore annotation without a reason.
-pub const IGNORE_WITHOUT_REASON: &str = "parity/ignore-without-reason";
 /// The error finding for two objects with one identity in one env.
 pub const DUPLICATE_OBJECT: &str = "parity/duplicate-object";
 
@@ -195,7 +190,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
             spent.iter().zip(&prog.rules).map(|(t, r)| (t.load(Ordering::Relaxed), r.id.as_str())).collect();
         by_rule.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
         for (nanos, id) in by_rule.iter().filter(|(t, _)| *t > 0) {
-            eprintln!("parity:   {id} {:.1} ms", *nanos as f64 / 1e6);
+            crate::timing::record(format!("parity:   {id} {:.1} ms", *nanos as f64 / 1e6));
         }
     }
     out.findings.extend(duplicate_findings(world, &files));
@@ -365,48 +360,23 @@ fn each_subject<'w>(
                 items.extend(t.into_iter().map(|i| (false, i)));
             }
             let f = finding(vm, world, rule, ci, &subject, env, &items, *fire_when, files);
-            match (&subject, annotation_waiver(&subject, &rule.id)) {
+            let waiver = match &subject {
+                Val::Obj(o) => annotations::waiver(o, &rule.id),
+                _ => Waiver::None,
+            };
+            match (&subject, waiver) {
                 (_, Waiver::None) => out.findings.push(f),
                 (_, Waiver::Reason(reason)) => {
                     out.waived.push(Waived { finding: f, reason, waived_by: "annotation".into(), owner: String::new() })
                 }
                 (Val::Obj(o), Waiver::NoReason) => {
-                    let mut meta = f.clone();
-                    meta.rule = IGNORE_WITHOUT_REASON.into();
-                    meta.severity = Severity::Error;
-                    meta.message = format!(
-                        "{} {} waives rules with `{IGNORE_ANNOTATION}` but gives no `{IGNORE_REASON_ANNOTATION}`; the waiver is not applied",
-                        o.kind, o.name
-                    );
-                    meta.evidence = Json::Object(Default::default());
-                    meta.related.clear();
-                    out.findings.push(meta);
+                    out.findings.push(annotations::without_reason(&f, o));
                     out.findings.push(f);
                 }
                 (_, Waiver::NoReason) => out.findings.push(f),
             }
         }
         Err(e) => eval_failed(out, ri, rule, world, &subject, e),
-    }
-}
-
-enum Waiver {
-    None,
-    Reason(String),
-    NoReason,
-}
-
-/// Whether the subject's annotations waive this rule, and with what reason.
-fn annotation_waiver(subject: &Val, rule: &str) -> Waiver {
-    let Val::Obj(o) = subject else { return Waiver::None };
-    let Some(ann) = o.value().get("metadata").and_then(|m| m.get("annotations")) else { return Waiver::None };
-    let Some(list) = ann.str_field(IGNORE_ANNOTATION) else { return Waiver::None };
-    if !list.split(',').map(str::trim).any(|r| r == rule || r == "*") {
-        return Waiver::None;
-    }
-    match ann.str_field(IGNORE_REASON_ANNOTATION).map(str::trim) {
-        Some(reason) if !reason.is_empty() => Waiver::Reason(reason.to_string()),
-        _ => Waiver::NoReason,
     }
 }
 

@@ -10,12 +10,14 @@
 
 pub mod bytecode;
 pub mod cli;
+pub mod cluster;
 pub mod compile;
 pub mod diag;
 pub mod engine;
 pub mod escape;
-pub mod exceptions;
+pub mod glob;
 pub mod load;
+pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod schema;
@@ -24,4 +26,5 @@ pub mod syntax;
 pub mod testing;
 pub mod timing;
 pub mod vm;
+pub mod waive;
 pub mod world;

@@ -313,6 +313,20 @@ fn rule_test_runner_reports_a_failing_case() {
 }
 
 #[test]
+fn a_misspelt_key_in_a_case_file_is_an_error_not_an_empty_expectation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("case");
+    std::fs::create_dir_all(case.join("prod")).expect("mkdir");
+    std::fs::write(case.join("prod/ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n")
+        .expect("write");
+    std::fs::write(case.join("parity-test.yaml"), "rules: [namespace-default-deny]\nexpect: []\nexpct: []\n")
+        .expect("write");
+    let run = parity(&["test", &dir.path().to_string_lossy()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("ERROR") && run.stdout.contains("unknown field `expct`"), "{}", run.stdout);
+}
+
+#[test]
 fn docs_rules_md_is_current() {
     let run = parity(&["rules", "--markdown"]);
     assert_eq!(run.code, 0);

@@ -19,7 +19,7 @@ spec:
 fn not_in_an_absent_collection_is_false() {
     let w = world(&[("prod", CONTAINER_WITHOUT_IMAGE)]);
     assert_eq!(findings("", &[r#"no pod where "a" not in spec.tolerations"#], &w), Vec::<String>::new());
-    assert_eq!(findings("", &[r#"no pod where "a" not in spec.tags"#], &w), Vec::<String>::new());
+    assert_eq!(findings("", &[r#"no object where "a" not in spec.tags"#], &w), Vec::<String>::new());
     assert_eq!(findings("", &[r#"no pod has some container with 0 not in image"#], &w), Vec::<String>::new());
     // Present on both sides, it is still the negation of `in`.
     assert_eq!(findings("", &[r#"no pod where "z" not in metadata.name"#], &w), vec!["cli-1 prod Pod default/a"]);

@@ -99,7 +99,7 @@ fn operand_note(p: &Program, op: &Op) -> String {
         Op::Counterpart(e) | Op::ExistsIn(e) | Op::EnvOf(e) => {
             p.env_sels.get(e as usize).map(|s| format!("{s:?}")).unwrap_or_default()
         }
-        Op::Call(f, _) => crate::vm::functions::func_name(f).to_string(),
+        Op::Call(f, _) => super::functions::func_name(f).to_string(),
         _ => String::new(),
     }
 }

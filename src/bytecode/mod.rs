@@ -6,6 +6,7 @@
 //! thread evaluates it by reference.
 
 mod disasm;
+pub mod functions;
 
 use std::fmt;
 

@@ -81,7 +81,7 @@ pub fn run(args: AuditArgs) -> i32 {
             }
             Err(e) => errors.push(RunError {
                 code: "parity::io".into(),
-                file: crate::load::kube_error::clean(name, crate::load::kube_error::MAX_NAME),
+                file: crate::cluster::error::clean(name, crate::cluster::error::MAX_NAME),
                 line: 0,
                 column: 0,
                 message: e,

@@ -7,10 +7,8 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{
-    Format, build_program_partial, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs,
-};
-use crate::load::{Config, Input, LoadOptions, Loaded};
+use super::{Format, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs};
+use crate::load::{Config, Input, LoadOptions};
 use crate::report::{Report, RunError, Severity};
 
 mod report;
@@ -150,11 +148,64 @@ pub fn run(args: CheckArgs) -> i32 {
 /// snapshot-error notices are left out (they are among `earlier`).
 pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, String)]) -> i32 {
     let started = Instant::now();
+    let plan = plan(&mut args, earlier);
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let progress = crate::cli::progress::Progress::new(show, "checking");
+    let tick = |done: usize, total: usize| progress.set(done, total);
+    let outcome = crate::pipeline::check(&plan, &crate::pipeline::Hooks { progress: Some(&tick) });
+    progress.finish();
+    if !outcome.diagnostics.is_empty() {
+        eprint!("{}", outcome.sources.render(&outcome.diagnostics, super::stderr_color()));
+    }
+    let crate::pipeline::Outcome { mut report, program, world, .. } = outcome;
+    let report_started = Instant::now();
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(path, &report);
+    }
+    if !labels.is_empty() {
+        relabel(&mut report, labels);
+        report.finish();
+    }
+    let text = match args.format {
+        Format::Json => crate::render::json::render(&report),
+        Format::Sarif => crate::render::sarif::render(&report, &rule_docs(Some(&program))),
+        Format::Junit => crate::render::junit::render(&report, &rule_docs(Some(&program))),
+        Format::Github => crate::render::github::render(&report),
+        Format::Policyreport => {
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            crate::render::policyreport::render(&report, &rule_docs(Some(&program)), now)
+        }
+        Format::Human => {
+            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            crate::render::human::render(&report, &crate::render::human::HumanOptions { color, show_evidence: true })
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    crate::timing::phase("report", report_started);
+    crate::timing::phase("total", started);
+    for line in crate::timing::take() {
+        eprintln!("{line}");
+    }
+    // The process ends right after this: freeing hundreds of thousands of
+    // objects one by one would only delay the exit.
+    std::mem::forget(world);
+    report.exit_code(args.fail_on)
+}
+
+/// The plan of a `check` from its arguments: parity.toml read once (or
+/// taken from `audit`, which read it), rule sources told apart from
+/// manifest sources by the arguments alone, rule files and stdin read.
+fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipeline::Plan {
+    use crate::pipeline::{EnvSource, EvalLimits, Plan};
+    let mut plan = Plan { earlier, ..Plan::default() };
     let mut read_errors = Vec::new();
     // parity.toml is read once; the rule sources, the loader, the promotion
     // order and the exceptions all take what they need from this `Config`.
-    let config_given = args.read_config.is_some() || config_path(&args).is_some();
-    let read = args.read_config.take().or_else(|| config_path(&args).map(|p| crate::load::read_config(&p)));
+    let config_given = args.read_config.is_some() || config_path(args).is_some();
+    let read = args.read_config.take().or_else(|| config_path(args).map(|p| crate::load::read_config(&p)));
     let config = match read {
         Some(Ok(c)) => Some(c),
         Some(Err(e)) => {
@@ -171,20 +222,14 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     rule_paths.extend(settings.rules);
     let mut inputs = Vec::new();
     let mut changed = Vec::new();
-    let mut changed_missing = Vec::new();
     let is_rule_source = |p: &PathBuf| is_rule_file(p) || is_rules_folder(p);
     if args.changed && args.after.is_empty() && args.paths.iter().any(|p| !is_rule_source(p)) {
         // Pre-commit appends file names to the hook's arguments: without a
         // `--` before them, a file named like an option becomes one.
-        read_errors.push(RunError {
-            code: "parity::usage".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: "--changed takes the changed files after `--` (`parity check --changed --tree PATH -- FILE...`), \
-                      so that no file name is read as an option"
-                .into(),
-        });
+        read_errors.push(usage(
+            "--changed takes the changed files after `--` (`parity check --changed --tree PATH -- FILE...`), \
+             so that no file name is read as an option",
+        ));
     }
     for p in args.paths.iter().chain(&args.after) {
         if p.as_os_str() == "-" {
@@ -195,7 +240,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
             // A changed path that does not exist would silently match no
             // finding: it is an error.
             if !p.exists() {
-                changed_missing.push(RunError {
+                read_errors.push(RunError {
                     code: "parity::io".into(),
                     file: super::display(p),
                     line: 0,
@@ -211,19 +256,10 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     inputs.extend(args.tree.iter().cloned().map(Input::Path));
     let (rule_files, rule_errors) = read_rule_files(&rule_paths);
     read_errors.extend(rule_errors);
-    let use_library = rule_paths.is_empty() && args.rules.is_empty();
-    let mut report = Report { allow_skipped: args.allow_skipped || settings.allow_skipped, ..Report::default() };
-    report.errors.extend(earlier);
-    // Every rule that compiles runs; the ones that do not are errors (exit 2)
-    // beside their findings.
-    let program = {
-        let (p, errors, rendered) = build_program_partial(&rule_files, &args.rules, use_library);
-        eprint!("{rendered}");
-        report.errors.extend(errors);
-        Some(p)
-    };
+    plan.use_library = rule_paths.is_empty() && args.rules.is_empty();
+    plan.rule_files = rule_files;
+    plan.rule_texts = args.rules.clone();
 
-    // Envs and objects.
     let mut opts = LoadOptions { follow_links: args.follow_links, ..LoadOptions::default() };
     if let Some(bytes) = args.max_file_size {
         opts.max_file_bytes = bytes;
@@ -231,174 +267,83 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
     if let Some(bytes) = args.max_total_size {
         opts.max_total_bytes = bytes;
     }
-    let timings = crate::timing::enabled();
-    let phase = crate::timing::phase;
-    phase("compile", started);
-    let load_started = Instant::now();
-    let loaded = load(&args, &inputs, config.as_ref(), config_given, &opts, &mut read_errors);
-    phase("load", load_started);
-    let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
-    if let Some(v) = &args.kube_version {
-        match crate::world::Version::parse(v.trim()).filter(|p| p.minor_number() > 0 || v.contains('.')) {
-            Some(_) => {
-                let v = v.trim();
-                let v = if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") };
-                for env in world.envs.iter_mut().filter(|e| e.version.is_none()) {
-                    env.version = Some(v.clone());
-                }
-            }
-            None => read_errors.push(RunError {
-                code: "parity::usage".into(),
-                file: String::new(),
-                line: 0,
-                column: 0,
-                message: format!("--kube-version `{}` is not a Kubernetes version like 1.30", crate::escape::text(v)),
-            }),
-        }
-    }
-    report.errors.extend(read_errors);
-    report.errors.extend(errors);
-    report.skipped.extend(skipped);
-    report.warnings.extend(warnings);
-    if world.object_count() == 0 && report.errors.is_empty() && !args.allow_empty {
-        // An empty input (a failed `helm template` upstream, an empty
-        // folder, every file skipped) checks nothing: it must not pass.
-        let why = if report.skipped.is_empty() {
-            "the input holds no Kubernetes objects"
+    let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
+    plan.envs = if args.changed && !has_inputs && !config_given {
+        read_errors.push(usage("--changed needs the env tree: give `--tree PATH` or a parity.toml with envs"));
+        EnvSource::Nothing
+    } else if !has_inputs {
+        if config.is_some() {
+            EnvSource::Configured
         } else {
-            "every file or document was skipped"
-        };
-        report.errors.push(RunError {
-            code: "parity::load::empty".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: format!("no objects loaded: {why}, so nothing was checked (pass --allow-empty to accept this)"),
-        });
-    }
-
-    if let Some(prog) = &program {
-        let show = !args.quiet && std::io::stderr().is_terminal();
-        let progress = crate::cli::progress::Progress::new(show, "checking");
-        let tick = |done: usize, total: usize| progress.set(done, total);
-        let mut eopts = crate::engine::Options {
-            stdin_text: stdin_text.as_deref(),
-            progress: Some(&tick),
-            timings,
-            ..Default::default()
-        };
-        if let Some(steps) = args.eval_budget {
-            eopts.step_budget = steps;
-        }
-        if let Some(steps) = args.rule_budget {
-            eopts.rule_step_budget = steps;
-        }
-        if let Some(time) = args.rule_timeout {
-            eopts.rule_time_budget = time;
-        }
-        let eval_started = Instant::now();
-        let out = crate::engine::run(prog, &world, &eopts);
-        progress.finish();
-        phase("evaluate", eval_started);
-        report.findings = out.findings;
-        report.waived = out.waived;
-        report.errors.extend(out.errors);
-        report.warnings.extend(out.warnings);
-        report.summary.rules = prog.rules.len();
-        report.warnings.extend(unmatched_notices(prog, &out.unmatched, args.verbose, world.envs.is_empty()));
-        report.summary.unmatched_rules = out.unmatched;
-        report.summary.unmatched_rules.sort();
-        report.summary.schema = crate::schema::summary(prog, &world);
-    }
-    let report_started = Instant::now();
-    if let Some(code) = waivers(&args, config.as_ref(), &mut report) {
-        return code;
-    }
-    if args.changed {
-        report.errors.extend(changed_missing);
-        let touches = |file: &str| changed.iter().any(|c| c == file);
-        // The envs a changed file belongs to. An env-level finding (no file
-        // of its own: kubelet versions that differ from the reference env's)
-        // is reported when the change touches its env or the reference env,
-        // which it is compared with; a whole-world one when it touches any.
-        let mut changed_envs = std::collections::BTreeSet::new();
-        // The identities (kind, canonical namespace, name) of the objects in
-        // changed files: an object finding is also reported when one of its
-        // counterparts in another env changed (a cross-env comparison such
-        // as service-port-parity depends on both sides).
-        let mut changed_identities = std::collections::BTreeSet::new();
-        for env in &world.envs {
-            for o in &env.objects {
-                if world.files.get(o.file as usize).is_some_and(|f| touches(f)) {
-                    changed_envs.insert(env.name.clone());
-                    let ns = o.namespace.as_deref().map(|n| env.canonical_namespace(n).to_string());
-                    changed_identities.insert((
-                        o.kind.to_ascii_lowercase(),
-                        ns.unwrap_or_default(),
-                        o.name.to_string(),
-                    ));
-                }
+            if !config_given {
+                // (An unreadable configuration is reported already.)
+                read_errors.push(usage(
+                    "no manifests to check: give a folder, a file, `-` for stdin, `--env NAME=PATH`, or a parity.toml with envs",
+                ));
             }
+            EnvSource::Nothing
         }
-        let counterpart_changed = |f: &crate::report::Finding| {
-            if f.kind.is_empty() {
-                return false;
-            }
-            let canonical = match world.envs.iter().find(|e| e.name == f.env) {
-                Some(env) => env.canonical_namespace(&f.namespace).to_string(),
-                None => f.namespace.clone(),
-            };
-            changed_identities.contains(&(f.kind.to_ascii_lowercase(), canonical, f.name.clone()))
-        };
-        let reference_changed = world.envs.last().is_some_and(|e| changed_envs.contains(&e.name));
-        let relevant = |f: &crate::report::Finding| {
-            touches(&f.file)
-                || f.related.iter().any(|r| touches(&r.file))
-                || counterpart_changed(f)
-                || (f.file.is_empty()
-                    && (changed_envs.contains(&f.env)
-                        || reference_changed
-                        || f.env.is_empty() && !changed_envs.is_empty()))
-        };
-        report.findings.retain(|f| relevant(f));
-        report.waived.retain(|w| relevant(&w.finding));
-    }
-    report.summary.waived = report.waived.len();
-    if !args.show_waived {
-        report.waived.clear();
-    }
-    report.summary.envs = world.envs.iter().map(|e| e.name.clone()).collect();
-    report.summary.objects = world.object_count();
-    report.summary.files = world.files.len();
-    report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    if !labels.is_empty() {
-        relabel(&mut report, labels);
-    }
-    report.finish();
-    let text = match args.format {
-        Format::Json => crate::render::json::render(&report),
-        Format::Sarif => crate::render::sarif::render(&report, &rule_docs(program.as_ref())),
-        Format::Junit => crate::render::junit::render(&report, &rule_docs(program.as_ref())),
-        Format::Github => crate::render::github::render(&report),
-        Format::Policyreport => {
-            let now =
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            crate::render::policyreport::render(&report, &rule_docs(program.as_ref()), now)
-        }
-        Format::Human => {
-            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
-            crate::render::human::render(&report, &crate::render::human::HumanOptions { color, show_evidence: true })
-        }
+    } else {
+        let stdin_text =
+            if inputs.contains(&Input::Stdin) { read_stdin(opts.max_file_bytes, &mut read_errors) } else { None };
+        EnvSource::Inputs { inputs, named: args.envs.clone(), stdin_text }
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-    phase("report", report_started);
-    phase("total", started);
-    // The process ends right after this: freeing hundreds of thousands of
-    // objects one by one would only delay the exit.
-    std::mem::forget(world);
-    report.exit_code(args.fail_on)
+    plan.load = opts;
+    plan.limits = EvalLimits {
+        step_budget: args.eval_budget,
+        rule_step_budget: args.rule_budget,
+        rule_time_budget: args.rule_timeout,
+    };
+    if let Some(v) = &args.kube_version {
+        let v = v.trim();
+        match crate::world::Version::parse(v).filter(|p| p.parts_written() >= 2) {
+            Some(_) => {
+                plan.kube_version = Some(if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") })
+            }
+            None => read_errors.push(usage(&format!(
+                "--kube-version `{}` is not a Kubernetes version like 1.30",
+                crate::escape::text(v)
+            ))),
+        }
+    }
+    plan.allow_skipped = args.allow_skipped || settings.allow_skipped;
+    plan.allow_empty = args.allow_empty;
+    plan.verbose = args.verbose;
+    plan.show_waived = args.show_waived;
+    if let Some(path) = &args.baseline {
+        match crate::waive::read_baseline(path) {
+            Ok(b) => plan.baseline = Some(b),
+            Err(e) => read_errors.push(e),
+        }
+    }
+    plan.changed = args.changed.then_some(changed);
+    plan.config = config;
+    plan.earlier.extend(read_errors);
+    plan
+}
+
+fn usage(message: &str) -> RunError {
+    RunError { code: "parity::usage".into(), file: String::new(), line: 0, column: 0, message: message.into() }
+}
+
+/// Stdin, bounded like every file (`--max-file-size`).
+fn read_stdin(max: u64, errors: &mut Vec<RunError>) -> Option<String> {
+    use crate::load::files;
+    let read = files::read_stream(std::io::stdin().lock(), max)
+        .map_err(|e| match e {
+            files::ReadError::Io(e) => {
+                files::error("parity::io", crate::load::STDIN, format!("cannot read stdin: {e}"))
+            }
+            e => files::read_error(e, crate::load::STDIN, max),
+        })
+        .and_then(|bytes| files::text_from_bytes(bytes, crate::load::STDIN));
+    match read {
+        Ok(s) => Some(s),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
 }
 
 /// What parity.toml says about the check itself (not its envs).
@@ -421,89 +366,4 @@ fn config_path(args: &CheckArgs) -> Option<PathBuf> {
         let default = PathBuf::from("parity.toml");
         default.is_file().then_some(default)
     })
-}
-
-fn load(
-    args: &CheckArgs,
-    inputs: &[Input],
-    config: Option<&Config>,
-    config_given: bool,
-    opts: &LoadOptions,
-    errors: &mut Vec<RunError>,
-) -> Loaded {
-    let has_inputs = !inputs.is_empty() || !args.envs.is_empty();
-    if args.changed && !has_inputs && !config_given {
-        errors.push(RunError {
-            code: "parity::usage".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: "--changed needs the env tree: give `--tree PATH` or a parity.toml with envs".into(),
-        });
-        return empty();
-    }
-    if !has_inputs {
-        if let Some(cfg) = config {
-            return crate::load::load_configured(cfg, opts);
-        }
-        if config_given {
-            // It could not be read: that error is reported already.
-            return empty();
-        }
-        errors.push(RunError {
-            code: "parity::usage".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: "no manifests to check: give a folder, a file, `-` for stdin, `--env NAME=PATH`, or a parity.toml with envs".into(),
-        });
-        return empty();
-    }
-    let stdin_text = if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
-        // Bounded like every file: `--max-file-size`.
-        use crate::load::files;
-        let read = files::read_stream(std::io::stdin().lock(), opts.max_file_bytes)
-            .map_err(|e| match e {
-                files::ReadError::Io(e) => {
-                    files::error("parity::io", crate::load::STDIN, format!("cannot read stdin: {e}"))
-                }
-                e => files::read_error(e, crate::load::STDIN, opts.max_file_bytes),
-            })
-            .and_then(|bytes| files::text_from_bytes(bytes, crate::load::STDIN));
-        match read {
-            Ok(s) => Some(s),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let mut loaded = crate::load::load_inputs(inputs, &args.envs, stdin_text, opts);
-    if let Some(cfg) = config {
-        apply_config(cfg, &mut loaded);
-    }
-    loaded
-}
-
-/// With explicit inputs, `parity.toml` still supplies promotion order and
-/// tags for the envs it names. The order is set by the same
-/// `envs::apply_order` as for envs declared in parity.toml, so it never
-/// depends on where the paths came from.
-fn apply_config(config: &Config, loaded: &mut Loaded) {
-    for env in &mut loaded.world.envs {
-        if let Some(ec) = config.envs.iter().find(|e| e.name == env.name) {
-            env.tags = ec.tags.clone();
-            env.default_namespace = ec.namespace.clone();
-        }
-    }
-    crate::load::apply_versions(loaded, &config.envs, &config.file);
-    if config.promotion.is_some() || config.envs.iter().any(|e| e.namespace.is_some()) {
-        crate::load::envs::apply_order(&mut loaded.world, config.promotion.as_deref());
-    }
-}
-
-fn empty() -> Loaded {
-    Loaded { world: Default::default(), errors: vec![], skipped: vec![], warnings: vec![], stdin_text: None }
 }

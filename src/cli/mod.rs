@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bytecode::Program;
-use crate::diag::{Diag, Sources};
+use crate::diag::Sources;
 use crate::report::{RuleDoc, RunError, Severity};
 
 /// parity: keep Kubernetes environments consistent.
@@ -206,24 +206,13 @@ pub fn is_rule_dir(p: &Path) -> bool {
     rd.filter_map(|e| e.ok()).any(|e| is_rule_file(&e.path()))
 }
 
-pub fn display(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
+pub use crate::load::files::display;
 
 fn io_error(p: &Path, e: &std::io::Error) -> RunError {
     RunError { code: "parity::io".into(), file: display(p), line: 0, column: 0, message: format!("cannot read: {e}") }
 }
 
-/// A compile diagnostic as a run error (for JSON output).
-pub fn diag_error(sources: &Sources, d: &Diag) -> RunError {
-    let (line, column) = sources.line_col(d.span);
-    let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str(&format!(" (help: {h})"));
-    }
-    RunError { code: d.code.to_string(), file: sources.get(d.span.source).name.clone(), line, column, message }
-}
+pub use crate::diag::diag_error;
 
 /// Compiles the rule set of a run: the given files and bodies, or the
 /// standard library when there are none. Diagnostics are rendered to
@@ -250,24 +239,6 @@ pub fn build_program(
             Err((diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered))
         }
     }
-}
-
-/// Compiles the rule set of a run, keeping every rule that compiles: the
-/// program of those rules, and the errors (rendered to a string for stderr,
-/// and as run errors for the report) of every file or rule that did not.
-pub fn build_program_partial(
-    files: &[(String, String)],
-    bodies: &[String],
-    use_library: bool,
-) -> (Program, Vec<RunError>, String) {
-    let mut sources = Sources::default();
-    let mut all = files.to_vec();
-    if use_library {
-        all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
-    }
-    let (program, diags) = crate::compile::build_partial(&mut sources, &all, bodies);
-    let rendered = if diags.is_empty() { String::new() } else { sources.render(&diags, stderr_color()) };
-    (program, diags.iter().map(|d| diag_error(&sources, d)).collect(), rendered)
 }
 
 /// The documentation of every compiled rule, for the renderers that list

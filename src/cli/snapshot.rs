@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::load::kube::{
+use crate::cluster::error::{MAX_NAME, clean};
+use crate::cluster::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_LIST_OBJECTS, DEFAULT_MAX_LIST_PAGES,
     DEFAULT_REQUEST_TIMEOUT_SECS, KubeError, Snapshot, SnapshotOptions, contexts, read_kubeconfig, snapshot_context,
     snapshot_in_cluster,
 };
-use crate::load::kube_error::{MAX_NAME, clean};
 use crate::report::RunError;
 
 /// How to reach the clusters (shared by `snapshot` and `audit`).
@@ -101,7 +101,7 @@ pub fn take(cluster: &ClusterArgs, named: &[(String, String)]) -> (Vec<(String, 
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            return (Vec::new(), vec![fail("", KubeError::Runtime { reason: crate::load::kube_error::io_kind(&e) })]);
+            return (Vec::new(), vec![fail("", KubeError::Runtime { reason: crate::cluster::error::io_kind(&e) })]);
         }
     };
     if cluster.in_cluster {

@@ -5,14 +5,15 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Args;
-use serde_json::Value as Json;
+use serde::Deserialize;
 
 use super::{build_program, display, is_rule_dir, is_rule_file, read_rule_files};
 use crate::bytecode::Program;
 use crate::escape::text as esc;
-use crate::load::{Input, LoadOptions};
+use crate::pipeline::{EnvSource, Plan};
 
 pub const CASE_FILE: &str = "parity-test.yaml";
 
@@ -40,7 +41,7 @@ pub fn run(args: TestArgs) -> i32 {
         eprintln!("{}", crate::escape::error_line(e));
     }
     let prog = match build_program(&files, &[], rule_paths.is_empty()) {
-        Ok((p, _)) => p,
+        Ok((p, _)) => Arc::new(p),
         Err((_, rendered)) => {
             eprint!("{rendered}");
             return 2;
@@ -127,30 +128,61 @@ struct CaseResult {
     unexpected: Vec<Key>,
 }
 
-fn run_case(prog: &Program, case: &Path) -> Result<CaseResult, String> {
+/// `parity-test.yaml`: unknown keys are errors (a misspelt `expct:` would
+/// otherwise expect nothing and pass).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    /// The rules the case runs (all loaded rules when omitted).
+    #[serde(default)]
+    rules: Option<Vec<String>>,
+    /// Exactly these findings; `[]` for none.
+    expect: Vec<Expect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    rule: String,
+    env: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    namespace: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Reads a case's `parity-test.yaml` (bounded, as every input).
+fn read_spec(case: &Path) -> Result<Spec, String> {
     let spec_path = case.join(CASE_FILE);
-    let text = std::fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {CASE_FILE}: {e}"))?;
-    let parsed = crate::load::yaml::parse(&text, &display(&spec_path), &Default::default())
+    let shown = display(&spec_path);
+    let text = crate::load::files::read_text(&spec_path, &shown, crate::load::LoadOptions::default().max_file_bytes)
+        .map_err(|e| format!("cannot read {CASE_FILE}: {}", e.message))?;
+    let parsed = crate::load::yaml::parse(&text, &shown, &Default::default())
         .map_err(|e| format!("{CASE_FILE}:{}: {}", e.line, e.message))?;
-    let spec = parsed.value(0);
-    let rules: Vec<String> = spec
-        .get("rules")
-        .and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
-        .unwrap_or_else(|| prog.rules.iter().map(|r| r.id.clone()).collect());
+    let spec: Spec = serde_json::from_value(parsed.value(0)).map_err(|e| format!("{CASE_FILE}: {e}"))?;
+    for (i, e) in spec.expect.iter().enumerate() {
+        if e.rule.is_empty() || e.env.is_empty() {
+            return Err(format!("{CASE_FILE}: expectation {} needs `rule` and `env`", i + 1));
+        }
+    }
+    Ok(spec)
+}
+
+fn run_case(prog: &Arc<Program>, case: &Path) -> Result<CaseResult, String> {
+    let spec = read_spec(case)?;
+    let rules = spec.rules.unwrap_or_else(|| prog.rules.iter().map(|r| r.id.clone()).collect());
     for r in &rules {
         if prog.rule(r).is_none() {
             return Err(format!("{CASE_FILE} names rule `{r}`, which is not loaded"));
         }
     }
-    let mut expected = BTreeSet::new();
-    for (i, e) in spec.get("expect").and_then(Json::as_array).into_iter().flatten().enumerate() {
-        let field = |k: &str| e.get(k).and_then(Json::as_str).unwrap_or("").to_string();
-        if field("rule").is_empty() || field("env").is_empty() {
-            return Err(format!("{CASE_FILE}: expectation {} needs `rule` and `env`", i + 1));
-        }
-        expected.insert((field("rule"), field("env"), field("kind"), field("namespace"), field("name")));
-    }
+    let expected: BTreeSet<Key> =
+        spec.expect.into_iter().map(|e| (e.rule, e.env, e.kind, e.namespace, e.name)).collect();
     // Each sub-folder is an env.
     let rd = std::fs::read_dir(case).map_err(|e| format!("cannot read the case folder: {e}"))?;
     let mut envs: Vec<(String, PathBuf)> = rd
@@ -163,16 +195,22 @@ fn run_case(prog: &Program, case: &Path) -> Result<CaseResult, String> {
     if envs.is_empty() {
         return Err("the case has no env folders".into());
     }
-    let loaded = crate::load::load_inputs(&[] as &[Input], &envs, None, &LoadOptions::default());
-    if let Some(e) = loaded.errors.first() {
-        return Err(format!("{}:{}: {}", e.file, e.line, e.message));
+    let plan = Plan {
+        program: Some(prog.clone()),
+        only: Some(rules),
+        envs: EnvSource::Inputs { inputs: Vec::new(), named: envs, stdin_text: None },
+        allow_empty: true,
+        ..Plan::default()
+    };
+    let report = crate::pipeline::check(&plan, &Default::default()).report;
+    if let Some(e) = report.errors.first() {
+        return Err(if e.file.is_empty() {
+            e.message.clone()
+        } else {
+            format!("{}:{}: {}", e.file, e.line, e.message)
+        });
     }
-    let opts = crate::engine::Options { only: Some(&rules), ..Default::default() };
-    let out = crate::engine::run(prog, &loaded.world, &opts);
-    if let Some(e) = out.errors.first() {
-        return Err(e.message.clone());
-    }
-    let actual: BTreeSet<Key> = out
+    let actual: BTreeSet<Key> = report
         .findings
         .iter()
         .map(|f| (f.rule.clone(), f.env.clone(), f.kind.clone(), f.namespace.clone(), f.name.clone()))

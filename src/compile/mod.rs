@@ -8,7 +8,6 @@ mod schema_paths;
 pub use schema_paths::without_path_checks;
 mod scope;
 
-pub use codegen::glob_to_regex;
 pub use scope::Layer;
 
 use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};

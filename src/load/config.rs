@@ -34,7 +34,7 @@ pub struct Config {
     #[serde(default, rename = "allow-skipped")]
     pub allow_skipped: bool,
     /// `[[exception]]` tables (or `exception = [...]`), checked by
-    /// `exceptions::from_config`.
+    /// `waive::from_config`.
     #[serde(default, rename = "exception")]
     pub exceptions: Vec<toml::Spanned<ExceptionConfig>>,
     /// The file as shown in messages (set by `parse_config`).
@@ -177,6 +177,11 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
         }
         if env.all_sources().is_empty() {
             return Err(error(format!("env `{}` has no `source` or `sources`", env.name)));
+        }
+        for g in &env.namespaces {
+            if let Err(e) = crate::glob::Glob::new(g) {
+                return Err(error(format!("env `{}` has a namespace glob that cannot be used: {e}", env.name)));
+            }
         }
         if let Some(v) = &env.version
             && !is_kubernetes_version(v.get_ref())

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::config::EnvConfig;
 use super::files::{self, FileRef};
 use super::{Input, LoadOptions};
+use crate::glob::Glob;
 use crate::report::{Notice, RunError};
 use crate::world::World;
 use crate::world::tree::NodeRef;
@@ -161,31 +162,8 @@ pub fn apply_order(world: &mut World, promotion: Option<&[String]>) {
     world.finish();
 }
 
-/// Shell-style glob with `*` and `?`.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 /// Whether an object stays in an env carved by namespace globs.
-pub fn carve_keeps(globs: &[String], value: NodeRef) -> bool {
+pub fn carve_keeps(globs: &[Glob], value: NodeRef) -> bool {
     if globs.is_empty() {
         return true;
     }
@@ -196,7 +174,7 @@ pub fn carve_keeps(globs: &[String], value: NodeRef) -> bool {
     if subject.is_empty() {
         return kind != "Namespace";
     }
-    globs.iter().any(|g| glob_match(g, subject))
+    globs.iter().any(|g| g.is_match(subject))
 }
 
 /// The namespace map of a configured env: `strip-prefix` applied to every

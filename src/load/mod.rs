@@ -14,8 +14,6 @@ pub mod extract;
 pub mod fast;
 pub mod files;
 pub mod json;
-pub mod kube;
-pub mod kube_error;
 pub mod locate;
 pub mod scalar;
 pub mod yaml;
@@ -33,6 +31,7 @@ use envs::{EnvName, Plan};
 use extract::FileLoad;
 use files::FileRef;
 
+use crate::glob::Glob;
 use crate::report::{Notice, RunError};
 use crate::world::{Env, Object, World};
 
@@ -313,10 +312,12 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         if env.version.is_none() {
             env.version = snapshot.server_version;
         }
-        let globs = setting.map(|s| s.namespaces.as_slice()).unwrap_or(&[]);
+        // Checked when parity.toml was read, so none is dropped here.
+        let globs: Vec<Glob> =
+            setting.map(|s| s.namespaces.iter().filter_map(|g| Glob::new(g).ok()).collect()).unwrap_or_default();
         env.objects.reserve(objects.len());
         for mut obj in objects {
-            if envs::carve_keeps(globs, obj.value()) {
+            if envs::carve_keeps(&globs, obj.value()) {
                 obj.file = *id;
                 env.objects.push(obj);
             }

@@ -122,20 +122,20 @@ impl<'w> Vm<'w> {
                 Op::Call(f, argc) => {
                     let at = self.stack.len().saturating_sub(argc as usize);
                     let args = self.stack.split_off(at);
-                    let func = functions::FUNCTIONS.get(f as usize).ok_or(EvalError::Internal("unknown function"))?;
+                    let func = functions::implementation(f).ok_or(EvalError::Internal("unknown function"))?;
                     let v = match args.as_slice() {
                         [arg @ Val::List(l)] if l.len() >= MEMO_MIN_LEN => {
                             let key = (f, Rc::as_ptr(l) as usize);
                             match self.call_memo.get(&key) {
                                 Some((_, v)) => v.clone(),
                                 None => {
-                                    let v = (func.imp)(&args);
+                                    let v = func(&args);
                                     self.call_memo.insert(key, (arg.clone(), v.clone()));
                                     v
                                 }
                             }
                         }
-                        _ if args.len() == argc as usize => (func.imp)(&args),
+                        _ if args.len() == argc as usize => func(&args),
                         _ => Val::Absent,
                     };
                     if self.tracing_here()

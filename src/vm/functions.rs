@@ -1,6 +1,6 @@
-//! Built-in functions, as a static table: name, arity, implementation and a
-//! one-line doc that `docs/language.md` lists. Every function returns absent
-//! when an argument it needs is absent or of the wrong type, never an error.
+//! Built-in functions' implementations, by the ids of the catalogue in
+//! `bytecode::functions`. Every function returns absent when an argument it
+//! needs is absent or of the wrong type, never an error.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -11,106 +11,48 @@ use crate::world::{Quantity, Version};
 
 pub type FuncImpl = for<'w> fn(&[Val<'w>]) -> Val<'w>;
 
-pub struct Func {
-    pub name: &'static str,
-    pub min: usize,
-    pub max: usize,
-    pub imp: FuncImpl,
-    pub doc: &'static str,
-}
-
-macro_rules! f {
-    ($name:literal, $min:literal, $max:literal, $imp:expr, $doc:literal) => {
-        Func { name: $name, min: $min, max: $max, imp: $imp, doc: $doc }
-    };
-}
-
-pub static FUNCTIONS: &[Func] = &[
-    f!("quantity", 1, 1, quantity, "reads a value as a Kubernetes quantity (`quantity(\"500m\")`)"),
-    f!("version", 1, 1, version, "reads a value as a version (`version(\"v1.30.4\")`)"),
-    f!("minor", 1, 1, minor, "the minor release of a version: `minor(\"v1.30.4\")` is `v1.30`"),
-    f!("major", 1, 1, major, "the major number of a version"),
-    f!("string", 1, 1, string, "a value as text"),
-    f!("number", 1, 1, number, "a string as a number"),
-    f!("lower", 1, 1, lower, "lower-cases a string"),
-    f!("upper", 1, 1, upper, "upper-cases a string"),
-    f!("trim", 1, 1, trim, "strips surrounding white space"),
-    f!("len", 1, 1, len, "the length of a string, list or map"),
-    f!("count", 1, 1, len, "the number of elements of a list (same as `len`)"),
-    f!("keys", 1, 1, keys, "the keys of a map, sorted"),
-    f!("values", 1, 1, values, "the values of a map, by key"),
-    f!("flatten", 1, 1, flatten, "joins a list of lists into one list"),
-    f!("unique", 1, 1, unique, "a list sorted with duplicates removed"),
-    f!("first", 1, 1, first, "the first element of a list"),
-    f!("last", 1, 1, last, "the last element of a list"),
-    f!("sum", 1, 1, sum, "the sum of a list of numbers or quantities"),
-    f!("max", 1, 1, max, "the largest element of a list"),
-    f!("min", 1, 1, min, "the smallest element of a list"),
-    f!("default", 2, 2, default, "the first argument, or the second when the first is absent or null"),
-    f!("before", 2, 2, before, "the text before the first occurrence of a separator (all of it if none)"),
-    f!("after", 2, 2, after, "the text after the first occurrence of a separator (absent if none)"),
-    f!("split", 2, 2, split, "splits a string on a separator"),
-    f!("join", 2, 2, join, "joins a list of strings with a separator"),
-    f!("replace", 3, 3, replace, "replaces every occurrence of a text"),
-    f!("name", 1, 1, obj_name, "an object's name"),
-    f!("namespace", 1, 1, namespace, "an object's namespace; for a Namespace, its own name"),
-    f!("kind", 1, 1, kind, "an object's kind"),
-    f!("labels", 1, 1, labels, "an object's labels (a map, empty when none)"),
-    f!("annotations", 1, 1, annotations, "an object's annotations (a map, empty when none)"),
-    // Last, so that the ids of the functions before it (shown by
-    // `compile --dump`) stay as they were.
-    f!("if", 3, 3, if_, "the second argument when the first is true (or present and not false), else the third"),
-    // The schema functions (src/schema/functions.rs); the version is a
-    // Kubernetes version (`env.version`), the newest bundled when absent.
-    f!(
-        "schema-problems",
-        2,
-        2,
-        schema::schema_problems,
-        "an object's problems against its kind's schema in a Kubernetes version (`schema-problems(it, env.version)`), as `path: problem` texts"
-    ),
-    f!(
-        "schema-accepts",
-        2,
-        2,
-        schema::schema_accepts,
-        "whether a Kubernetes version serves an object's apiVersion and kind and its schema accepts the object (true for custom resources)"
-    ),
-    f!(
-        "api-served",
-        2,
-        2,
-        schema::api_served,
-        "false when an object's apiVersion and kind are Kubernetes' own and the version does not serve them"
-    ),
-    f!(
-        "api-replacement",
-        2,
-        2,
-        schema::api_replacement,
-        "the apiVersion a Kubernetes version serves an object's kind under, when it does not serve the object's own"
-    ),
-    f!(
-        "schema-version",
-        1,
-        1,
-        schema::schema_version,
-        "the bundled schema version used for a Kubernetes version (`\"1.30\"`; the newest bundled when absent)"
-    ),
-    f!(
-        "custom-kind",
-        1,
-        1,
-        schema::custom_kind,
-        "whether an object's API group is not Kubernetes' own (a custom resource)"
-    ),
-    f!(
-        "crd-problems",
-        2,
-        2,
-        schema::crd_problems,
-        "a custom resource's problems against the CustomResourceDefinitions given (`crd-problems(it, { it for customresourcedefinitions })`): no CRD for it, or its schema's complaints"
-    ),
+/// The implementations, by function id: the same order as
+/// [`crate::bytecode::functions::FUNCTIONS`], with the name to prove it.
+pub static IMPLS: &[(&str, FuncImpl)] = &[
+    ("quantity", quantity),
+    ("version", version),
+    ("minor", minor),
+    ("major", major),
+    ("string", string),
+    ("number", number),
+    ("lower", lower),
+    ("upper", upper),
+    ("trim", trim),
+    ("len", len),
+    ("count", len),
+    ("keys", keys),
+    ("values", values),
+    ("flatten", flatten),
+    ("unique", unique),
+    ("first", first),
+    ("last", last),
+    ("sum", sum),
+    ("max", max),
+    ("min", min),
+    ("default", default),
+    ("before", before),
+    ("after", after),
+    ("split", split),
+    ("join", join),
+    ("replace", replace),
+    ("name", obj_name),
+    ("namespace", namespace),
+    ("kind", kind),
+    ("labels", labels),
+    ("annotations", annotations),
+    ("if", if_),
+    ("schema-problems", schema::schema_problems),
+    ("schema-accepts", schema::schema_accepts),
+    ("api-served", schema::api_served),
+    ("api-replacement", schema::api_replacement),
+    ("schema-version", schema::schema_version),
+    ("custom-kind", schema::custom_kind),
+    ("crd-problems", schema::crd_problems),
 ];
 
 /// Functions that, when a finding is traced, also say which node of the
@@ -119,21 +61,16 @@ pub type Locator = for<'w> fn(&[Val<'w>]) -> Option<crate::world::tree::NodeRef<
 
 /// The locator of a function, by id.
 pub fn locator(id: u32) -> Option<Locator> {
-    match FUNCTIONS.get(id as usize)?.name {
+    match IMPLS.get(id as usize)?.0 {
         "schema-problems" => Some(schema::schema_problems_at),
         "crd-problems" => Some(schema::crd_problems_at),
         _ => None,
     }
 }
 
-/// Finds a function by name.
-pub fn lookup(name: &str) -> Option<(u32, &'static Func)> {
-    FUNCTIONS.iter().enumerate().find(|(_, f)| f.name == name).map(|(i, f)| (i as u32, f))
-}
-
-/// The name of a function id, for the disassembler.
-pub fn func_name(id: u32) -> &'static str {
-    FUNCTIONS.get(id as usize).map(|f| f.name).unwrap_or("?")
+/// The implementation of a function id.
+pub fn implementation(id: u32) -> Option<FuncImpl> {
+    IMPLS.get(id as usize).map(|(_, f)| *f)
 }
 
 fn text<'a>(v: &'a Val) -> Option<&'a str> {
@@ -369,8 +306,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn implementations_follow_the_catalogue() {
+        let catalogue: Vec<&str> = crate::bytecode::functions::FUNCTIONS.iter().map(|f| f.name).collect();
+        let implemented: Vec<&str> = IMPLS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(catalogue, implemented);
+    }
+
+    #[test]
     fn names_are_unique() {
-        let mut names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+        let mut names: Vec<&str> = IMPLS.iter().map(|(name, _)| *name).collect();
         names.sort_unstable();
         let before = names.len();
         names.dedup();

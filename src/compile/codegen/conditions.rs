@@ -230,7 +230,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                     }
                 };
                 let is_glob = matches!(test, Test::Like { .. });
-                let re = if is_glob { glob_to_regex(&pattern) } else { pattern.clone() };
+                let re = if is_glob { crate::glob::to_regex(&pattern) } else { pattern.clone() };
                 let compiled = regex::RegexBuilder::new(&re).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
                     Diag::new("parity::compile::regex", rhs.span, format!("invalid {}: {}", if is_glob { "glob" } else { "regex" }, last_line(&e.to_string())))
                         .label("this pattern")

@@ -15,6 +15,7 @@ pub use quantifiers::{PredSrc, split_predicate};
 use std::collections::HashMap;
 
 use super::scope::{Builtin, Defs, NounRef};
+use crate::bytecode::functions;
 use crate::bytecode::{
     Check1, Check2, Cmp, Code, Const, Domain, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, PathSpec,
     Program, Quant, Slot,
@@ -24,7 +25,6 @@ use crate::syntax::ast::{
     ArithOp, CmpOp, EnvSel, EnvSelKind, Expr, ExprKind, Filter, Lit, NounPhrase, Pred, PredKind, Quant as AQuant,
     Scope, Seg, Span, Test, Text, Word,
 };
-use crate::vm::functions;
 use crate::world::{Quantity, Version};
 
 pub type R<T> = Result<T, Diag>;
@@ -364,59 +364,4 @@ fn last_line(s: &str) -> String {
 
 fn first_line(s: &str) -> String {
     s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
-}
-
-/// A glob as an anchored regex. `*` matches any run of characters and `?`
-/// any one character, line breaks included; `[abc]` is one of the
-/// characters listed, `[a-z]` one in a range, `[!abc]` (or `[^abc]`) one
-/// not listed; a `]` right after `[` or `[!` is listed, not the end. A `[`
-/// with no closing `]` is a literal `[`, and `[[]`, `[*]`, `[?]` match the
-/// character inside. Everything else matches itself.
-pub fn glob_to_regex(glob: &str) -> String {
-    let chars: Vec<char> = glob.chars().collect();
-    let mut re = String::from("(?s)^");
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            '[' => {
-                // Find the class's end: the first `]` after its first member.
-                let mut j = i + 1;
-                let negated = matches!(chars.get(j), Some('!' | '^'));
-                if negated {
-                    j += 1;
-                }
-                let first = j;
-                if chars.get(j) == Some(&']') {
-                    j += 1;
-                }
-                while j < chars.len() && chars[j] != ']' {
-                    j += 1;
-                }
-                if j >= chars.len() {
-                    re.push_str(&regex::escape("["));
-                } else {
-                    re.push('[');
-                    if negated {
-                        re.push('^');
-                    }
-                    for (k, &c) in chars[first..j].iter().enumerate() {
-                        let inner = k > 0 && first + k + 1 < j;
-                        if c == '-' && inner {
-                            re.push('-');
-                        } else {
-                            re.push_str(&regex::escape(&c.to_string()));
-                        }
-                    }
-                    re.push(']');
-                    i = j;
-                }
-            }
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-        i += 1;
-    }
-    re.push('$');
-    re
 }

@@ -1,16 +1,12 @@
-//! Waiving findings on purpose, without hiding them: `[[exception]]` entries
-//! in `parity.toml` (globs, a reason, an owner, an optional expiry date) and
-//! a baseline file of known findings. Annotations on objects are handled by
-//! the engine, which has the objects. Every waived finding is kept in the
-//! report's `waived` list and counted; expired and unused exceptions become
-//! findings of their own.
+//! `[[exception]]` entries of `parity.toml` (globs, a reason, an owner, an
+//! optional expiry date), and applying them with the baseline to a run's
+//! findings. Expired and unused exceptions become findings of their own.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use super::baseline::BaselineEntry;
 
-use crate::compile::glob_to_regex;
+use crate::glob::Glob;
 use crate::load::config::{Config, ExceptionConfig};
 use crate::report::{Finding, RunError, Severity, Waived};
 
@@ -33,56 +29,30 @@ pub struct Exception {
     /// Where it is written: file and line.
     pub file: String,
     pub line: u32,
-    matchers: Vec<regex::Regex>,
+    matchers: Vec<Glob>,
 }
 
-/// A calendar date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-}
+/// A calendar date (`YYYY-MM-DD`, checked: `2026-02-30` is not one).
+pub type Date = jiff::civil::Date;
 
-impl Date {
-    /// Parses `YYYY-MM-DD`.
-    pub fn parse(s: &str) -> Option<Date> {
-        let mut it = s.trim().splitn(3, '-');
-        let year = it.next()?.parse().ok()?;
-        let month = it.next()?.parse().ok()?;
-        let day = it.next()?.parse().ok()?;
-        ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some(Date { year, month, day })
+/// Parses `YYYY-MM-DD` into a real calendar date.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    // jiff also reads longer ISO 8601 forms; an exception's date is exactly
+    // ten characters.
+    if s.len() != 10 {
+        return None;
     }
-
-    /// Today in UTC; `PARITY_TODAY=YYYY-MM-DD` overrides it (for tests and
-    /// for checking what will expire).
-    pub fn today() -> Date {
-        if let Some(d) = std::env::var("PARITY_TODAY").ok().and_then(|s| Date::parse(&s)) {
-            return d;
-        }
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        civil_from_days((secs / 86_400) as i64)
-    }
+    s.parse::<Date>().ok()
 }
 
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+/// Today in UTC; `PARITY_TODAY=YYYY-MM-DD` overrides it (for tests and for
+/// checking what will expire).
+pub fn today() -> Date {
+    if let Some(d) = std::env::var("PARITY_TODAY").ok().and_then(|s| parse_date(&s)) {
+        return d;
     }
-}
-
-/// Days since 1970-01-01 → date (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    Date { year, month, day }
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 fn config_error(config: &Config, offset: usize, message: String) -> RunError {
@@ -107,14 +77,14 @@ pub fn from_config(config: &Config) -> Result<Vec<Exception>, RunError> {
         }
         let expires =
             match &raw.expires {
-                Some(s) => Some(Date::parse(s).ok_or_else(|| {
+                Some(s) => Some(parse_date(s).ok_or_else(|| {
                     config_error(config, at, format!("`expires = \"{s}\"` is not a date (YYYY-MM-DD)"))
                 })?),
                 None => None,
             };
         let matchers = [&raw.rule, &raw.env, &raw.kind, &raw.namespace, &raw.name]
             .iter()
-            .map(|g| regex::Regex::new(&glob_to_regex(g)))
+            .map(|g| Glob::new(g))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| config_error(config, at, format!("invalid glob: {e}")))?;
         out.push(Exception {
@@ -139,77 +109,6 @@ impl Exception {
         let fields = [&f.rule, &f.env, &f.kind, &f.namespace, &f.name];
         self.matchers.iter().zip(fields).all(|(m, v)| m.is_match(v))
     }
-}
-
-/// One finding's identity in a baseline.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct BaselineEntry {
-    pub rule: String,
-    pub env: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl BaselineEntry {
-    fn of(f: &Finding) -> BaselineEntry {
-        BaselineEntry {
-            rule: f.rule.clone(),
-            env: f.env.clone(),
-            kind: f.kind.clone(),
-            namespace: f.namespace.clone(),
-            name: f.name.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct BaselineFile {
-    version: u32,
-    findings: Vec<BaselineEntry>,
-}
-
-/// Writes the findings of a run as a baseline file.
-pub fn write_baseline(path: &Path, findings: &[Finding]) -> Result<(), RunError> {
-    let entries: BTreeSet<BaselineEntry> = findings.iter().map(BaselineEntry::of).collect();
-    let file = BaselineFile { version: 1, findings: entries.into_iter().collect() };
-    let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
-    text.push('\n');
-    std::fs::write(path, text).map_err(|e| RunError {
-        code: "parity::baseline".into(),
-        file: crate::cli::display(path),
-        line: 0,
-        column: 0,
-        message: format!("cannot write the baseline: {e}"),
-    })
-}
-
-/// The size limit of a baseline file (read with the bounded reader).
-pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Reads a baseline file.
-pub fn read_baseline(path: &Path) -> Result<BTreeSet<BaselineEntry>, RunError> {
-    let shown = crate::cli::display(path);
-    let err = |message: String| RunError {
-        code: "parity::baseline".into(),
-        file: shown.clone(),
-        line: 0,
-        column: 0,
-        message,
-    };
-    let text = crate::load::files::read_text(path, &shown, MAX_BASELINE_BYTES)
-        .map_err(|e| err(format!("cannot read the baseline: {}", e.message)))?;
-    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| RunError {
-        code: "parity::baseline".into(),
-        file: shown.clone(),
-        line: e.line() as u32,
-        column: e.column() as u32,
-        message: format!("not a parity baseline: {e}"),
-    })?;
-    if file.version != 1 {
-        return Err(err(format!("baseline version {} is not supported (expected 1)", file.version)));
-    }
-    Ok(file.findings.into_iter().collect())
 }
 
 /// What applying waivers produced.
@@ -298,12 +197,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), Date { year: 1970, month: 1, day: 1 });
-        assert_eq!(civil_from_days(20_415), Date { year: 2025, month: 11, day: 23 });
-        assert_eq!(civil_from_days(11_016), Date { year: 2000, month: 2, day: 29 });
-        assert!(Date::parse("2026-02-30").is_some());
-        assert!(Date::parse("2026-13-01").is_none());
+    fn dates_are_real_calendar_dates() {
+        assert_eq!(parse_date("2000-02-29"), Some(jiff::civil::date(2000, 2, 29)));
+        assert_eq!(parse_date(" 2026-11-28 ").map(|d| d.to_string()), Some("2026-11-28".into()));
+        for bad in ["2026-02-30", "2026-13-01", "2026-1-1", "2026-01-01T00:00", "tomorrow", ""] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 
     fn exceptions(text: &str) -> Result<Vec<Exception>, RunError> {

@@ -328,5 +328,5 @@ pub fn chain_reason(top: &(dyn StdError + 'static)) -> String {
 }
 
 #[cfg(test)]
-#[path = "kube_error_tests.rs"]
+#[path = "error_tests.rs"]
 mod tests;

@@ -1,0 +1,332 @@
+//! The pipeline as a library: a [`Plan`] says what to check, [`check`]
+//! compiles the rules, loads the envs, evaluates, applies waivers, keeps
+//! the findings `--changed` asks for and returns the [`Report`].
+//!
+//! Every subcommand that checks (`check`, `audit`, `test`) and the tests
+//! call this one function. Nothing here prints or reads the terminal:
+//! compile diagnostics come back as data ([`Outcome::diagnostics`]) and
+//! progress goes to a callback; the CLI renders both.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::bytecode::Program;
+use crate::diag::{Diag, Sources};
+use crate::load::{Config, Input, LoadOptions, Loaded};
+use crate::report::{Finding, Notice, Report, RunError};
+use crate::waive::BaselineEntry;
+
+/// Where the envs come from.
+#[derive(Debug, Clone, Default)]
+pub enum EnvSource {
+    /// Command-line inputs and `--env NAME=PATH` pairs; `stdin_text` is
+    /// stdin's content when `Input::Stdin` is among the inputs. A
+    /// configuration, when there is one, still gives the envs it names their
+    /// tags, default namespace, version and promotion order.
+    Inputs { inputs: Vec<Input>, named: Vec<(String, PathBuf)>, stdin_text: Option<String> },
+    /// The envs the configuration declares.
+    Configured,
+    /// Nothing to load; the reason is among [`Plan::earlier`].
+    #[default]
+    Nothing,
+}
+
+/// The limits of evaluation; `None` keeps the engine's default.
+#[derive(Debug, Clone, Default)]
+pub struct EvalLimits {
+    pub step_budget: Option<u64>,
+    pub rule_step_budget: Option<u64>,
+    pub rule_time_budget: Option<Duration>,
+}
+
+/// What to check, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Rule files, read already: (display name, text).
+    pub rule_files: Vec<(String, String)>,
+    /// Rule bodies given as text (`--rule`), ids `cli-1`, `cli-2`, ...
+    pub rule_texts: Vec<String>,
+    /// Whether the standard library is compiled in beside them.
+    pub use_library: bool,
+    /// A program compiled already (`parity test` compiles once for all its
+    /// cases): the rule sources above are then not compiled again.
+    pub program: Option<Arc<Program>>,
+    /// Run only these rules (by id); all when `None`.
+    pub only: Option<Vec<String>>,
+    /// parity.toml, parsed once.
+    pub config: Option<Config>,
+    pub envs: EnvSource,
+    pub load: LoadOptions,
+    pub limits: EvalLimits,
+    /// Skipped files and documents do not make the run incomplete.
+    pub allow_skipped: bool,
+    /// A run that loads no object is not an error.
+    pub allow_empty: bool,
+    /// Also note the standard-library rules that matched nothing.
+    pub verbose: bool,
+    /// Keep the waived findings in the report (they are always counted).
+    pub show_waived: bool,
+    /// Findings recorded in a baseline, waived.
+    pub baseline: Option<BTreeSet<BaselineEntry>>,
+    /// Pre-commit mode: the changed files (display names); only findings
+    /// they are part of are kept.
+    pub changed: Option<Vec<String>>,
+    /// The Kubernetes version (`v1.30`) of every env that has none from its
+    /// cluster, snapshot or parity.toml (`--kube-version`).
+    pub kube_version: Option<String>,
+    /// Errors met before the run (an unreadable rule file or
+    /// configuration, a usage error, a cluster that could not be read):
+    /// counted in the report, so the run is incomplete.
+    pub earlier: Vec<RunError>,
+}
+
+/// Callbacks of a run.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Called with (subjects done, total) while evaluating.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
+/// What a run produced.
+pub struct Outcome {
+    /// The report, finished (sorted and counted).
+    pub report: Report,
+    /// The compiled rules (for renderers that list every rule).
+    pub program: Arc<Program>,
+    /// The rule sources and the compile diagnostics among them, to render
+    /// (each is also a run error in the report).
+    pub sources: Sources,
+    pub diagnostics: Vec<Diag>,
+    /// The envs, as loaded.
+    pub world: crate::world::World,
+}
+
+/// Runs the pipeline: compile → load → evaluate → waive → filter.
+pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
+    let started = Instant::now();
+    let phase = crate::timing::phase;
+    let mut report = Report {
+        allow_skipped: plan.allow_skipped || plan.config.as_ref().is_some_and(|c| c.allow_skipped),
+        ..Report::default()
+    };
+    report.errors.extend(plan.earlier.iter().cloned());
+
+    // Every rule that compiles runs; the ones that do not are errors (exit 2)
+    // beside their findings.
+    let mut sources = Sources::default();
+    let (program, diagnostics) = match &plan.program {
+        Some(p) => (p.clone(), Vec::new()),
+        None => {
+            let mut all = plan.rule_files.clone();
+            if plan.use_library {
+                all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
+            }
+            let (p, d) = crate::compile::build_partial(&mut sources, &all, &plan.rule_texts);
+            (Arc::new(p), d)
+        }
+    };
+    report.errors.extend(diagnostics.iter().map(|d| crate::diag::diag_error(&sources, d)));
+    phase("compile", started);
+
+    let load_started = Instant::now();
+    let loaded = load(plan);
+    phase("load", load_started);
+    let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
+    if let Some(v) = &plan.kube_version {
+        for env in world.envs.iter_mut().filter(|e| e.version.is_none()) {
+            env.version = Some(v.clone());
+        }
+    }
+    report.errors.extend(errors);
+    report.skipped.extend(skipped);
+    report.warnings.extend(warnings);
+    if world.object_count() == 0 && report.errors.is_empty() && !plan.allow_empty {
+        // An empty input (a failed `helm template` upstream, an empty
+        // folder, every file skipped) checks nothing: it must not pass.
+        let why = if report.skipped.is_empty() {
+            "the input holds no Kubernetes objects"
+        } else {
+            "every file or document was skipped"
+        };
+        report.errors.push(RunError {
+            code: "parity::load::empty".into(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: format!("no objects loaded: {why}, so nothing was checked (pass --allow-empty to accept this)"),
+        });
+    }
+
+    let mut eopts = crate::engine::Options {
+        stdin_text: stdin_text.as_deref(),
+        progress: hooks.progress,
+        timings: crate::timing::enabled(),
+        only: plan.only.as_deref(),
+        ..Default::default()
+    };
+    if let Some(steps) = plan.limits.step_budget {
+        eopts.step_budget = steps;
+    }
+    if let Some(steps) = plan.limits.rule_step_budget {
+        eopts.rule_step_budget = steps;
+    }
+    if let Some(time) = plan.limits.rule_time_budget {
+        eopts.rule_time_budget = time;
+    }
+    let eval_started = Instant::now();
+    let out = crate::engine::run(&program, &world, &eopts);
+    phase("evaluate", eval_started);
+    report.findings = out.findings;
+    report.waived = out.waived;
+    report.errors.extend(out.errors);
+    report.warnings.extend(out.warnings);
+    report.summary.rules = program.rules.len();
+    report.warnings.extend(unmatched_notices(&program, &out.unmatched, plan.verbose, world.envs.is_empty()));
+    report.summary.unmatched_rules = out.unmatched;
+    report.summary.unmatched_rules.sort();
+    report.summary.schema = crate::schema::summary(&program, &world);
+
+    waive(plan, &mut report);
+    if let Some(changed) = &plan.changed {
+        keep_changed(&world, changed, &mut report);
+    }
+    report.summary.waived = report.waived.len();
+    if !plan.show_waived {
+        report.waived.clear();
+    }
+    report.summary.envs = world.envs.iter().map(|e| e.name.clone()).collect();
+    report.summary.objects = world.object_count();
+    report.summary.files = world.files.len();
+    report.summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    report.finish();
+    Outcome { report, program, sources, diagnostics, world }
+}
+
+fn load(plan: &Plan) -> Loaded {
+    match &plan.envs {
+        EnvSource::Nothing => Loaded::default(),
+        EnvSource::Configured => match &plan.config {
+            Some(cfg) => crate::load::load_configured(cfg, &plan.load),
+            None => Loaded::default(),
+        },
+        EnvSource::Inputs { inputs, named, stdin_text } => {
+            let mut loaded = crate::load::load_inputs(inputs, named, stdin_text.clone(), &plan.load);
+            if let Some(cfg) = &plan.config {
+                apply_config(cfg, &mut loaded);
+            }
+            loaded
+        }
+    }
+}
+
+/// With explicit inputs, `parity.toml` still supplies promotion order and
+/// tags for the envs it names. The order is set by the same
+/// `envs::apply_order` as for envs declared in parity.toml, so it never
+/// depends on where the paths came from.
+fn apply_config(config: &Config, loaded: &mut Loaded) {
+    for env in &mut loaded.world.envs {
+        if let Some(ec) = config.envs.iter().find(|e| e.name == env.name) {
+            env.tags = ec.tags.clone();
+            env.default_namespace = ec.namespace.clone();
+        }
+    }
+    crate::load::apply_versions(loaded, &config.envs, &config.file);
+    if config.promotion.is_some() || config.envs.iter().any(|e| e.namespace.is_some()) {
+        crate::load::envs::apply_order(&mut loaded.world, config.promotion.as_deref());
+    }
+}
+
+/// A note for each rule that matched nothing in any env: always for the
+/// user's own rules (a typo in a noun or filter shows at once), and with
+/// `verbose` for the standard library's too.
+fn unmatched_notices(prog: &Program, unmatched: &[String], verbose: bool, no_envs: bool) -> Vec<Notice> {
+    if no_envs {
+        return Vec::new();
+    }
+    prog.rules
+        .iter()
+        .filter(|r| unmatched.contains(&r.id))
+        .filter(|r| verbose || !r.is_builtin())
+        .map(|r| {
+            let (file, line) = r.origin_file_line();
+            Notice {
+                code: "parity::rule::matched-nothing".into(),
+                file,
+                line,
+                message: format!(
+                    "rule `{}` matched nothing in any env: no subject passed `{}`; check its nouns and filters",
+                    r.id,
+                    r.checks
+                        .first()
+                        .map(|c| c.text.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default()
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Applies parity.toml exceptions and the baseline.
+fn waive(plan: &Plan, report: &mut Report) {
+    let mut list = Vec::new();
+    if let Some(cfg) = &plan.config {
+        match crate::waive::from_config(cfg) {
+            Ok(l) => list = l,
+            Err(e) => report.errors.push(e),
+        }
+    }
+    let findings = std::mem::take(&mut report.findings);
+    let applied = crate::waive::apply(findings, &list, plan.baseline.as_ref(), crate::waive::today());
+    report.findings = applied.kept;
+    report.findings.extend(applied.meta);
+    report.waived.extend(applied.waived);
+}
+
+/// Keeps the findings a changed file is part of: located in one, with a
+/// related object or a counterpart (the same object in another env) in one,
+/// or env-level findings of a changed env (or of any env, when the
+/// reference env changed).
+fn keep_changed(world: &crate::world::World, changed: &[String], report: &mut Report) {
+    let touches = |file: &str| changed.iter().any(|c| c == file);
+    // The envs a changed file belongs to. An env-level finding (no file of
+    // its own: kubelet versions that differ from the reference env's) is
+    // reported when the change touches its env or the reference env, which
+    // it is compared with; a whole-world one when it touches any.
+    let mut changed_envs = BTreeSet::new();
+    // The identities (kind, canonical namespace, name) of the objects in
+    // changed files: an object finding is also reported when one of its
+    // counterparts in another env changed (a cross-env comparison such as
+    // service-port-parity depends on both sides).
+    let mut changed_identities = BTreeSet::new();
+    for env in &world.envs {
+        for o in &env.objects {
+            if world.files.get(o.file as usize).is_some_and(|f| touches(f)) {
+                changed_envs.insert(env.name.clone());
+                let ns = o.namespace.as_deref().map(|n| env.canonical_namespace(n).to_string());
+                changed_identities.insert((o.kind.to_ascii_lowercase(), ns.unwrap_or_default(), o.name.to_string()));
+            }
+        }
+    }
+    let counterpart_changed = |f: &Finding| {
+        if f.kind.is_empty() {
+            return false;
+        }
+        let canonical = match world.envs.iter().find(|e| e.name == f.env) {
+            Some(env) => env.canonical_namespace(&f.namespace).to_string(),
+            None => f.namespace.clone(),
+        };
+        changed_identities.contains(&(f.kind.to_ascii_lowercase(), canonical, f.name.clone()))
+    };
+    let reference_changed = world.envs.last().is_some_and(|e| changed_envs.contains(&e.name));
+    let relevant = |f: &Finding| {
+        touches(&f.file)
+            || f.related.iter().any(|r| touches(&r.file))
+            || counterpart_changed(f)
+            || (f.file.is_empty()
+                && (changed_envs.contains(&f.env) || reference_changed || f.env.is_empty() && !changed_envs.is_empty()))
+    };
+    report.findings.retain(|f| relevant(f));
+    report.waived.retain(|w| relevant(&w.finding));
+}
