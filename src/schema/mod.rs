@@ -221,7 +221,7 @@ impl Schemas {
         None
     }
 
-    /// The name of the definition a node refers to, if it is a reference.
+    /// A group/version/kind of the built-in API (served by some version).
     pub fn kind(&self, group: &str, version: &str, kind: &str) -> Option<&Kind> {
         self.by_gvk.get(&(group.to_string(), version.to_string(), kind.to_string())).map(|&i| &self.kinds[i])
     }
