@@ -12,7 +12,7 @@ out=${1:?usage: scripts/golden.sh OUT_DIR [PARITY_BINARY]}
 bin=${2:-target/debug/parity}
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
-mask() { sed -E 's/[0-9]+(\.[0-9]+)? ?(ms|s)\b/<T>/g; s/"(duration|elapsed)[a-z_]*": *[0-9.]+/"\1": <T>/g; s/time="[0-9.]+"/time="<T>"/g'; }
+mask() { sed -E 's/[0-9]+(\.[0-9]+)? ?(ms|s)\b/<T>/g; s/"(duration|elapsed)[a-z_]*": *[0-9.]+/"\1": <T>/g; s/time="[0-9.]+"/time="<T>"/g; s/"seconds": [0-9]+/"seconds": <T>/g'; }
 run() { # name, args...
   local name=$1; shift
   for f in human json sarif junit github policyreport; do

@@ -34,11 +34,7 @@ impl Sources {
 
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, span: Span) -> (u32, u32) {
-        let text = &self.get(span.source).text;
-        let upto = &text[..(span.start as usize).min(text.len())];
-        let line = upto.matches('\n').count() + 1;
-        let col = upto.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-        (line as u32, col as u32)
+        line_col(&self.get(span.source).text, span.start as usize)
     }
 
     /// The text a span covers.
@@ -114,7 +110,7 @@ impl Diagnostic for Diag {
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = edit_distance(name, c);
+        let d = strsim::levenshtein(name, c);
         let limit = (name.len().max(c.len()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
@@ -123,19 +119,17 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     best.map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+/// 1-based line and column (in characters) of a byte offset of a text:
+/// the one helper for rule sources, parity.toml and diagnostics.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    prev[b.len()]
+    let before = &text[..end];
+    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() as u32 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    (line, column)
 }
 
 /// A compile diagnostic as a run error (for JSON output).

@@ -10,7 +10,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use common::{Run, parity};
 
@@ -121,9 +120,8 @@ fn alias_bomb_is_rejected_fast() {
         shown(&root, "dev/bomb.yaml")
     );
     assert_errors(&run, &report, &[expected]);
-    // A sanity bound on a debug build, not the performance target (that is
-    // scripts/hostile-bench.sh on the release binary).
-    assert!(run.elapsed < Duration::from_secs(2), "took {:?}", run.elapsed);
+    // How fast it is rejected is measured by scripts/hostile-bench.sh on
+    // the release binary, not asserted here.
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Check, CheckKind, Code, Const, DomainSource, EnvScope, Op, PathSeg, Piece, Program, Rule};
+use super::{Check, CheckKind, Code, Const, DomainSource, EnvScope, NsScope, Op, PathSeg, Piece, Program, Rule};
 
 /// Prints every rule of a program.
 pub fn disassemble(program: &Program) -> String {
@@ -97,7 +97,7 @@ fn operand_note(p: &Program, op: &Op) -> String {
         Op::KindIn(k) => p.kind_sets.get(k as usize).map(|k| k.join(",")).unwrap_or_default(),
         Op::IterStart(d, _) => domain_text(p, d),
         Op::Counterpart(e) | Op::ExistsIn(e) | Op::EnvOf(e) => {
-            p.env_sels.get(e as usize).map(|s| format!("{s:?}")).unwrap_or_default()
+            p.env_sels.get(e as usize).map(|s| s.to_string()).unwrap_or_default()
         }
         Op::Call(f, _) => super::functions::func_name(f).to_string(),
         _ => String::new(),
@@ -107,19 +107,27 @@ fn operand_note(p: &Program, op: &Op) -> String {
 fn domain_text(p: &Program, d: u32) -> String {
     let Some(dom) = p.domains.get(d as usize) else { return String::new() };
     let src = match &dom.source {
-        DomainSource::Envs(e) => format!("envs {:?}", p.env_sels.get(*e as usize)),
+        DomainSource::Envs(e) => sel_text(p, *e),
         DomainSource::Objects { kinds, envs, ns } => {
             let kinds = kinds.as_ref().map(|k| k.join(",")).unwrap_or_else(|| "*".into());
             let envs = match envs {
                 EnvScope::Current(s) => format!("env s{s}"),
-                EnvScope::Sel(e, _) => format!("{:?}", p.env_sels.get(*e as usize)),
+                EnvScope::Sel(e, _) => sel_text(p, *e),
                 EnvScope::All => "all envs".into(),
             };
-            format!("objects [{kinds}] in {envs}, ns {ns:?}")
+            let ns = match ns {
+                NsScope::None => String::new(),
+                NsScope::Of(s) => format!(", namespace of s{s}"),
+            };
+            format!("objects [{kinds}] in {envs}{ns}")
         }
         DomainSource::Values => "values".into(),
     };
     format!("{}: {src}", dom.label)
+}
+
+fn sel_text(p: &Program, e: u32) -> String {
+    p.env_sels.get(e as usize).map(|s| s.to_string()).unwrap_or_else(|| format!("env selector {e}?"))
 }
 
 fn const_text(c: &Const) -> String {

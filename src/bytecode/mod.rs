@@ -7,6 +7,9 @@
 
 mod disasm;
 pub mod functions;
+mod verify;
+
+pub use verify::verify;
 
 use std::fmt;
 
@@ -198,6 +201,21 @@ pub enum EnvSelSpec {
     Reference,
     Previous,
     Next,
+}
+
+/// As rule text says it.
+impl fmt::Display for EnvSelSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvSelSpec::All => write!(f, "every env"),
+            EnvSelSpec::Others => write!(f, "other envs"),
+            EnvSelSpec::Tagged(t) => write!(f, "envs tagged {t}"),
+            EnvSelSpec::Named(n) => write!(f, "env {n}"),
+            EnvSelSpec::Reference => write!(f, "reference env"),
+            EnvSelSpec::Previous => write!(f, "previous env"),
+            EnvSelSpec::Next => write!(f, "next env"),
+        }
+    }
 }
 
 /// Where a quantifier's objects come from.

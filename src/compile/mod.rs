@@ -116,6 +116,11 @@ pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: 
         }
     }
     let (prog, more) = compile_partial(&modules, sources);
+    // Every program a debug build compiles (every test's) is checked.
+    #[cfg(debug_assertions)]
+    if let Err(e) = crate::bytecode::verify(&prog) {
+        panic!("the compiler produced an invalid program: {e}");
+    }
     errors.extend(more);
     (prog, errors)
 }
@@ -529,7 +534,3 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piec
     }
     Ok(pieces)
 }
-
-#[cfg(test)]
-#[path = "compile_tests.rs"]
-mod tests;

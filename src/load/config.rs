@@ -51,7 +51,7 @@ pub struct Config {
 impl Config {
     /// 1-based line and column of a byte offset of the file.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        line_col(&self.source, offset)
+        crate::diag::line_col(&self.source, offset)
     }
 
     /// An error at a byte offset of the file.
@@ -217,14 +217,6 @@ fn is_kubernetes_version(s: &str) -> bool {
     let s = s.trim();
     let release = s.strip_prefix(['v', 'V']).unwrap_or(s).split(['-', '+']).next().unwrap_or("");
     release.contains('.') && crate::world::Version::parse(s).is_some()
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() as u32 + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -172,17 +172,6 @@ fn agrees_on_every_yaml_file_of_the_repository() {
     assert!(answered * 10 >= files.len() * 7, "fast path took {answered} of {} files", files.len());
 }
 
-#[test]
-#[ignore]
-fn list_files_the_fast_path_leaves() {
-    for f in &repository_yaml() {
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        if parse(&text, "f", &Limits::default()).is_none() {
-            println!("LEFT {}", f.display());
-        }
-    }
-}
-
 /// YAML 1.1 numbers: both paths read them as kubectl does, with the same
 /// warnings on the same lines.
 #[test]

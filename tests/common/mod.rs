@@ -91,3 +91,18 @@ pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
         std::fs::write(&path, text).expect("write fixture");
     }
 }
+
+/// An external tool a test drives (the SARIF Multitool, pre-commit) is not
+/// installed. The test fails, never passes silently: `.ci/run` installs the
+/// tools, and `PARITY_SKIP_EXTERNAL_TOOLS=1` skips such tests on purpose
+/// (the skip is printed).
+#[allow(dead_code)]
+pub fn tool_missing(tool: &str) {
+    let skip = std::env::var("PARITY_SKIP_EXTERNAL_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0");
+    assert!(
+        skip,
+        "{tool} is not installed: run the suite with .ci/run (which installs it), \
+         or set PARITY_SKIP_EXTERNAL_TOOLS=1 to skip this test on purpose"
+    );
+    eprintln!("PARITY_SKIP_EXTERNAL_TOOLS: skipping the test that needs {tool}");
+}
