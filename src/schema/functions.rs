@@ -62,7 +62,7 @@ pub fn verdict<'s>(s: &'s Schemas, root: NodeRef, version: usize) -> Verdict<'s>
         return Verdict::Served(k);
     }
     let replacement = match REMOVED.iter().find(|(g, k, _)| *g == group && *k == kind) {
-        Some((_, _, r)) if r.is_empty() => None,
+        Some((_, _, "")) => None,
         Some((_, _, r)) => Some(r.to_string()),
         None => s.replacements(group, kind, version).first().map(|k| k.api_version()),
     };
