@@ -7,7 +7,41 @@
 
 use miette::{Diagnostic, LabeledSpan, NamedSource};
 
-use crate::syntax::ast::{SourceId, Span};
+/// A small id for one source text (a rule file, the prelude, a `--rule`).
+pub type SourceId = u32;
+
+/// A byte range in one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub source: SourceId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(source: SourceId, start: usize, end: usize) -> Span {
+        Span { source, start: start as u32, end: end as u32 }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { source: self.source, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.start as usize, s.len()).into()
+    }
+}
 
 /// One rule source: a file, the prelude, or a `--rule` text.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 
 use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, Program, Rule};
 use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
-use crate::vm::value::{Val, display, equal, object_label, to_json_with};
+use crate::vm::value::{Val, equal, object_label, to_json_with};
 use crate::vm::{EvalError, Meter, TraceItem, Vm, select_envs};
 use crate::waive::annotations::{self, Waiver};
 use crate::world::tree::NodeRef;
@@ -399,8 +399,8 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                     // Trace it again for what was examined and found.
                     vm.bind(check.slots, Val::Absent, None);
                     let items = vm.run_traced(*pred).map(|(_, t)| t).unwrap_or_default();
-                    let (evidence, summary) = whole_world_evidence(world, &items);
-                    let mut message = message(vm, rule, ci, &Val::Absent, None, &evidence);
+                    let (evidence, summary) = whole_world_evidence(world, &items, &check.text);
+                    let mut message = message(vm, rule, ci, &Val::Absent, None, &evidence, &MsgCtx::default());
                     if check.message.is_none() {
                         message = format!("{message}: {summary}");
                     }
@@ -436,11 +436,13 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                 // The envs that have a value cannot be compared with the
                 // reference env: say so once, on the reference env.
                 let have: Vec<String> = values.iter().map(|(e, _)| names(*e)).collect();
-                let mut ev = serde_json::Map::new();
-                ev.insert("reference env".into(), Json::String(names(reference)));
-                ev.insert("envs with a value".into(), Json::Array(have.iter().cloned().map(Json::String).collect()));
-                let evidence = Json::Object(ev);
-                let mut message = message(vm, rule, ci, &Val::Env(reference), Some(reference), &evidence);
+                let mut ev = vec![item(&one_line(&check.text), Json::Null, &names(reference), None)];
+                for (e, v) in &values {
+                    ev.push(item(&one_line(&check.text), to_json_with(v, &names), &names(*e), None));
+                }
+                let evidence = Json::Array(ev);
+                let mut message =
+                    message(vm, rule, ci, &Val::Env(reference), Some(reference), &evidence, &MsgCtx::default());
                 if check.message.is_none() {
                     message = format!(
                         "{message}: the reference env {} has no value to compare with ({} {})",
@@ -460,18 +462,23 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
                     out.excepted += 1;
                     continue;
                 }
-                let mut ev = serde_json::Map::new();
-                ev.insert(names(*e), to_json_with(v, &names));
-                ev.insert(names(ref_env), to_json_with(&ref_val, &names));
-                let evidence = Json::Object(ev);
-                let mut message = message(vm, rule, ci, &Val::Env(*e), Some(*e), &evidence);
+                let evidence = Json::Array(vec![
+                    item(
+                        &one_line(&check.text),
+                        to_json_with(v, &names),
+                        &names(*e),
+                        Some(to_json_with(&ref_val, &names)),
+                    ),
+                    item(&one_line(&check.text), to_json_with(&ref_val, &names), &names(ref_env), None),
+                ]);
+                let mut message = message(vm, rule, ci, &Val::Env(*e), Some(*e), &evidence, &MsgCtx::default());
                 if check.message.is_none() {
                     message = format!(
                         "{message}: {} has {}, reference env {} has {}",
                         names(*e),
-                        display(v, &names),
+                        compact(&to_json_with(v, &names)),
                         names(ref_env),
-                        display(&ref_val, &names)
+                        compact(&to_json_with(&ref_val, &names))
                     );
                 }
                 out.findings.push(env_finding(rule, names(*e), message, evidence));

@@ -187,6 +187,16 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     report.summary.unmatched_rules = out.unmatched;
     report.summary.unmatched_rules.sort();
     report.summary.schema = crate::schema::summary(&program, &world);
+    if world.envs.len() == 1 {
+        let only = plan.only.as_deref();
+        report.summary.uncompared_rules = program
+            .rules
+            .iter()
+            .filter(|r| r.cross_env && only.is_none_or(|ids| ids.contains(&r.id)))
+            .map(|r| r.id.clone())
+            .collect();
+        report.summary.uncompared_rules.sort();
+    }
 
     waive(plan, &mut report);
     if let Some(changed) = &plan.changed {

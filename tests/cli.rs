@@ -75,7 +75,9 @@ fn human_output_groups_by_rule_with_file_and_line() {
     assert!(run.stdout.contains("tests/fixtures/drift/prod/app.yaml:"), "{}", run.stdout);
     assert!(run.stdout.contains("prod  Deployment shop/cart"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("1 finding (1 error) in 1 of 1 rule · 2 envs (dev, prod) · 5 objects from 2 files"),
+        run.stdout.contains(
+            "1 finding (1 error) in 1 of 1 rule · 2 envs (dev → prod; reference prod) · 5 objects from 2 files"
+        ),
         "{}",
         run.stdout
     );

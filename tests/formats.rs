@@ -129,7 +129,10 @@ fn sarif_describes_every_rule_and_finding() {
     // Env-level: a logical location naming the env.
     let kubelet = results.iter().find(|r| r["ruleId"] == "kubelet-version-parity").expect("kubelet finding");
     assert_eq!(kubelet["locations"][0]["logicalLocations"][0]["name"], "dev");
-    assert_eq!(kubelet["properties"]["evidence"]["prod"][0], "v1.30");
+    // Evidence items: dev's value, the reference env's expected.
+    assert_eq!(kubelet["properties"]["evidence"][0]["env"], "dev");
+    assert_eq!(kubelet["properties"]["evidence"][0]["value"][0], "v1.29");
+    assert_eq!(kubelet["properties"]["evidence"][0]["expected"][0], "v1.30");
     assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true);
 }
 
@@ -308,9 +311,9 @@ fn junit_names_and_failure_text() {
     assert!(names.contains(&"all envs"));
     let texts: Vec<&str> = counts["texts"].as_array().expect("texts").iter().filter_map(Json::as_str).collect();
     assert!(texts.contains(
-        &"Deployment frontend selects nodes with env=staging but runs in env dev\n\
+        &"Deployment web/frontend selects nodes with env=staging but runs in env dev (expected nodeSelector.env: dev)\n\
           examples/manifests/dev/web.yaml:29\n\
-          evidence: {\"env.name\":\"dev\",\"podspec.nodeSelector.env\":\"staging\"}"
+          evidence: dev: podspec.nodeSelector.env = staging (expected dev)"
     ));
 }
 
@@ -364,7 +367,8 @@ fn github_escapes_messages_and_properties() {
 fn github_env_level_findings_and_run_errors() {
     let run = check(&[EXAMPLE, "--format", "github"]);
     assert!(run.stdout.lines().any(|l| l
-        == "::error title=gpu-node-parity::env staging runs workloads that need nvidia.com/gpu but no node offers it"));
+        == "::error title=gpu-node-parity::env staging runs workloads that need nvidia.com/gpu \
+            (Deployment payments/fraud-model) but no node offers it"));
     assert!(
         run.stdout.ends_with("parity: 20 findings (14 errors, 6 warnings, 0 info) · 3 envs · 42 objects\n"),
         "{}",

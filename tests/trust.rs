@@ -84,17 +84,46 @@ fn message_templates_see_bound_names() {
     assert_eq!(report["findings"][0]["message"], "web: 2 in prod, 3 in staging");
 }
 
-/// A template naming something bound only inside the predicate is a compile
-/// error at the placeholder, never a silent `<absent>`.
+/// A template naming something bound deeper in the predicate (inside
+/// another quantifier) is a compile error at the placeholder, never a
+/// silent `<absent>`.
 #[test]
 fn message_naming_a_predicate_binding_is_rejected() {
     let (_dir, run) = check_rule_file(
-        "rule rep {\n  every deployment has some container as c with c.image exists\n  message: \"{c.name} has no image\"\n}\n",
+        "rule rep {\n  every deployment has some container with (some port as c with c.containerPort exists)\n  message: \"{c.name} has no port\"\n}\n",
         &[],
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stdout.contains("r.parity:3:14"), "{}", run.stdout);
     assert!(run.stderr.contains("`c` is bound inside the rule's predicate"), "{}", run.stderr);
+}
+
+/// A name bound with `as` on the predicate's quantifier reads the element
+/// that decided the verdict: one message per failing container, each named,
+/// and the finding's line is the first one's.
+#[test]
+fn message_names_each_element_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ok\n          resources: {limits: {memory: 1Gi}}\n        - name: app\n          image: app:1\n        - name: sidecar\n          image: proxy:2\n";
+    let rules = "rule mem {\n  every deployment has every container as c with resources.limits.memory\n  message: \"container `{c.name}` ({c.image}) of {string(it)} sets no memory limit\"\n}\n";
+    write_tree(dir.path(), &[("m/prod/d.yaml", deploy), ("r.parity", rules)]);
+    let run = parity_in(dir.path(), &["check", "--format", "json", "r.parity", "m"], None, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    let f = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "mem").expect("mem finding");
+    assert_eq!(
+        f["message"],
+        "container `app` (app:1) of Deployment shop/api sets no memory limit; \
+         container `sidecar` (proxy:2) of Deployment shop/api sets no memory limit"
+    );
+    assert_eq!(f["line"], 10);
+    assert_eq!(
+        f["evidence"],
+        serde_json::json!([
+            {"env": "prod", "path": "spec.template.spec.containers[1]", "value": "app"},
+            {"env": "prod", "path": "spec.template.spec.containers[2]", "value": "sidecar"},
+        ])
+    );
 }
 
 /// Two fields compare by one typing rule, never by the text order of
@@ -147,15 +176,21 @@ spec:
     let report = json(&run);
     let fired: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert_eq!(fired, ["cli-1", "cli-2", "cli-3", "cli-4", "cli-8"]);
-    let ev = &report["findings"][0]["evidence"];
-    assert_eq!(ev[format!("{c}.limits.cpu (as quantity)")], "1", "{ev}");
-    assert_eq!(ev[format!("{c}.requests.cpu (as quantity)")], "250m", "{ev}");
-    let ev = &report["findings"][2]["evidence"];
-    assert_eq!(ev["metadata.labels.new (as version)"], "v1.10.0", "{ev}");
-    let ev = &report["findings"][3]["evidence"];
-    assert_eq!(ev["metadata.labels.ten (as number)"], "10", "{ev}");
-    let ev = &report["findings"][4]["evidence"];
-    assert_eq!(ev["metadata.labels.tag"], "1.0", "{ev}");
+    // Each evidence item: the value found at the path, and the other side
+    // of the comparison as what was expected.
+    let item = |f: usize| report["findings"][f]["evidence"][0].clone();
+    let ev = item(0);
+    assert_eq!(ev["path"], format!("{c}.requests.cpu (as quantity)"), "{ev}");
+    assert_eq!(ev["value"], "250m", "{ev}");
+    assert_eq!(ev["expected"], "1", "{ev}");
+    let ev = item(2);
+    assert_eq!(ev["path"], "metadata.labels.new (as version)", "{ev}");
+    assert_eq!(ev["value"], "v1.10.0", "{ev}");
+    let ev = item(3);
+    assert_eq!(ev["value"], "10", "{ev}");
+    let ev = item(4);
+    assert_eq!(ev["path"], "metadata.labels.tag", "{ev}");
+    assert_eq!(ev["value"], "1.0", "{ev}");
 }
 
 /// An object without `metadata.namespace` is applied to the env's default
@@ -214,8 +249,11 @@ fn objects_without_a_namespace_live_in_the_env_default_namespace() {
     // staging's default/web pairs with dev's unnamespaced web, not with
     // prod's apps/web.
     assert_eq!(keys(&json(&run)), ["cli-1 staging Deployment default/web"]);
-    let missing = &json(&run)["findings"][0]["evidence"]["missing in"];
-    assert_eq!(missing, &serde_json::json!(["prod"]));
+    let missing = &json(&run)["findings"][0]["evidence"];
+    assert_eq!(
+        missing,
+        &serde_json::json!([{"env": "prod", "expected": "Deployment default/web", "path": "", "value": null}])
+    );
 
     let run = parity_in(dir.path(), &["check", "--format", "json"], None, &[]);
     let found = keys(&json(&run));
@@ -248,7 +286,9 @@ fn a_duplicate_object_in_one_env_is_an_error_finding() {
     assert_eq!(f["related"][0]["file"], "m/prod/a.yaml");
     assert_eq!(
         f["message"],
-        "ConfigMap shop/cfg is defined twice in env prod: here and at m/prod/a.yaml:1; only one of them would be applied"
+        "ConfigMap shop/cfg is defined twice in env prod: here and at m/prod/a.yaml:1; applied in order, the last \
+         one wins and replaces the other (this one, if applied in file order), and a cross-env rule could pair \
+         either; remove or rename one of them"
     );
 }
 
@@ -279,15 +319,20 @@ fn whole_world_findings_name_the_envs_and_what_was_found() {
     let f = &report["findings"];
     assert_eq!(
         f[0]["message"],
-        "violates `some namespace where metadata.name = \"monitoring\"`: found none in envs dev, prod"
+        "violates `some namespace where metadata.name = \"monitoring\"`: found none in dev; none in prod"
     );
-    assert_eq!(f[0]["evidence"]["envs examined"], serde_json::json!(["dev", "prod"]));
-    assert_eq!(f[0]["evidence"]["found"], 0);
+    // One evidence item per env examined, with what was found there.
+    let text = "some namespace where metadata.name = \"monitoring\"";
+    assert_eq!(
+        f[0]["evidence"],
+        serde_json::json!([{"env": "dev", "path": text, "value": []}, {"env": "prod", "path": text, "value": []}])
+    );
     assert_eq!(
         f[1]["message"],
-        "violates `at least 4 configmaps`: found 3 (ConfigMap shop/a, ConfigMap shop/a, ConfigMap shop/b) in envs dev, prod"
+        "violates `at least 4 configmaps`: found 1 in dev (ConfigMap shop/a); 2 in prod (ConfigMap shop/a, ConfigMap shop/b)"
     );
-    assert_eq!(f[1]["evidence"]["found"], 3);
+    assert_eq!(f[1]["evidence"][1]["env"], "prod");
+    assert_eq!(f[1]["evidence"][1]["value"], serde_json::json!(["ConfigMap shop/a", "ConfigMap shop/b"]));
     let run = parity_in(dir.path(), &["check", "m", "--rule", "at least 4 configmaps"], None, &[]);
     assert!(run.stdout.contains("error[cli-1] 1 finding\n  all envs\n"), "{}", run.stdout);
 }
@@ -319,10 +364,7 @@ fn agree_on_compares_with_the_reference_env() {
     // dev and staging agree with each other, and both differ from prod.
     assert_eq!(keys(&report), ["cli-1 dev", "cli-1 staging"]);
     assert!(
-        report["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .ends_with(r#"dev has ["v1.30"], reference env prod has ["v1.31"]"#),
+        report["findings"][0]["message"].as_str().unwrap().ends_with("dev has v1.30, reference env prod has v1.31"),
         "{}",
         report["findings"][0]["message"]
     );

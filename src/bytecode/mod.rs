@@ -283,6 +283,12 @@ pub struct Check {
     /// The rule's message template, compiled where this check makes its
     /// findings (it sees the names the check's subject phrase binds).
     pub message: Option<Vec<Piece>>,
+    /// Names the message reads that the check binds with `as` on a
+    /// quantifier of its filter or predicate: (the quantifier's domain, the
+    /// slot the message reads). The engine fills the slot with the element
+    /// the trace recorded for that domain, once per element that decided
+    /// the verdict.
+    pub elem_binds: Vec<(DomainId, Slot)>,
 }
 
 /// A message template: literal text and expressions to fill in.
@@ -292,6 +298,9 @@ pub enum Piece {
     Expr(Code),
     /// `{evidence}`: the evidence, rendered.
     Evidence,
+    /// `{missing-envs}`: the envs where the subject has no counterpart
+    /// (`exists in ENVS`), as `dev, qa`.
+    MissingEnvs,
 }
 
 /// A compiled rule with its documentation.
@@ -314,6 +323,10 @@ pub struct Rule {
     pub named_envs: Vec<String>,
     /// Env tags the rule names (`envs tagged nonprod`), checked the same way.
     pub named_tags: Vec<String>,
+    /// Whether the rule compares envs: it pairs counterparts, asks where an
+    /// object exists (`exists in`), or makes envs agree (`agree on`). With
+    /// one env loaded such a rule has nothing to compare.
+    pub cross_env: bool,
 }
 
 impl Rule {

@@ -28,9 +28,14 @@ pub struct AuditArgs {
     /// A rule body to check (repeatable).
     #[arg(long = "rule", value_name = "TEXT")]
     pub rule_text: Vec<String>,
-    /// Output format (`policyreport`: wgpolicyk8s.io PolicyReports).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    /// Output format (`policyreport`: wgpolicyk8s.io PolicyReports; also
+    /// `--output-format`).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Print how many findings each rule produced instead of the findings
+    /// (as `check --statistics`).
+    #[arg(long)]
+    pub statistics: bool,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
     pub fail_on: Severity,
@@ -98,6 +103,7 @@ pub fn run(args: AuditArgs) -> i32 {
         config: config.clone(),
         read_config,
         format: args.format,
+        statistics: args.statistics,
         fail_on: args.fail_on,
         follow_links: false,
         quiet: args.quiet,

@@ -39,9 +39,14 @@ pub struct CheckArgs {
     /// when it exists).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    /// Output format (also `--output-format`).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Print how many findings each rule produced (most first) instead of
+    /// the findings, then the summary line; with `--format json`, a JSON
+    /// list of `{rule, severity, count, title}`. The exit code is unchanged.
+    #[arg(long)]
+    pub statistics: bool,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
     pub fail_on: Severity,
@@ -167,6 +172,13 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>, labels: &[(String, 
         report.finish();
     }
     let text = match args.format {
+        Format::Json if args.statistics => crate::render::statistics::render_json(&report, &rule_docs(Some(&program))),
+        Format::Human if args.statistics => {
+            let stats = crate::render::statistics::render_human(&report, &rule_docs(Some(&program)));
+            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            let opts = crate::render::human::HumanOptions { color, show_evidence: true };
+            format!("{stats}{}", crate::render::human::render_summary(&report, &opts))
+        }
         Format::Json => crate::render::json::render(&report),
         Format::Sarif => crate::render::sarif::render(&report, &rule_docs(Some(&program))),
         Format::Junit => crate::render::junit::render(&report, &rule_docs(Some(&program))),

@@ -11,9 +11,22 @@ use crate::bytecode::Program;
 pub struct RulesArgs {
     /// Rule files or folders (default: the standard library).
     pub rules: Vec<PathBuf>,
-    /// Print the full reference as Markdown (what docs/rules.md holds).
+    /// Print the full reference as Markdown (what docs/rules.md holds);
+    /// the same as `--format markdown`.
     #[arg(long)]
     pub markdown: bool,
+    /// Output format: a table, a JSON list of `{id, severity, title, tags,
+    /// origin}`, or the Markdown reference (also `--output-format`).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+}
+
+/// What `parity rules` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 pub fn run(args: RulesArgs) -> i32 {
@@ -21,8 +34,21 @@ pub fn run(args: RulesArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if args.markdown {
+    if args.markdown || args.format == RulesFormat::Markdown {
         print!("{}", markdown(&prog));
+        return 0;
+    }
+    if args.format == RulesFormat::Json {
+        let list: Vec<serde_json::Value> = prog
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "severity": r.severity.as_str(), "title": r.title, "tags": r.tags, "origin": r.origin,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into()));
         return 0;
     }
     let width = prog.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);

@@ -162,12 +162,22 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     let mut checks = Vec::new();
     // The names each check's findings can see: those its subject phrase binds.
     let mut finding_cxs = Vec::new();
+    let mut elem_binds = Vec::new();
     for part in parts {
         g.next_slot = 2;
         g.max_slot = 2;
+        g.depth = 0;
+        g.elem_binds.clear();
         let (kind, fcx) = top_check(&mut g, part)?;
-        checks.push(Check { kind, slots: g.max_slot, text: g.sources.slice(part.span).to_string(), message: None });
+        checks.push(Check {
+            kind,
+            slots: g.max_slot,
+            text: g.sources.slice(part.span).to_string(),
+            message: None,
+            elem_binds: Vec::new(),
+        });
         finding_cxs.push(fcx);
+        elem_binds.push(std::mem::take(&mut g.elem_binds));
     }
     let top = Cx::of(Subj { slot: 0, ty: subject_ty(&checks, g.prog) }, Some(1), vec![], None);
     let except = match &decl.except {
@@ -181,11 +191,23 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     if let Some(t) = &decl.message {
         let mut bound = Vec::new();
         bound_names(body, &mut bound);
-        for (c, fcx) in checks.iter_mut().zip(finding_cxs) {
-            let cx = fcx.unwrap_or_else(|| {
+        for ((c, fcx), binds) in checks.iter_mut().zip(finding_cxs).zip(elem_binds) {
+            let mut cx = fcx.unwrap_or_else(|| {
                 Cx::of(Subj { slot: 0, ty: subject_ty(std::slice::from_ref(c), g.prog) }, Some(1), vec![], None)
             });
             g.next_slot = g.next_slot.max(c.slots);
+            // The names the check's quantifiers bind with `as`: each reads
+            // the element that decided the verdict, in a slot of its own.
+            for (name, ty, domain) in binds {
+                if cx.binds.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                let slot = g.next_slot;
+                g.next_slot += 2;
+                g.max_slot = g.max_slot.max(g.next_slot);
+                cx.binds.push((name, Subj { slot, ty }));
+                c.elem_binds.push((domain, slot));
+            }
             c.message = Some(template(&mut g, t, &cx, &bound)?);
         }
     }
@@ -197,6 +219,8 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     }
     let (line, _) = sources.line_col(decl.id.span);
     let text = |t: &Option<Text>| t.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+    let cross_env = checks.iter().any(|c| matches!(c.kind, CheckKind::Agree { .. }))
+        || g.prog.ops[start_ops..].iter().any(|op| matches!(op, Op::Counterpart(_) | Op::ExistsIn(_)));
     Ok(Rule {
         id: decl.id.text.clone(),
         severity,
@@ -211,6 +235,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
         except,
         named_envs,
         named_tags,
+        cross_env,
     })
 }
 
@@ -478,6 +503,38 @@ fn unseen_name<'e>(e: &'e Expr, bound: &[String], cx: &Cx) -> Option<&'e Text> {
     }
 }
 
+/// The offset of the `}` that closes the `{` at the start of `s`: braces
+/// nest (`{join({ name for envs }, ", ")}`), and braces inside string
+/// literals do not count.
+fn closing_brace(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quote = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quote = true,
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses `{...}` placeholders of a message into code, in the scope where
 /// the finding is made. A placeholder that names something the rule binds
 /// out of that scope (inside the predicate) is an error, never an absent
@@ -490,7 +547,7 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piec
     let quote = if raw.starts_with("\"\"\"") { 3 } else { 1 };
     let mut offset = t.span.start as usize + quote;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = closing_brace(&rest[open..]) else { break };
         if open > 0 {
             pieces.push(Piece::Lit(rest[..open].to_string()));
         }
@@ -498,6 +555,7 @@ fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Result<Vec<Piec
         let at = offset + open + 1;
         match inner.trim() {
             "evidence" => pieces.push(Piece::Evidence),
+            "missing-envs" => pieces.push(Piece::MissingEnvs),
             word => {
                 // `{name}`, `{namespace}`, `{kind}` name the subject object.
                 let inner = match word {

@@ -3,6 +3,7 @@
 //! duplicate-object findings, and the errors of rules that could not run.
 
 use super::*;
+use crate::vm::value::display;
 /// A user rule that names an env or tag no loaded env has could check
 /// nothing and pass, so it is an error, with a "did you mean" over the envs
 /// and tags loaded. The standard library's rules name envs and tags that a
@@ -71,14 +72,20 @@ pub(super) fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Findin
             let (a, b) = (&env.objects[first as usize], &env.objects[repeat as usize]);
             let (la, lb) = (location(world, a, None, files), location(world, b, None, files));
             let message = format!(
-                "{} is defined twice in env {}: here and at {}:{}; only one of them would be applied",
+                "{} is defined twice in env {}: here and at {}:{}; applied in order, the last one wins and \
+                 replaces the other (this one, if applied in file order), and a cross-env rule could pair \
+                 either; remove or rename one of them",
                 object_label(b),
                 env.name,
                 la.file,
                 la.line
             );
-            let mut evidence = serde_json::Map::new();
-            evidence.insert("also defined at".into(), Json::String(format!("{}:{}", la.file, la.line)));
+            let evidence = Json::Array(vec![item(
+                "",
+                Json::String(format!("{}:{}", lb.file, lb.line)),
+                &env.name,
+                Some(Json::String(format!("one definition, not also {}:{}", la.file, la.line))),
+            )]);
             out.push(Finding {
                 rule: DUPLICATE_OBJECT.into(),
                 severity: Severity::Error,
@@ -90,7 +97,8 @@ pub(super) fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Findin
                 file: lb.file.clone(),
                 line: lb.line,
                 message,
-                evidence: Json::Object(evidence),
+                evidence,
+                frame: files.frame(b.file, lb.line),
                 related: vec![la],
             });
         }
@@ -152,6 +160,45 @@ pub(super) fn eval_error(rule: &Rule, world: &World, subject: &Val, e: crate::vm
     }
 }
 
+/// What a message template reads besides the subject: the elements that
+/// decided the verdict per quantifier domain (for names bound with `as` in
+/// the predicate), and the envs where the subject has no counterpart.
+#[derive(Default)]
+pub(super) struct MsgCtx<'w> {
+    pub elements: Vec<(u32, Val<'w>)>,
+    pub missing: Vec<String>,
+}
+
+/// One evidence item: a value found at a path in an env, and what was
+/// expected there (see docs/json-schema.md).
+pub(super) fn item(path: &str, value: Json, env: &str, expected: Option<Json>) -> Json {
+    let mut m = serde_json::Map::new();
+    m.insert("path".into(), Json::String(path.to_string()));
+    m.insert("value".into(), value);
+    m.insert("env".into(), Json::String(env.to_string()));
+    if let Some(e) = expected {
+        m.insert("expected".into(), e);
+    }
+    Json::Object(m)
+}
+
+/// A concrete path as text: `spec.template.spec.containers[1]`.
+pub(super) fn path_text(segs: &[crate::load::PathSeg]) -> String {
+    let mut out = String::new();
+    for s in segs {
+        match s {
+            crate::load::PathSeg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            crate::load::PathSeg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn finding<'w>(
     vm: &mut Vm<'w>,
@@ -165,40 +212,62 @@ pub(super) fn finding<'w>(
     files: &FileCache,
 ) -> Finding {
     let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
-    let mut evidence: BTreeMap<String, Json> = BTreeMap::new();
+    let env_name = env.map(names).unwrap_or_default();
+    let mut evidence: Vec<Json> = Vec::new();
     let mut related = Vec::new();
     let mut field: Option<u32> = None;
     let mut element_path: Option<Vec<crate::load::PathSeg>> = None;
-    for (in_filter, item) in items {
-        match item {
-            TraceItem::Element { label, elem } => {
+    let mut ctx = MsgCtx::default();
+    for (in_filter, item_) in items {
+        match item_ {
+            TraceItem::Element { label, elem, domain } => {
+                ctx.elements.push((*domain, elem.clone()));
                 if let Val::Obj(o) = elem {
                     related.push(location(world, o, None, files));
                 }
                 if *in_filter {
                     continue;
                 }
-                // A counterexample inside the subject (a container): its line.
-                if let (None, Val::J(j), Val::Obj(o)) = (&element_path, elem, subject) {
-                    element_path = path_to(o.value(), *j);
-                }
-                let entry = evidence.entry(label.clone()).or_insert_with(|| Json::Array(vec![]));
-                if let Json::Array(a) = entry {
-                    a.push(Json::String(element_label(elem, &names)));
-                }
+                // A counterexample inside the subject (a container): its
+                // path, and the line of the first one.
+                let (path, elem_env) = match (elem, subject) {
+                    (Val::J(j), Val::Obj(o)) => match path_to(o.value(), *j) {
+                        Some(p) => {
+                            let text = path_text(&p);
+                            if element_path.is_none() {
+                                element_path = Some(p);
+                            }
+                            (text, env_name.clone())
+                        }
+                        None => (label.clone(), env_name.clone()),
+                    },
+                    (Val::Obj(o), _) => (label.clone(), names(o.env)),
+                    _ => (label.clone(), env_name.clone()),
+                };
+                evidence.push(item(&path, Json::String(element_label(elem, &names)), &elem_env, None));
+            }
+            // A counterpart the subject phrase paired (`with counterpart in
+            // reference env as ref`): the other side of a cross-env finding.
+            TraceItem::Compared { lhs_val: Val::Obj(c), .. }
+                if *in_filter && matches!(subject, Val::Obj(o) if o.env != c.env) =>
+            {
+                related.push(location(world, c, None, files));
             }
             TraceItem::Compared { lhs, lhs_val, rhs, rhs_val, holds } if !in_filter && *holds == fire_when => {
-                if !lhs.is_empty() {
-                    evidence.insert(lhs.clone(), to_json_with(lhs_val, &names));
-                }
-                if !rhs.is_empty() {
-                    evidence.insert(rhs.clone(), to_json_with(rhs_val, &names));
-                }
+                // What was found, and (for a rule that must hold) what the
+                // other side says it should be.
+                let (path, value, other, other_text) =
+                    if lhs.is_empty() { (rhs, rhs_val, lhs_val, lhs) } else { (lhs, lhs_val, rhs_val, rhs) };
+                // A test of one value (`is empty`, `exists`) has no other side.
+                let expected = (!fire_when && !other_text.is_empty()).then(|| to_json_with(other, &names));
+                evidence.push(item(path, to_json_with(value, &names), &env_name, expected));
             }
             TraceItem::Missing { envs } if !in_filter => {
-                evidence
-                    .insert("missing in".into(), Json::Array(envs.iter().map(|e| Json::String(names(*e))).collect()));
+                ctx.missing = envs.iter().map(|e| names(*e)).collect();
                 if let Val::Obj(o) = subject {
+                    for e in envs {
+                        evidence.push(item("", Json::Null, &names(*e), Some(Json::String(object_label(o)))));
+                    }
                     // Point at the counterparts that do exist.
                     for (i, other) in world.envs.iter().enumerate() {
                         if i as EnvId == o.env || envs.contains(&(i as EnvId)) {
@@ -221,9 +290,8 @@ pub(super) fn finding<'w>(
             _ => {}
         }
     }
-    let evidence = Json::Object(evidence.into_iter().collect());
-    let message = message(vm, rule, ci, subject, env, &evidence);
-    let env_name = env.map(names).unwrap_or_default();
+    let evidence = Json::Array(evidence);
+    let message = message(vm, rule, ci, subject, env, &evidence, &ctx);
     match subject {
         Val::Obj(o) => {
             let loc = match element_path {
@@ -250,6 +318,7 @@ pub(super) fn finding<'w>(
                 line: loc.line,
                 message,
                 evidence,
+                frame: files.frame(o.file, loc.line),
                 related,
             }
         }
@@ -274,6 +343,9 @@ pub(super) fn element_label(v: &Val, names: &dyn Fn(EnvId) -> String) -> String 
     }
 }
 
+/// The most messages one finding lists, one per element that decided it.
+const MESSAGES_SHOWN: usize = 5;
+
 pub(super) fn message<'w>(
     vm: &mut Vm<'w>,
     rule: &Rule,
@@ -281,37 +353,92 @@ pub(super) fn message<'w>(
     subject: &Val<'w>,
     env: Option<EnvId>,
     evidence: &Json,
+    ctx: &MsgCtx<'w>,
 ) -> String {
-    let evidence_text = || {
-        evidence
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect::<Vec<_>>().join("; "))
-            .unwrap_or_default()
-    };
     let check = &rule.checks[ci];
     let Some(pieces) = &check.message else {
         let base =
             if rule.title.is_empty() { format!("violates `{}`", one_line(&rule.body)) } else { rule.title.clone() };
-        return match evidence.get("missing in") {
-            Some(Json::Array(envs)) if !envs.is_empty() => {
-                let list: Vec<String> = envs.iter().filter_map(|e| e.as_str().map(str::to_string)).collect();
-                format!("{base}: missing in {}", list.join(", "))
-            }
-            _ => base,
-        };
+        return if ctx.missing.is_empty() { base } else { format!("{base}: missing in {}", ctx.missing.join(", ")) };
     };
+    // A name bound with `as` inside the predicate reads the element that
+    // decided the verdict: one message per such element of the first name
+    // the template reads (the others read their first element).
+    let of = |d: u32| ctx.elements.iter().filter(move |(x, _)| *x == d).map(|(_, v)| v.clone());
+    let rounds: Vec<Vec<(u16, Val<'w>)>> = match check.elem_binds.split_first() {
+        None => vec![vec![]],
+        Some(((d0, s0), rest)) => {
+            let others: Vec<(u16, Val<'w>)> =
+                rest.iter().map(|(d, s)| (*s, of(*d).next().unwrap_or(Val::Absent))).collect();
+            let mut rounds: Vec<Vec<(u16, Val<'w>)>> = of(*d0)
+                .map(|v| {
+                    let mut r = vec![(*s0, v)];
+                    r.extend(others.iter().cloned());
+                    r
+                })
+                .collect();
+            if rounds.is_empty() {
+                rounds.push(others);
+            }
+            rounds
+        }
+    };
+    let mut texts: Vec<String> = Vec::new();
+    let total = rounds.len();
+    for binds in rounds {
+        let text = render_template(vm, rule, ci, pieces, subject, env, evidence, ctx, &binds);
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+        if texts.len() == MESSAGES_SHOWN {
+            break;
+        }
+    }
+    let mut out = texts.join("; ");
+    if total > texts.len() && texts.len() == MESSAGES_SHOWN {
+        out.push_str(&format!("; and {} more", total - MESSAGES_SHOWN));
+    }
+    out
+}
+
+/// The evidence items as one line: `path = value (expected X) in env`.
+pub(super) fn evidence_text(evidence: &Json) -> String {
+    match evidence {
+        Json::Array(items) => items.iter().map(crate::report::evidence_item).collect::<Vec<_>>().join("; "),
+        Json::Object(m) => m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect::<Vec<_>>().join("; "),
+        _ => String::new(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_template<'w>(
+    vm: &mut Vm<'w>,
+    rule: &Rule,
+    ci: usize,
+    pieces: &[Piece],
+    subject: &Val<'w>,
+    env: Option<EnvId>,
+    evidence: &Json,
+    ctx: &MsgCtx<'w>,
+    binds: &[(u16, Val<'w>)],
+) -> String {
+    let check = &rule.checks[ci];
     let mut out = String::new();
     let slots = rule.checks.iter().map(|c| c.slots).max().unwrap_or(2);
     for p in pieces {
         match p {
             Piece::Lit(s) => out.push_str(s),
-            Piece::Evidence => out.push_str(&evidence_text()),
+            Piece::Evidence => out.push_str(&evidence_text(evidence)),
+            Piece::MissingEnvs => out.push_str(&ctx.missing.join(", ")),
             Piece::Expr(code) => {
                 vm.bind(slots, subject.clone(), env);
                 // The filter stores the names the subject phrase binds
                 // (counterparts) in the slots the template reads.
                 if let CheckKind::Each { filter: Some(f), .. } = &check.kind {
                     let _ = vm.run(*f);
+                }
+                for (slot, v) in binds {
+                    vm.set_slot(*slot, v.clone());
                 }
                 let world = vm.world();
                 let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
@@ -338,9 +465,10 @@ pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Evidence for a whole-world verdict (`some ...`, `at least N ...`): the
-/// envs examined and the elements found, with a one-line summary.
-pub(super) fn whole_world_evidence(world: &World, items: &[TraceItem]) -> (Json, String) {
+/// Evidence for a whole-world verdict (`some ...`, `at least N ...`): per
+/// env examined, the elements found there, with a one-line summary that
+/// names each env.
+pub(super) fn whole_world_evidence(world: &World, items: &[TraceItem], text: &str) -> (Json, String) {
     let names = |e: EnvId| world.envs.get(e as usize).map(|x| x.name.clone()).unwrap_or_default();
     let mut envs: Vec<EnvId> = items
         .iter()
@@ -352,32 +480,64 @@ pub(super) fn whole_world_evidence(world: &World, items: &[TraceItem]) -> (Json,
         .collect();
     envs.sort_unstable();
     envs.dedup();
-    let found: Vec<String> = items
+    let label = one_line(text);
+    // (env, element) for each element found; an element not in an env
+    // (a value) counts under no env.
+    let found: Vec<(Option<EnvId>, String)> = items
         .iter()
         .filter_map(|i| match i {
-            TraceItem::Element { elem, .. } => Some(element_label(elem, &names)),
+            TraceItem::Element { elem, .. } => {
+                let env = match elem {
+                    Val::Obj(o) => Some(o.env),
+                    Val::Env(e) => Some(*e),
+                    _ => None,
+                };
+                Some((env, element_label(elem, &names)))
+            }
             _ => None,
         })
         .collect();
-    let env_names: Vec<String> = envs.iter().map(|e| names(*e)).collect();
-    let mut ev = serde_json::Map::new();
-    ev.insert("envs examined".into(), Json::Array(env_names.iter().cloned().map(Json::String).collect()));
-    ev.insert("found".into(), Json::from(found.len()));
     const SHOWN: usize = 20;
-    if !found.is_empty() {
-        ev.insert("matching".into(), Json::Array(found.iter().take(SHOWN).cloned().map(Json::String).collect()));
+    let mut ev = Vec::new();
+    let mut parts = Vec::new();
+    for e in &envs {
+        let here: Vec<&String> = found.iter().filter(|(x, _)| *x == Some(*e)).map(|(_, l)| l).collect();
+        ev.push(item(
+            &label,
+            Json::Array(here.iter().take(SHOWN).map(|l| Json::String((*l).clone())).collect()),
+            &names(*e),
+            None,
+        ));
+        parts.push(match here.len() {
+            0 => format!("none in {}", names(*e)),
+            n if n <= SHOWN => {
+                format!("{n} in {} ({})", names(*e), here.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            }
+            n => format!(
+                "{n} in {} ({}, ...)",
+                names(*e),
+                here[..SHOWN].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        });
     }
-    let where_ = match env_names.len() {
-        0 => "no env".to_string(),
-        1 => format!("env {}", env_names[0]),
-        _ => format!("envs {}", env_names.join(", ")),
-    };
-    let what = match found.len() {
-        0 => "found none".to_string(),
-        n if n <= SHOWN => format!("found {n} ({})", found.join(", ")),
-        n => format!("found {n} ({}, ...)", found[..SHOWN].join(", ")),
-    };
-    (Json::Object(ev), format!("{what} in {where_}"))
+    let loose: Vec<&String> =
+        found.iter().filter(|(x, _)| x.is_none_or(|e| !envs.contains(&e))).map(|(_, l)| l).collect();
+    if !loose.is_empty() {
+        ev.push(item(
+            &label,
+            Json::Array(loose.iter().take(SHOWN).map(|l| Json::String((*l).clone())).collect()),
+            "",
+            None,
+        ));
+        parts.push(format!(
+            "{} ({})",
+            loose.len(),
+            loose.iter().take(SHOWN).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let summary =
+        if parts.is_empty() { "found none in no env".to_string() } else { format!("found {}", parts.join("; ")) };
+    (Json::Array(ev), summary)
 }
 
 pub(super) fn env_finding(rule: &Rule, env: String, message: String, evidence: Json) -> Finding {
@@ -394,6 +554,7 @@ pub(super) fn env_finding(rule: &Rule, env: String, message: String, evidence: J
         message,
         evidence,
         related: Vec::new(),
+        frame: Vec::new(),
     }
 }
 
@@ -432,6 +593,29 @@ impl<'a> FileCache<'a> {
         }
         let name = self.world.files.get(file as usize)?;
         if name == crate::load::STDIN { self.stdin.clone() } else { None }
+    }
+
+    /// The lines around `line` of a file whose text is in memory: the line
+    /// before, the line, the line after (each cut to `FRAME_WIDTH`
+    /// characters); nothing when the text was not kept.
+    pub(super) fn frame(&self, file: u32, line: u32) -> Vec<(u32, String)> {
+        const FRAME_WIDTH: usize = 160;
+        let Some(text) = self.text(file) else { return Vec::new() };
+        if line == 0 {
+            return Vec::new();
+        }
+        let first = line.saturating_sub(1).max(1);
+        text.lines()
+            .enumerate()
+            .skip(first as usize - 1)
+            .take((line - first + 2) as usize)
+            .map(|(i, l)| {
+                let l = l.trim_end();
+                let cut: String = l.chars().take(FRAME_WIDTH).collect();
+                let cut = if cut.len() < l.len() { format!("{cut}…") } else { cut };
+                (i as u32 + 1, cut)
+            })
+            .collect()
     }
 
     pub(super) fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {

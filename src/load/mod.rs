@@ -233,11 +233,10 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     };
     // Keyed by the real path (with its display): two files whose names
     // display alike are still two files.
-    // Each file is read once; the text is kept only where the tree has no
-    // lines and a finding may need a field's line (`World::texts`).
-    let keep = |load: &FileLoad, text: String| {
-        (!load.objects.is_empty() && !load.tree.records_lines()).then(|| Arc::new(text))
-    };
+    // Each file is read once; the text of a file that holds objects is
+    // kept (`World::texts`): a finding shows its lines as a code frame, and
+    // finds a field's line in it where the tree has no lines.
+    let keep = |load: &FileLoad, text: String| (!load.objects.is_empty()).then(|| Arc::new(text));
     let mut loads: Vec<FileResult> = unique
         .par_iter()
         .zip(allowed.par_iter())

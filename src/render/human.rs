@@ -92,6 +92,12 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     sections.join("\n")
 }
 
+/// The summary line alone (for `--statistics`), with a newline.
+pub fn render_summary(report: &Report, opts: &HumanOptions) -> String {
+    let p = Painter { color: opts.color };
+    format!("{}\n", summary_line(report, &p))
+}
+
 /// Header plus one block per finding; all findings share one rule.
 fn rule_group(group: &[Finding], opts: &HumanOptions, p: &Painter) -> String {
     let mut out = String::new();
@@ -124,6 +130,7 @@ fn finding_block(out: &mut String, f: &Finding, opts: &HumanOptions, p: &Painter
     // One line: a line break inside the message (from a name or a value it
     // quotes) is escaped like any other control character.
     let _ = writeln!(out, "    {}", clean(&f.message));
+    code_frame(out, f, p);
     if opts.show_evidence {
         evidence(out, &f.evidence);
     }
@@ -132,11 +139,46 @@ fn finding_block(out: &mut String, f: &Finding, opts: &HumanOptions, p: &Painter
     }
 }
 
-/// Evidence as `key: value` lines, values in compact JSON. Null and empty
-/// objects print nothing; a non-object value prints as one `evidence:` line.
+/// The manifest lines around the finding's line, the line itself marked
+/// under its text, as rustc and miette show source:
+///
+/// ```text
+///        |
+///     30 |       containers:
+///     31 |         - name: prometheus
+///        |           ^^^^^^^^^^^^^^^^
+///     32 |           image: prom/prometheus:v2.53.0
+/// ```
+fn code_frame(out: &mut String, f: &Finding, p: &Painter) {
+    if f.frame.is_empty() {
+        return;
+    }
+    let width = f.frame.iter().map(|(n, _)| n.to_string().len()).max().unwrap_or(1);
+    let bar = p.dim("|");
+    let _ = writeln!(out, "      {:width$} {bar}", "");
+    for (n, text) in &f.frame {
+        let text = clean(text);
+        let _ = writeln!(out, "      {} {bar} {}", p.dim(&format!("{n:>width$}")), text);
+        if *n == f.line {
+            let indent = text.len() - text.trim_start().len();
+            let marks = "^".repeat(text.trim().chars().count().max(1));
+            let _ = writeln!(out, "      {:width$} {bar} {}{}", "", " ".repeat(indent), p.severity(f.severity, &marks));
+        }
+    }
+}
+
+/// Evidence items (`docs/json-schema.md`) one a line: `env: path = value
+/// (expected X)`. An object prints as `key: value` lines (values in
+/// compact JSON); null and empty lists or objects print nothing; any other
+/// value prints as one `evidence:` line.
 fn evidence(out: &mut String, value: &Json) {
     match value {
         Json::Null => {}
+        Json::Array(items) if items.iter().all(Json::is_object) => {
+            for i in items {
+                let _ = writeln!(out, "      {}", clean(&crate::report::evidence_item(i)));
+            }
+        }
         Json::Object(map) => {
             for (key, v) in map {
                 let _ = writeln!(out, "      {}: {}", clean(key), clean(&v.to_string()));
@@ -257,8 +299,14 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     parts.push(if s.envs.is_empty() {
         "no envs".to_string()
     } else {
+        // The envs in promotion order; the last is the reference env that
+        // cross-env rules compare against.
         let names: Vec<String> = s.envs.iter().map(|e| clean(e)).collect();
-        format!("{} ({})", plural(s.envs.len(), "env", "envs"), names.join(", "))
+        match names.as_slice() {
+            [one] => format!("1 env ({one})"),
+            [.., last] => format!("{} envs ({}; reference {last})", names.len(), names.join(" → ")),
+            [] => String::new(),
+        }
     });
     if s.objects > 0 {
         parts.push(format!("{} from {}", plural(s.objects, "object", "objects"), plural(s.files, "file", "files")));
@@ -268,6 +316,11 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     if let Some(d) = &s.schema {
         let names: Vec<String> = d.envs.iter().map(|e| clean(e)).collect();
         parts.push(format!("Kubernetes {} schemas for {} (no version known)", clean(&d.version), names.join(", ")));
+    }
+    if !s.uncompared_rules.is_empty() {
+        // One env: the rules that compare envs had nothing to compare.
+        let n = s.uncompared_rules.len();
+        parts.push(format!("{} had nothing to compare with one env", plural(n, "cross-env rule", "cross-env rules")));
     }
     let skipped = s.skipped.max(report.skipped.len());
     if skipped > 0 {

@@ -11,7 +11,7 @@ fn small_report_snapshot() {
 #[test]
 fn pretty_two_space_indent_and_trailing_newline() {
     let out = render(&test_fixtures::small());
-    assert!(out.starts_with("{\n  \"findings\": ["));
+    assert!(out.starts_with("{\n  \"schema_version\": 2,\n  \"findings\": ["));
     assert!(out.ends_with("}\n"));
     assert!(!out.ends_with("\n\n"));
 }
@@ -20,7 +20,7 @@ fn pretty_two_space_indent_and_trailing_newline() {
 fn top_level_keys_in_fixed_order() {
     let out = render(&test_fixtures::full());
     let pos = |k: &str| out.find(&format!("\n  \"{k}\": ")).unwrap_or(usize::MAX);
-    let order = ["findings", "summary", "errors", "skipped", "warnings"];
+    let order = ["schema_version", "findings", "summary", "errors", "skipped", "warnings"];
     for pair in order.windows(2) {
         assert!(pos(pair[0]) < pos(pair[1]), "{} before {}", pair[0], pair[1]);
     }

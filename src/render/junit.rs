@@ -89,8 +89,17 @@ fn failure_text(f: &Finding) -> String {
     if !f.file.is_empty() {
         let _ = write!(text, "\n{}:{}", f.file, f.line);
     }
-    if !f.evidence.is_null() && f.evidence.as_object().is_none_or(|o| !o.is_empty()) {
-        let _ = write!(text, "\nevidence: {}", f.evidence);
+    match &f.evidence {
+        serde_json::Value::Null => {}
+        serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_object) => {
+            for i in items {
+                let _ = write!(text, "\nevidence: {}", crate::report::evidence_item(i));
+            }
+        }
+        serde_json::Value::Object(o) if o.is_empty() => {}
+        other => {
+            let _ = write!(text, "\nevidence: {other}");
+        }
     }
     for r in &f.related {
         let object = if r.namespace.is_empty() {

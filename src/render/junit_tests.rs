@@ -28,7 +28,7 @@ fn one_suite_per_rule_and_one_case_per_finding() {
     assert!(out.contains(
         "<testcase classname=\"replicas-match\" name=\"prod Service web/api\" file=\"manifests/prod/svc.yaml\">"
     ));
-    assert!(out.contains("<failure message=\"ports differ from staging\" type=\"warning\">ports differ from staging&#10;manifests/prod/svc.yaml:4&#10;evidence: {&quot;ports&quot;:"));
+    assert!(out.contains("<failure message=\"ports differ from staging\" type=\"warning\">ports differ from staging&#10;manifests/prod/svc.yaml:4&#10;evidence: staging: port-set(it) = 80 (expected 80, 443)"));
     assert!(out.contains("<testsuite name=\"quiet\" tests=\"1\" failures=\"0\""));
     assert!(out.contains("<testcase classname=\"quiet\" name=\"all envs\"/>"));
     assert!(out.contains("<testsuite name=\"parity\" tests=\"1\" failures=\"0\" errors=\"1\""));

@@ -7,5 +7,6 @@ pub mod json;
 pub mod junit;
 pub mod policyreport;
 pub mod sarif;
+pub mod statistics;
 #[cfg(test)]
 mod test_fixtures;

@@ -27,8 +27,9 @@ fn finding(rule: &str, severity: Severity, at: Location, message: &str) -> Findi
         file: at.file,
         line: at.line,
         message: message.into(),
-        evidence: serde_json::Value::Null,
+        evidence: json!([]),
         related: Vec::new(),
+        frame: Vec::new(),
     }
 }
 
@@ -52,7 +53,7 @@ pub fn full() -> Report {
         loc("prod", "Namespace", "", "payments", "manifests/prod/ns.yaml", 12),
         "namespace payments has no default-deny NetworkPolicy",
     );
-    deny.evidence = json!({ "policies": [], "namespace": "payments" });
+    deny.evidence = json!([{ "env": "prod", "path": "", "value": "payments" }]);
     let mut env_level = finding(
         "namespace-default-deny",
         Severity::Error,
@@ -66,7 +67,7 @@ pub fn full() -> Report {
         loc("prod", "Service", "web", "api", "manifests/prod/svc.yaml", 4),
         "ports differ from staging",
     );
-    drift.evidence = json!({ "ports": { "prod": [80, 443], "staging": [80] } });
+    drift.evidence = json!([{ "env": "staging", "expected": [80, 443], "path": "port-set(it)", "value": [80] }]);
     drift.related = vec![loc("staging", "Service", "web", "api", "manifests/staging/svc.yaml", 4)];
     let mut report = Report {
         findings: vec![drift, deny, env_level],
@@ -120,7 +121,7 @@ pub fn small() -> Report {
         "replicas differ: prod 3, staging 1",
     );
     f.api_version = "apps/v1".into();
-    f.evidence = json!({ "replicas": { "prod": 3, "staging": 1 } });
+    f.evidence = json!([{ "env": "prod", "expected": 1, "path": "spec.replicas", "value": 3 }]);
     let mut related = loc("staging", "Deployment", "web", "api", "manifests/staging/api.yaml", 1);
     related.api_version = "apps/v1".into();
     f.related = vec![related];

@@ -77,6 +77,11 @@ pub struct Finding {
     /// Other objects the finding is about: counterparts in other envs, or the
     /// objects that triggered an env-level rule.
     pub related: Vec<Location>,
+    /// Source lines around `line` (line number, text as written), from the
+    /// manifest text the loader kept in memory: the human report's code
+    /// frame. Not part of the JSON schema.
+    #[serde(skip)]
+    pub frame: Vec<(u32, String)>,
 }
 
 impl Finding {
@@ -153,6 +158,10 @@ pub struct Summary {
     /// version (absent when every env had one, or no schema rule ran).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<SchemaDefault>,
+    /// With exactly one env loaded: the rules that compare envs
+    /// (counterparts, `exists in`, `agree on`), which had nothing to compare
+    /// (sorted ids). Empty with two or more envs.
+    pub uncompared_rules: Vec<String>,
     /// Wall time in milliseconds. Always present, and the only field of the
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
@@ -240,4 +249,32 @@ impl Report {
             0
         }
     }
+}
+
+/// One evidence item as text: `prod: spec.replicas = 1 (expected 3)`; an
+/// absent value reads `absent`.
+pub fn evidence_item(i: &Json) -> String {
+    let text = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        Json::Null => "absent".to_string(),
+        Json::Array(a) => a
+            .iter()
+            .map(|x| if let Json::String(s) = x { s.clone() } else { x.to_string() })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let path = i.get("path").and_then(Json::as_str).unwrap_or("");
+    let env = i.get("env").and_then(Json::as_str).unwrap_or("");
+    let value = i.get("value").map(text).unwrap_or_else(|| "absent".into());
+    let mut s = match (env.is_empty(), path.is_empty()) {
+        (true, true) => value,
+        (true, false) => format!("{path} = {value}"),
+        (false, true) => format!("{env}: {value}"),
+        (false, false) => format!("{env}: {path} = {value}"),
+    };
+    if let Some(e) = i.get("expected") {
+        s.push_str(&format!(" (expected {})", text(e)));
+    }
+    s
 }

@@ -7,28 +7,16 @@
 
 use super::split_api_version;
 use super::validate::{MAX_PROBLEMS, Problem};
-use crate::vm::value::Val;
 use crate::world::tree::{Node, NodeRef};
 
 const MAX_DEPTH: usize = 64;
 
 /// The CRD's version entry for the resource, or why there is none; then the
 /// resource's problems against its schema.
-pub fn check<'t>(root: NodeRef<'t>, crds: &Val) -> Result<Vec<Problem<'t>>, String> {
+pub fn check<'t>(root: NodeRef<'t>, crds: &[NodeRef]) -> Result<Vec<Problem<'t>>, String> {
     let (Some(av), Some(kind)) = (root.str_field("apiVersion"), root.str_field("kind")) else { return Ok(vec![]) };
     let (group, version) = split_api_version(av);
-    let list: Vec<NodeRef> = match crds {
-        Val::List(l) => l
-            .iter()
-            .filter_map(|v| match v {
-                Val::Obj(o) => Some(o.value()),
-                Val::J(j) => Some(*j),
-                _ => None,
-            })
-            .collect(),
-        _ => vec![],
-    };
-    let crd = list.into_iter().find(|c| {
+    let crd = crds.iter().copied().find(|c| {
         let spec = c.get("spec");
         spec.and_then(|s| s.str_field("group")) == Some(group)
             && spec.and_then(|s| s.get("names")).and_then(|n| n.str_field("kind")) == Some(kind)

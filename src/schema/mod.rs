@@ -26,7 +26,6 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub mod crd;
-pub mod functions;
 pub mod validate;
 
 const DATA: &str = include_str!("data/k8s.json");

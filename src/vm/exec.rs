@@ -319,8 +319,9 @@ impl<'w> Vm<'w> {
                     };
                     if traced && notable {
                         let elem = self.slots.get(slot as usize).cloned().unwrap_or(Val::Absent);
+                        let domain = label;
                         let label = self.prog.domains.get(label as usize).map(|d| d.label.clone()).unwrap_or_default();
-                        self.record(TraceItem::Element { label, elem });
+                        self.record(TraceItem::Element { label, elem, domain });
                     }
                     if decided && self.trace.is_none() {
                         pc = end as usize;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::schema_fns as schema;
 use super::value::{Val, as_quantity, as_version, into_set, to_json};
-use crate::schema::functions as schema;
 use crate::world::{Quantity, Version};
 
 pub type FuncImpl = for<'w> fn(&[Val<'w>]) -> Val<'w>;

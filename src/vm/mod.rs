@@ -10,6 +10,7 @@
 
 pub mod functions;
 pub mod jsonpath;
+mod schema_fns;
 pub mod value;
 
 mod exec;
@@ -129,7 +130,7 @@ pub enum TraceItem<'w> {
     Compared { lhs: String, lhs_val: Val<'w>, rhs: String, rhs_val: Val<'w>, holds: bool },
     /// An element that decided a quantifier: a counterexample of `every`, a
     /// witness of `some`/`no`/counts.
-    Element { label: String, elem: Val<'w> },
+    Element { label: String, elem: Val<'w>, domain: u32 },
     /// Envs where an object has no counterpart.
     Missing { envs: Vec<EnvId> },
     /// A field path read from the subject object.
@@ -329,6 +330,13 @@ impl<'w> Vm<'w> {
         self.slots.resize(slots.max(2) as usize, Val::Absent);
         self.slots[0] = subject;
         self.slots[1] = env.map(Val::Env).unwrap_or(Val::Absent);
+    }
+
+    /// Sets one slot (after `bind`): a name a message reads.
+    pub fn set_slot(&mut self, slot: u16, v: Val<'w>) {
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            *s = v;
+        }
     }
 
     /// Runs a code block to its result. Code that pops more than it pushed

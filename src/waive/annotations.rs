@@ -44,7 +44,7 @@ pub fn without_reason(f: &Finding, o: &Object) -> Finding {
         "{} {} waives rules with `{IGNORE_ANNOTATION}` but gives no `{IGNORE_REASON_ANNOTATION}`; the waiver is not applied",
         o.kind, o.name
     );
-    meta.evidence = Json::Object(Default::default());
+    meta.evidence = Json::Array(Vec::new());
     meta.related.clear();
     meta
 }

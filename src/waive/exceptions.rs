@@ -189,6 +189,7 @@ fn meta(rule: &str, severity: Severity, e: &Exception, message: String) -> Findi
         message,
         evidence: serde_json::json!({"reason": e.reason, "owner": e.owner}),
         related: Vec::new(),
+        frame: Vec::new(),
     }
 }
 

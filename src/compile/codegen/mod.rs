@@ -160,6 +160,14 @@ pub struct Gen<'a, 'p> {
     /// Env tags named by the rule being compiled.
     pub named_tags: Vec<String>,
     pub start_ops: usize,
+    /// How many quantifiers (and comprehensions) enclose the code being
+    /// emitted, inside the check's filter or predicate.
+    pub depth: u16,
+    /// Names bound with `as` on a quantifier directly inside a check's
+    /// filter or predicate (depth 0, not inside a definition): the element
+    /// the trace records for that quantifier (the counterexample of
+    /// `every`, the witness of `some`/`no`) is what a message sees.
+    pub elem_binds: Vec<(String, Ty, u32)>,
 }
 
 /// The element count of a list, map or `+` as the 16-bit operand its op
@@ -189,6 +197,8 @@ impl<'a, 'p> Gen<'a, 'p> {
             named_envs: Vec::new(),
             named_tags: Vec::new(),
             start_ops: 0,
+            depth: 0,
+            elem_binds: Vec::new(),
         }
     }
 

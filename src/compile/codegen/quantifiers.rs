@@ -30,22 +30,51 @@ impl<'a, 'p> Gen<'a, 'p> {
         if matches!(r.base, Base::Env | Base::Objects(_)) {
             ecx.env = Some(elem + 1);
         }
-        self.element_filters(&r, &filters, &mut ecx, top as u32)?;
+        self.note_elem_binds(&filters, &elem_ty, d);
+        self.depth += 1;
+        let body = self.quantified_body(&r, &filters, pred, &mut ecx, top, np.span);
+        self.depth -= 1;
+        body?;
+        self.end_quantifier(quant, top);
+        Ok(())
+    }
+
+    /// Records the `as` names of a quantifier that the trace sees (see
+    /// `elem_binds`).
+    fn note_elem_binds(&mut self, filters: &[Filter], ty: &Ty, d: u32) {
+        if self.depth != 0 || !self.stack.is_empty() {
+            return;
+        }
+        for f in filters {
+            if let Filter::As(name) = f {
+                self.elem_binds.push((name.text.clone(), ty.clone(), d));
+            }
+        }
+    }
+
+    fn quantified_body(
+        &mut self,
+        r: &Resolved,
+        filters: &[Filter],
+        pred: Option<PredSrc<'_>>,
+        ecx: &mut Cx,
+        top: usize,
+        span: Span,
+    ) -> R<()> {
+        self.element_filters(r, filters, ecx, top as u32)?;
+        let ecx = &*ecx;
         match &pred {
-            Some(PredSrc::Pred(p)) => self.predicate(p, &ecx)?,
+            Some(PredSrc::Pred(p)) => self.predicate(p, ecx)?,
             Some(PredSrc::Cond(e)) => {
-                let subj =
-                    ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", np.span, "no element"))?;
-                self.has(e, &subj, &ecx)?
+                let subj = ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", span, "no element"))?;
+                self.has(e, &subj, ecx)?
             }
             Some(PredSrc::Words(words)) => {
-                let subj =
-                    ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", np.span, "no element"))?;
-                self.verb(words, false, &subj, &ecx)?
+                let subj = ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", span, "no element"))?;
+                self.verb(words, false, &subj, ecx)?
             }
             None => self.emit_true(),
         }
-        self.end_quantifier(quant, top);
         Ok(())
     }
 
@@ -66,11 +95,20 @@ impl<'a, 'p> Gen<'a, 'p> {
         let mut ecx = cx.with_it(Subj { slot: elem, ty: Ty::Env });
         ecx.env = Some(elem);
         let r = Resolved { base: Base::Env, label: String::new(), quals: vec![], filters: vec![], trailing: vec![] };
-        self.element_filters(&r, filters, &mut ecx, top as u32)?;
-        match pred {
-            Some(p) => self.predicate(p, &ecx)?,
-            None => self.emit_true(),
-        }
+        self.note_elem_binds(filters, &Ty::Env, d);
+        self.depth += 1;
+        let body = (|| {
+            self.element_filters(&r, filters, &mut ecx, top as u32)?;
+            match pred {
+                Some(p) => self.predicate(p, &ecx),
+                None => {
+                    self.emit_true();
+                    Ok(())
+                }
+            }
+        })();
+        self.depth -= 1;
+        body?;
         self.end_quantifier(quant, top);
         Ok(())
     }
@@ -377,10 +415,16 @@ impl<'a, 'p> Gen<'a, 'p> {
         };
         self.emit(Op::IterStart(d, elem));
         let top = self.emit(Op::IterNext(0));
-        if let Some((r, filters)) = r {
-            self.element_filters(&r, &filters, &mut ecx, top as u32)?;
-        }
-        self.value(value, &ecx)?;
+        // Nothing inside a comprehension is traced.
+        self.depth += 1;
+        let body = (|| {
+            if let Some((r, filters)) = r {
+                self.element_filters(&r, &filters, &mut ecx, top as u32)?;
+            }
+            self.value(value, &ecx)
+        })();
+        self.depth -= 1;
+        body?;
         self.emit(Op::Collect);
         self.emit(Op::Jump(top as u32));
         let end = self.emit(Op::CollectEnd) as u32;

@@ -1,0 +1,180 @@
+//! The module graph of docs/architecture.md, enforced: every module imports
+//! only the modules the table allows, and no two modules depend on each
+//! other (directly or through others). Test code (`*_tests.rs`, inline
+//! `mod tests`) and comments are not counted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// module → the modules it may import (docs/architecture.md).
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("syntax", &["diag"]),
+    ("diag", &["report"]),
+    ("compile", &["syntax", "diag", "bytecode", "world", "glob", "report", "schema"]),
+    ("bytecode", &["world", "report"]),
+    ("vm", &["bytecode", "world", "schema"]),
+    ("schema", &["bytecode", "world", "diag", "report"]),
+    ("world", &[]),
+    ("load", &["world", "diag", "glob", "report", "timing"]),
+    ("cluster", &[]),
+    ("engine", &["bytecode", "vm", "world", "load", "waive", "diag", "report", "timing"]),
+    ("waive", &["world", "load", "glob", "report"]),
+    ("report", &[]),
+    ("render", &["report", "escape"]),
+    (
+        "pipeline",
+        &[
+            "syntax", "diag", "compile", "bytecode", "vm", "world", "load", "engine", "waive", "report", "stdlib",
+            "timing", "schema",
+        ],
+    ),
+    ("glob", &[]),
+    ("escape", &["report"]),
+    ("timing", &[]),
+    ("stdlib", &[]),
+    ("testing", &["compile", "engine", "load", "world", "diag", "report"]),
+];
+
+fn module_of(rel: &Path) -> Option<String> {
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    let name = name.strip_suffix("_tests").unwrap_or(name);
+    (!matches!(name, "lib" | "main" | "bin")).then(|| name.to_string())
+}
+
+/// The code of a file without comments and without its inline test module.
+fn code(text: &str) -> String {
+    let text = match text.find("#[cfg(test)]\nmod tests {") {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n")
+}
+
+fn imports(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let code = code(text);
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let name: String = item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() {
+                    out.insert(name);
+                }
+            }
+        } else {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            out.insert(name);
+        }
+    }
+    out
+}
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(&src).expect("under src");
+            let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !file.ends_with(".rs") || file.ends_with("_tests.rs") || file == "test_fixtures.rs" {
+                continue;
+            }
+            let Some(module) = module_of(rel) else { continue };
+            let text = std::fs::read_to_string(&path).expect("read source");
+            let deps = graph.entry(module.clone()).or_default();
+            deps.extend(imports(&text).into_iter().filter(|m| *m != module));
+        }
+    }
+    graph
+}
+
+#[test]
+fn modules_import_only_what_the_architecture_allows() {
+    let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
+    let mut wrong = Vec::new();
+    for (module, deps) in graph() {
+        if module == "cli" {
+            continue;
+        }
+        let Some(ok) = allowed.get(module.as_str()) else {
+            wrong.push(format!("module `{module}` is not in docs/architecture.md"));
+            continue;
+        };
+        for d in deps {
+            if !ok.contains(&d.as_str()) {
+                wrong.push(format!("`{module}` imports `{d}`"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "imports docs/architecture.md does not allow:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_module_graph_has_no_cycles() {
+    let graph = graph();
+    // Depth-first search for a back edge.
+    fn visit(
+        m: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == m) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(m.to_string());
+            return Some(cycle);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        path.push(m.to_string());
+        for d in graph.get(m).into_iter().flatten() {
+            if let Some(c) = visit(d, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(m.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for m in graph.keys() {
+        if let Some(cycle) = visit(m, &graph, &mut Vec::new(), &mut done) {
+            panic!("modules depend on each other: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut long = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.to_string_lossy().ends_with("_tests.rs") {
+                let text = std::fs::read_to_string(&path).expect("read source");
+                // Inline test modules do not count.
+                let lines = code(&text).lines().count();
+                if lines > 600 {
+                    long.push(format!("{} ({lines} lines)", path.strip_prefix(&src).unwrap_or(&path).display()));
+                }
+            }
+        }
+    }
+    long.sort();
+    assert!(long.is_empty(), "source files over 600 lines (split them along their seams):\n{}", long.join("\n"));
+}
