@@ -21,6 +21,7 @@ pub mod load;
 pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod schema;
 pub mod select;
 pub mod stdlib;
 pub mod syntax;

@@ -84,6 +84,9 @@ pub struct Plan {
     /// Pre-commit mode: the changed files (display names); only findings
     /// they are part of are kept.
     pub changed: Option<Vec<String>>,
+    /// The Kubernetes version (`v1.30`) of every env that has none from its
+    /// cluster, snapshot or parity.toml (`--kube-version`).
+    pub kube_version: Option<String>,
     /// Errors met before the run (an unreadable rule file or
     /// configuration, a usage error, a cluster that could not be read):
     /// counted in the report, so the run is incomplete.
@@ -142,7 +145,12 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     let load_started = Instant::now();
     let loaded = load(plan);
     phase("load", load_started);
-    let Loaded { world, errors, skipped, warnings, stdin_text } = loaded;
+    let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
+    if let Some(v) = &plan.kube_version {
+        for env in world.envs.iter_mut().filter(|e| e.version.is_none()) {
+            env.version = Some(v.clone());
+        }
+    }
     report.errors.extend(errors);
     report.skipped.extend(skipped);
     report.warnings.extend(warnings);
@@ -190,6 +198,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     report.warnings.extend(unmatched_notices(&program, &out.unmatched, plan.verbose, world.envs.is_empty()));
     report.summary.unmatched_rules = out.unmatched;
     report.summary.unmatched_rules.sort();
+    report.summary.schema = crate::schema::summary(&program, &world);
     if world.envs.len() == 1 {
         let only = plan.only.as_deref();
         report.summary.uncompared_rules = program

@@ -11,4 +11,5 @@ pub const LIBRARY: &[(&str, &str)] = &[
     ("<stdlib>/rules/services.parity", include_str!("../rules/services.parity")),
     ("<stdlib>/rules/workloads.parity", include_str!("../rules/workloads.parity")),
     ("<stdlib>/rules/strict.parity", include_str!("../rules/strict.parity")),
+    ("<stdlib>/rules/schema.parity", include_str!("../rules/schema.parity")),
 ];

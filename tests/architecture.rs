@@ -10,9 +10,10 @@ use std::path::Path;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("syntax", &["diag"]),
     ("diag", &["report"]),
-    ("compile", &["syntax", "diag", "bytecode", "world", "glob", "report"]),
+    ("compile", &["syntax", "diag", "bytecode", "world", "glob", "report", "schema"]),
     ("bytecode", &["world", "report"]),
-    ("vm", &["bytecode", "world"]),
+    ("vm", &["bytecode", "world", "schema"]),
+    ("schema", &["bytecode", "world", "diag", "report"]),
     ("world", &[]),
     ("load", &["world", "diag", "glob", "escape", "report", "timing"]),
     ("cluster", &[]),
@@ -24,7 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "pipeline",
         &[
             "syntax", "diag", "compile", "bytecode", "vm", "world", "load", "engine", "waive", "report", "stdlib",
-            "timing", "select", "escape",
+            "timing", "select", "escape", "schema",
         ],
     ),
     ("select", &["bytecode", "glob", "compile", "diag"]),

@@ -126,7 +126,7 @@ fn readings_in_how_a_sentence_is_read_are_what_explain_prints() {
 fn a_comment_after_a_metadata_value_is_not_part_of_it() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("r.parity");
-    let rule = "rule r {\n  every node has spec.x   # c\n  severity: warning   # error (default), warning or info\n  \
+    let rule = "rule r {\n  every node has spec.unschedulable   # c\n  severity: warning   # error (default), warning or info\n  \
                 tags: [a]  # c\n  except: metadata.name = \"x#y\"  # c\n}\n";
     std::fs::write(&path, rule).expect("written");
     let path = path.to_str().expect("a UTF-8 path");

@@ -106,7 +106,7 @@ fn sarif_describes_every_rule_and_finding() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_sarif_structure(&log, findings_count(&[EXAMPLE]));
     let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 34, "every standard rule, with or without findings");
+    assert_eq!(rules.len(), 38, "every standard rule, with or without findings");
     let listed = parity(&["rules"]).stdout;
     for r in rules {
         let id = r["id"].as_str().expect("id");

@@ -172,9 +172,9 @@ fn absent_fields_and_mixed_types_compare_false() {
         world(&[("prod", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: []}\n")]);
     // Every comparison with an absent value is false, so each rule fires.
     for body in [
-        "every pod has spec.replicas = 1",
-        "every pod has spec.replicas != 1",
-        "every pod has spec.replicas < 1",
+        "every pod has spec.priority = 1",
+        "every pod has spec.priority != 1",
+        "every pod has spec.priority < 1",
         "every pod has spec.nodeName not in [\"a\"]",
         "every pod has metadata.name = 1",
         "every pod has metadata.name != 1",
@@ -183,7 +183,7 @@ fn absent_fields_and_mixed_types_compare_false() {
     }
     // `exists`, `is missing` and `is empty` test for absence.
     for body in [
-        "every pod has spec.replicas is missing",
+        "every pod has spec.priority is missing",
         "every pod has spec.containers is empty",
         "every pod has spec exists",
     ] {

@@ -18,8 +18,8 @@ spec:
 #[test]
 fn not_in_an_absent_collection_is_false() {
     let w = world(&[("prod", CONTAINER_WITHOUT_IMAGE)]);
-    assert_eq!(findings("", &[r#"no pod where "a" not in spec.nothere"#], &w), Vec::<String>::new());
-    assert_eq!(findings("", &[r#"no pod where "a" not in spec.tags"#], &w), Vec::<String>::new());
+    assert_eq!(findings("", &[r#"no pod where "a" not in spec.tolerations"#], &w), Vec::<String>::new());
+    assert_eq!(findings("", &[r#"no object where "a" not in spec.tags"#], &w), Vec::<String>::new());
     assert_eq!(findings("", &[r#"no pod has some container with 0 not in image"#], &w), Vec::<String>::new());
     // Present on both sides, it is still the negation of `in`.
     assert_eq!(findings("", &[r#"no pod where "z" not in metadata.name"#], &w), vec!["cli-1 prod Pod default/a"]);
@@ -29,7 +29,7 @@ fn not_in_an_absent_collection_is_false() {
 #[test]
 fn not_contains_an_absent_value_is_false() {
     let w = world(&[("prod", CONTAINER_WITHOUT_IMAGE)]);
-    assert_eq!(findings("", &["no pod where metadata.name not contains spec.nothere"], &w), Vec::<String>::new());
+    assert_eq!(findings("", &["no pod where metadata.name not contains spec.nodeName"], &w), Vec::<String>::new());
     assert_eq!(findings("", &[r#"no pod where metadata.name not contains "z""#], &w), vec!["cli-1 prod Pod default/a"]);
 }
 
@@ -40,10 +40,12 @@ fn not_contains_an_absent_value_is_false() {
 fn version_literal_against_a_number_is_false_both_ways() {
     let w =
         world(&[("prod", "apiVersion: v1\nkind: Node\nmetadata: {name: a}\nspec: {cpu: 1, v: 1.30, s: \"1.30\"}\n")]);
-    for rule in ["no node where spec.cpu != v1.30.4", "no node where spec.cpu = v1", "no node where spec.v = v1.30"] {
+    for rule in
+        ["no object where spec.cpu != v1.30.4", "no object where spec.cpu = v1", "no object where spec.v = v1.30"]
+    {
         assert_eq!(findings("", &[rule], &w), Vec::<String>::new(), "{rule}");
     }
-    assert_eq!(findings("", &["no node where spec.s = v1.30"], &w), vec!["cli-1 prod Node a"]);
+    assert_eq!(findings("", &["no object where spec.s = v1.30"], &w), vec!["cli-1 prod Node a"]);
 }
 
 /// Filters apply together, `in env` included: `pod in env staging in env

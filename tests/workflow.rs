@@ -14,7 +14,7 @@ const LIMITS: &str = "every deployment has every container with resources.limits
 fn deployment(name: &str, ns: &str, annotations: &str, limited: bool) -> String {
     let resources = if limited { "\n          resources: {limits: {memory: 128Mi}}" } else { "" };
     format!(
-        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\n  annotations: {{{annotations}}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1{resources}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\n  annotations: {{{annotations}}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1{resources}\n  selector: {{matchLabels: {{app: app}}}}\n"
     )
 }
 

@@ -52,6 +52,45 @@ pub static FUNCTIONS: &[Func] = &[
     f!("labels", 1, 1, "an object's labels (a map, empty when none)"),
     f!("annotations", 1, 1, "an object's annotations (a map, empty when none)"),
     f!("if", 3, 3, "the second argument when the first is true (or present and not false), else the third"),
+    // The schema functions (src/schema/functions.rs); the version is a
+    // Kubernetes version (`env.version`), the newest bundled when absent.
+    f!(
+        "schema-problems",
+        2,
+        2,
+        "an object's problems against its kind's schema in a Kubernetes version (`schema-problems(it, env.version)`), as `path: problem` texts"
+    ),
+    f!(
+        "schema-accepts",
+        2,
+        2,
+        "whether a Kubernetes version serves an object's apiVersion and kind and its schema accepts the object (true for custom resources)"
+    ),
+    f!(
+        "api-served",
+        2,
+        2,
+        "false when an object's apiVersion and kind are Kubernetes' own and the version does not serve them"
+    ),
+    f!(
+        "api-replacement",
+        2,
+        2,
+        "the apiVersion a Kubernetes version serves an object's kind under, when it does not serve the object's own"
+    ),
+    f!(
+        "schema-version",
+        1,
+        1,
+        "the bundled schema version used for a Kubernetes version (`\"1.30\"`; the newest bundled when absent)"
+    ),
+    f!("custom-kind", 1, 1, "whether an object's API group is not Kubernetes' own (a custom resource)"),
+    f!(
+        "crd-problems",
+        2,
+        2,
+        "a custom resource's problems against the CustomResourceDefinitions given (`crd-problems(it, { it for customresourcedefinitions })`): no CRD for it, or its schema's complaints"
+    ),
 ];
 
 /// Finds a function by name.

@@ -138,6 +138,12 @@ pub struct CheckArgs {
     /// file skipped) is not an error.
     #[arg(long)]
     pub allow_empty: bool,
+    /// The Kubernetes version of every env whose cluster, snapshot or
+    /// parity.toml `version` does not give one (`1.30`, `v1.30.4`); the
+    /// schema rules check against it. Without it, such envs are checked
+    /// against the newest bundled version (1.37), and the summary says so.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
     /// The configuration when the caller (`audit`) has read it already, so
     /// it is read once per run.
     #[arg(skip)]
@@ -379,6 +385,18 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
         rule_step_budget: args.rule_budget,
         rule_time_budget: args.rule_timeout,
     };
+    if let Some(v) = &args.kube_version {
+        let v = v.trim();
+        match crate::world::Version::parse(v).filter(|p| p.parts_written() >= 2) {
+            Some(_) => {
+                plan.kube_version = Some(if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") })
+            }
+            None => read_errors.push(usage(&format!(
+                "--kube-version `{}` is not a Kubernetes version like 1.30",
+                crate::escape::text(v)
+            ))),
+        }
+    }
     plan.allow_skipped = args.allow_skipped || settings.allow_skipped;
     plan.allow_empty = args.allow_empty;
     plan.verbose = args.verbose;

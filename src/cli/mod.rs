@@ -7,6 +7,7 @@ mod compile;
 mod completions;
 mod diff;
 mod explain;
+mod explain_field;
 mod init;
 pub mod progress;
 pub mod rules;
@@ -40,6 +41,9 @@ pub enum Command {
     Compile(compile::CompileArgs),
     /// Show a rule's documentation: what it checks, why, how to fix it.
     Explain(explain::ExplainArgs),
+    /// Show a Kubernetes field's type, allowed values, description and
+    /// sub-fields from the bundled schemas: `parity explain-field deployment.spec.replicas`.
+    ExplainField(explain_field::ExplainFieldArgs),
     /// List the rules (the standard library unless rule files are given).
     Rules(rules::RulesArgs),
     /// Run rule test cases: folders of manifests per env with expected findings.
@@ -81,6 +85,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::ExplainField(a) => explain_field::run(a),
         Command::Rules(a) => rules::run(a),
         Command::Test(a) => test::run(a),
         Command::Init(a) => init::run(a),

@@ -4,6 +4,8 @@
 //! clause and its message template.
 
 mod codegen;
+mod schema_paths;
+pub use schema_paths::without_path_checks;
 mod scope;
 mod tolerance;
 

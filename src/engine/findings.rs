@@ -280,6 +280,13 @@ pub(super) fn finding<'w>(
                 }
             }
             TraceItem::Field { path } if field.is_none() && !in_filter => field = Some(*path),
+            // A function that found a problem at a node of the subject
+            // (`schema-problems`): that node's line.
+            TraceItem::At { node } if !in_filter && element_path.is_none() => {
+                if let Val::Obj(o) = subject {
+                    element_path = path_to(o.value(), *node);
+                }
+            }
             _ => {}
         }
     }

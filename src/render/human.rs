@@ -313,6 +313,10 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     } else if s.files > 0 {
         parts.push(format!("{} read", plural(s.files, "file", "files")));
     }
+    if let Some(d) = &s.schema {
+        let names: Vec<String> = d.envs.iter().map(|e| clean(e)).collect();
+        parts.push(format!("Kubernetes {} schemas for {} (no version known)", clean(&d.version), names.join(", ")));
+    }
     if !s.uncompared_rules.is_empty() {
         // One env: the rules that compare envs had nothing to compare.
         let n = s.uncompared_rules.len();

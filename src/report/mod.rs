@@ -158,6 +158,11 @@ pub struct Summary {
     /// when none.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub config: String,
+    /// The envs the schema rules checked against the newest bundled
+    /// Kubernetes version because no version was known for them, and that
+    /// version (absent when every env had one, or no schema rule ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaDefault>,
     /// With exactly one env loaded: the rules that compare envs
     /// (counterparts, `exists in`, `agree on`), which had nothing to compare
     /// (sorted ids). Empty with two or more envs.
@@ -166,6 +171,14 @@ pub struct Summary {
     /// report that differs between two runs over the same input; tests and
     /// consumers that compare reports should ignore it.
     pub elapsed_ms: u64,
+}
+
+/// Envs without a known Kubernetes version and the schema version they were
+/// checked against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SchemaDefault {
+    pub version: String,
+    pub envs: Vec<String>,
 }
 
 /// Everything one run produced.

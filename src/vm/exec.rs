@@ -138,6 +138,12 @@ impl<'w> Vm<'w> {
                         _ if args.len() == argc as usize => func(&args),
                         _ => Val::Absent,
                     };
+                    if self.tracing_here()
+                        && let Some(locate) = functions::locator(f)
+                        && let Some(node) = locate(&args)
+                    {
+                        self.record(TraceItem::At { node });
+                    }
                     self.stack.push(v);
                 }
                 Op::Add(n) => {

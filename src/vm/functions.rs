@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::schema_fns as schema;
 use super::value::{Val, as_quantity, as_version, into_set, to_json};
 use crate::world::{Quantity, Version};
 
@@ -45,7 +46,27 @@ pub static IMPLS: &[(&str, FuncImpl)] = &[
     ("labels", labels),
     ("annotations", annotations),
     ("if", if_),
+    ("schema-problems", schema::schema_problems),
+    ("schema-accepts", schema::schema_accepts),
+    ("api-served", schema::api_served),
+    ("api-replacement", schema::api_replacement),
+    ("schema-version", schema::schema_version),
+    ("custom-kind", schema::custom_kind),
+    ("crd-problems", schema::crd_problems),
 ];
+
+/// Functions that, when a finding is traced, also say which node of the
+/// subject they found a problem at (the finding's line).
+pub type Locator = for<'w> fn(&[Val<'w>]) -> Option<crate::world::tree::NodeRef<'w>>;
+
+/// The locator of a function, by id.
+pub fn locator(id: u32) -> Option<Locator> {
+    match IMPLS.get(id as usize)?.0 {
+        "schema-problems" => Some(schema::schema_problems_at),
+        "crd-problems" => Some(schema::crd_problems_at),
+        _ => None,
+    }
+}
 
 /// The implementation of a function id.
 pub fn implementation(id: u32) -> Option<FuncImpl> {

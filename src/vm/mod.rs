@@ -11,6 +11,7 @@
 mod drift;
 pub mod functions;
 pub mod jsonpath;
+mod schema_fns;
 pub mod value;
 
 mod exec;
@@ -139,6 +140,9 @@ pub enum TraceItem<'w> {
     Scanned { envs: Vec<EnvId> },
     /// `matches`: the object matched against, and the fields that differ.
     Drift { other: &'w Object, diffs: Vec<crate::diff::Diff> },
+    /// A node of the subject a function found a problem at
+    /// (`schema-problems`): the finding's line.
+    At { node: crate::world::tree::NodeRef<'w> },
 }
 
 struct Trace<'w> {

@@ -172,8 +172,10 @@ impl<'a, 'p> Gen<'a, 'p> {
         }
         if head == "it" {
             let s = self.current_subject(cx, p.span)?;
+            check_fields(&s.ty, &segs, tail, p.span)?;
             self.emit(Op::Load(s.slot));
         } else if let Some(s) = cx.bound(head) {
+            check_fields(&s.ty, &segs, tail, p.span)?;
             self.emit(Op::Load(s.slot));
         } else if let Some(v) = self.defs.value(head) {
             if !v.params.is_empty() {
@@ -188,6 +190,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 "containers" => PathSeg::Containers,
                 _ => PathSeg::Key(head.to_string()),
             });
+            check_fields(&s.ty, &segs, tail, p.span)?;
         }
         self.segs(segs, tail, cx)
     }
@@ -289,4 +292,32 @@ impl<'a, 'p> Gen<'a, 'p> {
             _ => Ty::Value,
         }
     }
+}
+
+/// A path on a subject of known kinds must name a field of their schema
+/// (any supported Kubernetes version); see `compile/schema_paths.rs`.
+fn check_fields(ty: &Ty, head: &[PathSeg], tail: &[Seg], span: Span) -> R<()> {
+    let mut segs = head.to_vec();
+    for s in tail {
+        segs.push(match s {
+            Seg::Key(k) => PathSeg::Key(k.clone()),
+            Seg::Index(i) => PathSeg::Index(*i),
+            Seg::Star => PathSeg::Star,
+            Seg::Expr(_) => PathSeg::Dyn,
+        });
+    }
+    let Some(u) = crate::compile::schema_paths::unknown_field(ty, &segs) else { return Ok(()) };
+    let mut d = Diag::new(
+        "parity::compile::unknown-field",
+        span,
+        format!("`{}` on {} names a field no Kubernetes version has: `{}`", u.path, u.on, u.key),
+    )
+    .label("not in the Kubernetes 1.25-1.37 schemas");
+    d = match u.suggestion {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(
+            "`parity explain-field KIND.PATH` lists a field's sub-fields; read other kinds' fields through `object`",
+        ),
+    };
+    Err(d)
 }

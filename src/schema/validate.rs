@@ -1,0 +1,170 @@
+//! Validating one object against its kind's schema in one Kubernetes
+//! version, as the API server's strict field validation (and the reference
+//! validator, kubernetes-validate in strict mode) would: unknown fields,
+//! wrong types, missing required fields, values outside an enum.
+
+use super::{Schemas, Ty};
+use crate::world::tree::{Node, NodeRef};
+
+/// At most this many problems are reported per object.
+pub const MAX_PROBLEMS: usize = 20;
+/// Deeper nesting is not examined.
+const MAX_DEPTH: usize = 64;
+
+/// One problem: the field path (`spec.template.spec.containers[0].image`),
+/// what is wrong, and the node to point at (the field's value; for a missing
+/// field, the object that lacks it).
+#[derive(Debug, Clone)]
+pub struct Problem<'t> {
+    pub path: String,
+    pub message: String,
+    pub node: NodeRef<'t>,
+}
+
+impl Problem<'_> {
+    /// `path: message`, or the message alone at the root.
+    pub fn text(&self) -> String {
+        if self.path.is_empty() { self.message.clone() } else { format!("{}: {}", self.path, self.message) }
+    }
+}
+
+/// Validates `node` against `ty` in schema version `version`.
+pub fn validate<'t>(s: &Schemas, version: usize, ty: &Ty, node: NodeRef<'t>) -> Vec<Problem<'t>> {
+    let mut v = Validator { s, version, out: Vec::new(), path: String::new() };
+    v.node(ty, node, 0);
+    v.out
+}
+
+struct Validator<'s, 't> {
+    s: &'s Schemas,
+    version: usize,
+    out: Vec<Problem<'t>>,
+    path: String,
+}
+
+/// The type of a node, as a person says it.
+fn node_type(n: NodeRef) -> &'static str {
+    match n.node() {
+        Node::Null => "null",
+        Node::Bool(_) => "boolean",
+        Node::Int(_) | Node::UInt(_) => "integer",
+        Node::Float(_) => "number",
+        Node::Str(_) => "string",
+        Node::Seq { .. } => "list",
+        Node::Map { .. } => "object",
+    }
+}
+
+fn is_integer(n: NodeRef) -> bool {
+    match n.node() {
+        Node::Int(_) | Node::UInt(_) => true,
+        Node::Float(f) => f.is_finite() && f.fract() == 0.0,
+        _ => false,
+    }
+}
+
+fn is_number(n: NodeRef) -> bool {
+    matches!(n.node(), Node::Int(_) | Node::UInt(_) | Node::Float(_))
+}
+
+/// A scalar for a message: strings quoted, at most 40 characters.
+fn shown(n: NodeRef) -> String {
+    let j = n.to_json();
+    let s = j.to_string();
+    if s.chars().count() > 40 { format!("{}...", s.chars().take(40).collect::<String>()) } else { s }
+}
+
+impl<'t> Validator<'_, 't> {
+    fn problem(&mut self, node: NodeRef<'t>, message: String) {
+        if self.out.len() < MAX_PROBLEMS {
+            self.out.push(Problem { path: self.path.clone(), message, node });
+        }
+    }
+
+    fn node(&mut self, ty: &Ty, node: NodeRef<'t>, depth: usize) {
+        if depth > MAX_DEPTH || self.out.len() >= MAX_PROBLEMS {
+            return;
+        }
+        let Some(ty) = self.s.resolve(self.version, ty) else { return };
+        if node.is_null() {
+            if ty.not_null != 0 && ty.t != "*" {
+                self.problem(node, format!("is null, but must be a {}", ty.type_name()));
+            }
+            return;
+        }
+        let ok = match ty.t.as_str() {
+            "o" => node.is_map(),
+            "a" => node.is_seq(),
+            "s" => matches!(node.node(), Node::Str(_)),
+            "i" => is_integer(node),
+            "n" => is_number(node),
+            "b" => matches!(node.node(), Node::Bool(_)),
+            "q" => matches!(node.node(), Node::Str(_)) || is_number(node),
+            "x" => matches!(node.node(), Node::Str(_)) || is_integer(node),
+            _ => true,
+        };
+        if !ok {
+            let what = if node.is_map() || node.is_seq() {
+                node_type(node).to_string()
+            } else {
+                format!("{} {}", node_type(node), shown(node))
+            };
+            self.problem(node, format!("must be a {}, not a {what}", ty.type_name()));
+            return;
+        }
+        if !ty.enums.is_empty()
+            && let Some(s) = node.as_str()
+            && !ty.enums.iter().any(|e| e.as_str() == Some(s))
+        {
+            let allowed: Vec<String> = ty.enums.iter().map(|e| e.to_string()).collect();
+            self.problem(node, format!("{} is not one of the allowed values: {}", shown(node), allowed.join(", ")));
+        }
+        match ty.t.as_str() {
+            "o" => self.object(ty, node, depth),
+            "a" => {
+                if let Some(items) = &ty.items {
+                    for (i, e) in node.iter().enumerate() {
+                        let len = self.path.len();
+                        self.path.push_str(&format!("[{i}]"));
+                        self.node(items, e, depth + 1);
+                        self.path.truncate(len);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn object(&mut self, ty: &Ty, node: NodeRef<'t>, depth: usize) {
+        for (k, v) in node.entries() {
+            let len = self.path.len();
+            if !self.path.is_empty() {
+                self.path.push('.');
+            }
+            self.path.push_str(k);
+            match ty.props.get(k) {
+                // The API server ignores the status of an object written to
+                // it (kinds with a status subresource): not checked.
+                Some(_) if depth == 0 && k == "status" => {}
+                Some(c) => self.node(c, v, depth + 1),
+                None => match &ty.map_values {
+                    Some(m) => self.node(m, v, depth + 1),
+                    None if ty.free_keys() => {}
+                    None => {
+                        let hint = match crate::diag::did_you_mean(k, ty.props.keys().map(String::as_str)) {
+                            Some(s) => format!("; did you mean `{s}`?"),
+                            None => String::new(),
+                        };
+                        self.problem(v, format!("unknown field `{k}`{hint}"));
+                    }
+                },
+            }
+            self.path.truncate(len);
+        }
+        for r in &ty.required {
+            if node.get(r).is_none() {
+                self.problem(node, format!("missing required field `{r}`"));
+            }
+        }
+    }
+}
