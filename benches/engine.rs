@@ -2,7 +2,7 @@
 //! generated corpus as YAML and as JSON (throughput in objects per second),
 //! and evaluating the standard library over it with 1 and 2 rayon threads.
 //!
-//! The corpus comes from the `parity-corpus` binary (built by `cargo bench`
+//! The corpus comes from the `parity-corpus` binary (built by `cargo bench --features corpus`
 //! along with this target) into a temp dir; sizes are kept small so the whole
 //! run takes a few minutes. `scripts/bench.sh` measures the full-size case.
 #![forbid(unsafe_code)]

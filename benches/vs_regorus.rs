@@ -19,7 +19,7 @@
 //! (or when the two sides did not load the same envs and objects).
 //!
 //! ```text
-//! cargo build --release --bin parity --bin parity-corpus
+//! cargo build --release --features corpus --bin parity --bin parity-corpus
 //! CORPUS=DIR cargo bench --features bench-regorus --bench vs_regorus
 //! ```
 //!
@@ -203,7 +203,7 @@ fn compare() -> Result<bool, String> {
     );
     if !parity_bin.is_file() {
         return Err(format!(
-            "no parity binary at {} (build it: cargo build --release --bin parity --bin parity-corpus, or set PARITY_BIN)",
+            "no parity binary at {} (build it: cargo build --release --features corpus --bin parity --bin parity-corpus, or set PARITY_BIN)",
             parity_bin.display()
         ));
     }
@@ -228,7 +228,7 @@ fn compare() -> Result<bool, String> {
                 .status()
                 .map_err(|e| {
                     format!(
-                        "cannot run {} (build it with cargo build --release --bin parity-corpus): {e}",
+                        "cannot run {} (build it with cargo build --release --features corpus --bin parity-corpus): {e}",
                         generator.display()
                     )
                 })?;

@@ -30,7 +30,7 @@ OBJECTS=${OBJECTS:-$([ $QUICK = 1 ] && echo 6300 || echo 63000)}
 SNAPSHOT_OBJECTS=${SNAPSHOT_OBJECTS:-$([ $QUICK = 1 ] && echo 16700 || echo 166700)}
 RUNS=${RUNS:-3}
 
-cargo build --release --quiet --bin parity --bin parity-corpus
+cargo build --release --quiet --features corpus --bin parity --bin parity-corpus
 BIN=${CARGO_TARGET_DIR:-target}/release
 TMP=$(mktemp -d)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$TMP"' EXIT

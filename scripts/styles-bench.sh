@@ -19,7 +19,7 @@ OBJECTS=${OBJECTS:-63000}
 RUNS=${RUNS:-3}
 STYLES=${STYLES:-"plain quoted flow json block-scalars helm"}
 if [ -z "${PARITY_BIN:-}" ]; then
-  cargo build --release --quiet --bin parity --bin parity-corpus
+  cargo build --release --quiet --features corpus --bin parity --bin parity-corpus
 fi
 BIN=${PARITY_BIN:-${CARGO_TARGET_DIR:-target}/release/parity}
 CORPUS_BIN=$(dirname "$BIN")/parity-corpus

@@ -23,8 +23,12 @@ use crate::world::{EnvId, Object, World, pod_spec_path};
 
 mod drift;
 mod findings;
+mod locations;
+mod messages;
 pub use drift::{FieldLines, TOLERANCE_UNUSED};
 use findings::*;
+use locations::*;
+use messages::*;
 
 /// Subjects evaluated by one task, at least.
 const CHUNK: usize = 512;

@@ -18,7 +18,11 @@ metadata:
   namespace: shop
 spec:
   replicas: 1
+  selector:
+    matchLabels: {app: web}
   template:
+    metadata:
+      labels: {app: web}
     spec:
       containers:
         - name: web
@@ -278,7 +282,7 @@ fn kustomize_origin_annotations_name_the_source_file() {
     // (the Debian kubectl's embedded kustomize predates that option, so the
     // output is printed by a script here).
     let dir = tempfile::tempdir().expect("temp dir");
-    let script = "#!/bin/sh\ncat <<'EOF'\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    config.kubernetes.io/origin: |\n      path: ../../base/deployment.yaml\n  name: web\n  namespace: shop\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - image: shop/web:$1\n        name: web\nEOF\n";
+    let script = "#!/bin/sh\ncat <<'EOF'\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    config.kubernetes.io/origin: |\n      path: ../../base/deployment.yaml\n  name: web\n  namespace: shop\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - image: shop/web:$1\n        name: web\nEOF\n";
     write_tree(
         dir.path(),
         &[

@@ -3,6 +3,10 @@
 //! side-by-side report, JSON, or a self-contained HTML page with the drift
 //! matrix. Exit 0 when nothing differs, 1 when something does, 2 on errors.
 
+mod html;
+mod matrix;
+mod render;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -121,7 +125,7 @@ pub fn run(args: DiffArgs) -> i32 {
         ids = (0..world.envs.len() as u32).collect();
     }
     let lines = crate::engine::FieldLines::new(&world, stdin_text.as_deref());
-    let (matrix, eval_errors) = crate::diff::matrix::build(&world, &prog, &ids, &lines);
+    let (matrix, eval_errors) = matrix::build(&world, &prog, &ids, &lines);
     errors.extend(eval_errors.into_iter().map(|m| RunError {
         code: "parity::eval::tolerance".into(),
         file: String::new(),
@@ -135,9 +139,9 @@ pub fn run(args: DiffArgs) -> i32 {
     errors.extend(compile_errors);
     let stdout = std::io::stdout();
     let text = match args.format {
-        DiffFormat::Human => crate::diff::render::human(&matrix, !args.no_color && color_for(stdout.is_terminal())),
-        DiffFormat::Json => crate::diff::render::json(&matrix, &errors),
-        DiffFormat::Html => crate::diff::html::page(&matrix),
+        DiffFormat::Human => render::human(&matrix, !args.no_color && color_for(stdout.is_terminal())),
+        DiffFormat::Json => render::json(&matrix, &errors),
+        DiffFormat::Html => html::page(&matrix),
     };
     let mut lock = stdout.lock();
     if lock.write_all(text.as_bytes()).and_then(|_| lock.flush()).is_err() {

@@ -21,10 +21,7 @@
 //! [`compare`] returns every difference; tolerances (see [`pattern`]) are
 //! applied by the caller, which knows the rules.
 
-pub mod html;
-pub mod matrix;
 pub mod pattern;
-pub mod render;
 
 use serde_json::Value as Json;
 
@@ -475,6 +472,26 @@ fn scalar_eq(l: NodeRef, r: NodeRef, quantities: bool) -> bool {
             _ => false,
         },
     }
+}
+
+/// Longest value shown in a one-line message, in characters.
+const SHORT: usize = 80;
+
+/// A value for a one-line message: compact JSON, `absent` for none, cut
+/// at [`SHORT`] characters.
+pub fn short(v: Option<&Json>) -> String {
+    cut_value(v, SHORT)
+}
+
+/// A value as compact JSON, `absent` for none, cut at `max` characters.
+pub fn cut_value(v: Option<&Json>, max: usize) -> String {
+    let Some(v) = v else { return "absent".into() };
+    let text = v.to_string();
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}…")
 }
 
 #[cfg(test)]

@@ -42,8 +42,8 @@ pub(super) fn expand(
                 "{} {}: {path} is {} in {here} but {} in {there}",
                 o.kind,
                 o.name,
-                crate::diff::render::short(d.left.as_ref()),
-                crate::diff::render::short(d.right.as_ref()),
+                crate::diff::short(d.left.as_ref()),
+                crate::diff::short(d.right.as_ref()),
             );
             let frame = files.frame(o.file, line);
             out.push(Finding {

@@ -1,26 +1,6 @@
 //! Values of differences as text.
 
-use serde_json::Value as Json;
-
-/// Longest value shown in a one-line message, in characters.
-const SHORT: usize = 80;
-
-/// A value for a one-line message: compact JSON, `absent` for none, cut
-/// at [`SHORT`] characters.
-pub fn short(v: Option<&Json>) -> String {
-    cut_value(v, SHORT)
-}
-
-/// A value as compact JSON, `absent` for none, cut at `max` characters.
-pub fn cut_value(v: Option<&Json>, max: usize) -> String {
-    let Some(v) = v else { return "absent".into() };
-    let text = v.to_string();
-    if text.chars().count() <= max {
-        return text;
-    }
-    let cut: String = text.chars().take(max).collect();
-    format!("{cut}…")
-}
+pub use crate::diff::{cut_value, short};
 
 use super::matrix::{Cell, Matrix};
 

@@ -1,0 +1,135 @@
+//! Locations: an object's file and line, the line of a field, code frames
+//! from the texts the loader kept.
+
+use super::*;
+
+/// An object's location; with a field path, the line of that field (or of
+/// its nearest existing parent).
+pub(super) fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, files: &FileCache) -> Location {
+    let line = path.and_then(|p| files.field_line(o, p)).unwrap_or(o.line);
+    Location {
+        env: world.envs.get(o.env as usize).map(|e| e.name.clone()).unwrap_or_default(),
+        api_version: o.api_version().to_string(),
+        kind: o.kind.to_string(),
+        namespace: o.namespace.as_deref().unwrap_or("").to_string(),
+        name: o.name.to_string(),
+        file: world.files.get(o.file as usize).cloned().unwrap_or_default(),
+        line,
+    }
+}
+
+/// Source texts, kept by the loader for files whose trees recorded no lines
+/// (see `tree_line`), to find the line of a field in a finding. A file is
+/// never opened again (by its display name or otherwise): a file without a
+/// kept text gives its object's line.
+pub(super) struct FileCache<'a> {
+    pub(super) world: &'a World,
+    pub(super) stdin: Option<Arc<String>>,
+}
+
+impl<'a> FileCache<'a> {
+    pub(super) fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
+        FileCache { world, stdin: stdin.map(|s| Arc::new(s.to_string())) }
+    }
+
+    pub(super) fn text(&self, file: u32) -> Option<Arc<String>> {
+        if let Some(Some(text)) = self.world.texts.get(file as usize) {
+            return Some(text.clone());
+        }
+        let name = self.world.files.get(file as usize)?;
+        if name == crate::load::STDIN { self.stdin.clone() } else { None }
+    }
+
+    /// The lines around `line` of a file whose text is in memory: the line
+    /// before, the line, the line after (each cut to `FRAME_WIDTH`
+    /// characters); nothing when the text was not kept.
+    pub(super) fn frame(&self, file: u32, line: u32) -> Vec<(u32, String)> {
+        const FRAME_WIDTH: usize = 160;
+        let Some(text) = self.text(file) else { return Vec::new() };
+        if line == 0 {
+            return Vec::new();
+        }
+        let first = line.saturating_sub(1).max(1);
+        text.lines()
+            .enumerate()
+            .skip(first as usize - 1)
+            .take((line - first + 2) as usize)
+            .map(|(i, l)| {
+                let l = l.trim_end();
+                let cut: String = l.chars().take(FRAME_WIDTH).collect();
+                let cut = if cut.len() < l.len() { format!("{cut}…") } else { cut };
+                (i as u32 + 1, cut)
+            })
+            .collect()
+    }
+
+    pub(super) fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {
+        let segs = concrete_path(o, path)?;
+        self.concrete_line(o, &segs)
+    }
+
+    pub(super) fn concrete_line(&self, o: &Object, segs: &[crate::load::PathSeg]) -> Option<u32> {
+        if segs.is_empty() {
+            return None;
+        }
+        if let Some(line) = tree_line(o.value(), segs) {
+            return Some(line);
+        }
+        let text = self.text(o.file)?;
+        crate::load::locate::field_line_at(&text, o.doc_offset as usize, o.line, segs)
+    }
+}
+
+/// The line of the deepest node along `segs` from `root`, from the lines
+/// the tree recorded while loading; `None` where one is not known (a tree
+/// the general YAML parser or the JSON parser built, an empty value), and
+/// the file is parsed again instead.
+pub(super) fn tree_line(root: NodeRef, segs: &[crate::load::PathSeg]) -> Option<u32> {
+    use crate::load::PathSeg as L;
+    let mut node = root;
+    for seg in segs {
+        let next = match seg {
+            L::Key(k) => node.get(k),
+            L::Index(i) => node.at(*i),
+        };
+        match next {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node.line()
+}
+
+/// The path from `root` to the node `target` (found by identity: elements
+/// of nested collections are nodes of their object's tree).
+pub(super) fn path_to(root: NodeRef, target: NodeRef) -> Option<Vec<crate::load::PathSeg>> {
+    use crate::load::PathSeg as L;
+    if root == target {
+        return Some(Vec::new());
+    }
+    // Depth first, in key (or element) order; only the keys on the path
+    // found are copied.
+    let (seg, mut rest) = if root.is_map() {
+        root.entries().find_map(|(k, v)| path_to(v, target).map(|rest| (L::Key(k.to_string()), rest)))
+    } else {
+        root.iter().enumerate().find_map(|(i, v)| path_to(v, target).map(|rest| (L::Index(i), rest)))
+    }?;
+    rest.insert(0, seg);
+    Some(rest)
+}
+
+/// An interned path as concrete keys in the object's source, as far as it
+/// can be followed (the pod spec is expanded per kind).
+pub(super) fn concrete_path(o: &Object, path: &[PathSeg]) -> Option<Vec<crate::load::PathSeg>> {
+    use crate::load::PathSeg as L;
+    let mut out = Vec::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => out.push(L::Key(k.clone())),
+            PathSeg::Index(i) if *i >= 0 => out.push(L::Index(*i as usize)),
+            PathSeg::PodSpec => out.extend(pod_spec_path(&o.kind)?.iter().map(|k| L::Key(k.to_string()))),
+            _ => break,
+        }
+    }
+    Some(out)
+}
