@@ -349,7 +349,7 @@ fn github_escapes_messages_and_properties() {
     .expect("write rules");
     let env = format!("dev={}", env_dir.display());
     let rules = rules.display().to_string();
-    let run = check(&[&rules, "--env", &env, "--format", "github"]);
+    let run = check(&[&rules, "--no-stdlib", "--env", &env, "--format", "github"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let file = env_dir.join("app.yaml").display().to_string().replace(',', "%2C").replace(':', "%3A");
     // The line break in the name is written as the text `\n`, never `%0A`,

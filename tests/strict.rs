@@ -42,8 +42,12 @@ fn lines(report: &Json, rules: &[&str]) -> Vec<String> {
 
 #[test]
 fn planted_differences_give_exactly_the_untolerated_ones() {
-    let run =
-        parity_in(&fixture("planted"), &["check", "--rules", "strict.parity", "--format", "json", "."], None, &[]);
+    let run = parity_in(
+        &fixture("planted"),
+        &["check", "--no-stdlib", "--rules", "strict.parity", "--format", "json", "."],
+        None,
+        &[],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = json(&run);
     assert_eq!(
@@ -69,7 +73,12 @@ fn planted_differences_give_exactly_the_untolerated_ones() {
 
 #[test]
 fn normalised_noise_gives_no_finding() {
-    let run = parity_in(&fixture("clean"), &["check", "--rules", "strict.parity", "--format", "json", "."], None, &[]);
+    let run = parity_in(
+        &fixture("clean"),
+        &["check", "--no-stdlib", "--rules", "strict.parity", "--format", "json", "."],
+        None,
+        &[],
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(lines(&json(&run), &["strict"]), Vec::<String>::new());
 }
