@@ -132,16 +132,7 @@ fn section(out: &mut String, i: usize, row: &Row, m: &Matrix) {
         escape(&row.label()),
         escape(&row.baseline)
     );
-    let mut paths: Vec<&str> = Vec::new();
-    for c in &row.cells {
-        if let Cell::Differs { diffs, .. } = c {
-            for d in diffs {
-                if !paths.contains(&d.path.as_str()) {
-                    paths.push(&d.path);
-                }
-            }
-        }
-    }
+    let paths = row.differing_paths();
     out.push_str("<table class=\"fields\"><thead><tr><th>field</th>");
     for e in &m.envs {
         let _ = write!(out, "<th>{}</th>", escape(e));

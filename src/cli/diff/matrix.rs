@@ -65,6 +65,21 @@ pub struct Row {
 }
 
 impl Row {
+    /// Every path that differs in some env, in first-seen order.
+    pub fn differing_paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if let Cell::Differs { diffs, .. } = c {
+                for d in diffs {
+                    if !paths.contains(&d.path.as_str()) {
+                        paths.push(&d.path);
+                    }
+                }
+            }
+        }
+        paths
+    }
+
     /// Whether any env lacks the object or differs from the baseline.
     pub fn differs(&self) -> bool {
         self.cells.iter().any(Cell::differs)

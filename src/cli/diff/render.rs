@@ -28,16 +28,7 @@ pub fn human(m: &Matrix, color: bool) -> String {
     for row in m.rows.iter().filter(|r| r.differs()) {
         let _ = writeln!(out, "{}  (compared with {})", paint("1", &esc(&row.label())), esc(&row.baseline));
         // Every path that differs in some env, in first-seen order.
-        let mut paths: Vec<&str> = Vec::new();
-        for c in &row.cells {
-            if let Cell::Differs { diffs, .. } = c {
-                for d in diffs {
-                    if !paths.contains(&d.path.as_str()) {
-                        paths.push(&d.path);
-                    }
-                }
-            }
-        }
+        let paths = row.differing_paths();
         let base_col = m.envs.iter().position(|e| *e == row.baseline);
         let mut table: Vec<Vec<String>> = Vec::new();
         let mut header = vec!["field".to_string()];
