@@ -401,19 +401,5 @@ pub(super) fn whole_world_evidence(world: &World, items: &[TraceItem], text: &st
 }
 
 pub(super) fn env_finding(rule: &Rule, env: String, message: String, evidence: Json) -> Finding {
-    Finding {
-        rule: rule.id.clone(),
-        severity: rule.severity,
-        env,
-        api_version: String::new(),
-        kind: String::new(),
-        namespace: String::new(),
-        name: String::new(),
-        file: String::new(),
-        line: 0,
-        message,
-        evidence,
-        related: Vec::new(),
-        frame: Vec::new(),
-    }
+    Finding { rule: rule.id.clone(), severity: rule.severity, env, message, evidence, ..Finding::default() }
 }

@@ -75,16 +75,8 @@ mod tests {
             rule: rule.into(),
             severity,
             env: "prod".into(),
-            api_version: String::new(),
-            kind: String::new(),
-            namespace: String::new(),
-            name: String::new(),
-            file: String::new(),
-            line: 0,
-            message: String::new(),
             evidence: serde_json::json!([]),
-            related: Vec::new(),
-            frame: Vec::new(),
+            ..Finding::default()
         }
     }
 

@@ -56,7 +56,7 @@ pub struct Location {
 }
 
 /// One violation of one rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: String,
     pub severity: Severity,

@@ -179,17 +179,11 @@ fn meta(rule: &str, severity: Severity, e: &Exception, message: String) -> Findi
     Finding {
         rule: rule.into(),
         severity,
-        env: String::new(),
-        api_version: String::new(),
-        kind: String::new(),
-        namespace: String::new(),
-        name: String::new(),
         file: e.file.clone(),
         line: e.line,
         message,
         evidence: serde_json::json!({"reason": e.reason, "owner": e.owner}),
-        related: Vec::new(),
-        frame: Vec::new(),
+        ..Finding::default()
     }
 }
 
