@@ -119,7 +119,19 @@ fn domain_text(p: &Program, d: u32) -> String {
                 NsScope::None => String::new(),
                 NsScope::Of(s) => format!(", namespace of s{s}"),
             };
-            format!("objects [{kinds}] in {envs}{ns}")
+            let join = match p.joins.get(&d) {
+                Some(j) => {
+                    let path = |id: u32| p.paths.get(id as usize).map(|s| path_text(&s.segs)).unwrap_or_default();
+                    let key = match j.key {
+                        super::JoinKey::Const(c) => p.consts.get(c as usize).map(const_text).unwrap_or_default(),
+                        super::JoinKey::Slot(s, None) => format!("s{s}"),
+                        super::JoinKey::Slot(s, Some(id)) => format!("s{s}.{}", path(id)),
+                    };
+                    format!(", indexed by {} = {key}", path(j.path))
+                }
+                None => String::new(),
+            };
+            format!("objects [{kinds}] in {envs}{ns}{join}")
         }
         DomainSource::Values => "values".into(),
     };

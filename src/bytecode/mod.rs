@@ -252,6 +252,28 @@ pub enum DomainSource {
     Values,
 }
 
+/// An indexed join (issue 18): an object domain whose quantifier filters
+/// by `PATH = KEY`, where `PATH` reads the element and `KEY` is bound
+/// outside the quantifier. The VM computes the key once when the iteration
+/// starts and yields only the objects whose path holds that text, in scan
+/// order (the filter still runs on each of them); for a key that is not
+/// plain text it scans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    /// The path read on each element (no dynamic or `*` segments).
+    pub path: PathId,
+    pub key: JoinKey,
+}
+
+/// Where a join's key comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JoinKey {
+    Const(ConstId),
+    /// A slot bound outside the quantifier, with a path applied (no dynamic
+    /// segments).
+    Slot(Slot, Option<PathId>),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Domain {
     pub source: DomainSource,
@@ -369,6 +391,10 @@ pub struct Program {
     /// reads no slot bound outside it: their result depends only on the
     /// elements the domain yields, so the VM may reuse it.
     pub invariant: std::collections::HashSet<DomainId>,
+    /// Object domains evaluated through a join index (by the domain their
+    /// `IterStart` opens). Clearing this table gives the same results by
+    /// scanning (the property test `tests/joins.rs` compares the two).
+    pub joins: std::collections::HashMap<DomainId, Join>,
     /// Every `tolerate` declaration: what `matches` lets differ.
     pub tolerances: Vec<Tolerance>,
 }

@@ -4,7 +4,7 @@
 //! runs it after every build in debug builds (so every test checks every
 //! program it compiles); a failure is a compiler bug, never a user error.
 
-use super::{Check, CheckKind, Code, DomainSource, EnvScope, NsScope, Op, Piece, Program};
+use super::{Check, CheckKind, Code, DomainSource, EnvScope, JoinKey, NsScope, Op, Piece, Program};
 
 /// Checks a program; the error names the rule, the op and what is wrong.
 pub fn verify(p: &Program) -> Result<(), String> {
@@ -105,6 +105,31 @@ fn block(p: &Program, code: Code, slots: u16) -> Result<(), String> {
                     }
                     if let NsScope::Of(s) = ns {
                         slot(*s, pc)?;
+                    }
+                }
+                if let Some(j) = p.joins.get(&d) {
+                    if !matches!(source, DomainSource::Objects { kinds: Some(_), ns: NsScope::None, .. }) {
+                        return Err(format!("op {pc}: join on domain {d}, which is not a list of kinds"));
+                    }
+                    let plain = |id: u32| {
+                        index("path", id, p.paths.len())?;
+                        match p.paths[id as usize].dyn_count() {
+                            0 => Ok(()),
+                            _ => Err(format!("join path {id} has dynamic segments")),
+                        }
+                    };
+                    at(plain(j.path))?;
+                    match j.key {
+                        JoinKey::Const(c) => at(index("constant", c, p.consts.len()))?,
+                        JoinKey::Slot(s, path) => {
+                            // Bound outside the quantifier: below its element.
+                            if s >= elem {
+                                return Err(format!("op {pc}: join key slot {s} is not bound outside the quantifier"));
+                            }
+                            if let Some(id) = path {
+                                at(plain(id))?;
+                            }
+                        }
                     }
                 }
             }

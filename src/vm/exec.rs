@@ -53,16 +53,7 @@ impl<'w> Vm<'w> {
                     {
                         self.record(TraceItem::Field { path: p });
                     }
-                    let v = match (&base, &spec.segs[..]) {
-                        // An object's namespace is where it is applied: the
-                        // env's default namespace when the manifest names none.
-                        (Val::Obj(o), [PathSeg::Key(m), PathSeg::Key(n)])
-                            if o.namespace_implied && m == "metadata" && n == "namespace" =>
-                        {
-                            o.namespace.as_deref().map(Val::S).unwrap_or(Val::Absent)
-                        }
-                        _ => self.apply_path(base, &spec.segs, &dyns),
-                    };
+                    let v = self.path_value(base, &spec.segs, &dyns);
                     self.stack.push(v);
                 }
                 Op::Query(q) => {

@@ -22,6 +22,7 @@ impl<'w> Vm<'w> {
                 let (env, idx) = match seg {
                     ObjSeg::Idx(env, list) => (*env, list.get(it.pos).map(|i| *i as usize)),
                     ObjSeg::All(env, len) => (*env, (it.pos < *len).then_some(it.pos)),
+                    ObjSeg::Shared(env, list) => (*env, list.get(it.pos).map(|i| *i as usize)),
                 };
                 match idx {
                     Some(i) => {
@@ -80,6 +81,11 @@ impl<'w> Vm<'w> {
             }
             DomainSource::Objects { kinds, envs, ns } => {
                 let env_ids = self.scope_envs(envs);
+                if let (Some(kinds), NsScope::None) = (kinds, ns)
+                    && let Some(segs) = self.joined(d, kinds, &env_ids)
+                {
+                    return Ok(Elems::Objects(segs));
+                }
                 let world = self.world;
                 let mut segs = Vec::new();
                 for e in env_ids {

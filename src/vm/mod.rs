@@ -16,6 +16,7 @@ pub mod value;
 
 mod exec;
 mod iter;
+mod join;
 mod ops;
 mod paths;
 
@@ -160,6 +161,8 @@ enum Elems<'w> {
 enum ObjSeg<'w> {
     Idx(EnvId, &'w [u32]),
     All(EnvId, usize),
+    /// A list of a join index (`join`).
+    Shared(EnvId, Arc<[u32]>),
 }
 
 struct Iter<'w> {
@@ -188,6 +191,7 @@ fn cache_key(d: u32, elems: &Elems) -> Option<CacheKey> {
                 .map(|s| match s {
                     ObjSeg::Idx(e, list) => (*e, list.as_ptr() as usize, list.len()),
                     ObjSeg::All(e, len) => (*e, usize::MAX, *len),
+                    ObjSeg::Shared(e, list) => (*e, list.as_ptr() as usize, list.len()),
                 })
                 .collect(),
         )),
@@ -215,6 +219,8 @@ pub struct Vm<'w> {
     /// String-membership indexes of large all-string lists, by address
     /// (again keeping the list alive), for `x in <list>`.
     in_index: HashMap<usize, (Val<'w>, StringIndex)>,
+    /// Join indexes this VM fetched from the world (`join`).
+    join_cache: join::JoinCache,
     /// Set when code popped an empty stack: a bug, reported by `run`.
     underflow: bool,
     /// The run budgets of every rule, and the rule now being evaluated.
@@ -257,6 +263,7 @@ impl<'w> Vm<'w> {
             memo: HashMap::new(),
             call_memo: HashMap::new(),
             in_index: HashMap::new(),
+            join_cache: HashMap::new(),
             underflow: false,
             meters: None,
             unmetered: Vec::new(),

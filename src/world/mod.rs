@@ -4,6 +4,7 @@
 //! The loader (`crate::load`) builds a `World`; the engine only reads it, so
 //! it is shared by reference across rayon threads.
 
+pub mod index;
 pub mod kinds;
 pub mod quantity;
 pub mod tree;
@@ -451,6 +452,9 @@ pub struct World {
     /// field line is found without opening the file again; `None` for the
     /// others. Indexed by [`FileId`]; may be shorter than `files`.
     pub texts: Vec<Option<std::sync::Arc<String>>>,
+    /// Join indexes, built by the evaluator the first time a rule needs one
+    /// (`index::JoinIndexes`); shared by every thread of a run.
+    pub joins: index::JoinIndexes,
 }
 
 impl World {
@@ -479,6 +483,7 @@ impl World {
             env.apply_default_namespace();
             env.reindex();
         });
+        self.joins = index::JoinIndexes::default();
     }
 }
 

@@ -5,6 +5,7 @@
 //! JSONPath queries compiled once.
 
 mod conditions;
+mod joins;
 mod names;
 mod quantifiers;
 mod values;

@@ -30,6 +30,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         if matches!(r.base, Base::Env | Base::Objects(_)) {
             ecx.env = Some(elem + 1);
         }
+        self.plan_join(d, &filters, &ecx, elem);
         self.note_elem_binds(&filters, &elem_ty, d);
         self.depth += 1;
         let body = self.quantified_body(&r, &filters, pred, &mut ecx, top, np.span);
@@ -429,6 +430,9 @@ impl<'a, 'p> Gen<'a, 'p> {
                 (d, Some((r, filters)))
             }
         };
+        if let Some((_, filters)) = &r {
+            self.plan_join(d, filters, &ecx, elem);
+        }
         self.emit(Op::IterStart(d, elem));
         let top = self.emit(Op::IterNext(0));
         // Nothing inside a comprehension is traced.

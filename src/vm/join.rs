@@ -1,0 +1,119 @@
+//! Indexed joins (issue 18): an object domain the compiler marked with a
+//! [`Join`] (`configmaps where metadata.namespace = c.metadata.namespace`)
+//! yields only the objects whose path holds the key's text, looked up in a
+//! per-env hash index (`crate::world::index`) instead of scanned.
+//!
+//! The result is the scan's: the quantifier's filters (the equality among
+//! them) still run on every object yielded, the objects come in scan order
+//! (env by env, kind by kind, each kind's objects in load order), and the
+//! index is used only for a key `=` compares as plain text. Such a key
+//! equals a value exactly when the value is the same string: two strings
+//! are typed (versions, quantities, numbers) only when both read as such,
+//! and a number, boolean, null, list or map never equals a string that is
+//! not a quantity. Any other key (absent, a number, `"1"`, `"v1.2"`,
+//! `"500m"`, a list) scans.
+
+use super::*;
+use crate::bytecode::{Join, JoinKey};
+use crate::world::index::JoinIndex;
+use crate::world::{Quantity, Version};
+
+/// `PARITY_NO_JOIN_INDEX` set (to anything): every join scans. For
+/// comparing the two (tests, benchmarks); not a user option.
+fn disabled() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var_os("PARITY_NO_JOIN_INDEX").is_some())
+}
+
+/// Whether `=` compares a string with `s` as text only: `s` reads as
+/// neither a version (two or more parts) nor a quantity.
+fn plain_text(s: &str) -> bool {
+    Version::parse(s).is_none_or(|v| v.parts_written() < 2) && Quantity::parse(s).is_none()
+}
+
+/// (domain, env, kind's position in the domain): the index this VM already
+/// fetched from the world.
+pub(super) type JoinCache = HashMap<(u32, EnvId, usize), Arc<JoinIndex>>;
+
+impl<'w> Vm<'w> {
+    /// A path applied to a value as `Op::Path` applies it (an object's
+    /// implied namespace included), without tracing.
+    pub(super) fn path_value(&self, base: Val<'w>, segs: &[PathSeg], dyns: &[Val<'w>]) -> Val<'w> {
+        match (&base, segs) {
+            // An object's namespace is where it is applied: the env's
+            // default namespace when the manifest names none.
+            (Val::Obj(o), [PathSeg::Key(m), PathSeg::Key(n)])
+                if o.namespace_implied && m == "metadata" && n == "namespace" =>
+            {
+                o.namespace.as_deref().map(Val::S).unwrap_or(Val::Absent)
+            }
+            _ => self.apply_path(base, segs, dyns),
+        }
+    }
+
+    fn join_key(&self, j: &Join) -> Val<'w> {
+        match j.key {
+            JoinKey::Const(c) => self.constant(c),
+            JoinKey::Slot(s, path) => {
+                let base = self.slots.get(s as usize).cloned().unwrap_or(Val::Absent);
+                match path {
+                    Some(p) => self.path_value(base, &self.prog.paths[p as usize].segs, &[]),
+                    None => base,
+                }
+            }
+        }
+    }
+
+    /// The objects of domain `d` (of `kinds`, in `envs`) through its join
+    /// index, or `None` when the domain has no join or its key is not
+    /// plain text (the caller scans).
+    pub(super) fn joined(&mut self, d: u32, kinds: &[String], envs: &[EnvId]) -> Option<Vec<ObjSeg<'w>>> {
+        let prog = self.prog;
+        let j = prog.joins.get(&d)?;
+        if disabled() {
+            return None;
+        }
+        let key = self.join_key(j);
+        let text = match &key {
+            Val::S(s) => *s,
+            Val::Str(s) => s,
+            _ => return None,
+        };
+        if !plain_text(text) {
+            return None;
+        }
+        let mut segs = Vec::new();
+        for &e in envs {
+            for (ki, kind) in kinds.iter().enumerate() {
+                let index = self.join_index(d, e, ki, kind, j.path);
+                if let Some(list) = index.get(text) {
+                    segs.push(ObjSeg::Shared(e, list.clone()));
+                }
+            }
+        }
+        Some(segs)
+    }
+
+    fn join_index(&mut self, d: u32, env: EnvId, ki: usize, kind: &str, path: u32) -> Arc<JoinIndex> {
+        if let Some(i) = self.join_cache.get(&(d, env, ki)) {
+            return i.clone();
+        }
+        let world = self.world;
+        let segs = &self.prog.paths[path as usize].segs;
+        let name = format!("{segs:?}");
+        let index = world.joins.get_or_build(env, kind, &name, || {
+            let objects = &world.envs[env as usize].objects;
+            let mut texts = Vec::new();
+            for &i in world.envs[env as usize].of_kind(kind) {
+                match self.path_value(Val::Obj(&objects[i as usize]), segs, &[]) {
+                    Val::S(s) => texts.push((i, std::borrow::Cow::Borrowed(s))),
+                    Val::Str(s) => texts.push((i, std::borrow::Cow::Owned(s.to_string()))),
+                    _ => {}
+                }
+            }
+            JoinIndex::from_pairs(texts.iter().map(|(i, s)| (*i, s.as_ref())))
+        });
+        self.join_cache.insert((d, env, ki), index.clone());
+        index
+    }
+}
