@@ -10,6 +10,7 @@
 #   scripts/styles-bench.sh                 # 3 envs x 63,000 objects a style
 #   OBJECTS=6300 RUNS=5 scripts/styles-bench.sh
 #   STYLES="plain quoted" scripts/styles-bench.sh
+#   STYLES= JOINS=1 scripts/styles-bench.sh  # only the join bench (below)
 #
 # PARITY_BIN picks a binary (else a release build); KEEP=1 keeps the corpora
 # in the printed temp dir; CORPORA=DIR reuses corpora written there before.
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OBJECTS=${OBJECTS:-63000}
 RUNS=${RUNS:-3}
-STYLES=${STYLES:-"plain quoted flow json block-scalars helm"}
+STYLES=${STYLES-"plain quoted flow json block-scalars helm"}
 if [ -z "${PARITY_BIN:-}" ]; then
   cargo build --release --quiet --features corpus --bin parity --bin parity-corpus
 fi
@@ -58,3 +59,29 @@ for s in $STYLES; do
       printf "%-14s %8.2fs %12.2f %8.2fx %7.0f MB %8.2fx %9.1f %9d\n", s, m, m * 1e6 / objs, m / pm, r / 1024, r / pr, bytes / 1e6, f
     }' "$TMP/runs.txt"
 done
+
+# JOINS=1: the join-heavy rules (benches/joins, issue 18) alone on one env of
+# JOIN_OBJECTS objects (default 50,000) in the plain style, RUNS times each
+# with the join index and without it (PARITY_NO_JOIN_INDEX=1: the scan), in
+# turn. The scan of the self-join is quadratic: it stops at the rule's time
+# budget (10 s), which is reported as a run error.
+if [ "${JOINS:-0}" = 1 ]; then
+  JOIN_OBJECTS=${JOIN_OBJECTS:-50000}
+  J="$TMP/joins-$JOIN_OBJECTS"
+  [ -d "$J" ] || "$CORPUS_BIN" --envs 1 --objects "$JOIN_OBJECTS" --drift 0 --format yaml --style plain "$J" > "$J.txt"
+  echo
+  echo "== joins: --no-stdlib --rules benches/joins on $(head -1 "$J.txt")"
+  echo "$(grep -rh '^kind: ConfigMap' "$J" | wc -l) ConfigMaps"
+  for i in $(seq "$RUNS"); do
+    for mode in index scan; do
+      if [ "$mode" = scan ]; then export PARITY_NO_JOIN_INDEX=1; else unset PARITY_NO_JOIN_INDEX; fi
+      code=0
+      /usr/bin/time -v "$BIN" check -q --format json --no-stdlib --rules benches/joins "$J" > "$TMP/out-joins-$mode.json" 2> "$TMP/time.txt" || code=$?
+      wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + t[j]; print s}' "$TMP/time.txt")
+      user=$(awk -F': ' '/User time/ {print $2}' "$TMP/time.txt")
+      findings=$(grep -o '"rule":' "$TMP/out-joins-$mode.json" | wc -l)
+      echo "joins $mode $i wall ${wall}s user ${user}s exit $code findings $findings"
+    done
+  done
+  unset PARITY_NO_JOIN_INDEX
+fi
