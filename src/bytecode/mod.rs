@@ -263,6 +263,10 @@ pub struct Join {
     /// The path read on each element (no dynamic or `*` segments).
     pub path: PathId,
     pub key: JoinKey,
+    /// A comprehension whose body reads nothing bound outside it but this
+    /// equality: on the objects the index yields its result depends only on
+    /// them, so the VM may reuse it (as for `Program::invariant`).
+    pub invariant: bool,
 }
 
 /// Where a join's key comes from.

@@ -263,7 +263,11 @@ impl<'w> Vm<'w> {
                     }
                     // Also while tracing: a comprehension's body runs at
                     // iteration depth >= 1, where nothing is recorded.
-                    let cache_key = if self.prog.invariant.contains(&d) { cache_key(d, &elems) } else { None };
+                    let cache_key = if self.prog.invariant.contains(&d) || self.join_invariant(d, &elems) {
+                        cache_key(d, &elems)
+                    } else {
+                        None
+                    };
                     if let Some(key) = &cache_key
                         && let Some(v) = self.memo.get(key)
                         && let Some(Op::IterNext(end)) = ops.get(pc)

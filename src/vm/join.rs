@@ -94,6 +94,14 @@ impl<'w> Vm<'w> {
         Some(segs)
     }
 
+    /// Whether domain `d`'s elements came from its join index and its body
+    /// depends only on them (`Join::invariant`). A scan (a key that is not
+    /// plain text) yields index lists of the env, never a join's lists.
+    pub(super) fn join_invariant(&self, d: u32, elems: &Elems<'w>) -> bool {
+        self.prog.joins.get(&d).is_some_and(|j| j.invariant)
+            && matches!(elems, Elems::Objects(segs) if segs.iter().all(|s| matches!(s, ObjSeg::Shared(..))))
+    }
+
     fn join_index(&mut self, d: u32, env: EnvId, ki: usize, kind: &str, path: u32) -> Arc<JoinIndex> {
         if let Some(i) = self.join_cache.get(&(d, env, ki)) {
             return i.clone();

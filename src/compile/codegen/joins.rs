@@ -50,6 +50,46 @@ impl<'a, 'p> Gen<'a, 'p> {
         }
     }
 
+    /// Marks the join of comprehension domain `d` invariant when its body
+    /// (`ops[from..to]`) reads nothing bound outside but the join's own
+    /// equality (`PATH = KEY`, either way round): on the objects the index
+    /// yields for a key that equality holds whatever the key's source, so
+    /// the result depends only on those objects and the VM may reuse it.
+    pub(super) fn join_invariant(&mut self, d: u32, elem: Slot, from: usize, to: usize) {
+        let Some(j) = self.prog.joins.get(&d) else { return };
+        let key_ops: Vec<Op> = match j.key {
+            JoinKey::Const(c) => vec![Op::Const(c)],
+            JoinKey::Slot(s, None) => vec![Op::Load(s)],
+            JoinKey::Slot(s, Some(p)) => vec![Op::Load(s), Op::Path(p)],
+        };
+        let elem_ops = [Op::Load(elem), Op::Path(j.path)];
+        let Some(body) = self.prog.ops.get(from..to) else { return };
+        let mut body = body.to_vec();
+        let n = elem_ops.len() + key_ops.len();
+        let mut i = 0;
+        while i + n < body.len() {
+            let eq = matches!(body[i + n], Op::Cmp(Cmp::Eq, _) | Op::CmpText(Cmp::Eq, _));
+            let here = &body[i..i + n];
+            let forward = here[..2] == elem_ops && here[2..] == key_ops[..];
+            let backward = here[..key_ops.len()] == key_ops[..] && here[key_ops.len()..] == elem_ops;
+            if eq && (forward || backward) {
+                // The equality is true on every object yielded: it reads
+                // nothing from outside.
+                for op in &mut body[i..i + n] {
+                    *op = Op::Load(elem);
+                }
+                i += n;
+            } else {
+                i += 1;
+            }
+        }
+        if self.ops_are_invariant(elem, &body)
+            && let Some(j) = self.prog.joins.get_mut(&d)
+        {
+            j.invariant = true;
+        }
+    }
+
     /// The join `elem_side = key_side` makes, if `elem_side` compiles to a
     /// path of the element and `key_side` to a constant or a path of a slot
     /// bound outside it.
@@ -71,7 +111,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             [Op::Load(s), Op::Path(p)] if s < elem && no_dyn(self, p) => JoinKey::Slot(s, Some(p)),
             _ => return None,
         };
-        Some(Join { path, key })
+        Some(Join { path, key, invariant: false })
     }
 
     /// Whether path `p` reads one value: keys, indexes and the pod spec.

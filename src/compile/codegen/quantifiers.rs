@@ -438,6 +438,8 @@ impl<'a, 'p> Gen<'a, 'p> {
         self.patch(top, end);
         if self.body_is_invariant(d, elem, top + 1, end as usize) {
             self.prog.invariant.insert(d);
+        } else {
+            self.join_invariant(d, elem, top + 1, end as usize);
         }
         Ok(())
     }
@@ -451,8 +453,14 @@ impl<'a, 'p> Gen<'a, 'p> {
         if matches!(self.prog.domains.get(d as usize).map(|x| &x.source), None | Some(DomainSource::Values)) {
             return false;
         }
+        self.prog.ops.get(from..to).is_some_and(|body| self.ops_are_invariant(elem, body))
+    }
+
+    /// Whether `body` (of a comprehension whose element is in `elem`) reads
+    /// no slot bound outside it (see `body_is_invariant`).
+    pub(super) fn ops_are_invariant(&self, elem: Slot, body: &[Op]) -> bool {
         let inner = |s: Slot| s >= elem;
-        self.prog.ops.get(from..to).is_some_and(|body| {
+        {
             body.iter().all(|op| match *op {
                 Op::Load(s) | Op::Store(s) => inner(s),
                 Op::EnvOf(_) => false,
@@ -469,7 +477,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 },
                 _ => true,
             })
-        })
+        }
     }
 }
 
