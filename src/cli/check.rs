@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{Format, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs};
+use super::{Format, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs};
 use crate::load::{Config, Input, LoadOptions};
 use crate::report::{Report, RunError, Severity};
 
@@ -202,9 +202,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     let tick = |done: usize, total: usize| progress.set(done, total);
     let outcome = crate::pipeline::check(&plan, &crate::pipeline::Hooks { progress: Some(&tick) });
     progress.finish();
-    if !outcome.diagnostics.is_empty() {
-        eprint!("{}", outcome.sources.render(&outcome.diagnostics, super::stderr_color()));
-    }
+    super::color::eprint_diagnostics(&outcome.sources, &outcome.diagnostics);
     let crate::pipeline::Outcome { mut report, program, world, .. } = outcome;
     // Findings on rendered documents also name the source file the
     // renderer recorded; the summary names the configuration used.
@@ -223,7 +221,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
         Format::Json if args.statistics => crate::render::statistics::render_json(&report, &rule_docs(Some(&program))),
         Format::Human if args.statistics => {
             let stats = crate::render::statistics::render_human(&report, &rule_docs(Some(&program)));
-            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            let color = super::color::stdout();
             let opts = crate::render::human::HumanOptions { color, show_evidence: true };
             format!("{stats}{}", crate::render::human::render_summary(&report, &opts))
         }
@@ -237,13 +235,19 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
             crate::render::policyreport::render(&report, &rule_docs(Some(&program)), now)
         }
         Format::Human => {
-            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            let color = super::color::stdout();
             crate::render::human::render(&report, &crate::render::human::HumanOptions { color, show_evidence: true })
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    if args.format == Format::Human {
+        // The same decision the renderer got: the writer strips styling
+        // when colour is off.
+        let _ = super::color::write_stdout(&text, super::color::stdout());
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
     crate::timing::phase("report", report_started);
     crate::timing::phase("total", started);
     for line in crate::timing::take() {

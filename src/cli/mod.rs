@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+pub mod color;
 mod compile;
 mod completions;
 mod diff;
@@ -14,7 +15,6 @@ pub mod rules;
 mod snapshot;
 mod test;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -29,6 +29,10 @@ use crate::report::{RuleDoc, RunError, Severity};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the output: `auto` on a terminal unless `NO_COLOR`
+    /// is set (or when `CLICOLOR_FORCE` is), `always`, or `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = color::ColorWhen::Auto)]
+    pub color: color::ColorWhen,
 }
 
 // Parsed once per process: the size of `check`'s arguments does not matter.
@@ -81,6 +85,14 @@ pub enum Format {
 
 /// Runs a parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> i32 {
+    // `--no-color` (check, audit, diff) is `--color never`.
+    let no_color = match &cli.command {
+        Command::Check(a) => a.no_color,
+        Command::Audit(a) => a.no_color,
+        Command::Diff(a) => a.no_color,
+        _ => false,
+    };
+    color::set(if no_color { color::ColorWhen::Never } else { cli.color });
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
@@ -95,15 +107,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),
     }
-}
-
-/// Whether to colour a stream: a terminal, and `NO_COLOR` unset.
-pub fn color_for(stream_is_tty: bool) -> bool {
-    stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-pub fn stderr_color() -> bool {
-    color_for(std::io::stderr().is_terminal())
 }
 
 /// Rule files found under the given paths (`*.parity`, folders walked in
@@ -247,7 +250,7 @@ pub fn build_program(
     match crate::compile::build(&mut sources, &all, bodies) {
         Ok(p) => Ok((p, sources)),
         Err(diags) => {
-            let color = stderr_color();
+            let color = color::stderr();
             let rendered = sources.render(&diags, color);
             // Without colour (logs, CI) no ESC is parity's own: escape every
             // control character and bidi override the rule text brought in,
