@@ -120,7 +120,7 @@ pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunErro
     let mut seen = std::collections::HashSet::new();
     for p in paths {
         let mut found = Vec::new();
-        collect_rule_files(p, &mut found, &mut errors, 0);
+        collect_rule_files(p, &mut found, &mut errors);
         found.sort();
         found.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
         for f in found {
@@ -168,28 +168,27 @@ fn read_rule_file(p: &Path) -> Result<String, RunError> {
     }
 }
 
-fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunError>, depth: usize) {
-    if depth > 32 {
-        return;
-    }
+/// The rule files under `p`: `p` itself when it is a file, else every
+/// `*.parity` file in its folder tree (hidden entries and symbolic links
+/// skipped, at most 32 folders deep), sorted by path.
+fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunError>) {
     if p.is_dir() {
-        match std::fs::read_dir(p) {
-            Ok(rd) => {
-                let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                entries.sort();
-                for e in entries {
-                    let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-                    if hidden || e.is_symlink() {
-                        continue;
-                    }
-                    if e.is_dir() {
-                        collect_rule_files(&e, out, errors, depth + 1);
-                    } else if is_rule_file(&e) {
-                        out.push(e);
+        let walk = walkdir::WalkDir::new(p).max_depth(33).sort_by_file_name().into_iter().filter_entry(|e| {
+            let hidden = e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+            e.depth() == 0 || !(hidden || e.path_is_symlink())
+        });
+        for entry in walk {
+            match entry {
+                Ok(e) if !e.file_type().is_dir() && is_rule_file(e.path()) => out.push(e.into_path()),
+                Ok(_) => {}
+                Err(e) => {
+                    let folder = e.path().unwrap_or(p).to_path_buf();
+                    match e.into_io_error() {
+                        Some(io) => errors.push(io_error(&folder, &io)),
+                        None => errors.push(io_error(&folder, &std::io::Error::other("symbolic link loop"))),
                     }
                 }
             }
-            Err(e) => errors.push(io_error(p, &e)),
         }
     } else if p.exists() {
         out.push(p.to_path_buf());
