@@ -7,7 +7,8 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::report::{Notice, RunError};
+use super::LoadError;
+use crate::report::{ErrorAt, Notice, RunError};
 
 /// A file to load: where it is and how it is shown.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -20,10 +21,6 @@ impl FileRef {
     pub fn is_json(&self) -> bool {
         self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
     }
-}
-
-pub fn error(code: &str, file: &str, message: String) -> RunError {
-    RunError { code: code.into(), file: file.into(), line: 0, column: 0, message }
 }
 
 /// Whether a file name is a manifest candidate: `.yaml`, `.yml`, `.json`,
@@ -77,7 +74,7 @@ pub fn entries(
     let read = match fs::read_dir(dir) {
         Ok(r) => r,
         Err(e) => {
-            errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}")));
+            errors.push(LoadError::Io(format!("cannot read folder: {e}")).at(shown));
             return (dirs, files);
         }
     };
@@ -85,7 +82,7 @@ pub fn entries(
     for entry in read {
         match entry {
             Ok(e) => names.push((name_text(&e.file_name()), e.path())),
-            Err(e) => errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}"))),
+            Err(e) => errors.push(LoadError::Io(format!("cannot read folder: {e}")).at(shown)),
         }
     }
     names.retain(|(n, _)| !is_hidden(n));
@@ -95,7 +92,7 @@ pub fn entries(
             Ok(m) => m,
             // Listed a moment ago, gone now: say so rather than skip it.
             Err(e) => {
-                errors.push(error("parity::load::io", &join(shown, &name), format!("cannot read file: {e}")));
+                errors.push(LoadError::Io(format!("cannot read file: {e}")).at(&join(shown, &name)));
                 continue;
             }
         };
@@ -108,7 +105,7 @@ pub fn entries(
                 Ok(m) => m,
                 Err(e) => {
                     let shown = join(shown, &name);
-                    errors.push(error("parity::load::io", &shown, format!("broken link: {e}")));
+                    errors.push(LoadError::Io(format!("broken link: {e}")).at(&shown));
                     continue;
                 }
             }
@@ -156,7 +153,7 @@ fn file_entry(
         // A FIFO or device named like a manifest (or a link to one):
         // never opened, and never passed over in silence.
         let message = "not a regular file (a FIFO, socket or device): not read".to_string();
-        errors.push(error("parity::load::io", &display, message));
+        errors.push(LoadError::Io(message).at(&display));
     } else if name.ends_with(".parity") {
         // Content never decides what is a rule source: a rule file
         // inside a manifest tree is not loaded, and its manifests still are.
@@ -270,14 +267,14 @@ fn walk_error(dir: &Path, shown: &str, e: walkdir::Error) -> RunError {
     if let Some(ancestor) = e.loop_ancestor() {
         let canonical = fs::canonicalize(ancestor).unwrap_or_else(|_| ancestor.to_path_buf());
         let message = format!("symbolic link loop: leads back to `{}`", canonical.display());
-        return error("parity::load::symlink-loop", &at, message);
+        return LoadError::SymlinkLoop(message).at(&at);
     }
     let io = e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk"));
     let link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
     match fs::metadata(&path) {
-        Err(_) if link => error("parity::load::io", &at, format!("broken link: {io}")),
-        Ok(m) if m.is_dir() => error("parity::load::io", &at, format!("cannot read folder: {io}")),
-        _ => error("parity::load::io", &at, format!("cannot read file: {io}")),
+        Err(_) if link => LoadError::Io(format!("broken link: {io}")).at(&at),
+        Ok(m) if m.is_dir() => LoadError::Io(format!("cannot read folder: {io}")).at(&at),
+        _ => LoadError::Io(format!("cannot read file: {io}")).at(&at),
     }
 }
 
@@ -406,19 +403,19 @@ pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, Run
 /// A failed read as the loader's run error.
 pub fn read_error(e: ReadError, shown: &str, max_bytes: u64) -> RunError {
     match e {
-        ReadError::Io(e) => error("parity::load::io", shown, format!("cannot read file: {e}")),
-        ReadError::NotRegular => error("parity::load::io", shown, "not a regular file".into()),
+        ReadError::Io(e) => LoadError::Io(format!("cannot read file: {e}")).at(shown),
+        ReadError::NotRegular => LoadError::Io("not a regular file".into()).at(shown),
         ReadError::TooLarge => {
             let message =
                 format!("file is larger than the limit of {max_bytes} bytes (change it with --max-file-size)");
-            error("parity::load::too-large", shown, message)
+            LoadError::TooLarge(message).at(shown)
         }
     }
 }
 
 /// Checks that bytes are UTF-8 text.
 pub fn text_from_bytes(bytes: Vec<u8>, shown: &str) -> Result<String, RunError> {
-    let not_text = || error("parity::load::encoding", shown, "file is not UTF-8 text".into());
+    let not_text = || LoadError::Encoding("file is not UTF-8 text".into()).at(shown);
     if bytes.contains(&0) {
         return Err(not_text());
     }
