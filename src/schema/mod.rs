@@ -26,6 +26,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub mod crd;
+pub mod given;
 pub mod validate;
 
 const DATA: &str = include_str!("data/k8s.json");
