@@ -1,6 +1,8 @@
 //! Issue 17's remaining pieces, end to end: CustomResourceDefinitions given
 //! with `--crd FILE` (and parity.toml `crds`) for `crd-exists` and for
-//! compile-time path checks on custom kinds.
+//! compile-time path checks on custom kinds, and comparisons typed by the
+//! schemas (a string literal against a quantity field compares as a
+//! quantity).
 
 mod common;
 
@@ -217,4 +219,72 @@ fn object_filtered_to_a_built_in_kind_is_checked_like_the_kind() {
         let run = parity(&["compile", "--explain", ok]);
         assert_eq!(run.code, 0, "{ok}: {}", run.stderr);
     }
+}
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+  namespace: a
+spec:
+  containers:
+    - name: app
+      image: app:1
+      ports:
+        - containerPort: 8080
+      resources:
+        limits:
+          memory: 2048Mi
+          cpu: \"1\"
+      readinessProbe:
+        httpGet:
+          port: 8080
+";
+
+/// The exit code, number of findings and error messages of one rule body
+/// over the pod above.
+fn fires(rule: &str) -> (i32, usize, String) {
+    let run = common::parity_with(&["check", "--no-stdlib", "--format", "json", "--rule", rule, "-"], Some(POD), &[]);
+    let report = json(&run);
+    let errors: Vec<&str> =
+        report["errors"].as_array().expect("errors").iter().map(|e| e["message"].as_str().unwrap_or("")).collect();
+    (run.code, report["findings"].as_array().expect("findings").len(), errors.join("\n"))
+}
+
+#[test]
+fn a_string_literal_compares_with_a_quantity_field_as_a_quantity() {
+    // 2048Mi is 2Gi: above "1Gi", equal to "2Gi", not equal as text.
+    for (rule, findings) in [
+        ("no pod has some container with resources.limits.memory > \"1Gi\"", 1),
+        ("no pod has some container with resources.limits.memory = \"2Gi\"", 1),
+        ("no pod has some container with \"2Gi\" = resources.limits.memory", 1),
+        ("no pod has some container with resources.limits.memory > \"3Gi\"", 0),
+        ("no pod has some container with resources.limits.cpu >= \"1000m\"", 1),
+        ("no pod has some container with resources.limits.cpu < \"999m\"", 0),
+        // The usual rules elsewhere: `string(...)` compares the text.
+        ("no pod has some container with string(resources.limits.memory) = \"2Gi\"", 0),
+        ("no pod has some container with string(resources.limits.memory) = \"2048Mi\"", 1),
+        // An int-or-string field keeps the usual rules: a number literal
+        // compares with the integer, a string literal as text (the integer
+        // 8080 reads as "8080"; a named port as its name).
+        ("no pod has some container with readinessProbe.httpGet.port = 8080", 1),
+        ("no pod has some container with readinessProbe.httpGet.port = \"8080\"", 1),
+        ("no pod has some container with readinessProbe.httpGet.port = \"http\"", 0),
+    ] {
+        let (code, n, stderr) = fires(rule);
+        assert!(code < 2, "{rule}: {stderr}");
+        assert_eq!(n, findings, "{rule}");
+    }
+}
+
+#[test]
+fn a_string_that_is_no_quantity_against_a_quantity_field_is_a_compile_error() {
+    let (code, _, stderr) = fires("no pod has some container with resources.limits.memory = \"lots\"");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "`resources.limits.memory` is a quantity field in the Kubernetes schemas, and \"lots\" is not a quantity"
+        ),
+        "{stderr}"
+    );
 }

@@ -7,6 +7,7 @@
 mod conditions;
 mod names;
 mod quantifiers;
+mod schema_typing;
 mod values;
 
 use names::*;
