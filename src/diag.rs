@@ -96,12 +96,128 @@ impl Sources {
     }
 }
 
+/// The stable code of a rule-source diagnostic: the syntax phase's
+/// (`parity::syntax…`, from parsing and lowering) and the compile phase's
+/// (`parity::compile::…`). The strings are public (JSON reports, docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DiagCode {
+    /// `parity::syntax`
+    Syntax,
+    /// `parity::syntax::duplicate-key`
+    SyntaxDuplicateKey,
+    /// `parity::syntax::internal`
+    SyntaxInternal,
+    /// `parity::syntax::number`
+    SyntaxNumber,
+    /// `parity::syntax::too-complex`
+    SyntaxTooComplex,
+    /// `parity::syntax::too-deep`
+    SyntaxTooDeep,
+    /// `parity::syntax::too-large`
+    SyntaxTooLarge,
+    /// `parity::syntax::two-bodies`
+    SyntaxTwoBodies,
+    /// `parity::compile::agree-position`
+    AgreePosition,
+    /// `parity::compile::ambiguous`
+    Ambiguous,
+    /// `parity::compile::arity`
+    Arity,
+    /// `parity::compile::cycle`
+    Cycle,
+    /// `parity::compile::duplicate`
+    Duplicate,
+    /// `parity::compile::enabled`
+    Enabled,
+    /// `parity::compile::internal`
+    Internal,
+    /// `parity::compile::jsonpath`
+    Jsonpath,
+    /// `parity::compile::literal`
+    Literal,
+    /// `parity::compile::no-body`
+    NoBody,
+    /// `parity::compile::no-env`
+    NoEnv,
+    /// `parity::compile::no-predicate`
+    NoPredicate,
+    /// `parity::compile::no-subject`
+    NoSubject,
+    /// `parity::compile::pattern`
+    Pattern,
+    /// `parity::compile::regex`
+    Regex,
+    /// `parity::compile::severity`
+    Severity,
+    /// `parity::compile::tolerance`
+    Tolerance,
+    /// `parity::compile::too-deep`
+    TooDeep,
+    /// `parity::compile::too-large`
+    TooLarge,
+    /// `parity::compile::type`
+    Type,
+    /// `parity::compile::unknown-field`
+    UnknownField,
+    /// `parity::compile::unknown-name`
+    UnknownName,
+}
+
+impl DiagCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DiagCode::Syntax => "parity::syntax",
+            DiagCode::SyntaxDuplicateKey => "parity::syntax::duplicate-key",
+            DiagCode::SyntaxInternal => "parity::syntax::internal",
+            DiagCode::SyntaxNumber => "parity::syntax::number",
+            DiagCode::SyntaxTooComplex => "parity::syntax::too-complex",
+            DiagCode::SyntaxTooDeep => "parity::syntax::too-deep",
+            DiagCode::SyntaxTooLarge => "parity::syntax::too-large",
+            DiagCode::SyntaxTwoBodies => "parity::syntax::two-bodies",
+            DiagCode::AgreePosition => "parity::compile::agree-position",
+            DiagCode::Ambiguous => "parity::compile::ambiguous",
+            DiagCode::Arity => "parity::compile::arity",
+            DiagCode::Cycle => "parity::compile::cycle",
+            DiagCode::Duplicate => "parity::compile::duplicate",
+            DiagCode::Enabled => "parity::compile::enabled",
+            DiagCode::Internal => "parity::compile::internal",
+            DiagCode::Jsonpath => "parity::compile::jsonpath",
+            DiagCode::Literal => "parity::compile::literal",
+            DiagCode::NoBody => "parity::compile::no-body",
+            DiagCode::NoEnv => "parity::compile::no-env",
+            DiagCode::NoPredicate => "parity::compile::no-predicate",
+            DiagCode::NoSubject => "parity::compile::no-subject",
+            DiagCode::Pattern => "parity::compile::pattern",
+            DiagCode::Regex => "parity::compile::regex",
+            DiagCode::Severity => "parity::compile::severity",
+            DiagCode::Tolerance => "parity::compile::tolerance",
+            DiagCode::TooDeep => "parity::compile::too-deep",
+            DiagCode::TooLarge => "parity::compile::too-large",
+            DiagCode::Type => "parity::compile::type",
+            DiagCode::UnknownField => "parity::compile::unknown-field",
+            DiagCode::UnknownName => "parity::compile::unknown-name",
+        }
+    }
+}
+
+impl std::fmt::Display for DiagCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for DiagCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// A positioned error from parsing or compiling rules.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct Diag {
     /// Stable code, e.g. `parity::syntax` or `parity::compile::unknown-name`.
-    pub code: &'static str,
+    pub code: DiagCode,
     /// Lowercase, user input in backticks.
     pub message: String,
     pub span: Span,
@@ -111,7 +227,7 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Diag {
+    pub fn new(code: DiagCode, span: Span, message: impl Into<String>) -> Diag {
         Diag { code, message: message.into(), span, label: "here".into(), help: None }
     }
 
@@ -128,7 +244,7 @@ impl Diag {
 
 impl Diagnostic for Diag {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(self.code.as_str()))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
@@ -174,7 +290,7 @@ pub fn diag_error(sources: &Sources, d: &Diag) -> crate::report::RunError {
         message.push_str(&format!(" (help: {h})"));
     }
     crate::report::RunError {
-        code: d.code.to_string(),
+        code: d.code.as_str().to_string(),
         file: sources.get(d.span.source).name.clone(),
         line,
         column,

@@ -20,8 +20,10 @@ use crate::vm::{EvalError, Meter, TraceItem, Vm, select_envs};
 use crate::waive::annotations::{self, Waiver};
 use crate::world::tree::NodeRef;
 use crate::world::{EnvId, Object, World, pod_spec_path};
+pub use error::EngineError;
 
 mod drift;
+pub mod error;
 mod findings;
 mod locations;
 mod messages;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::bytecode::Program;
 use crate::diag::{Diag, Sources};
 use crate::load::{Config, Input, LoadOptions, Loaded};
-use crate::report::{Finding, Notice, Report, RunError};
+use crate::report::{ErrorAt, Finding, Notice, Report, RunError};
 use crate::waive::BaselineEntry;
 
 /// Where the envs come from.
@@ -172,13 +172,8 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
         } else {
             "every file or document was skipped"
         };
-        report.errors.push(RunError {
-            code: "parity::load::empty".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: format!("no objects loaded: {why}, so nothing was checked (pass --allow-empty to accept this)"),
-        });
+        let message = format!("no objects loaded: {why}, so nothing was checked (pass --allow-empty to accept this)");
+        report.errors.push(crate::load::LoadError::Empty(message).whole_run());
     }
 
     let mut eopts = crate::engine::Options {
@@ -246,11 +241,11 @@ fn select(plan: &Plan, prog: &mut Program, report: &mut Report) {
             crate::escape::text(&u.pattern),
             u.key
         );
-        let code = "parity::select::unknown".to_string();
+        let error = crate::select::SelectError(message);
         if u.key == "ignore" {
-            report.warnings.push(Notice { code, file: String::new(), line: 0, message });
+            report.warnings.push(Notice::new(&error, "", 0));
         } else {
-            report.errors.push(RunError { code, file: String::new(), line: 0, column: 0, message });
+            report.errors.push(error.whole_run());
         }
     }
     let bodies: Vec<String> = (1..=plan.rule_texts.len()).map(|i| format!("cli-{i}")).collect();

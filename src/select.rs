@@ -10,6 +10,13 @@
 
 use crate::bytecode::{Program, Rule};
 
+/// A `--select`/`--ignore`/parity.toml pattern that names no rule: an error
+/// for a selection, a warning for an ignore.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{0}")]
+#[diagnostic(code("parity::select::unknown"))]
+pub struct SelectError(pub String);
+
 /// The selection of a run: from the command line and parity.toml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {

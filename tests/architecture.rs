@@ -184,3 +184,60 @@ fn no_source_file_is_over_600_lines() {
     long.sort();
     assert!(long.is_empty(), "source files over 600 lines (split them along their seams):\n{}", long.join("\n"));
 }
+
+/// Every `"parity::…"` string literal in a text.
+fn code_literals(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("\"parity::") {
+        rest = &rest[i + 1..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        out.insert(rest[..end].to_string());
+    }
+    out
+}
+
+/// Error codes are spelt in one place per phase — the error types
+/// (`#[diagnostic(code(…))]`, `DiagCode::as_str`) — and warnings where they
+/// are made; docs/errors.md lists exactly the codes the code has, and no
+/// `RunError` is built from a code string outside `report`.
+#[test]
+fn every_error_code_is_documented_and_spelt_only_in_its_error_type() {
+    let mut in_code = BTreeSet::new();
+    let mut misplaced = Vec::new();
+    for (path, rel) in sources() {
+        let name = rel.to_string_lossy();
+        if name.ends_with("_tests.rs") || name.ends_with("test_fixtures.rs") || rel.starts_with("bin") {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&path).expect("read source"));
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.contains("code(parity::") {
+                let start = line.find("code(").unwrap() + "code(".len();
+                let end = line[start..].find(')').unwrap() + start;
+                in_code.insert(line[start..end].to_string());
+            }
+            let spelt = line.contains("code: \"parity::") && !line.contains("Notice");
+            let error_literal = spelt && lines[i.saturating_sub(3)..=i].iter().any(|l| l.contains("RunError {"));
+            if error_literal && !rel.starts_with("report") {
+                misplaced.push(format!("{}:{}", rel.display(), i + 1));
+            }
+        }
+        in_code.extend(code_literals(&text));
+    }
+    in_code.remove("parity::internal");
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/errors.md")).expect("docs");
+    let mut in_docs = BTreeSet::new();
+    let mut rest = docs.as_str();
+    while let Some(i) = rest.find("`parity::") {
+        rest = &rest[i + 1..];
+        let end = rest.find('`').unwrap_or(rest.len());
+        in_docs.insert(rest[..end].to_string());
+    }
+    let undocumented: Vec<_> = in_code.difference(&in_docs).collect();
+    let stale: Vec<_> = in_docs.difference(&in_code).collect();
+    assert!(undocumented.is_empty(), "codes missing from docs/errors.md: {undocumented:?}");
+    assert!(stale.is_empty(), "docs/errors.md lists codes the code no longer has: {stale:?}");
+    assert!(misplaced.is_empty(), "RunError built from a code string (use the phase's error type): {misplaced:?}");
+}

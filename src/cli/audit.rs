@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::CliError;
 use super::check::{CheckArgs, run_with};
 use super::snapshot::{ClusterArgs, snapshot_errors, take, write};
 use super::{Format, parse_severity};
-use crate::report::{RunError, Severity};
+use crate::report::{ErrorAt, Severity};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -79,13 +80,8 @@ pub fn run(args: AuditArgs) -> i32 {
             Some(dir) => match write(s, name, dir, false, &mut written) {
                 Ok(path) => super::display(&path),
                 Err(e) => {
-                    errors.push(RunError {
-                        code: "parity::io".into(),
-                        file: crate::cluster::error::clean(name, crate::cluster::error::MAX_NAME),
-                        line: 0,
-                        column: 0,
-                        message: e,
-                    });
+                    errors
+                        .push(CliError::Io(e).at(&crate::cluster::error::clean(name, crate::cluster::error::MAX_NAME)));
                     continue;
                 }
             },

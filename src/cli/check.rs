@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use clap::Args;
 
+use super::CliError;
 use super::{Format, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs};
 use crate::load::{Config, Input, LoadOptions};
-use crate::report::{Report, RunError, Severity};
+use crate::report::{ErrorAt, Report, RunError, Severity};
 
 mod report;
 mod sources;
@@ -308,13 +309,12 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
             // A changed path that does not exist would silently match no
             // finding: it is an error.
             if !p.exists() {
-                read_errors.push(RunError {
-                    code: "parity::io".into(),
-                    file: super::display(p),
-                    line: 0,
-                    column: 0,
-                    message: "changed file does not exist (with --changed, the paths are the changed files)".into(),
-                });
+                read_errors.push(
+                    CliError::Io(
+                        "changed file does not exist (with --changed, the paths are the changed files)".into(),
+                    )
+                    .at(&super::display(p)),
+                );
             }
             changed.push(super::display(p));
         } else {
@@ -426,7 +426,7 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
 }
 
 fn usage(message: &str) -> RunError {
-    RunError { code: "parity::usage".into(), file: String::new(), line: 0, column: 0, message: message.into() }
+    CliError::Usage(message.into()).whole_run()
 }
 
 /// Stdin, bounded like every file (`--max-file-size`).
@@ -434,9 +434,7 @@ fn read_stdin(max: u64, errors: &mut Vec<RunError>) -> Option<String> {
     use crate::load::files;
     let read = files::read_stream(std::io::stdin().lock(), max)
         .map_err(|e| match e {
-            files::ReadError::Io(e) => {
-                files::error("parity::io", crate::load::STDIN, format!("cannot read stdin: {e}"))
-            }
+            files::ReadError::Io(e) => CliError::Io(format!("cannot read stdin: {e}")).at(crate::load::STDIN),
             e => files::read_error(e, crate::load::STDIN, max),
         })
         .and_then(|bytes| files::text_from_bytes(bytes, crate::load::STDIN));
@@ -499,17 +497,14 @@ fn narrowed_config(
         return None;
     }
     if !args.envs.is_empty() || inputs.contains(&Input::Stdin) {
-        errors.push(RunError {
-            code: "parity::usage".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: format!(
+        errors.push(
+            CliError::Usage(format!(
                 "paths pick envs of {} and cannot be mixed with `--env` or `-` (hint: give `--config` another \
                  file, or name every env with `--env NAME=PATH`)",
                 cfg.file
-            ),
-        });
+            ))
+            .whole_run(),
+        );
         let mut none = cfg.clone();
         none.envs.clear();
         return Some(none);

@@ -14,7 +14,7 @@ use clap::{Args, Parser, ValueEnum};
 
 use super::color_for;
 use crate::load::Loaded;
-use crate::report::RunError;
+use crate::report::{ErrorAt, RunError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
@@ -93,13 +93,7 @@ pub fn run(args: DiffArgs) -> i32 {
         }));
     }
     if world.object_count() == 0 && errors.is_empty() && compile_errors.is_empty() {
-        errors.push(RunError {
-            code: "parity::load::empty".into(),
-            file: String::new(),
-            line: 0,
-            column: 0,
-            message: "no objects loaded, so nothing was compared".into(),
-        });
+        errors.push(crate::load::LoadError::Empty("no objects loaded, so nothing was compared".into()).whole_run());
     }
     // The envs named, in promotion order.
     let mut ids = Vec::new();
@@ -111,13 +105,13 @@ pub fn run(args: DiffArgs) -> i32 {
                 let hint = crate::diag::did_you_mean(name, names.iter().copied())
                     .map(|s| format!("did you mean `{s}`? "))
                     .unwrap_or_default();
-                errors.push(RunError {
-                    code: "parity::rule::unknown-env".into(),
-                    file: String::new(),
-                    line: 0,
-                    column: 0,
-                    message: format!("no loaded env is named `{name}`; {hint}loaded envs: {}", names.join(", ")),
-                });
+                errors.push(
+                    crate::engine::EngineError::UnknownEnv(format!(
+                        "no loaded env is named `{name}`; {hint}loaded envs: {}",
+                        names.join(", ")
+                    ))
+                    .whole_run(),
+                );
             }
         }
     }
@@ -126,13 +120,7 @@ pub fn run(args: DiffArgs) -> i32 {
     }
     let lines = crate::engine::FieldLines::new(&world, stdin_text.as_deref());
     let (matrix, eval_errors) = matrix::build(&world, &prog, &ids, &lines);
-    errors.extend(eval_errors.into_iter().map(|m| RunError {
-        code: "parity::eval::tolerance".into(),
-        file: String::new(),
-        line: 0,
-        column: 0,
-        message: m,
-    }));
+    errors.extend(eval_errors.into_iter().map(|m| crate::engine::EngineError::Tolerance(m).whole_run()));
     for e in &errors {
         eprintln!("{}", crate::escape::error_line(e));
     }

@@ -6,6 +6,7 @@ mod check;
 mod compile;
 mod completions;
 mod diff;
+pub mod error;
 mod explain;
 mod explain_field;
 mod init;
@@ -21,7 +22,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bytecode::Program;
 use crate::diag::Sources;
-use crate::report::{RuleDoc, RunError, Severity};
+use crate::report::{ErrorAt, RuleDoc, RunError, Severity};
+pub use error::CliError;
 
 /// parity: keep Kubernetes environments consistent.
 #[derive(Debug, Parser)]
@@ -140,28 +142,16 @@ fn read_rule_file(p: &Path) -> Result<String, RunError> {
     let max = crate::syntax::MAX_SOURCE_BYTES as u64;
     let shown = display(p);
     match files::read_bytes(p, max) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| RunError {
-            code: "parity::io".into(),
-            file: shown,
-            line: 0,
-            column: 0,
-            message: "rule file is not UTF-8 text".into(),
-        }),
+        Ok(bytes) => {
+            String::from_utf8(bytes).map_err(|_| CliError::Io("rule file is not UTF-8 text".into()).at(&shown))
+        }
         Err(ReadError::Io(e)) => Err(io_error(p, &e)),
-        Err(ReadError::NotRegular) => Err(RunError {
-            code: "parity::io".into(),
-            file: shown,
-            line: 0,
-            column: 0,
-            message: "not a regular file (a FIFO, socket or device): not read".into(),
-        }),
-        Err(ReadError::TooLarge) => Err(RunError {
-            code: "parity::syntax::too-large".into(),
-            file: shown,
-            line: 0,
-            column: 0,
-            message: format!("rule file is larger than the limit of {max} bytes"),
-        }),
+        Err(ReadError::NotRegular) => {
+            Err(CliError::Io("not a regular file (a FIFO, socket or device): not read".into()).at(&shown))
+        }
+        Err(ReadError::TooLarge) => {
+            Err(CliError::RuleFileTooLarge(format!("rule file is larger than the limit of {max} bytes")).at(&shown))
+        }
     }
 }
 
@@ -191,13 +181,7 @@ fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunErro
     } else if p.exists() {
         out.push(p.to_path_buf());
     } else {
-        errors.push(RunError {
-            code: "parity::io".into(),
-            file: display(p),
-            line: 0,
-            column: 0,
-            message: "no such file or folder".into(),
-        });
+        errors.push(CliError::Io("no such file or folder".into()).at(&display(p)));
     }
 }
 
@@ -226,7 +210,7 @@ pub fn is_rule_dir(p: &Path) -> bool {
 pub use crate::load::files::display;
 
 fn io_error(p: &Path, e: &std::io::Error) -> RunError {
-    RunError { code: "parity::io".into(), file: display(p), line: 0, column: 0, message: format!("cannot read: {e}") }
+    CliError::Io(format!("cannot read: {e}")).at(&display(p))
 }
 
 pub use crate::diag::diag_error;

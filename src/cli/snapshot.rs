@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::CliError;
 use crate::cluster::error::{MAX_NAME, clean};
 use crate::cluster::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_LIST_OBJECTS, DEFAULT_MAX_LIST_PAGES,
     DEFAULT_REQUEST_TIMEOUT_SECS, KubeError, Snapshot, SnapshotOptions, contexts, read_kubeconfig, snapshot_context,
     snapshot_in_cluster,
 };
-use crate::report::RunError;
+use crate::report::{ErrorAt, RunError};
 
 /// How to reach the clusters (shared by `snapshot` and `audit`).
 #[derive(Debug, Clone, Args)]
@@ -91,13 +92,7 @@ pub fn take(cluster: &ClusterArgs, named: &[(String, String)]) -> (Vec<(String, 
     if cluster.insecure {
         eprintln!("warning: --insecure: TLS certificates of the API servers are not verified");
     }
-    let fail = |context: &str, e: KubeError| RunError {
-        code: e.code().into(),
-        file: clean(context, MAX_NAME),
-        line: 0,
-        column: 0,
-        message: e.to_string(),
-    };
+    let fail = |context: &str, e: KubeError| e.at(&clean(context, MAX_NAME));
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -199,17 +194,8 @@ pub fn snapshot_errors(s: &Snapshot) -> Vec<RunError> {
                 .join("/");
             let what = if what.is_empty() { "core".to_string() } else { what };
             let status = if e.status == 0 { String::new() } else { format!(" (status {})", e.status) };
-            RunError {
-                code: "parity::cluster".into(),
-                file: clean(&s.context, MAX_NAME),
-                line: 0,
-                column: 0,
-                message: format!(
-                    "could not read `{}`{status}: {}; the rest was read",
-                    clean(&what, 200),
-                    clean(&e.message, 600)
-                ),
-            }
+            let what = clean(&what, 200);
+            KubeError::Resource { what, status, reason: clean(&e.message, 600) }.at(&clean(&s.context, MAX_NAME))
         })
         .collect()
 }
@@ -285,13 +271,7 @@ pub fn run(args: SnapshotArgs) -> i32 {
                 s.errors.len(),
                 clean(&super::display(&path), 400)
             ),
-            Err(e) => errors.push(RunError {
-                code: "parity::io".into(),
-                file: clean(&s.context, MAX_NAME),
-                line: 0,
-                column: 0,
-                message: e,
-            }),
+            Err(e) => errors.push(CliError::Io(e).at(&clean(&s.context, MAX_NAME))),
         }
     }
     for e in &errors {

@@ -59,13 +59,12 @@ pub enum KubeError {
     #[error("cannot start the async runtime ({reason})")]
     #[diagnostic(code(parity::cluster))]
     Runtime { reason: String },
-}
 
-impl KubeError {
-    /// The stable code shown with the message.
-    pub fn code(&self) -> &'static str {
-        "parity::cluster"
-    }
+    /// One resource of a context that could not be listed (`status` is
+    /// empty or ` (status N)`); the rest of the context was read.
+    #[error("could not read `{what}`{status}: {reason}; the rest was read")]
+    #[diagnostic(code(parity::cluster))]
+    Resource { what: String, status: String, reason: String },
 }
 
 /// Text from a kubeconfig or an API server made safe to print: control

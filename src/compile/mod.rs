@@ -16,6 +16,7 @@ use template::*;
 pub use scope::Layer;
 
 use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};
+use crate::diag::DiagCode;
 use crate::diag::{Diag, Sources};
 use crate::report::Severity;
 use crate::syntax::ast::{
@@ -61,16 +62,12 @@ pub fn compile_partial(modules: &[(Module, Layer)], sources: &Sources) -> (Progr
             if let Some((_, first)) = ids.iter().find(|(id, _)| *id == decl.id.text) {
                 let (line, _) = sources.line_col(*first);
                 errors.push(
-                    Diag::new(
-                        "parity::compile::duplicate",
-                        decl.id.span,
-                        format!("rule id `{}` is used twice", decl.id.text),
-                    )
-                    .label("second rule with this id")
-                    .help(format!(
-                        "ids must be unique; the first is in {} at line {line}",
-                        sources.get(first.source).name
-                    )),
+                    Diag::new(DiagCode::Duplicate, decl.id.span, format!("rule id `{}` is used twice", decl.id.text))
+                        .label("second rule with this id")
+                        .help(format!(
+                            "ids must be unique; the first is in {} at line {line}",
+                            sources.get(first.source).name
+                        )),
                 );
                 continue;
             }
@@ -164,18 +161,18 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
     let severity = match &decl.severity {
         None => Severity::Error,
         Some(t) => Severity::parse(&t.text).ok_or_else(|| {
-            Diag::new("parity::compile::severity", t.span, format!("unknown severity `{}`", t.text))
+            Diag::new(DiagCode::Severity, t.span, format!("unknown severity `{}`", t.text))
                 .help("use `error`, `warning` or `info`")
         })?,
     };
     let enabled = match &decl.enabled {
         None => true,
         Some(t) => t.text.parse::<bool>().map_err(|_| {
-            Diag::new("parity::compile::enabled", t.span, format!("`enabled:` is `true` or `false`, not `{}`", t.text))
+            Diag::new(DiagCode::Enabled, t.span, format!("`enabled:` is `true` or `false`, not `{}`", t.text))
         })?,
     };
     let body = decl.body.as_ref().ok_or_else(|| {
-        Diag::new("parity::compile::no-body", decl.id.span, format!("rule `{}` has no body", decl.id.text))
+        Diag::new(DiagCode::NoBody, decl.id.span, format!("rule `{}` has no body", decl.id.text))
             .help("write what must hold inside the braces, e.g. `every node has ...`")
     })?;
     let start_ops = prog.ops.len();
@@ -364,11 +361,11 @@ fn each(
     let top = Cx::default();
     let source = g.domain_source(&r, &top, None, np.span)?;
     if matches!(source, DomainSource::Values) {
-        return Err(Diag::new("parity::compile::type", np.span, "a nested collection cannot be a rule's subject")
+        return Err(Diag::new(DiagCode::Type, np.span, "a nested collection cannot be a rule's subject")
             .help("reach it from its parent: `every workload has every container ...`"));
     }
     if let DomainSource::Objects { envs: EnvScope::Current(_), .. } = source {
-        return Err(Diag::new("parity::compile::internal", np.span, "top-level domain bound to an env"));
+        return Err(Diag::new(DiagCode::Internal, np.span, "top-level domain bound to an env"));
     }
     let label = g.sources.slice(np.span).to_string();
     g.prog.domains.push(crate::bytecode::Domain { source, label });

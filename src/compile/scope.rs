@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::diag::Diag;
+use crate::diag::DiagCode;
 use crate::syntax::ast::{CollectionDef, Item, Module, NounDef, QualifierDef, Span, ValueDef};
 use crate::world::WORKLOAD_KINDS;
 use crate::world::kinds::{KINDS, plural};
@@ -177,7 +178,7 @@ fn same_layer(modules: &[(Module, Layer)], def: &CollectionDef, layer: Layer) ->
 }
 
 fn duplicate(name: &str, span: Span) -> Diag {
-    Diag::new("parity::compile::duplicate", span, format!("`{name}` is defined twice")).label("second definition").help(
+    Diag::new(DiagCode::Duplicate, span, format!("`{name}` is defined twice")).label("second definition").help(
         "rename one of them; a definition in your rules may replace one of the prelude's, but not another of yours",
     )
 }

@@ -2,6 +2,7 @@
 //! check makes its findings, and the names a condition binds.
 
 use super::*;
+use crate::diag::DiagCode;
 
 /// Every name a rule body binds (`as NAME` after a noun, `with counterpart
 /// in ENV as NAME`), wherever it stands.
@@ -148,7 +149,7 @@ pub(super) fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Resu
                 })?;
                 if let Some(name) = unseen_name(&expr, bound, cx) {
                     return Err(Diag::new(
-                        "parity::compile::unknown-name",
+                        DiagCode::UnknownName,
                         name.span,
                         format!("`{}` is bound inside the rule's predicate, where a message cannot see it", name.text),
                     )

@@ -6,17 +6,18 @@ use super::codegen::{Cx, Gen, Subj, split_predicate};
 use super::top_filters_into;
 use crate::bytecode::{Code, DomainSource, EnvScope, Op, TolScope, Tolerance};
 use crate::diag::Diag;
+use crate::diag::DiagCode;
 use crate::diff::pattern::{Pattern, ValuePattern};
 use crate::syntax::ast::{Filter, Quant as AQuant, Scope, TolerateDecl};
 
 pub(super) fn compile_tolerance(g: &mut Gen, t: &TolerateDecl) -> Result<Tolerance, Diag> {
     let path = Pattern::parse(&t.path.text).map_err(|m| {
-        Diag::new("parity::compile::tolerance", t.path.span, m)
+        Diag::new(DiagCode::Tolerance, t.path.span, m)
             .help("write a field path: `spec.replicas`, `podspec.containers[*].image`, `metadata.labels.\"team\"`")
     })?;
     let by = match &t.by {
         Some(b) => Some(ValuePattern::new(&b.text).map_err(|m| {
-            Diag::new("parity::compile::regex", b.span, m).help("`by` takes a regex; `{env}` stands for the env's name")
+            Diag::new(DiagCode::Regex, b.span, m).help("`by` takes a regex; `{env}` stands for the env's name")
         })?),
         None => None,
     };
@@ -27,7 +28,7 @@ pub(super) fn compile_tolerance(g: &mut Gen, t: &TolerateDecl) -> Result<Toleran
             let (filters, psrc) = split_predicate(AQuant::Some, &r, None, np.span)?;
             if psrc.is_some() {
                 return Err(Diag::new(
-                    "parity::compile::tolerance",
+                    DiagCode::Tolerance,
                     np.span,
                     "these words follow the noun; a tolerance takes a noun phrase",
                 )
@@ -35,7 +36,7 @@ pub(super) fn compile_tolerance(g: &mut Gen, t: &TolerateDecl) -> Result<Toleran
             }
             let source = g.domain_source(&r, &Cx::default(), None, np.span)?;
             if !matches!(source, DomainSource::Objects { envs: EnvScope::Sel(..) | EnvScope::All, .. }) {
-                return Err(Diag::new("parity::compile::tolerance", np.span, "a tolerance is for objects")
+                return Err(Diag::new(DiagCode::Tolerance, np.span, "a tolerance is for objects")
                     .help("name a kind or `object`: `for deployments`, `for objects in envs tagged nonprod`"));
             }
             let label = g.sources.slice(np.span).to_string();

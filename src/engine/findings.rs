@@ -3,6 +3,7 @@
 //! duplicate-object findings, and the errors of rules that could not run.
 
 use super::*;
+use crate::report::ErrorAt;
 /// A user rule that names an env or tag no loaded env has could check
 /// nothing and pass, so it is an error, with a "did you mean" over the envs
 /// and tags loaded. The standard library's rules name envs and tags that a
@@ -19,11 +20,11 @@ pub(super) fn unknown_envs_and_tags(prog: &Program, world: &World, only: Option<
     for rule in prog.rules.iter().filter(|r| only.is_none_or(|ids| ids.contains(&r.id))) {
         let builtin = rule.is_builtin();
         let (file, line) = rule.origin_file_line();
-        let mut report = |code: &str, message: String| {
+        let mut report = |error: EngineError| {
             if builtin {
-                out.warnings.push(Notice { code: code.into(), file: rule.origin.clone(), line: 0, message });
+                out.warnings.push(Notice::new(&error, rule.origin.clone(), 0));
             } else {
-                out.errors.push(RunError { code: code.into(), file: file.clone(), line, column: 0, message });
+                out.errors.push(error.at_pos(&file, line, 0));
             }
         };
         for env in &rule.named_envs {
@@ -32,14 +33,11 @@ pub(super) fn unknown_envs_and_tags(prog: &Program, world: &World, only: Option<
                     Some(s) => format!("did you mean `{s}`? "),
                     None => String::new(),
                 };
-                report(
-                    "parity::rule::unknown-env",
-                    format!(
-                        "rule `{}` names env `{env}`, which no loaded env has; {hint}loaded envs: {}",
-                        rule.id,
-                        list(&names)
-                    ),
-                );
+                report(EngineError::UnknownEnv(format!(
+                    "rule `{}` names env `{env}`, which no loaded env has; {hint}loaded envs: {}",
+                    rule.id,
+                    list(&names)
+                )));
             }
         }
         for tag in &rule.named_tags {
@@ -48,14 +46,11 @@ pub(super) fn unknown_envs_and_tags(prog: &Program, world: &World, only: Option<
                     Some(s) => format!("did you mean `{s}`? "),
                     None => String::new(),
                 };
-                report(
-                    "parity::rule::unknown-tag",
-                    format!(
-                        "rule `{}` names env tag `{tag}`, which no loaded env has; {hint}tags of the loaded envs: {}",
-                        rule.id,
-                        list(&tags)
-                    ),
-                );
+                report(EngineError::UnknownTag(format!(
+                    "rule `{}` names env tag `{tag}`, which no loaded env has; {hint}tags of the loaded envs: {}",
+                    rule.id,
+                    list(&tags)
+                )));
             }
         }
     }
@@ -112,17 +107,12 @@ pub(super) fn rule_budget_error(rule: &Rule, meter: &Meter) -> RunError {
     } else {
         format!("{} s of evaluation (`--rule-timeout`)", meter.max_time().as_secs_f64())
     };
-    RunError {
-        code: "parity::eval::rule-budget".into(),
-        file: rule.origin.clone(),
-        line: 0,
-        column: 0,
-        message: format!(
-            "rule `{}` was stopped: it took more than its budget for one run of {limit}; none of its findings \
-             are reported. Narrow its domain or raise the budget",
-            rule.id
-        ),
-    }
+    EngineError::RuleBudget(format!(
+        "rule `{}` was stopped: it took more than its budget for one run of {limit}; none of its findings \
+         are reported. Narrow its domain or raise the budget",
+        rule.id
+    ))
+    .at(&rule.origin)
 }
 
 /// Records an evaluation that did not finish: a budget error is kept for
@@ -141,22 +131,19 @@ pub(super) fn eval_error(rule: &Rule, world: &World, subject: &Val, e: crate::vm
         Val::Env(e) => format!(" on env `{}`", world.envs[*e as usize].name),
         _ => String::new(),
     };
-    let (code, advice) = match e {
+    let error = match e {
         crate::vm::EvalError::Budget(_)
         | crate::vm::EvalError::TooCostly(..)
         | crate::vm::EvalError::QueryTooLarge(_)
-        | crate::vm::EvalError::RuleBudget => ("parity::eval::budget", "the rule is too costly for this input"),
-        crate::vm::EvalError::Internal(_) => {
-            ("parity::eval::internal", "this is a bug in parity; please report it with the rule and the input")
+        | crate::vm::EvalError::RuleBudget => {
+            EngineError::Budget(format!("rule `{}`{what}: {e}; the rule is too costly for this input", rule.id))
         }
+        crate::vm::EvalError::Internal(_) => EngineError::Internal(format!(
+            "rule `{}`{what}: {e}; this is a bug in parity; please report it with the rule and the input",
+            rule.id
+        )),
     };
-    RunError {
-        code: code.into(),
-        file: rule.origin.clone(),
-        line: 0,
-        column: 0,
-        message: format!("rule `{}`{what}: {e}; {advice}", rule.id),
-    }
+    error.at(&rule.origin)
 }
 
 /// What a message template reads besides the subject: the elements that

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer};
 
-use crate::report::RunError;
+use super::LoadError;
+use crate::report::{ErrorAt, RunError};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -74,9 +75,9 @@ impl Config {
     }
 
     /// An error at a byte offset of the file.
-    pub fn error_at(&self, code: &str, offset: usize, message: String) -> RunError {
+    pub fn error_at(&self, error: impl miette::Diagnostic, offset: usize) -> RunError {
         let (line, column) = self.line_col(offset);
-        RunError { code: code.into(), file: self.file.clone(), line, column, message }
+        RunError::new(&error, self.file.clone(), line, column)
     }
 }
 
@@ -168,10 +169,8 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// Reads and validates `parity.toml`: the one read of the file.
 pub fn read_config(path: &Path) -> Result<Config, RunError> {
     let shown = super::files::display(path);
-    let text = super::files::read_text(path, &shown, MAX_CONFIG_BYTES).map_err(|e| RunError {
-        code: "parity::load::config".into(),
-        message: format!("cannot read configuration: {}", e.message),
-        ..e
+    let text = super::files::read_text(path, &shown, MAX_CONFIG_BYTES).map_err(|e| {
+        LoadError::Config(format!("cannot read configuration: {}", e.message)).at_pos(&e.file, e.line, e.column)
     })?;
     let mut config = parse_config(&text, &shown)?;
     config.base = path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -184,15 +183,15 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
     let mut config: Config = toml::from_str(text).map_err(|e| {
         let message = with_suggestion(e.message().trim());
         match e.span() {
-            Some(s) => located.error_at("parity::load::config", s.start, message),
-            None => RunError { code: "parity::load::config".into(), file: shown.into(), line: 0, column: 0, message },
+            Some(s) => located.error_at(LoadError::Config(message), s.start),
+            None => LoadError::Config(message).at(shown),
         }
     })?;
     config.file = located.file.clone();
     config.source = located.source;
     let mut seen = std::collections::HashSet::new();
     for env in &config.envs {
-        let error = |message: String| config.error_at("parity::load::config", env.span.start, message);
+        let error = |message: String| config.error_at(LoadError::Config(message), env.span.start);
         if env.name.trim().is_empty() {
             return Err(error("an `[[env]]` has an empty `name`".into()));
         }
@@ -214,13 +213,12 @@ pub fn parse_config(text: &str, shown: &str) -> Result<Config, RunError> {
             && !is_kubernetes_version(v.get_ref())
         {
             return Err(config.error_at(
-                "parity::load::config",
-                v.span().start,
-                format!(
+                LoadError::Config(format!(
                     "env `{}` has `version = {:?}`, which is not a Kubernetes version like \"1.30\"",
                     env.name,
                     v.get_ref()
-                ),
+                )),
+                v.span().start,
             ));
         }
     }

@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use super::LoadError;
 use super::config::EnvConfig;
 use super::files::{self, FileRef};
 use super::{Input, LoadOptions};
 use crate::glob::Glob;
-use crate::report::{Notice, RunError};
+use crate::report::{ErrorAt, Notice, RunError};
 use crate::world::World;
 use crate::world::tree::NodeRef;
 
@@ -89,7 +90,7 @@ fn missing(path: &Path, shown: &str) -> RunError {
     } else {
         "no such file or folder"
     };
-    files::error("parity::load::io", shown, message.into())
+    LoadError::Io(message.into()).at(shown)
 }
 
 /// A folder input: one env per non-hidden sub-folder, or one env for the
@@ -151,11 +152,10 @@ pub fn plan_config(envs: &[EnvConfig], config_shown: &str, base: &Path, opts: &L
             } else if path.is_file() {
                 vec![FileRef { display: shown, path }]
             } else {
-                plan.errors.push(files::error(
-                    "parity::load::config",
-                    config_shown,
-                    format!("source `{source}` of env `{}` does not exist ({shown})", env.name),
-                ));
+                plan.errors.push(
+                    LoadError::Config(format!("source `{source}` of env `{}` does not exist ({shown})", env.name))
+                        .at(config_shown),
+                );
                 continue;
             };
             plan.files.extend(found.into_iter().map(|f| (EnvName::Fixed(env.name.clone()), f)));

@@ -8,7 +8,8 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::report::{Notice, RunError};
+use super::LoadError;
+use crate::report::{ErrorAt, Notice, RunError};
 
 /// A file to load: where it is and how it is shown.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,10 +22,6 @@ impl FileRef {
     pub fn is_json(&self) -> bool {
         self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
     }
-}
-
-pub fn error(code: &str, file: &str, message: String) -> RunError {
-    RunError { code: code.into(), file: file.into(), line: 0, column: 0, message }
 }
 
 /// Whether a file name is a manifest candidate: `.yaml`, `.yml`, `.json`,
@@ -78,7 +75,7 @@ pub fn entries(
     let read = match fs::read_dir(dir) {
         Ok(r) => r,
         Err(e) => {
-            errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}")));
+            errors.push(LoadError::Io(format!("cannot read folder: {e}")).at(shown));
             return (dirs, files);
         }
     };
@@ -86,7 +83,7 @@ pub fn entries(
     for entry in read {
         match entry {
             Ok(e) => names.push((name_text(&e.file_name()), e.path())),
-            Err(e) => errors.push(error("parity::load::io", shown, format!("cannot read folder: {e}"))),
+            Err(e) => errors.push(LoadError::Io(format!("cannot read folder: {e}")).at(shown)),
         }
     }
     names.retain(|(n, _)| !is_hidden(n));
@@ -96,7 +93,7 @@ pub fn entries(
             Ok(m) => m,
             // Listed a moment ago, gone now: say so rather than skip it.
             Err(e) => {
-                errors.push(error("parity::load::io", &join(shown, &name), format!("cannot read file: {e}")));
+                errors.push(LoadError::Io(format!("cannot read file: {e}")).at(&join(shown, &name)));
                 continue;
             }
         };
@@ -119,7 +116,7 @@ pub fn entries(
                 Ok(m) => m,
                 Err(e) => {
                     let shown = join(shown, &name);
-                    errors.push(error("parity::load::io", &shown, format!("broken link: {e}")));
+                    errors.push(LoadError::Io(format!("broken link: {e}")).at(&shown));
                     continue;
                 }
             }
@@ -135,7 +132,7 @@ pub fn entries(
                 // A FIFO or device named like a manifest (or a link to one):
                 // never opened, and never passed over in silence.
                 let message = "not a regular file (a FIFO, socket or device): not read".to_string();
-                errors.push(error("parity::load::io", &join(shown, &name), message));
+                errors.push(LoadError::Io(message).at(&join(shown, &name)));
             }
         } else if name.ends_with(".parity") {
             // Content never decides what is a rule source: a rule file
@@ -217,11 +214,10 @@ fn walk_into(
     if follow {
         let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         if !visited.insert(canonical.clone()) {
-            errors.push(error(
-                "parity::load::symlink-loop",
-                shown,
-                format!("symbolic link loop: leads back to `{}`", canonical.display()),
-            ));
+            errors.push(
+                LoadError::SymlinkLoop(format!("symbolic link loop: leads back to `{}`", canonical.display()))
+                    .at(shown),
+            );
             return;
         }
     }
@@ -363,19 +359,19 @@ pub fn read_text(path: &Path, shown: &str, max_bytes: u64) -> Result<String, Run
 /// A failed read as the loader's run error.
 pub fn read_error(e: ReadError, shown: &str, max_bytes: u64) -> RunError {
     match e {
-        ReadError::Io(e) => error("parity::load::io", shown, format!("cannot read file: {e}")),
-        ReadError::NotRegular => error("parity::load::io", shown, "not a regular file".into()),
+        ReadError::Io(e) => LoadError::Io(format!("cannot read file: {e}")).at(shown),
+        ReadError::NotRegular => LoadError::Io("not a regular file".into()).at(shown),
         ReadError::TooLarge => {
             let message =
                 format!("file is larger than the limit of {max_bytes} bytes (change it with --max-file-size)");
-            error("parity::load::too-large", shown, message)
+            LoadError::TooLarge(message).at(shown)
         }
     }
 }
 
 /// Checks that bytes are UTF-8 text.
 pub fn text_from_bytes(bytes: Vec<u8>, shown: &str) -> Result<String, RunError> {
-    let not_text = || error("parity::load::encoding", shown, "file is not UTF-8 text".into());
+    let not_text = || LoadError::Encoding("file is not UTF-8 text".into()).at(shown);
     if bytes.contains(&0) {
         return Err(not_text());
     }

@@ -7,8 +7,9 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use super::LoadError;
 use super::yaml::{Doc, Parsed, Pos};
-use crate::report::RunError;
+use crate::report::{ErrorAt, RunError};
 use crate::world::tree::{Builder, KeepKey, Node, Span};
 
 /// Parses one JSON file with the default nesting limit. Whitespace-only
@@ -181,13 +182,7 @@ pub fn check_depth(text: &str, file: &str, max_depth: usize) -> Result<usize, Ru
 
 /// The error for nesting past the limit, shared with YAML.
 pub fn depth_error(file: &str, line: u32, column: u32, max_depth: usize) -> RunError {
-    RunError {
-        code: "parity::load::depth".into(),
-        file: file.into(),
-        line,
-        column,
-        message: format!("nesting deeper than {max_depth} levels"),
-    }
+    LoadError::Depth(format!("nesting deeper than {max_depth} levels")).at_pos(file, line, column)
 }
 
 /// serde_json's error as a `RunError`, without the " at line L column C"
@@ -198,8 +193,9 @@ fn json_error(file: &str, e: &serde_json::Error) -> RunError {
         Some(i) => full[..i].to_string(),
         None => full,
     };
-    let code = if message == "recursion limit exceeded" { "parity::load::depth" } else { "parity::load::json" };
-    RunError { code: code.into(), file: file.into(), line: e.line() as u32, column: e.column() as u32, message }
+    let error =
+        if message == "recursion limit exceeded" { LoadError::Depth(message) } else { LoadError::Json(message) };
+    error.at_pos(file, e.line() as u32, e.column() as u32)
 }
 
 /// Byte offsets of the elements of the root object's `items` or `objects`

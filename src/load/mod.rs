@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod envs;
+pub mod error;
 pub mod extract;
 pub mod fast;
 pub mod files;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use config::{Config, EnvConfig, read_config};
+pub use error::LoadError;
 pub use locate::{PathSeg, field_line};
 
 use envs::{EnvName, Plan};
@@ -33,7 +35,7 @@ use extract::FileLoad;
 use files::FileRef;
 
 use crate::glob::Glob;
-use crate::report::{Notice, RunError};
+use crate::report::{ErrorAt, Notice, RunError};
 use crate::world::{Env, Object, World};
 
 /// Display path of standard input in `World::files`.
@@ -257,7 +259,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
              --max-total-size)",
             opts.max_total_bytes
         );
-        files::error("parity::load::total-too-large", shown, message)
+        LoadError::TotalTooLarge(message).at(shown)
     };
     // Objects are built here, in parallel, too (their identity is read from
     // the tree); the file id and env are set when they are placed.

@@ -17,7 +17,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::report::RunError;
+use super::LoadError;
+use crate::report::{ErrorAt, RunError};
 
 /// The default time a render command may take.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -70,7 +71,7 @@ fn failure(spec: &Spec, config_shown: &str, what: String, stderr: &str) -> RunEr
     if !stderr.is_empty() {
         message.push_str(&format!("; stderr: {}", crate::escape::text(stderr)));
     }
-    RunError { code: "parity::load::render".into(), file: config_shown.into(), line: 0, column: 0, message }
+    LoadError::Render(message).at(config_shown)
 }
 
 /// Runs one command and returns its standard output as text.

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::Value as Json;
 
+use super::LoadError;
 use super::scalar::{self, Plain};
-use crate::report::{Notice, RunError};
+use crate::report::{ErrorAt, Notice, RunError};
 use crate::world::tree::{Builder as TreeBuilder, KeepKey, Node, Span, Tree, number};
 
 mod reader;
@@ -175,15 +176,10 @@ pub fn plain_node(
 
 /// The error for a plain `.inf`, `-.inf` or `.nan` value.
 pub fn non_finite_error(file: &str, line: u32, column: u32, text: &str) -> RunError {
-    RunError {
-        code: "parity::load::yaml-value".into(),
-        file: file.into(),
-        line,
-        column,
-        message: format!(
-            "`{text}` is a YAML float JSON cannot hold: kubectl rejects the file (json: unsupported value); quote it for a string"
-        ),
-    }
+    LoadError::YamlValue(format!(
+        "`{text}` is a YAML float JSON cannot hold: kubectl rejects the file (json: unsupported value); quote it for a string"
+    ))
+    .at_pos(file, line, column)
 }
 
 /// At most 64 characters of a scalar, for messages.
@@ -208,13 +204,7 @@ pub fn yaml11_warning(file: &str, line: u32, text: &str, b: bool) -> Notice {
 
 /// Turns saphyr's error into a `RunError` with a readable message.
 pub fn syntax_error(file: &str, e: &ScanError) -> RunError {
-    RunError {
-        code: "parity::load::yaml".into(),
-        file: file.into(),
-        line: e.marker().line() as u32,
-        column: e.marker().col() as u32 + 1,
-        message: readable(e.info()),
-    }
+    LoadError::Yaml(readable(e.info())).at_pos(file, e.marker().line() as u32, e.marker().col() as u32 + 1)
 }
 
 /// Lower-cases the first letter and drops a trailing period.
@@ -280,13 +270,8 @@ fn check_alias_budget(text: &str, file: &str, limits: &Limits) -> Result<(), Run
                 total = total.saturating_add(nodes);
                 if total > limits.max_alias_nodes {
                     let at = span.start;
-                    return Err(RunError {
-                        code: "parity::load::alias-budget".into(),
-                        file: file.into(),
-                        line: at.line() as u32,
-                        column: at.col() as u32 + 1,
-                        message: budget_message(limits),
-                    });
+                    let error = LoadError::AliasBudget(budget_message(limits));
+                    return Err(error.at_pos(file, at.line() as u32, at.col() as u32 + 1));
                 }
                 Some((0, nodes))
             }

@@ -26,7 +26,7 @@ fn full_report_lines() {
             "::warning file=manifests/prod/svc.yaml,line=4,title=replicas-match::ports differ from staging",
             "::error file=manifests/prod/broken.yaml,line=3,col=7,title=parity%3A%3Aload%3A%3Ayaml::mapping values are not allowed here",
             "::warning file=manifests/dev/cm.yaml,line=8,title=parity%3A%3Aload%3A%3Ayaml11-bool::`yes` is a string in YAML 1.2, a boolean in 1.1",
-            "::error file=manifests/prod/values.yaml,line=1,title=parity%3A%3Aload%3A%3Anot-k8s::skipped: no apiVersion or kind",
+            "::error file=manifests/prod/values.yaml,line=1,title=parity%3A%3Aload%3A%3Anot-kubernetes::skipped: no apiVersion or kind",
             "parity: 3 findings (2 errors, 1 warning, 0 info) · 3 envs · 42 objects · 1 skipped (not checked) · 1 run error",
         ]
     );

@@ -80,7 +80,7 @@ pub fn full() -> Report {
             message: "mapping values are not allowed here".into(),
         }],
         skipped: vec![Notice {
-            code: "parity::load::not-k8s".into(),
+            code: "parity::load::not-kubernetes".into(),
             file: "manifests/prod/values.yaml".into(),
             line: 1,
             message: "no apiVersion or kind".into(),

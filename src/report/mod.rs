@@ -106,6 +106,52 @@ pub struct RunError {
     pub message: String,
 }
 
+impl RunError {
+    /// The report's record of a phase's error: its stable code (from the
+    /// error's `Diagnostic::code`) and message, with where it happened.
+    /// Each phase has its own error enum (`load::LoadError`,
+    /// `waive::WaiveError`, `engine::EngineError`, `pipeline::PlanError`,
+    /// `cli::CliError`, `cluster::KubeError`; compile diagnostics carry a
+    /// `diag::Code`), so a code is never spelt at a call site.
+    pub fn new(error: &dyn miette::Diagnostic, file: impl Into<String>, line: u32, column: u32) -> RunError {
+        RunError { code: code_of(error), file: file.into(), line, column, message: error.to_string() }
+    }
+}
+
+impl Notice {
+    /// A warning with a phase error's code and message (a rule of the
+    /// standard library naming an env that is not loaded, an ignore
+    /// pattern naming no rule).
+    pub fn new(error: &dyn miette::Diagnostic, file: impl Into<String>, line: u32) -> Notice {
+        Notice { code: code_of(error), file: file.into(), line, message: error.to_string() }
+    }
+}
+
+/// The stable code of a phase's error (every variant has one).
+pub fn code_of(error: &dyn miette::Diagnostic) -> String {
+    error.code().map_or_else(|| "parity::internal".to_string(), |c| c.to_string())
+}
+
+/// Any phase's error placed in a file: `LoadError::Io(m).at(file)`.
+pub trait ErrorAt: miette::Diagnostic + Sized {
+    /// The report's error for a whole file (no position).
+    fn at(self, file: &str) -> RunError {
+        RunError::new(&self, file, 0, 0)
+    }
+
+    /// The report's error at a 1-based line and column of a file.
+    fn at_pos(self, file: &str, line: u32, column: u32) -> RunError {
+        RunError::new(&self, file, line, column)
+    }
+
+    /// The report's error of the run as a whole (no file).
+    fn whole_run(self) -> RunError {
+        RunError::new(&self, "", 0, 0)
+    }
+}
+
+impl<T: miette::Diagnostic + Sized> ErrorAt for T {}
+
 /// Something the user should know that is not an error: a skipped file, a
 /// YAML 1.1 boolean, a rule naming an env that is not loaded.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

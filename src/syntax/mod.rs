@@ -9,6 +9,7 @@ pub mod print;
 use pest::Parser;
 
 use crate::diag::Diag;
+use crate::diag::DiagCode;
 use ast::{Expr, Module, SourceId, Span};
 
 mod grammar {
@@ -38,7 +39,7 @@ pub fn parse_module(source: SourceId, text: &str) -> Result<Module, Diag> {
     guard(source, text)?;
     pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS));
     let mut pairs = ParityParser::parse(Rule::module, text).map_err(|e| syntax_error(source, text, e))?;
-    let module = pairs.next().ok_or_else(|| Diag::new("parity::syntax", Span::new(source, 0, 0), "empty parse"))?;
+    let module = pairs.next().ok_or_else(|| Diag::new(DiagCode::Syntax, Span::new(source, 0, 0), "empty parse"))?;
     lower::module(source, module)
 }
 
@@ -47,7 +48,7 @@ pub fn parse_body(source: SourceId, text: &str) -> Result<Expr, Diag> {
     guard(source, text)?;
     pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS));
     let mut pairs = ParityParser::parse(Rule::body_only, text).map_err(|e| syntax_error(source, text, e))?;
-    let body = pairs.next().ok_or_else(|| Diag::new("parity::syntax", Span::new(source, 0, 0), "empty parse"))?;
+    let body = pairs.next().ok_or_else(|| Diag::new(DiagCode::Syntax, Span::new(source, 0, 0), "empty parse"))?;
     lower::body_only(source, body)
 }
 
@@ -56,7 +57,7 @@ pub fn parse_body(source: SourceId, text: &str) -> Result<Expr, Diag> {
 fn guard(source: SourceId, text: &str) -> Result<(), Diag> {
     if text.len() > MAX_SOURCE_BYTES {
         return Err(Diag::new(
-            "parity::syntax::too-large",
+            DiagCode::SyntaxTooLarge,
             Span::new(source, 0, 0),
             format!("rule source is {} bytes; the limit is {MAX_SOURCE_BYTES}", text.len()),
         )
@@ -86,7 +87,7 @@ fn guard(source: SourceId, text: &str) -> Result<(), Diag> {
                     depth += 1;
                     if depth > MAX_BRACKET_DEPTH {
                         return Err(Diag::new(
-                            "parity::syntax::too-deep",
+                            DiagCode::SyntaxTooDeep,
                             Span::new(source, i, i + 1),
                             format!("brackets nest deeper than {MAX_BRACKET_DEPTH} levels"),
                         )
@@ -107,7 +108,7 @@ fn guard(source: SourceId, text: &str) -> Result<(), Diag> {
                         words += 1;
                         if words > MAX_NESTING_WORDS {
                             return Err(Diag::new(
-                                "parity::syntax::too-deep",
+                                DiagCode::SyntaxTooDeep,
                                 Span::new(source, i, end),
                                 format!("a rule may nest at most {MAX_NESTING_WORDS} conditions"),
                             )
@@ -156,7 +157,7 @@ fn syntax_error(source: SourceId, text: &str, err: pest::error::Error<Rule>) -> 
         }
         ErrorVariant::CustomError { message } if message.contains("call limit") => {
             return Diag::new(
-                "parity::syntax::too-complex",
+                DiagCode::SyntaxTooComplex,
                 Span::new(source, start, end),
                 "rule text is too complex to parse",
             )
@@ -165,7 +166,7 @@ fn syntax_error(source: SourceId, text: &str, err: pest::error::Error<Rule>) -> 
         }
         ErrorVariant::CustomError { message } => (message.clone(), "see docs/language.md".to_string()),
     };
-    Diag::new("parity::syntax", Span::new(source, start, end), message)
+    Diag::new(DiagCode::Syntax, Span::new(source, start, end), message)
         .label("not understood here")
         .help(format!("{help}; see docs/language.md for the grammar"))
 }

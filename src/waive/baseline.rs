@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::WaiveError;
 use crate::load::files::display;
-use crate::report::{Finding, RunError};
+use crate::report::{ErrorAt, Finding, RunError};
 
 /// One finding's identity in a baseline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,13 +44,8 @@ pub fn write_baseline(path: &Path, findings: &[Finding]) -> Result<(), RunError>
     let file = BaselineFile { version: 1, findings: entries.into_iter().collect() };
     let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| RunError {
-        code: "parity::baseline".into(),
-        file: display(path),
-        line: 0,
-        column: 0,
-        message: format!("cannot write the baseline: {e}"),
-    })
+    std::fs::write(path, text)
+        .map_err(|e| WaiveError::Baseline(format!("cannot write the baseline: {e}")).at(&display(path)))
 }
 
 /// The size limit of a baseline file (read with the bounded reader).
@@ -58,21 +54,12 @@ pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
 /// Reads a baseline file.
 pub fn read_baseline(path: &Path) -> Result<BTreeSet<BaselineEntry>, RunError> {
     let shown = display(path);
-    let err = |message: String| RunError {
-        code: "parity::baseline".into(),
-        file: shown.clone(),
-        line: 0,
-        column: 0,
-        message,
-    };
+    let err = |message: String| WaiveError::Baseline(message).at(&shown.clone());
     let text = crate::load::files::read_text(path, &shown, MAX_BASELINE_BYTES)
         .map_err(|e| err(format!("cannot read the baseline: {}", e.message)))?;
-    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| RunError {
-        code: "parity::baseline".into(),
-        file: shown.clone(),
-        line: e.line() as u32,
-        column: e.column() as u32,
-        message: format!("not a parity baseline: {e}"),
+    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+        let error = WaiveError::Baseline(format!("not a parity baseline: {e}"));
+        RunError::new(&error, shown.clone(), e.line() as u32, e.column() as u32)
     })?;
     if file.version != 1 {
         return Err(err(format!("baseline version {} is not supported (expected 1)", file.version)));

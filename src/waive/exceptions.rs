@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::WaiveError;
 use super::baseline::BaselineEntry;
 
 use crate::glob::Glob;
@@ -56,7 +57,7 @@ pub fn today() -> Date {
 }
 
 fn config_error(config: &Config, offset: usize, message: String) -> RunError {
-    RunError { code: "parity::config::exception".into(), ..config.error_at("", offset, message) }
+    config.error_at(WaiveError::Exception(message), offset)
 }
 
 /// Checks the `[[exception]]` entries of the configuration (read once by

@@ -7,7 +7,9 @@
 
 pub mod annotations;
 pub mod baseline;
+pub mod error;
 pub mod exceptions;
 
 pub use baseline::{BaselineEntry, read_baseline, write_baseline};
+pub use error::WaiveError;
 pub use exceptions::{Applied, Date, Exception, apply, from_config, parse_date, today};

@@ -5,11 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::CliError;
 use crate::load::Config;
-use crate::report::RunError;
+use crate::report::{ErrorAt, RunError};
 
 fn usage(message: String) -> RunError {
-    RunError { code: "parity::usage".into(), file: String::new(), line: 0, column: 0, message }
+    CliError::Usage(message).whole_run()
 }
 
 /// The nearest `parity.toml`: in the current folder, else in each parent
@@ -67,9 +68,7 @@ pub fn read_named_streams(
             stdin_used = true;
             let read = files::read_stream(std::io::stdin().lock(), max_bytes)
                 .map_err(|e| match e {
-                    files::ReadError::Io(e) => {
-                        files::error("parity::io", crate::load::STDIN, format!("cannot read stdin: {e}"))
-                    }
+                    files::ReadError::Io(e) => CliError::Io(format!("cannot read stdin: {e}")).at(crate::load::STDIN),
                     e => files::read_error(e, crate::load::STDIN, max_bytes),
                 })
                 .and_then(|b| files::text_from_bytes(b, crate::load::STDIN));
@@ -105,13 +104,7 @@ pub fn narrow(config: &Config, paths: &[PathBuf], errors: &mut Vec<RunError>) ->
     let mut keep = std::collections::BTreeSet::new();
     for p in paths {
         let Some(cp) = canon(p) else {
-            errors.push(RunError {
-                code: "parity::io".into(),
-                file: super::super::display(p),
-                line: 0,
-                column: 0,
-                message: "no such file or folder".into(),
-            });
+            errors.push(CliError::Io("no such file or folder".into()).at(&super::super::display(p)));
             continue;
         };
         let mut picked = false;

@@ -1,6 +1,7 @@
 //! Conditions: code that leaves a bool (`has`, tests, negation, verbs).
 
 use super::*;
+use crate::diag::DiagCode;
 
 impl<'a, 'p> Gen<'a, 'p> {
     // ---------------------------------------------------------------- conditions
@@ -42,7 +43,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             ExprKind::Bare { np, pred } => self.bare_cond(np, pred.as_ref(), cx, e.span),
             ExprKind::Test { value, test } => self.test(value, test, cx, e.span),
             ExprKind::Agree { .. } => Err(Diag::new(
-                "parity::compile::agree-position",
+                DiagCode::AgreePosition,
                 e.span,
                 "`agree on` can only be a rule's own check, not part of a condition",
             )
@@ -63,7 +64,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         if let Some(env) = cx.env {
             return Ok(Subj { slot: env, ty: Ty::Env });
         }
-        Err(Diag::new("parity::compile::no-subject", span, "`has` needs a subject here")
+        Err(Diag::new(DiagCode::NoSubject, span, "`has` needs a subject here")
             .help("say what has it: `every env has ...`, `env prod has ...`"))
     }
 
@@ -146,7 +147,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 self.emit(Op::Test(Check1::Truthy, t));
                 Ok(())
             }
-            Word::Env(span) => Err(Diag::new("parity::compile::type", *span, "`env` alone is not a condition")),
+            Word::Env(span) => Err(Diag::new(DiagCode::Type, *span, "`env` alone is not a condition")),
             Word::Name(t) => {
                 let n = t.text.as_str();
                 if !self.defs.qualifier(n).is_empty() {
@@ -229,18 +230,14 @@ impl<'a, 'p> Gen<'a, 'p> {
                 let pattern = match &rhs.kind {
                     ExprKind::Lit(Lit::Str(s)) => s.clone(),
                     _ => {
-                        return Err(Diag::new(
-                            "parity::compile::pattern",
-                            rhs.span,
-                            "a pattern must be a string literal",
-                        )
-                        .help("patterns are compiled once, when rules compile"));
+                        return Err(Diag::new(DiagCode::Pattern, rhs.span, "a pattern must be a string literal")
+                            .help("patterns are compiled once, when rules compile"));
                     }
                 };
                 let is_glob = matches!(test, Test::Like { .. });
                 let re = if is_glob { crate::glob::to_regex(&pattern) } else { pattern.clone() };
                 let compiled = regex::RegexBuilder::new(&re).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
-                    Diag::new("parity::compile::regex", rhs.span, format!("invalid {}: {}", if is_glob { "glob" } else { "regex" }, last_line(&e.to_string())))
+                    Diag::new(DiagCode::Regex, rhs.span, format!("invalid {}: {}", if is_glob { "glob" } else { "regex" }, last_line(&e.to_string())))
                         .label("this pattern")
                         .help("regexes use Rust `regex` syntax (no look-around or back-references); they are limited in size so matching stays fast")
                 })?;
@@ -337,13 +334,11 @@ impl<'a, 'p> Gen<'a, 'p> {
             }
         }
         match (kind(a), kind(b)) {
-            (Some(x), Some(y)) if x != y => Err(Diag::new(
-                "parity::compile::type",
-                span,
-                format!("this compares a {x} with a {y}, which is never true"),
-            )
-            .label("never true")
-            .help("compare values of one type; use `quantity(...)` or `version(...)` to read text as one")),
+            (Some(x), Some(y)) if x != y => {
+                Err(Diag::new(DiagCode::Type, span, format!("this compares a {x} with a {y}, which is never true"))
+                    .label("never true")
+                    .help("compare values of one type; use `quantity(...)` or `version(...)` to read text as one"))
+            }
             _ => Ok(()),
         }
     }

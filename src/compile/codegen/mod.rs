@@ -21,6 +21,7 @@ use crate::bytecode::{
     Check1, Check2, Cmp, Code, Const, Domain, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, PathSpec,
     Program, Quant, Slot,
 };
+use crate::diag::DiagCode;
 use crate::diag::{Diag, Sources, did_you_mean};
 use crate::syntax::ast::{
     ArithOp, CmpOp, EnvSel, EnvSelKind, Expr, ExprKind, Filter, Lit, NounPhrase, Pred, PredKind, Quant as AQuant,
@@ -177,12 +178,8 @@ pub struct Gen<'a, 'p> {
 /// holds: a larger literal is a compile error, never a silently cut list.
 pub(super) fn operand_count(n: usize, span: Span) -> R<u16> {
     u16::try_from(n).map_err(|_| {
-        Diag::new(
-            "parity::compile::too-large",
-            span,
-            format!("{n} elements in one literal or sum; at most {}", u16::MAX),
-        )
-        .help("split it, or keep the list in a value definition built from smaller parts")
+        Diag::new(DiagCode::TooLarge, span, format!("{n} elements in one literal or sum; at most {}", u16::MAX))
+            .help("split it, or keep the list in a value definition built from smaller parts")
     })
 }
 
@@ -237,7 +234,7 @@ impl<'a, 'p> Gen<'a, 'p> {
 
     pub(super) fn check_size(&self, span: Span) -> R<()> {
         if self.prog.ops.len() - self.start_ops > MAX_OPS_PER_RULE {
-            return Err(Diag::new("parity::compile::too-large", span, "this rule compiles to too much code")
+            return Err(Diag::new(DiagCode::TooLarge, span, "this rule compiles to too much code")
                 .help("definitions used here expand into each other too many times; simplify them"));
         }
         Ok(())
@@ -327,7 +324,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     pub(super) fn enter(&mut self, kind: &'static str, name: &str, span: Span) -> R<()> {
         if let Some(pos) = self.stack.iter().position(|(k, n)| *k == kind && n == name) {
             let chain: Vec<String> = self.stack[pos..].iter().map(|(_, n)| format!("`{n}`")).collect();
-            return Err(Diag::new("parity::compile::cycle", span, format!("definition cycle: `{name}` uses itself"))
+            return Err(Diag::new(DiagCode::Cycle, span, format!("definition cycle: `{name}` uses itself"))
                 .label("used again here")
                 .help(format!(
                     "the chain is {} → `{name}`; a definition may use others, but never itself",
@@ -335,7 +332,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 )));
         }
         if self.stack.len() > 64 {
-            return Err(Diag::new("parity::compile::too-deep", span, "definitions nest more than 64 levels deep"));
+            return Err(Diag::new(DiagCode::TooDeep, span, "definitions nest more than 64 levels deep"));
         }
         self.stack.push((kind, name.to_string()));
         Ok(())

@@ -1,6 +1,7 @@
 //! Name resolution: qualifiers, nouns and noun phrases against the definitions.
 
 use super::*;
+use crate::diag::DiagCode;
 
 impl<'a, 'p> Gen<'a, 'p> {
     /// Applies a qualifier to a subject, choosing the definition for the
@@ -8,8 +9,8 @@ impl<'a, 'p> Gen<'a, 'p> {
     pub fn apply_qualifier(&mut self, name: &str, args: &[Expr], subj: &Subj, cx: &Cx, span: Span) -> R<()> {
         let overloads = self.defs.qualifier(name);
         if overloads.is_empty() {
-            let mut d = Diag::new("parity::compile::unknown-name", span, format!("unknown qualifier `{name}`"))
-                .label("not defined");
+            let mut d =
+                Diag::new(DiagCode::UnknownName, span, format!("unknown qualifier `{name}`")).label("not defined");
             if let Some(s) = did_you_mean(name, self.defs.qualifier_names()) {
                 d = d.help(format!("did you mean `{s}`?"));
             } else {
@@ -32,7 +33,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             let nouns: Vec<String> =
                 overloads.iter().flat_map(|q| q.nouns.iter().map(|n| format!("`{}`", n.text))).collect();
             return Err(Diag::new(
-                "parity::compile::type",
+                DiagCode::Type,
                 span,
                 format!("qualifier `{name}` does not apply to {}", subj.ty.describe()),
             )
@@ -112,8 +113,8 @@ impl<'a, 'p> Gen<'a, 'p> {
     }
 
     pub(super) fn unknown_noun(&self, word: &str, span: Span) -> Diag {
-        let mut d = Diag::new("parity::compile::unknown-name", span, format!("unknown noun `{word}`"))
-            .label("not a noun in scope");
+        let mut d =
+            Diag::new(DiagCode::UnknownName, span, format!("unknown noun `{word}`")).label("not a noun in scope");
         d = match did_you_mean(&word.to_ascii_lowercase(), self.defs.all_names()) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help("nouns are Kubernetes kinds (`deployment`, `node`, ...), `workload`, `object`, `env`, and `noun` definitions"),
@@ -157,7 +158,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 let phrase = self.src(np.span);
                 let (head, rest) = phrase.split_once(" or ").unwrap_or((phrase.as_str(), ""));
                 return Err(Diag::new(
-                    "parity::compile::ambiguous",
+                    DiagCode::Ambiguous,
                     span,
                     format!("`{member}` in `... or {member}` is not a plain kind noun"),
                 )
@@ -199,7 +200,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             let first = words.iter().find(|w| !matches!(w, Word::Resource(_))).unwrap_or(&words[0]);
             return Err(match first {
                 Word::Name(t) => self.unknown_noun(&t.text, t.span),
-                other => Diag::new("parity::compile::unknown-name", other.span(), "expected a noun here")
+                other => Diag::new(DiagCode::UnknownName, other.span(), "expected a noun here")
                     .label("no noun in this phrase")
                     .help("a noun phrase is qualifiers and a noun: `nvidia.com/gpu node`, `system namespaces`"),
             });
@@ -213,7 +214,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 }
                 Word::Call { name, args, span } => QualUse { name: name.text.clone(), args: args.clone(), span: *span },
                 other => {
-                    return Err(Diag::new("parity::compile::type", other.span(), "a path cannot qualify a noun")
+                    return Err(Diag::new(DiagCode::Type, other.span(), "a path cannot qualify a noun")
                         .help("filter with `where PATH ...` after the noun"));
                 }
             });
@@ -251,7 +252,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                     NounRef::Def(d) => {
                         if !d.params.is_empty() {
                             return Err(Diag::new(
-                                "parity::compile::arity",
+                                DiagCode::Arity,
                                 t.span,
                                 format!("noun `{name}` takes parameters, which nouns cannot use yet"),
                             )
@@ -263,7 +264,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         let r = r?;
                         if !r.trailing.is_empty() {
                             return Err(Diag::new(
-                                "parity::compile::type",
+                                DiagCode::Type,
                                 d.np.span,
                                 format!("the definition of `{name}` has words after its noun"),
                             )
@@ -275,12 +276,8 @@ impl<'a, 'p> Gen<'a, 'p> {
                 (t.text.clone(), r)
             }
             other => {
-                return Err(Diag::new(
-                    "parity::compile::internal",
-                    other.span(),
-                    "internal error: this word is not a noun",
-                )
-                .help("please report this rule text as a bug"));
+                return Err(Diag::new(DiagCode::Internal, other.span(), "internal error: this word is not a noun")
+                    .help("please report this rule text as a bug"));
             }
         };
         base_r.label = words.iter().map(word_text).collect::<Vec<_>>()[..=h].join(" ");
@@ -325,7 +322,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         let head = outer.strip_suffix(inner_text.as_str()).unwrap_or(&outer).trim_end();
         let head = head.strip_suffix("with").or_else(|| head.strip_suffix("where")).unwrap_or(head).trim_end();
         let test = self.src(has.span);
-        Err(Diag::new("parity::compile::ambiguous", np.span.to(*pred_span), "this sentence reads two ways")
+        Err(Diag::new(DiagCode::Ambiguous, np.span.to(*pred_span), "this sentence reads two ways")
             .label("ambiguous")
             .help(format!(
                 "a filter's quantified phrase ends where the predicate begins, so this reads `{q} {head} with ({inner_text}) has ({test})`, \
@@ -367,7 +364,7 @@ pub(super) fn fits(subj: &Ty, target: &Ty) -> Fit {
 pub(super) fn arity(name: &str, want: usize, got: usize, span: Span) -> Diag {
     let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
     Diag::new(
-        "parity::compile::arity",
+        DiagCode::Arity,
         span,
         format!("`{name}` takes {want} {}, but {got} {} given", plural(want), if got == 1 { "is" } else { "are" }),
     )

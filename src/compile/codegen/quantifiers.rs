@@ -1,6 +1,7 @@
 //! Quantifiers: domains, element filters, predicates and comprehensions.
 
 use super::*;
+use crate::diag::DiagCode;
 
 impl<'a, 'p> Gen<'a, 'p> {
     /// Emits a quantifier over a noun phrase, leaving a bool. `has` is the
@@ -66,11 +67,11 @@ impl<'a, 'p> Gen<'a, 'p> {
         match &pred {
             Some(PredSrc::Pred(p)) => self.predicate(p, ecx)?,
             Some(PredSrc::Cond(e)) => {
-                let subj = ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", span, "no element"))?;
+                let subj = ecx.it.clone().ok_or_else(|| Diag::new(DiagCode::Internal, span, "no element"))?;
                 self.has(e, &subj, ecx)?
             }
             Some(PredSrc::Words(words)) => {
-                let subj = ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", span, "no element"))?;
+                let subj = ecx.it.clone().ok_or_else(|| Diag::new(DiagCode::Internal, span, "no element"))?;
                 self.verb(words, false, &subj, ecx)?
             }
             None => self.emit_true(),
@@ -172,7 +173,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 let parent = match has.or(cx.it.as_ref()) {
                     Some(p) => p.clone(),
                     None => {
-                        return Err(Diag::new("parity::compile::type", span, format!("`{name}` needs a parent"))
+                        return Err(Diag::new(DiagCode::Type, span, format!("`{name}` needs a parent"))
                             .label("nested collection")
                             .help(format!("reach it from its parent: `every workload has every {name} ...`")));
                     }
@@ -190,12 +191,8 @@ impl<'a, 'p> Gen<'a, 'p> {
                 let Some(def) = chosen else {
                     let parents: Vec<String> =
                         defs.iter().flat_map(|d| d.parents.iter().map(|p| format!("`{}`", p.text))).collect();
-                    return Err(Diag::new(
-                        "parity::compile::type",
-                        span,
-                        format!("{} has no `{name}`", parent.ty.describe()),
-                    )
-                    .help(format!("`{name}` belongs to {}", parents.join(", "))));
+                    return Err(Diag::new(DiagCode::Type, span, format!("{} has no `{name}`", parent.ty.describe()))
+                        .help(format!("`{name}` belongs to {}", parents.join(", "))));
                 };
                 self.enter("noun", name, span)?;
                 let pcx = Cx::of(parent.clone(), cx.env, vec![], cx.owner);
@@ -211,8 +208,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// `where`, `tagged`, `not in`, counterparts and `as` names. Each failing
     /// filter jumps back to `top` (the next element).
     pub fn element_filters(&mut self, r: &Resolved, filters: &[Filter], ecx: &mut Cx, top: u32) -> R<()> {
-        let subj =
-            ecx.it.clone().ok_or_else(|| Diag::new("parity::compile::internal", Span::default(), "no element"))?;
+        let subj = ecx.it.clone().ok_or_else(|| Diag::new(DiagCode::Internal, Span::default(), "no element"))?;
         for f in filters {
             if let Filter::As(name) = f {
                 ecx.binds.push((name.text.clone(), subj.clone()));
@@ -235,7 +231,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         continue;
                     }
                     let Some(env) = ecx.env else {
-                        return Err(Diag::new("parity::compile::type", *span, "only envs and objects live in envs"));
+                        return Err(Diag::new(DiagCode::Type, *span, "only envs and objects live in envs"));
                     };
                     let s = self.env_sel(sel);
                     self.env_member(env, s)?;
@@ -243,7 +239,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 Filter::In(Scope::Namespace(v), span) | Filter::NotIn(Scope::Namespace(v), span) => {
                     let t = self.texts(self.src(*span), String::new());
                     let (id, _) = functions::lookup("namespace")
-                        .ok_or_else(|| Diag::new("parity::compile::internal", *span, "namespace()"))?;
+                        .ok_or_else(|| Diag::new(DiagCode::Internal, *span, "namespace()"))?;
                     self.emit(Op::Load(subj.slot));
                     self.emit(Op::Call(id, 1));
                     self.value(v, ecx)?;
@@ -251,7 +247,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 }
                 Filter::NotIn(Scope::Env(sel), span) => {
                     let Some(env) = ecx.env else {
-                        return Err(Diag::new("parity::compile::type", *span, "only envs and objects live in envs"));
+                        return Err(Diag::new(DiagCode::Type, *span, "only envs and objects live in envs"));
                     };
                     let s = self.env_sel(sel);
                     self.env_member(env, s)?;
@@ -259,7 +255,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 }
                 Filter::Tagged(t) => {
                     if subj.ty != Ty::Env {
-                        return Err(Diag::new("parity::compile::type", t.span, "`tagged` filters envs")
+                        return Err(Diag::new(DiagCode::Type, t.span, "`tagged` filters envs")
                             .help("for objects, write `in envs tagged TAG`"));
                     }
                     let s = self.env_sel(&EnvSel { kind: EnvSelKind::Tagged(t.text.clone()), span: t.span });
@@ -267,7 +263,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                 }
                 Filter::Counterpart { env, bind, span } => {
                     if !matches!(subj.ty, Ty::Obj(_)) {
-                        return Err(Diag::new("parity::compile::type", *span, "only objects have counterparts"));
+                        return Err(Diag::new(DiagCode::Type, *span, "only objects have counterparts"));
                     }
                     let s = self.env_sel(env);
                     let slot = self.alloc(2);
@@ -310,7 +306,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             PredKind::Has(e) => self.has(e, &subj, cx),
             PredKind::ExistsIn(sel) => {
                 if !matches!(subj.ty, Ty::Obj(_)) {
-                    return Err(Diag::new("parity::compile::type", p.span, "only objects can exist in other envs")
+                    return Err(Diag::new(DiagCode::Type, p.span, "only objects can exist in other envs")
                         .help("write `every <noun> ... exists in every env`"));
                 }
                 let s = self.env_sel(sel);
@@ -322,12 +318,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             PredKind::Verb(words) => self.verb(words, false, &subj, cx),
             PredKind::Matches(other) => {
                 if !matches!(subj.ty, Ty::Obj(_)) || !matches!(self.static_ty(other, cx), Ty::Obj(_)) {
-                    return Err(Diag::new(
-                        "parity::compile::type",
-                        p.span,
-                        "`matches` compares an object with an object",
-                    )
-                    .help(
+                    return Err(Diag::new(DiagCode::Type, p.span, "`matches` compares an object with an object").help(
                         "name its counterpart: `every object with counterpart in reference env as ref matches ref`",
                     ));
                 }
@@ -351,11 +342,11 @@ impl<'a, 'p> Gen<'a, 'p> {
             [Word::Call { name, args, span }] => self.apply_qualifier(&name.text, args, subj, cx, *span)?,
             _ => {
                 let Some(name) = join_words(words) else {
-                    return Err(Diag::new("parity::compile::type", span, "expected a qualifier here")
+                    return Err(Diag::new(DiagCode::Type, span, "expected a qualifier here")
                         .help("after a noun, write `has ...`, `is QUALIFIER`, `exists in ...` or a qualifier such as `deny-all by default`"));
                 };
                 if self.defs.qualifier(&name).is_empty() {
-                    let mut d = Diag::new("parity::compile::unknown-name", span, format!("unknown qualifier `{name}`"))
+                    let mut d = Diag::new(DiagCode::UnknownName, span, format!("unknown qualifier `{name}`"))
                         .label("not defined");
                     d = match did_you_mean(&name, self.defs.qualifier_names()) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -380,11 +371,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             Ok(r) => {
                 let (filters, pred) = split_predicate(AQuant::Some, &r, None, np.span)?;
                 if pred.is_some() {
-                    return Err(Diag::new(
-                        "parity::compile::type",
-                        np.span,
-                        "a `for` source takes filters, not a predicate",
-                    ));
+                    return Err(Diag::new(DiagCode::Type, np.span, "a `for` source takes filters, not a predicate"));
                 }
                 let source = self.domain_source(&r, cx, None, np.span)?;
                 ecx = cx.with_it(Subj { slot: elem, ty: r.ty() });
@@ -504,7 +491,7 @@ pub fn split_predicate<'e>(
         (Some(_), Some(t)) => {
             let s = t[0].span();
             return Err(Diag::new(
-                "parity::compile::type",
+                DiagCode::Type,
                 s,
                 "these words follow the noun, but the phrase already has a predicate",
             )
@@ -520,15 +507,11 @@ pub fn split_predicate<'e>(
                     _ => None,
                 },
                 None => {
-                    return Err(Diag::new(
-                        "parity::compile::no-predicate",
-                        span,
-                        "`every` needs something that must hold",
-                    )
-                    .label("every ... what?")
-                    .help(
-                        "add a predicate: `every node has ...`, `every namespace is ...`, `every service with ...`",
-                    ));
+                    return Err(Diag::new(DiagCode::NoPredicate, span, "`every` needs something that must hold")
+                        .label("every ... what?")
+                        .help(
+                            "add a predicate: `every node has ...`, `every namespace is ...`, `every service with ...`",
+                        ));
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Values: code that leaves a value (literals, paths, calls, inlined definitions).
 
 use super::*;
+use crate::diag::DiagCode;
 
 impl<'a, 'p> Gen<'a, 'p> {
     // ---------------------------------------------------------------- values
@@ -21,7 +22,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             }
             ExprKind::EnvRef(segs) => {
                 let Some(env) = cx.env else {
-                    return Err(Diag::new("parity::compile::no-env", e.span, "there is no current env here")
+                    return Err(Diag::new(DiagCode::NoEnv, e.span, "there is no current env here")
                         .help("`env` names the env of the object or env being checked; use it inside `every ...`"));
                 };
                 self.emit(Op::Load(env));
@@ -52,12 +53,8 @@ impl<'a, 'p> Gen<'a, 'p> {
             }
             ExprKind::JsonPath(text) => {
                 let q = jsonpath_rust::parser::parse_json_path(text).map_err(|err| {
-                    Diag::new(
-                        "parity::compile::jsonpath",
-                        e.span,
-                        format!("invalid JSONPath: {}", first_line(&err.to_string())),
-                    )
-                    .help("JSONPath follows RFC 9535, e.g. `$.spec.containers[?(@.name == 'app')].image`")
+                    Diag::new(DiagCode::Jsonpath, e.span, format!("invalid JSONPath: {}", first_line(&err.to_string())))
+                        .help("JSONPath follows RFC 9535, e.g. `$.spec.containers[?(@.name == 'app')].image`")
                 })?;
                 self.prog.queries.push((text.clone(), q));
                 let id = (self.prog.queries.len() - 1) as u32;
@@ -79,7 +76,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                     | ExprKind::Map(_) = side.kind
                     {
                         return Err(Diag::new(
-                            "parity::compile::type",
+                            DiagCode::Type,
                             side.span,
                             format!("`{}` works on numbers and quantities", if *op == ArithOp::Sub { "-" } else { "*" }),
                         )
@@ -90,12 +87,8 @@ impl<'a, 'p> Gen<'a, 'p> {
                 if *op == ArithOp::Mul
                     && let (ExprKind::Lit(Lit::Quantity(_)), ExprKind::Lit(Lit::Quantity(_))) = (&lhs.kind, &rhs.kind)
                 {
-                    return Err(Diag::new(
-                        "parity::compile::type",
-                        e.span,
-                        "a quantity times a quantity has no meaning",
-                    )
-                    .help("multiply a quantity by a number: `quantity(x) * 2`"));
+                    return Err(Diag::new(DiagCode::Type, e.span, "a quantity times a quantity has no meaning")
+                        .help("multiply a quantity by a number: `quantity(x) * 2`"));
                 }
                 self.value(lhs, cx)?;
                 self.value(rhs, cx)?;
@@ -122,7 +115,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     pub(super) fn object_subject(&self, cx: &Cx, span: Span) -> R<Subj> {
         match &cx.it {
             Some(s) if matches!(s.ty, Ty::Obj(_)) => Ok(s.clone()),
-            _ => Err(Diag::new("parity::compile::type", span, "a counterpart belongs to an object")
+            _ => Err(Diag::new(DiagCode::Type, span, "a counterpart belongs to an object")
                 .help("use it inside `every <noun> ...`, where there is an object to pair")),
         }
     }
@@ -135,7 +128,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             Lit::Str(s) => {
                 if s.len() > MAX_LITERAL_BYTES {
                     return Err(Diag::new(
-                        "parity::compile::too-large",
+                        DiagCode::TooLarge,
                         span,
                         format!("string literal is {} bytes; the limit is {MAX_LITERAL_BYTES}", s.len()),
                     ));
@@ -143,11 +136,11 @@ impl<'a, 'p> Gen<'a, 'p> {
                 Const::Str(s.clone())
             }
             Lit::Quantity(q) => Const::Quantity(Quantity::parse(q).ok_or_else(|| {
-                Diag::new("parity::compile::literal", span, format!("`{q}` is not a quantity Kubernetes can read"))
+                Diag::new(DiagCode::Literal, span, format!("`{q}` is not a quantity Kubernetes can read"))
             })?),
             Lit::Version(v) => Const::Version(
                 Version::parse(v)
-                    .ok_or_else(|| Diag::new("parity::compile::literal", span, format!("`{v}` is not a version")))?,
+                    .ok_or_else(|| Diag::new(DiagCode::Literal, span, format!("`{v}` is not a version")))?,
             ),
         })
     }
@@ -234,8 +227,8 @@ impl<'a, 'p> Gen<'a, 'p> {
             let mut names: Vec<&str> = functions::FUNCTIONS.iter().map(|f| f.name).collect();
             let all = self.defs.all_names();
             names.extend(all.iter().copied());
-            let mut d = Diag::new("parity::compile::unknown-name", name.span, format!("unknown function `{n}`"))
-                .label("not defined");
+            let mut d =
+                Diag::new(DiagCode::UnknownName, name.span, format!("unknown function `{n}`")).label("not defined");
             d = match did_you_mean(n, names) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("see docs/language.md for the built-in functions"),
@@ -313,7 +306,7 @@ fn check_fields(ty: &Ty, head: &[PathSeg], tail: &[Seg], span: Span) -> R<()> {
         ("no Kubernetes version has", "not in the Kubernetes 1.25-1.37 schemas")
     };
     let mut d = Diag::new(
-        "parity::compile::unknown-field",
+        DiagCode::UnknownField,
         span,
         format!("`{}` on {} names a field {whose}: `{}`", u.path, u.on, u.key),
     )

@@ -54,14 +54,8 @@ pub(super) struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    pub(super) fn error(&self, code: &str, at: Marker, message: String) -> RunError {
-        RunError {
-            code: code.into(),
-            file: self.file.into(),
-            line: at.line() as u32,
-            column: at.col() as u32 + 1,
-            message,
-        }
+    pub(super) fn error(&self, error: LoadError, at: Marker) -> RunError {
+        error.at_pos(self.file, at.line() as u32, at.col() as u32 + 1)
     }
 
     pub(super) fn event(&mut self, event: Event<'_>, at: Marker) -> Result<(), RunError> {
@@ -107,12 +101,12 @@ impl Reader<'_> {
                     check_alias_budget(self.text, self.file, &left)?;
                 }
                 let Some(&(node, nodes)) = self.anchors.get(&id) else {
-                    return Err(self.error("parity::load::yaml", at, "unknown anchor".into()));
+                    return Err(self.error(LoadError::Yaml("unknown anchor".into()), at));
                 };
                 self.alias_nodes = self.alias_nodes.saturating_add(nodes);
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     let message = budget_message(&self.limits);
-                    return Err(self.error("parity::load::alias-budget", at, message));
+                    return Err(self.error(LoadError::AliasBudget(message), at));
                 }
                 // An alias is never the merge key, even to a `<<` (go-yaml).
                 self.complete(node, nodes, 0, at, false)?;
@@ -183,11 +177,9 @@ impl Reader<'_> {
 
     pub(super) fn check_depth(&self, at: Marker) -> Result<(), RunError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err(self.error(
-                "parity::load::depth",
-                at,
-                format!("nesting deeper than {} levels", self.limits.max_depth),
-            ));
+            return Err(
+                self.error(LoadError::Depth(format!("nesting deeper than {} levels", self.limits.max_depth)), at)
+            );
         }
         Ok(())
     }
@@ -229,9 +221,8 @@ impl Reader<'_> {
                     Ok(self.tree.string(&decoded))
                 }
                 scalar::Tagged::Error(reason) => Err(self.error(
-                    "parity::load::yaml-tag",
+                    LoadError::YamlTag(format!("kubectl rejects `!!{} {}`: {}", tag.suffix, short(text), reason)),
                     at,
-                    format!("kubectl rejects `!!{} {}`: {}", tag.suffix, short(text), reason),
                 )),
             };
         }
@@ -264,7 +255,7 @@ impl Reader<'_> {
                 let text = self.tree.node_json(other).to_string();
                 if text.len() > MAX_COMPLEX_KEY {
                     let message = format!("mapping key is a collection longer than {MAX_COMPLEX_KEY} characters");
-                    return Err(self.error("parity::load::yaml", at, message));
+                    return Err(self.error(LoadError::Yaml(message), at));
                 }
                 Ok(self.tree.text(&text))
             }
@@ -318,7 +309,7 @@ impl Reader<'_> {
                     let message = "the merge key `<<` needs a mapping or a list of mappings as its value; \
                                    kubectl rejects anything else"
                         .to_string();
-                    return Err(self.error("parity::load::yaml-merge", start, message));
+                    return Err(self.error(LoadError::YamlMerge(message), start));
                 }
                 if let Some(Frame::Map { merges, .. }) = self.stack.last_mut() {
                     merges.push(node);
@@ -329,7 +320,7 @@ impl Reader<'_> {
                 if let Some(first) = self.first_line_of(k) {
                     let message =
                         format!("duplicate key `{}` in mapping (first at line {first})", self.tree.text_of(k));
-                    return Err(self.error("parity::load::duplicate-key", at, message));
+                    return Err(self.error(LoadError::DuplicateKey(message), at));
                 }
                 self.tree.push(k, node);
                 let key = self.tree.text_of(k).to_string();

@@ -1,6 +1,7 @@
 //! Expressions: conditions, quantifiers, noun phrases, scopes and predicates.
 
 use super::*;
+use crate::diag::DiagCode;
 
 impl Cx {
     pub(super) fn expr(&self, p: P) -> R<Expr> {
@@ -76,7 +77,7 @@ impl Cx {
         let envs = matches!(np.words[..], [Word::Env(_)]);
         if quant != Quant::Every || !envs {
             return Err(Diag::new(
-                "parity::syntax",
+                DiagCode::Syntax,
                 np.span,
                 "only envs agree: write `all envs [filters] agree on VALUE`",
             )
@@ -104,7 +105,7 @@ impl Cx {
         let int = |x: &P| -> R<u64> {
             let i = kids(x).into_iter().find(|c| c.as_rule() == Rule::int).ok_or_else(|| self.bug(x, "count"))?;
             i.as_str().parse::<u64>().map_err(|_| {
-                Diag::new("parity::syntax::number", self.span(&i), format!("count `{}` is too large", i.as_str()))
+                Diag::new(DiagCode::SyntaxNumber, self.span(&i), format!("count `{}` is too large", i.as_str()))
             })
         };
         Ok(match inner.as_rule() {

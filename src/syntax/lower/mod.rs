@@ -7,6 +7,7 @@ use pest::iterators::Pair;
 use super::ast::*;
 use super::grammar::Rule;
 use crate::diag::Diag;
+use crate::diag::DiagCode;
 
 mod expr;
 mod values;
@@ -31,7 +32,7 @@ impl Cx {
     }
 
     fn bug(&self, p: &P, what: &str) -> Diag {
-        Diag::new("parity::syntax::internal", self.span(p), format!("internal parser error: unexpected {what}"))
+        Diag::new(DiagCode::SyntaxInternal, self.span(p), format!("internal parser error: unexpected {what}"))
             .help("please report this rule text as a bug")
     }
 }
@@ -130,7 +131,7 @@ pub fn body_only(source: SourceId, p: P) -> R<Expr> {
     let e = p.into_inner().find(|c| c.as_rule() == Rule::expr);
     match e {
         Some(e) => cx.expr(e),
-        None => Err(Diag::new("parity::syntax", Span::new(source, 0, 0), "empty rule body")),
+        None => Err(Diag::new(DiagCode::Syntax, Span::new(source, 0, 0), "empty rule body")),
     }
 }
 
@@ -168,7 +169,7 @@ impl Cx {
 
     fn set_body(&self, decl: &mut RuleDecl, e: Expr, span: Span) -> R<()> {
         if decl.body.is_some() {
-            return Err(Diag::new("parity::syntax::two-bodies", span, "a rule has one body; this is a second one")
+            return Err(Diag::new(DiagCode::SyntaxTwoBodies, span, "a rule has one body; this is a second one")
                 .label("second body")
                 .help("join conditions with `and`, or add a `key:` before this text"));
         }
@@ -223,7 +224,7 @@ impl Cx {
                     Rule::expr => self.expr(val)?,
                     _ => {
                         return Err(Diag::new(
-                            "parity::syntax",
+                            DiagCode::Syntax,
                             span,
                             format!("`{}:` takes a condition", key.as_str()),
                         )
@@ -236,11 +237,11 @@ impl Cx {
                 decl.except = Some(e);
                 return Ok(());
             }
-            other => return Err(Diag::new("parity::syntax", self.span(&key), format!("unknown key `{other}`"))),
+            other => return Err(Diag::new(DiagCode::Syntax, self.span(&key), format!("unknown key `{other}`"))),
         };
         if slot.is_some() {
             return Err(Diag::new(
-                "parity::syntax::duplicate-key",
+                DiagCode::SyntaxDuplicateKey,
                 self.span(&key),
                 format!("`{}:` is given twice", key.as_str()),
             )

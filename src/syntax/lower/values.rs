@@ -1,6 +1,7 @@
 //! Values: comparisons, terms, paths, and string literals.
 
 use super::*;
+use crate::diag::DiagCode;
 
 impl Cx {
     pub(super) fn comparison(&self, p: P) -> R<Expr> {
@@ -116,11 +117,11 @@ impl Cx {
             }
             Rule::number => {
                 let n = p.as_str().parse::<f64>().map_err(|_| {
-                    Diag::new("parity::syntax::number", span, format!("`{}` is not a number", p.as_str()))
+                    Diag::new(DiagCode::SyntaxNumber, span, format!("`{}` is not a number", p.as_str()))
                 })?;
                 if !n.is_finite() {
                     return Err(Diag::new(
-                        "parity::syntax::number",
+                        DiagCode::SyntaxNumber,
                         span,
                         format!("number `{}` is too large", p.as_str()),
                     ));
@@ -218,11 +219,7 @@ impl Cx {
                 match k.as_rule() {
                     Rule::star => Ok(Seg::Star),
                     Rule::int => k.as_str().parse::<i64>().map(Seg::Index).map_err(|_| {
-                        Diag::new(
-                            "parity::syntax::number",
-                            self.span(&k),
-                            format!("index `{}` is too large", k.as_str()),
-                        )
+                        Diag::new(DiagCode::SyntaxNumber, self.span(&k), format!("index `{}` is too large", k.as_str()))
                     }),
                     Rule::value => Ok(Seg::Expr(Box::new(self.value(k)?))),
                     _ => Err(self.bug(&k, "index")),
