@@ -258,8 +258,9 @@ fn read_crds(plan: &Plan, report: &mut Report) -> Option<Arc<crate::schema::give
         return None;
     }
     let started = Instant::now();
-    let (crds, errors) = crate::schema::given::read(&plan.crds, &plan.load);
+    let (objects, errors) = crate::load::crds::read(&plan.crds, &plan.load);
     report.errors.extend(errors);
+    let crds = crate::schema::given::GivenCrds::from_objects(objects);
     crate::timing::phase("crds", started);
     Some(Arc::new(crds))
 }

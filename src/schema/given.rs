@@ -10,17 +10,12 @@
 //!   env), which the standard rule `crd-exists` searches after the env's
 //!   own CustomResourceDefinitions.
 //!
-//! The files are read by the manifest loader, with its bounds (file size,
-//! nesting, alias expansion); a file that cannot be read, holds anything but
-//! CustomResourceDefinitions (a `List` of them is fine) or holds none is an
-//! error naming it.
+//! The files are read by `load::crds`, with the manifest loader's bounds;
+//! this module converts their schemas.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use super::Ty;
-use crate::load::{Input, LoadOptions};
-use crate::report::RunError;
 use crate::world::Object;
 use crate::world::tree::NodeRef;
 
@@ -61,76 +56,32 @@ impl GivenCrds {
     }
 }
 
-/// Reads the CRD files (files or folders). Every problem is an error naming
-/// its file; the CRDs of the files that could be read are kept.
-pub fn read(paths: &[PathBuf], opts: &LoadOptions) -> (GivenCrds, Vec<RunError>) {
-    let mut out = GivenCrds::default();
-    let mut errors = Vec::new();
-    let mut budget = MAX_NODES;
-    for path in paths {
-        let shown = crate::load::files::display(path);
-        let before = errors.len();
-        let loaded = crate::load::load_inputs(&[Input::Path(path.clone())], &[], None, opts);
-        errors.extend(loaded.errors);
-        for s in &loaded.skipped {
-            errors.push(crd_error(&s.file, s.line, format!("not a CustomResourceDefinition file: {}", s.message)));
-        }
-        let mut found = 0;
-        for env in &loaded.world.envs {
-            for o in &env.objects {
-                let file = loaded.world.files.get(o.file as usize).cloned().unwrap_or_else(|| shown.clone());
-                let v = o.value();
-                let is_crd = o.kind.as_ref() == "CustomResourceDefinition"
-                    && v.str_field("apiVersion").is_some_and(|a| a.starts_with("apiextensions.k8s.io/"));
-                if !is_crd {
-                    errors.push(crd_error(
-                        &file,
-                        o.line,
-                        format!(
-                            "holds a {} ({}), not a CustomResourceDefinition: a --crd file may hold only CRDs",
-                            crate::escape::text(if o.kind.is_empty() { "document without a kind" } else { &o.kind }),
-                            crate::escape::text(v.str_field("apiVersion").unwrap_or("no apiVersion"))
-                        ),
-                    ));
-                    continue;
-                }
-                let spec = v.get("spec");
-                let Some(kind) = spec.and_then(|s| s.get("names")).and_then(|n| n.str_field("kind")) else {
-                    errors.push(crd_error(&file, o.line, "CustomResourceDefinition without spec.names.kind".into()));
-                    continue;
+impl GivenCrds {
+    /// The CRDs of `load::crds::read` (checked already to be CRDs with a
+    /// group and a kind), their schemas converted.
+    pub fn from_objects(objects: Vec<Object>) -> GivenCrds {
+        let mut out = GivenCrds::default();
+        let mut budget = MAX_NODES;
+        for o in &objects {
+            let spec = o.value().get("spec");
+            let Some(kind) = spec.and_then(|s| s.get("names")).and_then(|n| n.str_field("kind")) else { continue };
+            let entry = out.kinds.entry(kind.to_ascii_lowercase()).or_default();
+            for ver in spec.and_then(|s| s.get("versions")).filter(|v| v.is_seq()).into_iter().flat_map(|v| v.iter()) {
+                let schema = ver
+                    .get("schema")
+                    .and_then(|s| s.get("openAPIV3Schema"))
+                    .or_else(|| spec.and_then(|s| s.get("validation")).and_then(|s| s.get("openAPIV3Schema")));
+                // A version without a schema accepts anything.
+                let ty = match schema.filter(|s| s.is_map()) {
+                    Some(s) => convert(s, 0, true, &mut budget),
+                    None => untyped(),
                 };
-                if spec.and_then(|s| s.str_field("group")).is_none() {
-                    errors.push(crd_error(&file, o.line, "CustomResourceDefinition without spec.group".into()));
-                    continue;
-                }
-                found += 1;
-                let entry = out.kinds.entry(kind.to_ascii_lowercase()).or_default();
-                for ver in
-                    spec.and_then(|s| s.get("versions")).filter(|v| v.is_seq()).into_iter().flat_map(|v| v.iter())
-                {
-                    let schema = ver
-                        .get("schema")
-                        .and_then(|s| s.get("openAPIV3Schema"))
-                        .or_else(|| spec.and_then(|s| s.get("validation")).and_then(|s| s.get("openAPIV3Schema")));
-                    // A version without a schema accepts anything.
-                    let ty = match schema.filter(|s| s.is_map()) {
-                        Some(s) => convert(s, 0, true, &mut budget),
-                        None => Ty { t: "*".into(), ..Ty::default() },
-                    };
-                    entry.push(ty);
-                }
-                out.objects.push(o.clone());
+                entry.push(ty);
             }
         }
-        if found == 0 && errors.len() == before {
-            errors.push(crd_error(&shown, 0, "holds no CustomResourceDefinition".into()));
-        }
+        out.objects = objects;
+        out
     }
-    (out, errors)
-}
-
-fn crd_error(file: &str, line: u32, message: String) -> RunError {
-    RunError { code: "parity::load::crd".into(), file: file.to_string(), line, column: 0, message }
 }
 
 fn flag(schema: NodeRef, key: &str) -> bool {

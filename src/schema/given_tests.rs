@@ -1,11 +1,12 @@
 use super::*;
 use crate::schema::{Lookup, Seg, schemas};
 
-fn given(yaml: &str) -> (GivenCrds, Vec<RunError>) {
+fn given(yaml: &str) -> (GivenCrds, Vec<crate::report::RunError>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("crds.yaml");
     std::fs::write(&path, yaml).expect("write");
-    read(&[path], &LoadOptions::default())
+    let (objects, errors) = crate::load::crds::read(&[path], &crate::load::LoadOptions::default());
+    (GivenCrds::from_objects(objects), errors)
 }
 
 const CRD: &str = "apiVersion: apiextensions.k8s.io/v1

@@ -7,7 +7,7 @@
 //! API server rejects. Every other field type keeps the usual rules.
 
 use super::{Cx, Gen, PathSeg, R};
-use crate::diag::Diag;
+use crate::diag::{Diag, DiagCode};
 use crate::syntax::ast::{Expr, ExprKind, Lit, Seg};
 use crate::world::Quantity;
 
@@ -67,12 +67,12 @@ impl Gen<'_, '_> {
             }
             if Quantity::parse(text.trim()).is_none() {
                 return Err(Diag::new(
-                    "parity::compile::type",
+                    DiagCode::Type,
                     lit.span,
                     format!(
                         "`{}` is a quantity field in the Kubernetes schemas, and \"{}\" is not a quantity",
                         self.src(field.span),
-                        crate::escape::text(text)
+                        text.escape_debug()
                     ),
                 )
                 .label("not a quantity")

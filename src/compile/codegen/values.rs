@@ -305,12 +305,9 @@ fn check_fields(ty: &Ty, head: &[PathSeg], tail: &[Seg], span: Span) -> R<()> {
     } else {
         ("no Kubernetes version has", "not in the Kubernetes 1.25-1.37 schemas")
     };
-    let mut d = Diag::new(
-        DiagCode::UnknownField,
-        span,
-        format!("`{}` on {} names a field {whose}: `{}`", u.path, u.on, u.key),
-    )
-    .label(label);
+    let mut d =
+        Diag::new(DiagCode::UnknownField, span, format!("`{}` on {} names a field {whose}: `{}`", u.path, u.on, u.key))
+            .label(label);
     d = match u.suggestion {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d.help(
