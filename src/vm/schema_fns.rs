@@ -139,13 +139,16 @@ pub fn new_run() {
     RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// (engine run, tree address, node, schema version).
+type AcceptsKey = (u64, usize, u32, usize);
+
 thread_local! {
     /// The last `schema-accepts` answer on this thread: (run, tree address,
     /// node, schema version) → accepted. `api-version-parity` asks it twice
     /// per object, for its env's version and the next env's, which are
     /// mostly the same schema version: the second answer is then not
     /// validated again.
-    static LAST_ACCEPTS: std::cell::Cell<Option<((u64, usize, u32, usize), bool)>> = const { std::cell::Cell::new(None) };
+    static LAST_ACCEPTS: std::cell::Cell<Option<(AcceptsKey, bool)>> = const { std::cell::Cell::new(None) };
 }
 
 /// `schema-accepts(object, version)`: served there and free of schema
