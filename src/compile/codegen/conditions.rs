@@ -242,7 +242,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         .help("regexes use Rust `regex` syntax (no look-around or back-references); they are limited in size so matching stays fast")
                 })?;
                 self.prog.regexes.push(compiled);
-                let r = (self.prog.regexes.len() - 1) as u32;
+                let r = crate::bytecode::RegexId::next(self.prog.regexes.len() - 1);
                 let t = self.texts(lt, format!("{pattern:?}"));
                 self.negatable(*negated, value, cx, |g| {
                     g.emit(Op::Match(r, t));

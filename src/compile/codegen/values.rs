@@ -57,7 +57,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         .help("JSONPath follows RFC 9535, e.g. `$.spec.containers[?(@.name == 'app')].image`")
                 })?;
                 self.prog.queries.push((text.clone(), q));
-                let id = (self.prog.queries.len() - 1) as u32;
+                let id = crate::bytecode::QueryId::next(self.prog.queries.len() - 1);
                 let subj = self.current_subject(cx, e.span)?;
                 self.emit(Op::Load(subj.slot));
                 self.emit(Op::Query(id));
