@@ -127,6 +127,7 @@ enum Unit<'w> {
 
 /// Evaluates every rule of a program over a world.
 pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
+    crate::vm::schema_fns::new_run();
     let mut out = Outcome::default();
     unknown_envs_and_tags(prog, world, opts.only, &mut out);
     let units = plan(prog, world, opts.only);

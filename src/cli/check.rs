@@ -145,6 +145,14 @@ pub struct CheckArgs {
     /// against the newest bundled version (1.37), and the summary says so.
     #[arg(long, value_name = "VERSION")]
     pub kube_version: Option<String>,
+    /// A file (or folder) of CustomResourceDefinitions (YAML or JSON, one or
+    /// many, or a `List`; repeatable; also parity.toml `crds`). Rule paths on
+    /// their kinds are checked against their `openAPIV3Schema` when rules
+    /// compile, and `crd-exists` uses them for custom resources whose env
+    /// does not carry the CRD. A file that cannot be read or holds anything
+    /// but CRDs is an error (exit 2).
+    #[arg(long = "crd", value_name = "FILE")]
+    pub crd: Vec<PathBuf>,
     /// The configuration when the caller (`audit`) has read it already, so
     /// it is read once per run.
     #[arg(skip)]
@@ -401,6 +409,8 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
             ))),
         }
     }
+    plan.crds = args.crd.clone();
+    plan.crds.extend(settings.crds.iter().cloned());
     plan.allow_skipped = args.allow_skipped || settings.allow_skipped;
     plan.allow_empty = args.allow_empty;
     plan.verbose = args.verbose;
@@ -446,6 +456,8 @@ fn read_stdin(max: u64, errors: &mut Vec<RunError>) -> Option<String> {
 struct Settings {
     /// `rules = [...]`, relative to the configuration's folder.
     rules: Vec<PathBuf>,
+    /// `crds = [...]`, relative to the configuration's folder.
+    crds: Vec<PathBuf>,
     allow_skipped: bool,
     selection: crate::select::Selection,
     no_stdlib: bool,
@@ -456,6 +468,7 @@ struct Settings {
 fn config_settings(c: &Config) -> Settings {
     Settings {
         rules: c.rules.iter().map(|r| c.base.join(r)).collect(),
+        crds: c.crds.iter().map(|r| c.base.join(r)).collect(),
         allow_skipped: c.allow_skipped,
         selection: crate::select::Selection {
             select: c.select.clone(),

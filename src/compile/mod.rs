@@ -4,6 +4,7 @@
 //! clause and its message template.
 
 mod codegen;
+mod kind_filter;
 mod schema_paths;
 pub use schema_paths::without_path_checks;
 mod scope;

@@ -11,7 +11,7 @@
 mod drift;
 pub mod functions;
 pub mod jsonpath;
-mod schema_fns;
+pub(crate) mod schema_fns;
 pub mod value;
 
 mod exec;

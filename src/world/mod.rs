@@ -451,6 +451,10 @@ pub struct World {
     /// field line is found without opening the file again; `None` for the
     /// others. Indexed by [`FileId`]; may be shorter than `files`.
     pub texts: Vec<Option<std::sync::Arc<String>>>,
+    /// CustomResourceDefinitions given with `--crd` (parity.toml `crds`),
+    /// for every env: the rule language's `env.crds`. Not objects of any
+    /// env (no rule ranges over them).
+    pub given_crds: Vec<Object>,
 }
 
 impl World {

@@ -7,6 +7,7 @@
 mod conditions;
 mod names;
 mod quantifiers;
+mod schema_typing;
 mod values;
 
 use names::*;
@@ -139,6 +140,8 @@ impl Resolved {
     pub fn ty(&self) -> Ty {
         match &self.base {
             Base::Env => Ty::Env,
+            // `object where kind = "Widget"`: typed as that kind.
+            Base::Objects(None) => Ty::Obj(crate::compile::kind_filter::kinds(&self.filters)),
             Base::Objects(k) => Ty::Obj(k.clone()),
             Base::Collection(c) => Ty::Coll(c.clone()),
         }
