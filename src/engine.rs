@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use crate::bytecode::{CheckKind, Code, DomainSource, EnvScope, PathSeg, Piece, Program, Rule};
+use crate::bytecode::{CheckKind, Code, DomainId, DomainSource, EnvScope, PathId, PathSeg, Piece, Program, Rule};
 use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, equal, object_label, to_json_with};
 use crate::vm::{EvalError, Meter, TraceItem, Vm, select_envs};
@@ -127,6 +127,7 @@ enum Unit<'w> {
 
 /// Evaluates every rule of a program over a world.
 pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
+    crate::vm::schema_fns::new_run();
     let mut out = Outcome::default();
     unknown_envs_and_tags(prog, world, opts.only, &mut out);
     let units = plan(prog, world, opts.only);
@@ -266,7 +267,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
 fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Unit<'w>> {
     let mut units = Vec::new();
     // (domain, checks over it), in the order first seen.
-    let mut groups: Vec<(u32, Vec<(usize, usize)>)> = Vec::new();
+    let mut groups: Vec<(DomainId, Vec<(usize, usize)>)> = Vec::new();
     for (ri, rule) in prog.rules.iter().enumerate() {
         if only.is_some_and(|ids| !ids.contains(&rule.id)) {
             continue;
@@ -274,8 +275,8 @@ fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Un
         for (ci, check) in rule.checks.iter().enumerate() {
             match &check.kind {
                 CheckKind::Each { domain, .. } => {
-                    let source = &prog.domains[*domain as usize].source;
-                    match groups.iter_mut().find(|(d, _)| prog.domains[*d as usize].source == *source) {
+                    let source = &prog.domains[domain.index()].source;
+                    match groups.iter_mut().find(|(d, _)| prog.domains[d.index()].source == *source) {
                         Some((_, checks)) => checks.push((ri, ci)),
                         None => groups.push((*domain, vec![(ri, ci)])),
                     }
@@ -299,14 +300,14 @@ fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Un
 }
 
 /// The subjects of a top-level domain.
-fn subjects<'w>(prog: &Program, world: &'w World, domain: u32) -> Vec<Subject<'w>> {
-    match &prog.domains[domain as usize].source {
+fn subjects<'w>(prog: &Program, world: &'w World, domain: DomainId) -> Vec<Subject<'w>> {
+    match &prog.domains[domain.index()].source {
         DomainSource::Envs(sel) => {
-            select_envs(world, &prog.env_sels[*sel as usize], None).into_iter().map(Subject::Env).collect()
+            select_envs(world, &prog.env_sels[sel.index()], None).into_iter().map(Subject::Env).collect()
         }
         DomainSource::Objects { kinds, envs, .. } => {
             let env_ids: Vec<EnvId> = match envs {
-                EnvScope::Sel(sel, _) => select_envs(world, &prog.env_sels[*sel as usize], None),
+                EnvScope::Sel(sel, _) => select_envs(world, &prog.env_sels[sel.index()], None),
                 _ => (0..world.envs.len() as EnvId).collect(),
             };
             let mut out = Vec::new();
@@ -448,9 +449,9 @@ fn whole<'w>(vm: &mut Vm<'w>, prog: &'w Program, world: &'w World, ri: usize, ci
             }
         }
         CheckKind::Agree { envs, filter, value } => {
-            let DomainSource::Envs(sel) = &prog.domains[*envs as usize].source else { return };
+            let DomainSource::Envs(sel) = &prog.domains[envs.index()].source else { return };
             let mut values: Vec<(EnvId, Val<'w>)> = Vec::new();
-            let selected = select_envs(world, &prog.env_sels[*sel as usize], None);
+            let selected = select_envs(world, &prog.env_sels[sel.index()], None);
             // The reference env, or the last selected env when the selection
             // leaves the reference env out on purpose (`in envs tagged nonprod`).
             let Some(&reference) = selected.iter().max() else { return };

@@ -2,10 +2,16 @@
 //! code (0 clean, 1 findings, 2 errors).
 #![forbid(unsafe_code)]
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() {
-    let cli = parity::cli::Cli::parse();
+    // clap's own help and errors follow `--color` too.
+    let when = parity::cli::color::prescan(std::env::args_os());
+    let cmd = parity::cli::Cli::command().color(parity::cli::color::clap_choice(when));
+    let cli = match parity::cli::Cli::from_arg_matches(&cmd.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let code = parity::cli::run(cli);
     std::process::exit(code);
 }

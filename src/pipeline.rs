@@ -87,6 +87,10 @@ pub struct Plan {
     /// The Kubernetes version (`v1.30`) of every env that has none from its
     /// cluster, snapshot or parity.toml (`--kube-version`).
     pub kube_version: Option<String>,
+    /// CustomResourceDefinition files or folders (`--crd`, parity.toml
+    /// `crds`): known to path checking at compile time and, as `env.crds`,
+    /// to `crd-exists` (`schema::given`).
+    pub crds: Vec<PathBuf>,
     /// Errors met before the run (an unreadable rule file or
     /// configuration, a usage error, a cluster that could not be read):
     /// counted in the report, so the run is incomplete.
@@ -127,6 +131,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     // Every rule that compiles runs; the ones that do not are errors (exit 2)
     // beside their findings.
     let mut sources = Sources::default();
+    let crds = read_crds(plan, &mut report);
     let (program, diagnostics) = match &plan.program {
         Some(p) => (p.clone(), Vec::new()),
         None => {
@@ -134,7 +139,9 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
             if plan.use_library {
                 all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
             }
-            let (mut p, d) = crate::compile::build_partial(&mut sources, &all, &plan.rule_texts);
+            let (mut p, d) = crate::schema::given::compiling_with(crds.clone(), || {
+                crate::compile::build_partial(&mut sources, &all, &plan.rule_texts)
+            });
             select(plan, &mut p, &mut report);
             (Arc::new(p), d)
         }
@@ -146,6 +153,9 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     let loaded = load(plan);
     phase("load", load_started);
     let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
+    if let Some(c) = &crds {
+        world.given_crds = c.objects.clone();
+    }
     if let Some(v) = &plan.kube_version {
         for env in world.envs.iter_mut().filter(|e| e.version.is_none()) {
             env.version = Some(v.clone());
@@ -240,6 +250,19 @@ fn select(plan: &Plan, prog: &mut Program, report: &mut Report) {
     }
     let bodies: Vec<String> = (1..=plan.rule_texts.len()).map(|i| format!("cli-{i}")).collect();
     plan.selection.apply(prog, &bodies);
+}
+
+/// Reads the plan's CRD files (errors into the report); `None` without any.
+fn read_crds(plan: &Plan, report: &mut Report) -> Option<Arc<crate::schema::given::GivenCrds>> {
+    if plan.crds.is_empty() {
+        return None;
+    }
+    let started = Instant::now();
+    let (objects, errors) = crate::load::crds::read(&plan.crds, &plan.load);
+    report.errors.extend(errors);
+    let crds = crate::schema::given::GivenCrds::from_objects(objects);
+    crate::timing::phase("crds", started);
+    Some(Arc::new(crds))
 }
 
 /// Loads the envs a plan names (`parity diff` loads as `check` does).

@@ -34,7 +34,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("escape", &["report"]),
     ("timing", &[]),
     ("stdlib", &[]),
-    ("testing", &["compile", "engine", "load", "world", "diag", "report"]),
+    ("testing", &["compile", "pipeline", "load", "world", "diag", "report"]),
 ];
 
 fn module_of(rel: &Path) -> Option<String> {

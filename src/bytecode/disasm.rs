@@ -3,7 +3,10 @@
 
 use std::fmt::Write;
 
-use super::{Check, CheckKind, Code, Const, DomainSource, EnvScope, NsScope, Op, PathSeg, Piece, Program, Rule};
+use super::{
+    Check, CheckKind, Code, Const, DomainId, DomainSource, EnvScope, EnvSelId, NsScope, Op, PathSeg, Piece, Program,
+    Rule,
+};
 
 /// Prints every rule of a program.
 pub fn disassemble(program: &Program) -> String {
@@ -87,25 +90,25 @@ fn block(p: &Program, code: Code, out: &mut String) {
 
 fn operand_note(p: &Program, op: &Op) -> String {
     match *op {
-        Op::Const(c) => p.consts.get(c as usize).map(const_text).unwrap_or_default(),
-        Op::Path(id) => p.paths.get(id as usize).map(|s| path_text(&s.segs)).unwrap_or_default(),
-        Op::Query(q) => p.queries.get(q as usize).map(|(t, _)| t.clone()).unwrap_or_default(),
-        Op::Match(r, _) => p.regexes.get(r as usize).map(|r| format!("/{}/", r.as_str())).unwrap_or_default(),
+        Op::Const(c) => p.consts.get(c.index()).map(const_text).unwrap_or_default(),
+        Op::Path(id) => p.paths.get(id.index()).map(|s| path_text(&s.segs)).unwrap_or_default(),
+        Op::Query(q) => p.queries.get(q.index()).map(|(t, _)| t.clone()).unwrap_or_default(),
+        Op::Match(r, _) => p.regexes.get(r.index()).map(|r| format!("/{}/", r.as_str())).unwrap_or_default(),
         Op::Cmp(_, t) | Op::CmpText(_, t) | Op::Test(_, t) | Op::Test2(_, t) => {
-            p.texts.get(t as usize).cloned().unwrap_or_default()
+            p.texts.get(t.index()).cloned().unwrap_or_default()
         }
-        Op::KindIn(k) => p.kind_sets.get(k as usize).map(|k| k.join(",")).unwrap_or_default(),
+        Op::KindIn(k) => p.kind_sets.get(k.index()).map(|k| k.join(",")).unwrap_or_default(),
         Op::IterStart(d, _) => domain_text(p, d),
         Op::Counterpart(e) | Op::ExistsIn(e) | Op::EnvOf(e) => {
-            p.env_sels.get(e as usize).map(|s| s.to_string()).unwrap_or_default()
+            p.env_sels.get(e.index()).map(|s| s.to_string()).unwrap_or_default()
         }
         Op::Call(f, _) => super::functions::func_name(f).to_string(),
         _ => String::new(),
     }
 }
 
-fn domain_text(p: &Program, d: u32) -> String {
-    let Some(dom) = p.domains.get(d as usize) else { return String::new() };
+fn domain_text(p: &Program, d: DomainId) -> String {
+    let Some(dom) = p.domains.get(d.index()) else { return String::new() };
     let src = match &dom.source {
         DomainSource::Envs(e) => sel_text(p, *e),
         DomainSource::Objects { kinds, envs, ns } => {
@@ -121,9 +124,10 @@ fn domain_text(p: &Program, d: u32) -> String {
             };
             let join = match p.joins.get(&d) {
                 Some(j) => {
-                    let path = |id: u32| p.paths.get(id as usize).map(|s| path_text(&s.segs)).unwrap_or_default();
+                    let path =
+                        |id: super::PathId| p.paths.get(id.index()).map(|s| path_text(&s.segs)).unwrap_or_default();
                     let key = match j.key {
-                        super::JoinKey::Const(c) => p.consts.get(c as usize).map(const_text).unwrap_or_default(),
+                        super::JoinKey::Const(c) => p.consts.get(c.index()).map(const_text).unwrap_or_default(),
                         super::JoinKey::Slot(s, None) => format!("s{s}"),
                         super::JoinKey::Slot(s, Some(id)) => format!("s{s}.{}", path(id)),
                     };
@@ -138,8 +142,8 @@ fn domain_text(p: &Program, d: u32) -> String {
     format!("{}: {src}", dom.label)
 }
 
-fn sel_text(p: &Program, e: u32) -> String {
-    p.env_sels.get(e as usize).map(|s| s.to_string()).unwrap_or_else(|| format!("env selector {e}?"))
+fn sel_text(p: &Program, e: EnvSelId) -> String {
+    p.env_sels.get(e.index()).map(|s| s.to_string()).unwrap_or_else(|| format!("env selector {e}?"))
 }
 
 fn const_text(c: &Const) -> String {

@@ -5,6 +5,8 @@
 //! its index here: new functions go last, so ids shown by `compile --dump`
 //! stay as they were.
 
+use super::FuncId;
+
 /// One built-in function's signature.
 pub struct Func {
     pub name: &'static str,
@@ -94,11 +96,11 @@ pub static FUNCTIONS: &[Func] = &[
 ];
 
 /// Finds a function by name.
-pub fn lookup(name: &str) -> Option<(u32, &'static Func)> {
-    FUNCTIONS.iter().enumerate().find(|(_, f)| f.name == name).map(|(i, f)| (i as u32, f))
+pub fn lookup(name: &str) -> Option<(FuncId, &'static Func)> {
+    FUNCTIONS.iter().enumerate().find(|(_, f)| f.name == name).map(|(i, f)| (FuncId::next(i), f))
 }
 
 /// The name of a function id, for the disassembler.
-pub fn func_name(id: u32) -> &'static str {
-    FUNCTIONS.get(id as usize).map(|f| f.name).unwrap_or("?")
+pub fn func_name(id: FuncId) -> &'static str {
+    FUNCTIONS.get(id.index()).map(|f| f.name).unwrap_or("?")
 }

@@ -17,15 +17,61 @@ use crate::report::Severity;
 
 /// Index of an op.
 pub type Pc = u32;
-pub type ConstId = u32;
-pub type PathId = u32;
-pub type DomainId = u32;
-pub type EnvSelId = u32;
-pub type RegexId = u32;
-pub type QueryId = u32;
-pub type TextId = u32;
-pub type FuncId = u32;
-pub type KindSetId = u32;
+
+/// Side-table ids: one type per table, so a `TextId` cannot index the
+/// paths. `index()` reads the table; `next(len)` is the id of the element
+/// about to be pushed onto a table of `len` elements.
+macro_rules! side_table_ids {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            pub fn next(len: usize) -> $name {
+                $name(len as u32)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    )*};
+}
+
+impl TextId {
+    /// The second text of a pair made by the compiler's `texts(lhs, rhs)`.
+    pub fn rhs(self) -> TextId {
+        TextId(self.0 + 1)
+    }
+}
+
+side_table_ids!(
+    /// A constant of `Program::consts`.
+    ConstId,
+    /// An interned path of `Program::paths`.
+    PathId,
+    /// A quantifier domain of `Program::domains`.
+    DomainId,
+    /// An env selector of `Program::env_sels`.
+    EnvSelId,
+    /// A regex of `Program::regexes`.
+    RegexId,
+    /// A JSONPath query of `Program::queries`.
+    QueryId,
+    /// A source snippet of `Program::texts`.
+    TextId,
+    /// A built-in function of the catalogue (`functions`).
+    FuncId,
+    /// A kind set of `Program::kind_sets`.
+    KindSetId,
+);
 pub type Slot = u16;
 
 /// Comparison operators.

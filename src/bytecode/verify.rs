@@ -15,7 +15,7 @@ pub fn verify(p: &Program) -> Result<(), String> {
             _ => None,
         };
         if let Some(s) = sel {
-            index("env selector", s, p.env_sels.len()).map_err(|e| format!("domain {di}: {e}"))?;
+            index("env selector", s.index(), p.env_sels.len()).map_err(|e| format!("domain {di}: {e}"))?;
         }
     }
     for rule in &p.rules {
@@ -54,8 +54,8 @@ fn codes(check: &Check) -> Vec<Code> {
     out
 }
 
-fn index(what: &str, i: u32, len: usize) -> Result<(), String> {
-    if (i as usize) < len { Ok(()) } else { Err(format!("{what} {i} out of range (table of {len})")) }
+fn index(what: &str, i: usize, len: usize) -> Result<(), String> {
+    if i < len { Ok(()) } else { Err(format!("{what} {i} out of range (table of {len})")) }
 }
 
 /// One code block: from its entry to its `Ret`.
@@ -80,25 +80,27 @@ fn block(p: &Program, code: Code, slots: u16) -> Result<(), String> {
         };
         let at = |r: Result<(), String>| r.map_err(|e| format!("op {pc}: {e}"));
         match op {
-            Op::Const(c) => at(index("constant", c, p.consts.len()))?,
-            Op::Path(id) => at(index("path", id, p.paths.len()))?,
-            Op::Query(q) => at(index("query", q, p.queries.len()))?,
-            Op::Call(f, _) => at(index("function", f, super::functions::FUNCTIONS.len()))?,
+            Op::Const(c) => at(index("constant", c.index(), p.consts.len()))?,
+            Op::Path(id) => at(index("path", id.index(), p.paths.len()))?,
+            Op::Query(q) => at(index("query", q.index(), p.queries.len()))?,
+            Op::Call(f, _) => at(index("function", f.index(), super::functions::FUNCTIONS.len()))?,
             Op::Cmp(_, t) | Op::CmpText(_, t) | Op::Test(_, t) | Op::Test2(_, t) => {
-                at(index("text", t, p.texts.len()))?
+                at(index("text", t.index(), p.texts.len()))?
             }
             Op::Match(r, t) => {
-                at(index("regex", r, p.regexes.len()))?;
-                at(index("text", t, p.texts.len()))?;
+                at(index("regex", r.index(), p.regexes.len()))?;
+                at(index("text", t.index(), p.texts.len()))?;
             }
-            Op::KindIn(k) => at(index("kind set", k, p.kind_sets.len()))?,
-            Op::Counterpart(e) | Op::ExistsIn(e) | Op::EnvOf(e) => at(index("env selector", e, p.env_sels.len()))?,
+            Op::KindIn(k) => at(index("kind set", k.index(), p.kind_sets.len()))?,
+            Op::Counterpart(e) | Op::ExistsIn(e) | Op::EnvOf(e) => {
+                at(index("env selector", e.index(), p.env_sels.len()))?
+            }
             Op::Load(s) | Op::Store(s) => slot(s, pc)?,
             Op::IterStart(d, elem) => {
-                at(index("domain", d, p.domains.len()))?;
+                at(index("domain", d.index(), p.domains.len()))?;
                 // The element and its env.
                 slot(elem.saturating_add(1), pc)?;
-                let source = &p.domains[d as usize].source;
+                let source = &p.domains[d.index()].source;
                 if let DomainSource::Objects { envs, ns, .. } = source {
                     if let EnvScope::Current(s) | EnvScope::Sel(_, Some(s)) = envs {
                         slot(*s, pc)?;
@@ -111,16 +113,16 @@ fn block(p: &Program, code: Code, slots: u16) -> Result<(), String> {
                     if !matches!(source, DomainSource::Objects { kinds: Some(_), ns: NsScope::None, .. }) {
                         return Err(format!("op {pc}: join on domain {d}, which is not a list of kinds"));
                     }
-                    let plain = |id: u32| {
-                        index("path", id, p.paths.len())?;
-                        match p.paths[id as usize].dyn_count() {
+                    let plain = |id: super::PathId| {
+                        index("path", id.index(), p.paths.len())?;
+                        match p.paths[id.index()].dyn_count() {
                             0 => Ok(()),
                             _ => Err(format!("join path {id} has dynamic segments")),
                         }
                     };
                     at(plain(j.path))?;
                     match j.key {
-                        JoinKey::Const(c) => at(index("constant", c, p.consts.len()))?,
+                        JoinKey::Const(c) => at(index("constant", c.index(), p.consts.len()))?,
                         JoinKey::Slot(s, path) => {
                             // Bound outside the quantifier: below its element.
                             if s >= elem {
@@ -167,7 +169,7 @@ mod tests {
 
         let mut p = library();
         let load = p.ops.iter().position(|op| matches!(op, Op::Const(_))).expect("a constant");
-        p.ops[load] = Op::Const(u32::MAX);
+        p.ops[load] = Op::Const(crate::bytecode::ConstId(u32::MAX));
         assert!(verify(&p).unwrap_err().contains("constant"));
 
         let mut p = library();

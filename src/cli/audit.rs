@@ -50,6 +50,11 @@ pub struct AuditArgs {
     /// Never colour the output.
     #[arg(long)]
     pub no_color: bool,
+    /// A file (or folder) of CustomResourceDefinitions for custom resources
+    /// whose cluster lacks them, and for rule paths on their kinds
+    /// (repeatable; as `check --crd`).
+    #[arg(long = "crd", value_name = "FILE")]
+    pub crd: Vec<PathBuf>,
 }
 
 pub fn run(args: AuditArgs) -> i32 {
@@ -120,6 +125,7 @@ pub fn run(args: AuditArgs) -> i32 {
         show_render: None,
         // Live clusters say their own version.
         kube_version: None,
+        crd: args.crd.clone(),
     };
     run_with(check, errors)
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::CliError;
-use super::{Format, color_for, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs};
+use super::{Format, is_rule_file, is_rules_folder, parse_severity, read_rule_files, rule_docs};
 use crate::load::{Config, Input, LoadOptions};
 use crate::report::{ErrorAt, Report, RunError, Severity};
 
@@ -145,6 +145,14 @@ pub struct CheckArgs {
     /// against the newest bundled version (1.37), and the summary says so.
     #[arg(long, value_name = "VERSION")]
     pub kube_version: Option<String>,
+    /// A file (or folder) of CustomResourceDefinitions (YAML or JSON, one or
+    /// many, or a `List`; repeatable; also parity.toml `crds`). Rule paths on
+    /// their kinds are checked against their `openAPIV3Schema` when rules
+    /// compile, and `crd-exists` uses them for custom resources whose env
+    /// does not carry the CRD. A file that cannot be read or holds anything
+    /// but CRDs is an error (exit 2).
+    #[arg(long = "crd", value_name = "FILE")]
+    pub crd: Vec<PathBuf>,
     /// The configuration when the caller (`audit`) has read it already, so
     /// it is read once per run.
     #[arg(skip)]
@@ -203,9 +211,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
     let tick = |done: usize, total: usize| progress.set(done, total);
     let outcome = crate::pipeline::check(&plan, &crate::pipeline::Hooks { progress: Some(&tick) });
     progress.finish();
-    if !outcome.diagnostics.is_empty() {
-        eprint!("{}", outcome.sources.render(&outcome.diagnostics, super::stderr_color()));
-    }
+    super::color::eprint_diagnostics(&outcome.sources, &outcome.diagnostics);
     let crate::pipeline::Outcome { mut report, program, world, .. } = outcome;
     // Findings on rendered documents also name the source file the
     // renderer recorded; the summary names the configuration used.
@@ -224,7 +230,7 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
         Format::Json if args.statistics => crate::render::statistics::render_json(&report, &rule_docs(Some(&program))),
         Format::Human if args.statistics => {
             let stats = crate::render::statistics::render_human(&report, &rule_docs(Some(&program)));
-            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            let color = super::color::stdout();
             let opts = crate::render::human::HumanOptions { color, show_evidence: true };
             format!("{stats}{}", crate::render::human::render_summary(&report, &opts))
         }
@@ -238,13 +244,19 @@ pub fn run_with(mut args: CheckArgs, earlier: Vec<RunError>) -> i32 {
             crate::render::policyreport::render(&report, &rule_docs(Some(&program)), now)
         }
         Format::Human => {
-            let color = !args.no_color && color_for(std::io::stdout().is_terminal());
+            let color = super::color::stdout();
             crate::render::human::render(&report, &crate::render::human::HumanOptions { color, show_evidence: true })
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    if args.format == Format::Human {
+        // The same decision the renderer got: the writer strips styling
+        // when colour is off.
+        let _ = super::color::write_stdout(&text, super::color::stdout());
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
     crate::timing::phase("report", report_started);
     crate::timing::phase("total", started);
     for line in crate::timing::take() {
@@ -397,6 +409,8 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
             ))),
         }
     }
+    plan.crds = args.crd.clone();
+    plan.crds.extend(settings.crds.iter().cloned());
     plan.allow_skipped = args.allow_skipped || settings.allow_skipped;
     plan.allow_empty = args.allow_empty;
     plan.verbose = args.verbose;
@@ -442,6 +456,8 @@ fn read_stdin(max: u64, errors: &mut Vec<RunError>) -> Option<String> {
 struct Settings {
     /// `rules = [...]`, relative to the configuration's folder.
     rules: Vec<PathBuf>,
+    /// `crds = [...]`, relative to the configuration's folder.
+    crds: Vec<PathBuf>,
     allow_skipped: bool,
     selection: crate::select::Selection,
     no_stdlib: bool,
@@ -452,6 +468,7 @@ struct Settings {
 fn config_settings(c: &Config) -> Settings {
     Settings {
         rules: c.rules.iter().map(|r| c.base.join(r)).collect(),
+        crds: c.crds.iter().map(|r| c.base.join(r)).collect(),
         allow_skipped: c.allow_skipped,
         selection: crate::select::Selection {
             select: c.select.clone(),

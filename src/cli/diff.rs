@@ -7,12 +7,11 @@ mod html;
 mod matrix;
 mod render;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, ValueEnum};
 
-use super::color_for;
 use crate::load::Loaded;
 use crate::report::{ErrorAt, RunError};
 
@@ -58,7 +57,8 @@ pub struct DiffArgs {
 
 pub fn run(args: DiffArgs) -> i32 {
     // Load as `check` does, from the same arguments.
-    let Ok(super::Cli { command: super::Command::Check(mut check) }) = super::Cli::try_parse_from(["parity", "check"])
+    let Ok(super::Cli { command: super::Command::Check(mut check), .. }) =
+        super::Cli::try_parse_from(["parity", "check"])
     else {
         return 2;
     };
@@ -75,7 +75,7 @@ pub fn run(args: DiffArgs) -> i32 {
         all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
     }
     let (prog, diagnostics) = crate::compile::build_partial(&mut sources, &all, &[]);
-    eprint!("{}", sources.render(&diagnostics, super::stderr_color()));
+    super::color::eprint_diagnostics(&sources, &diagnostics);
     // Shown above already: counted, not printed again.
     let compile_errors: Vec<RunError> = diagnostics.iter().map(|d| crate::diag::diag_error(&sources, d)).collect();
     let Loaded { world, errors: load_errors, skipped, warnings, stdin_text } = crate::pipeline::load(&plan);
@@ -127,12 +127,17 @@ pub fn run(args: DiffArgs) -> i32 {
     errors.extend(compile_errors);
     let stdout = std::io::stdout();
     let text = match args.format {
-        DiffFormat::Human => render::human(&matrix, !args.no_color && color_for(stdout.is_terminal())),
+        DiffFormat::Human => render::human(&matrix, super::color::stdout()),
         DiffFormat::Json => render::json(&matrix, &errors),
         DiffFormat::Html => html::page(&matrix),
     };
-    let mut lock = stdout.lock();
-    if lock.write_all(text.as_bytes()).and_then(|_| lock.flush()).is_err() {
+    let written = if args.format == DiffFormat::Human {
+        super::color::write_stdout(&text, super::color::stdout())
+    } else {
+        let mut lock = stdout.lock();
+        lock.write_all(text.as_bytes()).and_then(|_| lock.flush())
+    };
+    if written.is_err() {
         return 2;
     }
     if !errors.is_empty() {

@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+pub mod color;
 mod compile;
 mod completions;
 mod diff;
@@ -15,7 +16,6 @@ pub mod rules;
 mod snapshot;
 mod test;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -31,6 +31,10 @@ pub use error::CliError;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the output: `auto` on a terminal unless `NO_COLOR`
+    /// is set (or when `CLICOLOR_FORCE` is), `always`, or `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = color::ColorWhen::Auto)]
+    pub color: color::ColorWhen,
 }
 
 // Parsed once per process: the size of `check`'s arguments does not matter.
@@ -83,6 +87,14 @@ pub enum Format {
 
 /// Runs a parsed command line and returns the exit code.
 pub fn run(cli: Cli) -> i32 {
+    // `--no-color` (check, audit, diff) is `--color never`.
+    let no_color = match &cli.command {
+        Command::Check(a) => a.no_color,
+        Command::Audit(a) => a.no_color,
+        Command::Diff(a) => a.no_color,
+        _ => false,
+    };
+    color::set(if no_color { color::ColorWhen::Never } else { cli.color });
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
@@ -99,15 +111,6 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Whether to colour a stream: a terminal, and `NO_COLOR` unset.
-pub fn color_for(stream_is_tty: bool) -> bool {
-    stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-pub fn stderr_color() -> bool {
-    color_for(std::io::stderr().is_terminal())
-}
-
 /// Rule files found under the given paths (`*.parity`, folders walked in
 /// sorted order), read into (display name, text). Unreadable files are
 /// errors.
@@ -119,7 +122,7 @@ pub fn read_rule_files(paths: &[PathBuf]) -> (Vec<(String, String)>, Vec<RunErro
     let mut seen = std::collections::HashSet::new();
     for p in paths {
         let mut found = Vec::new();
-        collect_rule_files(p, &mut found, &mut errors, 0);
+        collect_rule_files(p, &mut found, &mut errors);
         found.sort();
         found.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
         for f in found {
@@ -155,28 +158,27 @@ fn read_rule_file(p: &Path) -> Result<String, RunError> {
     }
 }
 
-fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunError>, depth: usize) {
-    if depth > 32 {
-        return;
-    }
+/// The rule files under `p`: `p` itself when it is a file, else every
+/// `*.parity` file in its folder tree (hidden entries and symbolic links
+/// skipped, at most 32 folders deep), sorted by path.
+fn collect_rule_files(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<RunError>) {
     if p.is_dir() {
-        match std::fs::read_dir(p) {
-            Ok(rd) => {
-                let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                entries.sort();
-                for e in entries {
-                    let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-                    if hidden || e.is_symlink() {
-                        continue;
-                    }
-                    if e.is_dir() {
-                        collect_rule_files(&e, out, errors, depth + 1);
-                    } else if is_rule_file(&e) {
-                        out.push(e);
+        let walk = walkdir::WalkDir::new(p).max_depth(33).sort_by_file_name().into_iter().filter_entry(|e| {
+            let hidden = e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+            e.depth() == 0 || !(hidden || e.path_is_symlink())
+        });
+        for entry in walk {
+            match entry {
+                Ok(e) if !e.file_type().is_dir() && is_rule_file(e.path()) => out.push(e.into_path()),
+                Ok(_) => {}
+                Err(e) => {
+                    let folder = e.path().unwrap_or(p).to_path_buf();
+                    match e.into_io_error() {
+                        Some(io) => errors.push(io_error(&folder, &io)),
+                        None => errors.push(io_error(&folder, &std::io::Error::other("symbolic link loop"))),
                     }
                 }
             }
-            Err(e) => errors.push(io_error(p, &e)),
         }
     } else if p.exists() {
         out.push(p.to_path_buf());
@@ -231,7 +233,7 @@ pub fn build_program(
     match crate::compile::build(&mut sources, &all, bodies) {
         Ok(p) => Ok((p, sources)),
         Err(diags) => {
-            let color = stderr_color();
+            let color = color::stderr();
             let rendered = sources.render(&diags, color);
             // Without colour (logs, CI) no ESC is parity's own: escape every
             // control character and bidi override the rule text brought in,

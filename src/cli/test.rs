@@ -54,7 +54,7 @@ pub fn run(mut args: TestArgs) -> i32 {
     };
     let mut cases = Vec::new();
     for root in &case_roots {
-        find_cases(root, &mut cases, 0);
+        find_cases(root, &mut cases);
     }
     cases.sort();
     let mut seen = std::collections::BTreeSet::new();
@@ -107,24 +107,27 @@ fn list(paths: &[PathBuf]) -> String {
 
 fn has_case(p: &Path) -> bool {
     let mut v = Vec::new();
-    find_cases(p, &mut v, 0);
+    find_cases(p, &mut v);
     !v.is_empty()
 }
 
-fn find_cases(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 16 || !dir.is_dir() {
+/// The case folders under `dir` (folders holding a `parity-test.yaml`; not
+/// searched further), in sorted order, at most 16 folders deep; symbolic
+/// links below `dir` are not followed.
+fn find_cases(dir: &Path, out: &mut Vec<PathBuf>) {
+    if !dir.is_dir() {
         return;
     }
-    if dir.join(CASE_FILE).is_file() {
-        out.push(dir.to_path_buf());
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut subs: Vec<PathBuf> =
-        rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir() && !p.is_symlink()).collect();
-    subs.sort();
-    for s in subs {
-        find_cases(&s, out, depth + 1);
+    let mut walk = walkdir::WalkDir::new(dir).max_depth(16).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let Ok(e) = entry else { continue };
+        if !e.file_type().is_dir() {
+            continue;
+        }
+        if e.path().join(CASE_FILE).is_file() {
+            out.push(e.into_path());
+            walk.skip_current_dir();
+        }
     }
 }
 

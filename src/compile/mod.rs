@@ -4,6 +4,7 @@
 //! clause and its message template.
 
 mod codegen;
+mod kind_filter;
 mod schema_paths;
 pub use schema_paths::without_path_checks;
 mod scope;
@@ -14,7 +15,7 @@ use template::*;
 
 pub use scope::Layer;
 
-use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};
+use crate::bytecode::{Check, CheckKind, Code, DomainId, DomainSource, EnvScope, Op, Piece, Program, Rule};
 use crate::diag::DiagCode;
 use crate::diag::{Diag, Sources};
 use crate::report::Severity;
@@ -263,7 +264,7 @@ fn compile_rule(prog: &mut Program, defs: &Defs, sources: &Sources, decl: &RuleD
 /// The subject type the except clause and message see.
 fn subject_ty(checks: &[Check], prog: &Program) -> Ty {
     match checks.first().map(|c| &c.kind) {
-        Some(CheckKind::Each { domain, .. }) => match &prog.domains[*domain as usize].source {
+        Some(CheckKind::Each { domain, .. }) => match &prog.domains[domain.index()].source {
             DomainSource::Envs(_) => Ty::Env,
             DomainSource::Objects { kinds, .. } => Ty::Obj(kinds.clone()),
             DomainSource::Values => Ty::Value,
@@ -303,7 +304,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
             let label = g.sources.slice(env.span).to_string();
             let d = {
                 g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label });
-                (g.prog.domains.len() - 1) as u32
+                DomainId::next(g.prog.domains.len() - 1)
             };
             let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let pred = g.block(|g| g.predicate(pred, &cx))?;
@@ -316,7 +317,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
             });
             let sel = g.env_sel(&sel.unwrap_or(crate::syntax::ast::EnvSel { kind: EnvSelKind::Every, span: e.span }));
             g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label: "envs".into() });
-            let d = (g.prog.domains.len() - 1) as u32;
+            let d = DomainId::next(g.prog.domains.len() - 1);
             let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let rest: Vec<Filter> =
                 filters.iter().filter(|f| !matches!(f, Filter::In(Scope::Env(_), _))).cloned().collect();
@@ -368,7 +369,7 @@ fn each(
     }
     let label = g.sources.slice(np.span).to_string();
     g.prog.domains.push(crate::bytecode::Domain { source, label });
-    let d = (g.prog.domains.len() - 1) as u32;
+    let d = DomainId::next(g.prog.domains.len() - 1);
     let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);
     // Filters and `as` names; the filter block stores counterparts in slots
     // the predicate reads, so both run on the same slots.

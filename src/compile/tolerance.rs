@@ -41,7 +41,7 @@ pub(super) fn compile_tolerance(g: &mut Gen, t: &TolerateDecl) -> Result<Toleran
             }
             let label = g.sources.slice(np.span).to_string();
             g.prog.domains.push(crate::bytecode::Domain { source, label });
-            let domain = (g.prog.domains.len() - 1) as u32;
+            let domain = crate::bytecode::DomainId::next(g.prog.domains.len() - 1);
             g.next_slot = 2;
             g.max_slot = 2;
             let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);

@@ -46,13 +46,22 @@ pub(super) fn expand(
                 crate::diff::short(d.right.as_ref()),
             );
             let frame = files.frame(o.file, line);
+            // The subject's own finding gives the rule and the object; its
+            // message, evidence and frame are replaced, so not copied.
             out.push(Finding {
+                rule: f.rule.clone(),
+                severity: f.severity,
+                env: f.env.clone(),
+                api_version: f.api_version.clone(),
+                kind: f.kind.clone(),
+                namespace: f.namespace.clone(),
+                name: f.name.clone(),
+                file: f.file.clone(),
                 line,
                 message,
                 evidence: Json::Object(evidence),
                 related: vec![related],
                 frame,
-                ..f.clone()
             });
         }
     }

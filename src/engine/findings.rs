@@ -151,7 +151,7 @@ pub(super) fn eval_error(rule: &Rule, world: &World, subject: &Val, e: crate::vm
 /// the predicate), and the envs where the subject has no counterpart.
 #[derive(Default)]
 pub(super) struct MsgCtx<'w> {
-    pub elements: Vec<(u32, Val<'w>)>,
+    pub elements: Vec<(DomainId, Val<'w>)>,
     pub missing: Vec<String>,
 }
 
@@ -201,7 +201,7 @@ pub(super) fn finding<'w>(
     let env_name = env.map(names).unwrap_or_default();
     let mut evidence: Vec<Json> = Vec::new();
     let mut related = Vec::new();
-    let mut field: Option<u32> = None;
+    let mut field: Option<PathId> = None;
     let mut element_path: Option<Vec<crate::load::PathSeg>> = None;
     let mut ctx = MsgCtx::default();
     for (in_filter, item_) in items {

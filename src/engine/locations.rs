@@ -1,6 +1,8 @@
 //! Locations: an object's file and line, the line of a field, code frames
 //! from the texts the loader kept.
 
+use std::sync::OnceLock;
+
 use super::*;
 
 /// An object's location; with a field path, the line of that field (or of
@@ -25,11 +27,65 @@ pub(super) fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, file
 pub(super) struct FileCache<'a> {
     pub(super) world: &'a World,
     pub(super) stdin: Option<Arc<String>>,
+    /// Per file, built the first time a frame is cut from it: where every
+    /// [`LINE_STEP`]th line starts, so that a frame is found by scanning at
+    /// most that many lines rather than the file from its start (a run with
+    /// many findings in one large file otherwise scans it once per finding).
+    starts: Vec<OnceLock<Vec<usize>>>,
+}
+
+/// Lines between two recorded line starts (see `FileCache::starts`): the
+/// index is a 64th of the lines, and a lookup scans at most 64 lines.
+const LINE_STEP: usize = 64;
+
+/// The byte offsets at which lines 1, 1 + LINE_STEP, 1 + 2 * LINE_STEP, ...
+/// of `text` start (lines as `str::lines` counts them).
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut out = vec![0];
+    for (n, i) in memchr::memchr_iter(b'\n', text.as_bytes()).enumerate() {
+        if (n + 1) % LINE_STEP == 0 {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+/// The lines `line - 1` to `line + 1` of `text` (1-based, as `str::lines`
+/// counts them), each trimmed at the end and cut to `FRAME_WIDTH`
+/// characters; `starts` (from [`line_starts`]) saves scanning from the
+/// start of the text.
+fn cut_frame(text: &str, starts: Option<&[usize]>, line: u32) -> Vec<(u32, String)> {
+    const FRAME_WIDTH: usize = 160;
+    if line == 0 {
+        return Vec::new();
+    }
+    let first = line.saturating_sub(1).max(1);
+    // Start at the recorded line start at or before `first`.
+    let (from, from_line) = match starts {
+        Some(starts) if !starts.is_empty() => {
+            let k = ((first as usize - 1) / LINE_STEP).min(starts.len() - 1);
+            (starts[k], k * LINE_STEP + 1)
+        }
+        _ => (0, 1),
+    };
+    text[from..]
+        .lines()
+        .enumerate()
+        .skip(first as usize - from_line)
+        .take((line - first + 2) as usize)
+        .map(|(i, l)| {
+            let l = l.trim_end();
+            let cut: String = l.chars().take(FRAME_WIDTH).collect();
+            let cut = if cut.len() < l.len() { format!("{cut}…") } else { cut };
+            ((i + from_line) as u32, cut)
+        })
+        .collect()
 }
 
 impl<'a> FileCache<'a> {
     pub(super) fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
-        FileCache { world, stdin: stdin.map(|s| Arc::new(s.to_string())) }
+        let starts = world.files.iter().map(|_| OnceLock::new()).collect();
+        FileCache { world, stdin: stdin.map(|s| Arc::new(s.to_string())), starts }
     }
 
     pub(super) fn text(&self, file: u32) -> Option<Arc<String>> {
@@ -44,23 +100,12 @@ impl<'a> FileCache<'a> {
     /// before, the line, the line after (each cut to `FRAME_WIDTH`
     /// characters); nothing when the text was not kept.
     pub(super) fn frame(&self, file: u32, line: u32) -> Vec<(u32, String)> {
-        const FRAME_WIDTH: usize = 160;
         let Some(text) = self.text(file) else { return Vec::new() };
         if line == 0 {
             return Vec::new();
         }
-        let first = line.saturating_sub(1).max(1);
-        text.lines()
-            .enumerate()
-            .skip(first as usize - 1)
-            .take((line - first + 2) as usize)
-            .map(|(i, l)| {
-                let l = l.trim_end();
-                let cut: String = l.chars().take(FRAME_WIDTH).collect();
-                let cut = if cut.len() < l.len() { format!("{cut}…") } else { cut };
-                (i as u32 + 1, cut)
-            })
-            .collect()
+        let starts = self.starts.get(file as usize).map(|cell| cell.get_or_init(|| line_starts(&text)));
+        cut_frame(&text, starts.map(Vec::as_slice), line)
     }
 
     pub(super) fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {
@@ -133,3 +178,7 @@ pub(super) fn concrete_path(o: &Object, path: &[PathSeg]) -> Option<Vec<crate::l
     }
     Some(out)
 }
+
+#[cfg(test)]
+#[path = "locations_tests.rs"]
+mod tests;

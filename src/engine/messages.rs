@@ -4,7 +4,7 @@
 use super::*;
 use crate::vm::value::display;
 
-pub(super) fn vm_path(vm: &Vm, p: u32) -> Vec<PathSeg> {
+pub(super) fn vm_path(vm: &Vm, p: PathId) -> Vec<PathSeg> {
     vm.path_segs(p).to_vec()
 }
 
@@ -42,7 +42,7 @@ pub(super) fn message<'w>(
     // A name bound with `as` inside the predicate reads the element that
     // decided the verdict: one message per such element of the first name
     // the template reads (the others read their first element).
-    let of = |d: u32| ctx.elements.iter().filter(move |(x, _)| *x == d).map(|(_, v)| v.clone());
+    let of = |d: DomainId| ctx.elements.iter().filter(move |(x, _)| *x == d).map(|(_, v)| v.clone());
     let rounds: Vec<Vec<(u16, Val<'w>)>> = match check.elem_binds.split_first() {
         None => vec![vec![]],
         Some(((d0, s0), rest)) => {

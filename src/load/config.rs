@@ -30,6 +30,10 @@ pub struct Config {
     /// the command line, in addition to the standard library.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// CustomResourceDefinition files or folders, relative to this file,
+    /// used with those of `--crd` (`schema::given`).
+    #[serde(default)]
+    pub crds: Vec<String>,
     /// Rule selection by id, tag or glob (see `crate::select`): only these
     /// rules run (`--select` replaces it).
     #[serde(default)]

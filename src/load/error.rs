@@ -64,6 +64,11 @@ pub enum LoadError {
     #[error("{0}")]
     #[diagnostic(code("parity::load::render"))]
     Render(String),
+    /// A `--crd` file (parity.toml `crds`) that holds anything but
+    /// CustomResourceDefinitions, or none.
+    #[error("{0}")]
+    #[diagnostic(code("parity::load::crd"))]
+    Crd(String),
     /// Nothing to check: no manifest in any env.
     #[error("{0}")]
     #[diagnostic(code("parity::load::empty"))]

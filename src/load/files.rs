@@ -3,7 +3,6 @@
 //! and reading a file under a size limit as UTF-8 text. Every failure is a
 //! `RunError` naming the file; nothing here stops the other files.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -99,17 +98,7 @@ pub fn entries(
         };
         let meta = if meta.file_type().is_symlink() {
             if !follow {
-                // Not read, and not in silence: a committed link to a
-                // manifest (or a folder of them) is named.
-                let to_folder = fs::metadata(&path).is_ok_and(|m| m.is_dir());
-                if to_folder || is_candidate(&name) {
-                    warnings.push(Notice {
-                        code: "parity::load::symlink-not-followed".into(),
-                        file: join(shown, &name),
-                        line: 0,
-                        message: "symbolic link not followed: not read (pass --follow-links to read it)".into(),
-                    });
-                }
+                warnings.extend(symlink_not_followed(&name, &path, &join(shown, &name)));
                 continue;
             }
             match fs::metadata(&path) {
@@ -125,27 +114,57 @@ pub fn entries(
         };
         if meta.is_dir() {
             dirs.push((name, path));
-        } else if is_candidate(&name) {
-            if meta.is_file() {
-                files.push(FileRef { display: join(shown, &name), path });
-            } else {
-                // A FIFO or device named like a manifest (or a link to one):
-                // never opened, and never passed over in silence.
-                let message = "not a regular file (a FIFO, socket or device): not read".to_string();
-                errors.push(LoadError::Io(message).at(&join(shown, &name)));
-            }
-        } else if name.ends_with(".parity") {
-            // Content never decides what is a rule source: a rule file
-            // inside a manifest tree is not loaded, and its manifests still are.
-            warnings.push(Notice {
-                code: "parity::load::rule-file-in-manifests".into(),
-                file: join(shown, &name),
-                line: 0,
-                message: RULE_FILE_IN_MANIFESTS.into(),
-            });
+        } else {
+            let display = join(shown, &name);
+            files.extend(file_entry(&name, path, meta.is_file(), display, errors, warnings));
         }
     }
     (dirs, files)
+}
+
+/// The warning for a symbolic link that is not followed: not read, and
+/// not in silence when it links to a folder or has a manifest name (a
+/// committed link to a manifest, or a folder of them, is named).
+fn symlink_not_followed(name: &str, path: &Path, display: &str) -> Option<Notice> {
+    let to_folder = fs::metadata(path).is_ok_and(|m| m.is_dir());
+    (to_folder || is_candidate(name)).then(|| Notice {
+        code: "parity::load::symlink-not-followed".into(),
+        file: display.to_string(),
+        line: 0,
+        message: "symbolic link not followed: not read (pass --follow-links to read it)".into(),
+    })
+}
+
+/// A folder entry that is not a folder: a manifest to load when it is a
+/// regular file with a candidate name; an error for a FIFO or device named
+/// like one; a warning for a rule file; nothing otherwise.
+fn file_entry(
+    name: &str,
+    path: PathBuf,
+    regular: bool,
+    display: String,
+    errors: &mut Vec<RunError>,
+    warnings: &mut Vec<Notice>,
+) -> Option<FileRef> {
+    if is_candidate(name) {
+        if regular {
+            return Some(FileRef { display, path });
+        }
+        // A FIFO or device named like a manifest (or a link to one):
+        // never opened, and never passed over in silence.
+        let message = "not a regular file (a FIFO, socket or device): not read".to_string();
+        errors.push(LoadError::Io(message).at(&display));
+    } else if name.ends_with(".parity") {
+        // Content never decides what is a rule source: a rule file
+        // inside a manifest tree is not loaded, and its manifests still are.
+        warnings.push(Notice {
+            code: "parity::load::rule-file-in-manifests".into(),
+            file: display,
+            line: 0,
+            message: RULE_FILE_IN_MANIFESTS.into(),
+        });
+    }
+    None
 }
 
 /// The warning for a `.parity` file met while walking a manifest folder.
@@ -189,7 +208,11 @@ pub fn escape_bytes(mut bytes: &[u8]) -> String {
     }
 }
 
-/// Every candidate file under `dir`, in sorted order.
+/// Every candidate file under `dir`: a folder's files first, then its
+/// sub-folders' in turn, each by name; hidden entries skipped; symbolic
+/// links followed only when `follow` (then a link back to a folder being
+/// walked is a `parity::load::symlink-loop` error, and the same folder
+/// reached twice by different links is read twice).
 pub fn walk(
     dir: &Path,
     shown: &str,
@@ -198,39 +221,60 @@ pub fn walk(
     warnings: &mut Vec<Notice>,
 ) -> Vec<FileRef> {
     let mut out = Vec::new();
-    let mut visited = HashSet::new();
-    walk_into(dir, shown, follow, &mut visited, &mut out, (errors, warnings));
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(follow)
+        .sort_by(|a, b| {
+            let key = |e: &walkdir::DirEntry| (e.file_type().is_dir(), name_text(e.file_name()));
+            key(a).cmp(&key(b))
+        })
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(&name_text(e.file_name())));
+    for entry in walker {
+        let e = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(walk_error(dir, shown, e));
+                continue;
+            }
+        };
+        if e.depth() == 0 || e.file_type().is_dir() {
+            continue;
+        }
+        let name = name_text(e.file_name());
+        let display = shown_path(dir, shown, e.path());
+        if e.path_is_symlink() && !follow {
+            warnings.extend(symlink_not_followed(&name, e.path(), &display));
+            continue;
+        }
+        let regular = e.file_type().is_file();
+        out.extend(file_entry(&name, e.into_path(), regular, display, errors, warnings));
+    }
     out
 }
 
-fn walk_into(
-    dir: &Path,
-    shown: &str,
-    follow: bool,
-    visited: &mut HashSet<PathBuf>,
-    out: &mut Vec<FileRef>,
-    (errors, warnings): (&mut Vec<RunError>, &mut Vec<Notice>),
-) {
-    if follow {
-        let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if !visited.insert(canonical.clone()) {
-            errors.push(
-                LoadError::SymlinkLoop(format!("symbolic link loop: leads back to `{}`", canonical.display()))
-                    .at(shown),
-            );
-            return;
-        }
+/// How a path under the walked folder `dir` (shown as `shown`) is shown.
+fn shown_path(dir: &Path, shown: &str, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    rel.components().fold(shown.to_string(), |acc, c| join(&acc, &name_text(c.as_os_str())))
+}
+
+/// A walk error as a run error naming the path: a symbolic link loop, a
+/// broken link (when following), an entry gone since it was listed, or a
+/// folder that cannot be read.
+fn walk_error(dir: &Path, shown: &str, e: walkdir::Error) -> RunError {
+    let path = e.path().unwrap_or(dir).to_path_buf();
+    let at = shown_path(dir, shown, &path);
+    if let Some(ancestor) = e.loop_ancestor() {
+        let canonical = fs::canonicalize(ancestor).unwrap_or_else(|_| ancestor.to_path_buf());
+        let message = format!("symbolic link loop: leads back to `{}`", canonical.display());
+        return LoadError::SymlinkLoop(message).at(&at);
     }
-    let (dirs, files) = entries(dir, shown, follow, errors, warnings);
-    out.extend(files);
-    for (name, path) in dirs {
-        walk_into(&path, &join(shown, &name), follow, visited, out, (&mut *errors, &mut *warnings));
-    }
-    if follow {
-        // Only ancestors count: the same folder reached twice by different
-        // links is not a loop.
-        let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        visited.remove(&canonical);
+    let io = e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk"));
+    let link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    match fs::metadata(&path) {
+        Err(_) if link => LoadError::Io(format!("broken link: {io}")).at(&at),
+        Ok(m) if m.is_dir() => LoadError::Io(format!("cannot read folder: {io}")).at(&at),
+        _ => LoadError::Io(format!("cannot read file: {io}")).at(&at),
     }
 }
 

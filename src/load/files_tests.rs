@@ -28,6 +28,22 @@ fn walk_is_sorted_and_skips_hidden() {
     assert!(errors.is_empty());
 }
 
+#[test]
+fn walk_lists_a_folders_files_before_its_sub_folders_at_every_depth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for rel in ["a.yaml", "b/c.yaml", "b/d/e.yaml", "b/z.yaml", "c.yaml", "b/d/.f/g.yaml", "b/notes.parity"] {
+        write(root, rel, b"x: 1\n");
+    }
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    let files = walk(root, "top", false, &mut errors, &mut warnings);
+    let shown: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+    assert_eq!(shown, ["top/a.yaml", "top/c.yaml", "top/b/c.yaml", "top/b/z.yaml", "top/b/d/e.yaml"]);
+    assert!(errors.is_empty());
+    let warned: Vec<(&str, &str)> = warnings.iter().map(|w| (w.code.as_str(), w.file.as_str())).collect();
+    assert_eq!(warned, [("parity::load::rule-file-in-manifests", "top/b/notes.parity")]);
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_skipped_by_default_and_loops_reported() {

@@ -9,6 +9,7 @@
 //! `World::texts` for [`locate::field_line`].
 
 pub mod config;
+pub mod crds;
 pub mod envs;
 pub mod error;
 pub mod extract;

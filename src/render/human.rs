@@ -7,12 +7,15 @@
 //! `no findings` or `no objects loaded` in words, so an empty run is never
 //! mistaken for a clean one.
 //!
-//! Colour is plain ANSI and only when [`HumanOptions::color`] is set; the
-//! caller decides (TTY, `NO_COLOR`). Control characters and bidi overrides
+//! Colour (`anstyle` styles: red errors, yellow warnings, blue notes, dim
+//! details) only when [`HumanOptions::color`] is set; the caller decides
+//! (`--color`, TTY, `NO_COLOR`). Control characters and bidi overrides
 //! from user input are escaped (`crate::escape`) so a hostile name cannot
 //! drive the terminal or start a line of its own.
 
 use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
 
 use crate::report::{Finding, Location, Notice, Report, RunError, Severity};
 use serde_json::Value as Json;
@@ -32,20 +35,19 @@ impl Default for HumanOptions {
     }
 }
 
-const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
-const BLUE: &str = "\x1b[34m";
-const DIM: &str = "\x1b[2m";
-const RESET: &str = "\x1b[0m";
+const RED: Style = AnsiColor::Red.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const BLUE: Style = AnsiColor::Blue.on_default();
+const DIM: Style = Style::new().dimmed();
 
-/// Wraps text in one ANSI style, or passes it through when colour is off.
+/// Wraps text in one style, or passes it through when colour is off.
 struct Painter {
     color: bool,
 }
 
 impl Painter {
-    fn paint(&self, style: &str, text: &str) -> String {
-        if self.color && !text.is_empty() { format!("{style}{text}{RESET}") } else { text.to_string() }
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color && !text.is_empty() { format!("{style}{text}{style:#}") } else { text.to_string() }
     }
 
     fn severity(&self, severity: Severity, text: &str) -> String {

@@ -26,6 +26,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub mod crd;
+pub mod given;
 pub mod validate;
 
 const DATA: &str = include_str!("data/k8s.json");
@@ -124,8 +125,9 @@ pub struct Schemas {
     bodies: Vec<Ty>,
     defs: HashMap<String, Vec<(u32, Vec<u8>)>>,
     kinds: Vec<Kind>,
-    /// (group, version, kind) → index into `kinds`.
-    by_gvk: HashMap<(String, String, String), usize>,
+    /// kind → indexes into `kinds` (looked up by `&str`, without
+    /// allocating: every object's validation starts here).
+    by_kind: HashMap<String, Vec<usize>>,
     /// Groups of the built-in API (any version).
     groups: Vec<String>,
 }
@@ -140,12 +142,14 @@ pub fn schemas() -> &'static Schemas {
             .into_iter()
             .map(|(group, version, kind, def, served)| Kind { group, version, kind, def, served })
             .collect();
-        let by_gvk =
-            kinds.iter().enumerate().map(|(i, k)| ((k.group.clone(), k.version.clone(), k.kind.clone()), i)).collect();
+        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, k) in kinds.iter().enumerate() {
+            by_kind.entry(k.kind.clone()).or_default().push(i);
+        }
         let mut groups: Vec<String> = kinds.iter().map(|k| k.group.clone()).collect();
         groups.sort();
         groups.dedup();
-        Schemas { versions: data.versions, bodies: data.bodies, defs: data.defs, kinds, by_gvk, groups }
+        Schemas { versions: data.versions, bodies: data.bodies, defs: data.defs, kinds, by_kind, groups }
     })
 }
 
@@ -222,7 +226,8 @@ impl Schemas {
 
     /// A group/version/kind of the built-in API (served by some version).
     pub fn kind(&self, group: &str, version: &str, kind: &str) -> Option<&Kind> {
-        self.by_gvk.get(&(group.to_string(), version.to_string(), kind.to_string())).map(|&i| &self.kinds[i])
+        let all = self.by_kind.get(kind)?;
+        all.iter().map(|&i| &self.kinds[i]).find(|k| k.group == group && k.version == version)
     }
 
     pub fn kinds(&self) -> &[Kind] {

@@ -70,8 +70,7 @@ impl<'w> Vm<'w> {
         let Some(scope) = &t.scope else { return Ok(true) };
         let prog = self.prog;
         let world = self.world;
-        let Some(DomainSource::Objects { kinds, envs, .. }) =
-            prog.domains.get(scope.domain as usize).map(|d| &d.source)
+        let Some(DomainSource::Objects { kinds, envs, .. }) = prog.domains.get(scope.domain.index()).map(|d| &d.source)
         else {
             return Ok(false);
         };
@@ -79,7 +78,7 @@ impl<'w> Vm<'w> {
             return Ok(false);
         }
         if let EnvScope::Sel(sel, _) = envs
-            && !select_envs(world, &prog.env_sels[*sel as usize], None).contains(&o.env)
+            && !select_envs(world, &prog.env_sels[sel.index()], None).contains(&o.env)
         {
             return Ok(false);
         }

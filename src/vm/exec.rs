@@ -41,7 +41,7 @@ impl<'w> Vm<'w> {
                     }
                 }
                 Op::Path(p) => {
-                    let spec = &self.prog.paths[p as usize];
+                    let spec = &self.prog.paths[p.index()];
                     let n = spec.dyn_count();
                     let at = self.stack.len().saturating_sub(n);
                     let dyns: Vec<Val<'w>> = self.stack.split_off(at);
@@ -65,7 +65,7 @@ impl<'w> Vm<'w> {
                     };
                     let v = match root {
                         Some(root) => {
-                            let (_, query) = &self.prog.queries[q as usize];
+                            let (_, query) = &self.prog.queries[q.index()];
                             // Every node visited or selected is a step; the
                             // results are the tree's own nodes.
                             match jsonpath::query(query, root, self.budget.saturating_sub(steps)) {
@@ -204,13 +204,13 @@ impl<'w> Vm<'w> {
                             // A match takes at most (length + 1) × program
                             // size steps of the automaton: counted before it
                             // runs, so a costly one never starts.
-                            let size = self.regex_sizes.get(r as usize).copied().unwrap_or(1);
+                            let size = self.regex_sizes.get(r.index()).copied().unwrap_or(1);
                             let cost = (s.len() as u64 + 1).saturating_mul(size);
                             if steps.saturating_add(cost) > self.budget {
                                 return Err(EvalError::TooCostly("matching a regex", cost, self.budget));
                             }
                             self.spend(&mut steps, cost)?;
-                            self.prog.regexes[r as usize].is_match(s)
+                            self.prog.regexes[r.index()].is_match(s)
                         }
                         None => false,
                     };
@@ -243,12 +243,12 @@ impl<'w> Vm<'w> {
                 Op::Jump(target) => pc = target as usize,
                 Op::KindIn(k) => {
                     let v = self.pop();
-                    let set = &self.prog.kind_sets[k as usize];
+                    let set = &self.prog.kind_sets[k.index()];
                     let holds = matches!(&v, Val::Obj(o) if set.iter().any(|s| o.kind.eq_ignore_ascii_case(s)));
                     self.stack.push(Val::Bool(holds));
                 }
                 Op::IterStart(d, slot) => {
-                    let scanned = match self.prog.domains.get(d as usize).map(|x| &x.source) {
+                    let scanned = match self.prog.domains.get(d.index()).map(|x| &x.source) {
                         Some(DomainSource::Objects { envs, .. })
                             if self.trace.as_ref().is_some_and(|t| t.depth == self.iters.len())
                                 && self.tracing_here() =>
@@ -315,7 +315,7 @@ impl<'w> Vm<'w> {
                     if traced && notable {
                         let elem = self.slots.get(slot as usize).cloned().unwrap_or(Val::Absent);
                         let domain = label;
-                        let label = self.prog.domains.get(label as usize).map(|d| d.label.clone()).unwrap_or_default();
+                        let label = self.prog.domains.get(label.index()).map(|d| d.label.clone()).unwrap_or_default();
                         self.record(TraceItem::Element { label, elem, domain });
                     }
                     if decided && self.trace.is_none() {
@@ -418,24 +418,24 @@ impl<'w> Vm<'w> {
 
     /// A comparison of two data strings read as `typing`: the evidence says
     /// so next to each side (`resources.limits.cpu (as quantity)`).
-    pub(super) fn trace_typed(&mut self, t: u32, lhs: &Val<'w>, rhs: &Val<'w>, holds: bool, typing: value::Typing) {
+    pub(super) fn trace_typed(&mut self, t: TextId, lhs: &Val<'w>, rhs: &Val<'w>, holds: bool, typing: value::Typing) {
         if self.tracing_here() {
             let label = |s: String| if s.is_empty() { s } else { format!("{s} (as {})", typing.name()) };
-            let (l, r) = (label(self.text(t)), label(self.text(t + 1)));
+            let (l, r) = (label(self.text(t)), label(self.text(t.rhs())));
             self.record(TraceItem::Compared { lhs: l, lhs_val: lhs.clone(), rhs: r, rhs_val: rhs.clone(), holds });
         }
     }
 
-    pub(super) fn trace_compared(&mut self, t: u32, lhs: &Val<'w>, rhs: &Val<'w>, holds: bool) {
+    pub(super) fn trace_compared(&mut self, t: TextId, lhs: &Val<'w>, rhs: &Val<'w>, holds: bool) {
         if self.tracing_here() {
-            let (l, r) = (self.text(t), self.text(t + 1));
+            let (l, r) = (self.text(t), self.text(t.rhs()));
             self.record(TraceItem::Compared { lhs: l, lhs_val: lhs.clone(), rhs: r, rhs_val: rhs.clone(), holds });
         }
     }
 
-    pub(super) fn constant(&self, c: u32) -> Val<'w> {
+    pub(super) fn constant(&self, c: ConstId) -> Val<'w> {
         use crate::bytecode::Const;
-        match &self.prog.consts[c as usize] {
+        match &self.prog.consts[c.index()] {
             Const::Null => Val::Null,
             Const::Bool(b) => Val::Bool(*b),
             Const::Num(n) => Val::Num(*n),

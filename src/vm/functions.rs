@@ -60,8 +60,8 @@ pub static IMPLS: &[(&str, FuncImpl)] = &[
 pub type Locator = for<'w> fn(&[Val<'w>]) -> Option<crate::world::tree::NodeRef<'w>>;
 
 /// The locator of a function, by id.
-pub fn locator(id: u32) -> Option<Locator> {
-    match IMPLS.get(id as usize)?.0 {
+pub fn locator(id: crate::bytecode::FuncId) -> Option<Locator> {
+    match IMPLS.get(id.index())?.0 {
         "schema-problems" => Some(schema::schema_problems_at),
         "crd-problems" => Some(schema::crd_problems_at),
         _ => None,
@@ -69,8 +69,8 @@ pub fn locator(id: u32) -> Option<Locator> {
 }
 
 /// The implementation of a function id.
-pub fn implementation(id: u32) -> Option<FuncImpl> {
-    IMPLS.get(id as usize).map(|(_, f)| *f)
+pub fn implementation(id: crate::bytecode::FuncId) -> Option<FuncImpl> {
+    IMPLS.get(id.index()).map(|(_, f)| *f)
 }
 
 fn text<'a>(v: &'a Val) -> Option<&'a str> {

@@ -67,9 +67,9 @@ impl<'w> Vm<'w> {
         }
     }
 
-    pub(super) fn domain(&mut self, d: u32) -> Result<Elems<'w>, EvalError> {
+    pub(super) fn domain(&mut self, d: DomainId) -> Result<Elems<'w>, EvalError> {
         let prog = self.prog;
-        let dom = prog.domains.get(d as usize).ok_or(EvalError::Internal("unknown domain"))?;
+        let dom = prog.domains.get(d.index()).ok_or(EvalError::Internal("unknown domain"))?;
         Ok(match &dom.source {
             DomainSource::Envs(sel) => Elems::Envs(self.select_envs(*sel, None)),
             DomainSource::Values => {
@@ -129,8 +129,8 @@ impl<'w> Vm<'w> {
     }
 
     /// The envs a selector picks, relative to the current env.
-    pub fn select_envs(&self, sel: u32, current: Option<EnvId>) -> Vec<EnvId> {
-        select_envs(self.world, &self.prog.env_sels[sel as usize], current)
+    pub fn select_envs(&self, sel: EnvSelId, current: Option<EnvId>) -> Vec<EnvId> {
+        select_envs(self.world, &self.prog.env_sels[sel.index()], current)
     }
 
     pub(super) fn counterpart(&self, o: &'w Object, env: EnvId) -> Option<&'w Object> {

@@ -14,7 +14,7 @@
 //! `"500m"`, a list) scans.
 
 use super::*;
-use crate::bytecode::{Join, JoinKey};
+use crate::bytecode::{DomainId, Join, JoinKey, PathId};
 use crate::world::index::JoinIndex;
 use crate::world::{Quantity, Version};
 
@@ -33,7 +33,7 @@ fn plain_text(s: &str) -> bool {
 
 /// (domain, env, kind's position in the domain): the index this VM already
 /// fetched from the world.
-pub(super) type JoinCache = HashMap<(u32, EnvId, usize), Arc<JoinIndex>>;
+pub(super) type JoinCache = HashMap<(DomainId, EnvId, usize), Arc<JoinIndex>>;
 
 impl<'w> Vm<'w> {
     /// A path applied to a value as `Op::Path` applies it (an object's
@@ -57,7 +57,7 @@ impl<'w> Vm<'w> {
             JoinKey::Slot(s, path) => {
                 let base = self.slots.get(s as usize).cloned().unwrap_or(Val::Absent);
                 match path {
-                    Some(p) => self.path_value(base, &self.prog.paths[p as usize].segs, &[]),
+                    Some(p) => self.path_value(base, &self.prog.paths[p.index()].segs, &[]),
                     None => base,
                 }
             }
@@ -67,7 +67,7 @@ impl<'w> Vm<'w> {
     /// The objects of domain `d` (of `kinds`, in `envs`) through its join
     /// index, or `None` when the domain has no join or its key is not
     /// plain text (the caller scans).
-    pub(super) fn joined(&mut self, d: u32, kinds: &[String], envs: &[EnvId]) -> Option<Vec<ObjSeg<'w>>> {
+    pub(super) fn joined(&mut self, d: DomainId, kinds: &[String], envs: &[EnvId]) -> Option<Vec<ObjSeg<'w>>> {
         let prog = self.prog;
         let j = prog.joins.get(&d)?;
         if disabled() {
@@ -97,17 +97,17 @@ impl<'w> Vm<'w> {
     /// Whether domain `d`'s elements came from its join index and its body
     /// depends only on them (`Join::invariant`). A scan (a key that is not
     /// plain text) yields index lists of the env, never a join's lists.
-    pub(super) fn join_invariant(&self, d: u32, elems: &Elems<'w>) -> bool {
+    pub(super) fn join_invariant(&self, d: DomainId, elems: &Elems<'w>) -> bool {
         self.prog.joins.get(&d).is_some_and(|j| j.invariant)
             && matches!(elems, Elems::Objects(segs) if segs.iter().all(|s| matches!(s, ObjSeg::Shared(..))))
     }
 
-    fn join_index(&mut self, d: u32, env: EnvId, ki: usize, kind: &str, path: u32) -> Arc<JoinIndex> {
+    fn join_index(&mut self, d: DomainId, env: EnvId, ki: usize, kind: &str, path: PathId) -> Arc<JoinIndex> {
         if let Some(i) = self.join_cache.get(&(d, env, ki)) {
             return i.clone();
         }
         let world = self.world;
-        let segs = &self.prog.paths[path as usize].segs;
+        let segs = &self.prog.paths[path.index()].segs;
         let name = format!("{segs:?}");
         let index = world.joins.get_or_build(env, kind, &name, || {
             let objects = &world.envs[env as usize].objects;

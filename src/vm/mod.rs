@@ -11,7 +11,7 @@
 mod drift;
 pub mod functions;
 pub mod jsonpath;
-mod schema_fns;
+pub(crate) mod schema_fns;
 pub mod value;
 
 mod exec;
@@ -31,7 +31,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::bytecode::{
-    Check1, Check2, Cmp, Code, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, Program, Quant, Slot,
+    Check1, Check2, Cmp, Code, ConstId, DomainId, DomainSource, EnvScope, EnvSelId, EnvSelSpec, FuncId, NsScope, Op,
+    PathId, PathSeg, Program, Quant, Slot, TextId,
 };
 use crate::world::{EnvId, Object, World, containers};
 use value::{Val, as_version, compare, equal, into_set, not_equal, typed_strings};
@@ -132,11 +133,11 @@ pub enum TraceItem<'w> {
     Compared { lhs: String, lhs_val: Val<'w>, rhs: String, rhs_val: Val<'w>, holds: bool },
     /// An element that decided a quantifier: a counterexample of `every`, a
     /// witness of `some`/`no`/counts.
-    Element { label: String, elem: Val<'w>, domain: u32 },
+    Element { label: String, elem: Val<'w>, domain: DomainId },
     /// Envs where an object has no counterpart.
     Missing { envs: Vec<EnvId> },
     /// A field path read from the subject object.
-    Field { path: u32 },
+    Field { path: PathId },
     /// The envs a traced quantifier ranged over (for whole-world findings).
     Scanned { envs: Vec<EnvId> },
     /// `matches`: the object matched against, and the fields that differ.
@@ -172,7 +173,7 @@ struct Iter<'w> {
     slot: Slot,
     trues: u32,
     total: u32,
-    label: u32,
+    label: DomainId,
     collected: Vec<Val<'w>>,
     /// Where to keep the result of an invariant comprehension.
     cache_key: Option<CacheKey>,
@@ -181,9 +182,9 @@ struct Iter<'w> {
 /// What an invariant comprehension's result depends on: its domain and the
 /// elements it yields (env and index list, by address; the world outlives
 /// the VM and never changes during a run).
-type CacheKey = (u32, Vec<(EnvId, usize, usize)>);
+type CacheKey = (DomainId, Vec<(EnvId, usize, usize)>);
 
-fn cache_key(d: u32, elems: &Elems) -> Option<CacheKey> {
+fn cache_key(d: DomainId, elems: &Elems) -> Option<CacheKey> {
     match elems {
         Elems::Objects(segs) => Some((
             d,
@@ -215,7 +216,7 @@ pub struct Vm<'w> {
     /// Results of one-argument built-in calls on large computed lists, by
     /// (function, list address); the entry keeps the list alive so the
     /// address cannot be reused. `flatten(<memoised set>)` runs once.
-    call_memo: HashMap<(u32, usize), (Val<'w>, Val<'w>)>,
+    call_memo: HashMap<(FuncId, usize), (Val<'w>, Val<'w>)>,
     /// String-membership indexes of large all-string lists, by address
     /// (again keeping the list alive), for `x in <list>`.
     in_index: HashMap<usize, (Val<'w>, StringIndex)>,
@@ -405,8 +406,8 @@ impl<'w> Vm<'w> {
         }
     }
 
-    fn text(&self, id: u32) -> String {
-        self.prog.texts.get(id as usize).cloned().unwrap_or_default()
+    fn text(&self, id: TextId) -> String {
+        self.prog.texts.get(id.index()).cloned().unwrap_or_default()
     }
 
     pub fn world(&self) -> &'w World {
@@ -414,8 +415,8 @@ impl<'w> Vm<'w> {
     }
 
     /// The segments of an interned path.
-    pub fn path_segs(&self, p: u32) -> &[PathSeg] {
-        &self.prog.paths[p as usize].segs
+    pub fn path_segs(&self, p: PathId) -> &[PathSeg] {
+        &self.prog.paths[p.index()].segs
     }
 
     pub fn env_name(&self, e: EnvId) -> String {

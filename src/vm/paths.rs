@@ -87,6 +87,7 @@ impl<'w> Vm<'w> {
                         .map(|v| Val::Ver(Rc::new(v)))
                         .unwrap_or(Val::Absent),
                     "reference" => Val::Bool(e as usize + 1 == world.envs.len()),
+                    "crds" => Val::List(Rc::new(world.given_crds.iter().map(|o| Val::json(o.value())).collect())),
                     _ => Val::Absent,
                 }
             }

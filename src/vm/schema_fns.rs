@@ -130,17 +130,50 @@ pub fn api_replacement<'w>(a: &[Val<'w>]) -> Val<'w> {
     }
 }
 
+/// Runs of the engine so far: the key of [`LAST_ACCEPTS`] includes it, so
+/// an entry never outlives the run (and the trees) it was made in.
+static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Called when an engine run starts.
+pub fn new_run() {
+    RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// (engine run, tree address, node, schema version).
+type AcceptsKey = (u64, usize, u32, usize);
+
+thread_local! {
+    /// The last `schema-accepts` answer on this thread: (run, tree address,
+    /// node, schema version) → accepted. `api-version-parity` asks it twice
+    /// per object, for its env's version and the next env's, which are
+    /// mostly the same schema version: the second answer is then not
+    /// validated again.
+    static LAST_ACCEPTS: std::cell::Cell<Option<(AcceptsKey, bool)>> = const { std::cell::Cell::new(None) };
+}
+
 /// `schema-accepts(object, version)`: served there and free of schema
 /// problems (custom resources: true).
 pub fn schema_accepts<'w>(a: &[Val<'w>]) -> Val<'w> {
     let Some(root) = object_root(&a[0]) else { return Val::Absent };
     let s = schemas();
     let version = version_index(s, a.get(1).unwrap_or(&Val::Absent));
+    let key = (
+        RUN.load(std::sync::atomic::Ordering::Relaxed),
+        root.tree() as *const crate::world::tree::Tree as usize,
+        root.index(),
+        version,
+    );
+    if let Some((k, ok)) = LAST_ACCEPTS.with(|c| c.get())
+        && k == key
+    {
+        return Val::Bool(ok);
+    }
     let ok = match verdict(s, root, version) {
         Verdict::Custom => true,
         Verdict::NotServed(_) => false,
         Verdict::Served(k) => s.root(k, version).is_none_or(|ty| validate(s, version, ty, root).is_empty()),
     };
+    LAST_ACCEPTS.with(|c| c.set(Some((key, ok))));
     Val::Bool(ok)
 }
 

@@ -455,6 +455,10 @@ pub struct World {
     /// Join indexes, built by the evaluator the first time a rule needs one
     /// (`index::JoinIndexes`); shared by every thread of a run.
     pub joins: index::JoinIndexes,
+    /// CustomResourceDefinitions given with `--crd` (parity.toml `crds`),
+    /// for every env: the rule language's `env.crds`. Not objects of any
+    /// env (no rule ranges over them).
+    pub given_crds: Vec<Object>,
 }
 
 impl World {

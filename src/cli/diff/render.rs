@@ -1,8 +1,15 @@
 //! Values of differences as text.
 
+use anstyle::{AnsiColor, Style};
+
 pub use crate::diff::{cut_value, short};
 
 use super::matrix::{Cell, Matrix};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED: Style = AnsiColor::Red.on_default();
 
 /// Longest value shown in a column of the human report, in characters.
 const COLUMN: usize = 40;
@@ -22,11 +29,11 @@ fn cut(text: String, max: usize) -> String {
 /// escaped; colour only when `color`.
 pub fn human(m: &Matrix, color: bool) -> String {
     use std::fmt::Write;
-    let paint = |code: &str, s: &str| if color { format!("\u{1b}[{code}m{s}\u{1b}[0m") } else { s.to_string() };
+    let paint = |style: Style, s: &str| if color { format!("{style}{s}{style:#}") } else { s.to_string() };
     let esc = |s: &str| crate::escape::text(s).into_owned();
     let mut out = String::new();
     for row in m.rows.iter().filter(|r| r.differs()) {
-        let _ = writeln!(out, "{}  (compared with {})", paint("1", &esc(&row.label())), esc(&row.baseline));
+        let _ = writeln!(out, "{}  (compared with {})", paint(BOLD, &esc(&row.label())), esc(&row.baseline));
         // Every path that differs in some env, in first-seen order.
         let paths = row.differing_paths();
         let base_col = m.envs.iter().position(|e| *e == row.baseline);
@@ -73,11 +80,11 @@ pub fn human(m: &Matrix, color: bool) -> String {
             for (i, cell) in line.iter().enumerate() {
                 let pad = widths[i] - cell.chars().count();
                 let shown = match (n, i) {
-                    (0, _) => paint("2", cell),
+                    (0, _) => paint(DIM, cell),
                     (_, 0) => cell.clone(),
-                    _ if cell == "=" => paint("2", cell),
-                    _ if Some(i - 1) == base_col => paint("32", cell),
-                    _ => paint("31", cell),
+                    _ if cell == "=" => paint(DIM, cell),
+                    _ if Some(i - 1) == base_col => paint(GREEN, cell),
+                    _ => paint(RED, cell),
                 };
                 text.push_str(&shown);
                 if i + 1 < line.len() {
@@ -97,7 +104,7 @@ pub fn human(m: &Matrix, color: bool) -> String {
                 Cell::Missing => None,
             })
             .collect();
-        let _ = writeln!(out, "  {}\n", paint("2", &places.join(" · ")));
+        let _ = writeln!(out, "  {}\n", paint(DIM, &places.join(" · ")));
     }
     let _ = writeln!(
         out,

@@ -176,6 +176,14 @@ impl<'a, 'p> Gen<'a, 'p> {
         let rt = |g: &Self, e: &Expr| if matches!(e.kind, ExprKind::Lit(_)) { String::new() } else { g.src(e.span) };
         match test {
             Test::Cmp(op, rhs) => {
+                // A string literal compared with a quantity field reads as a
+                // quantity (codegen/schema_typing.rs).
+                let typed = self.schema_typed_literal(value, rhs, cx)?;
+                let (value, rhs) = match &typed {
+                    Some((true, lit)) => (value, lit),
+                    Some((false, lit)) => (lit, &**rhs),
+                    None => (value, &**rhs),
+                };
                 self.static_types(value, rhs, span)?;
                 let t = self.texts(lt, rt(self, rhs));
                 self.value(value, cx)?;
@@ -234,7 +242,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         .help("regexes use Rust `regex` syntax (no look-around or back-references); they are limited in size so matching stays fast")
                 })?;
                 self.prog.regexes.push(compiled);
-                let r = (self.prog.regexes.len() - 1) as u32;
+                let r = crate::bytecode::RegexId::next(self.prog.regexes.len() - 1);
                 let t = self.texts(lt, format!("{pattern:?}"));
                 self.negatable(*negated, value, cx, |g| {
                     g.emit(Op::Match(r, t));

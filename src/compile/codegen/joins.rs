@@ -6,7 +6,7 @@
 //! the VM may look the key up in an index or scan with the same result.
 
 use super::*;
-use crate::bytecode::{Join, JoinKey};
+use crate::bytecode::{DomainId, Join, JoinKey, PathId};
 
 impl<'a, 'p> Gen<'a, 'p> {
     /// Marks domain `d`, whose element is in slot `elem` with context
@@ -14,9 +14,9 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// conjunct of one) is an equality between a path of the element and a
     /// key bound outside. Only object domains of named kinds with no
     /// namespace scope are indexed.
-    pub(super) fn plan_join(&mut self, d: u32, filters: &[Filter], ecx: &Cx, elem: Slot) {
+    pub(super) fn plan_join(&mut self, d: DomainId, filters: &[Filter], ecx: &Cx, elem: Slot) {
         let indexable = matches!(
-            self.prog.domains.get(d as usize).map(|x| &x.source),
+            self.prog.domains.get(d.index()).map(|x| &x.source),
             Some(DomainSource::Objects { kinds: Some(_), ns: NsScope::None, .. })
         );
         if !indexable {
@@ -55,7 +55,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// equality (`PATH = KEY`, either way round): on the objects the index
     /// yields for a key that equality holds whatever the key's source, so
     /// the result depends only on those objects and the VM may reuse it.
-    pub(super) fn join_invariant(&mut self, d: u32, elem: Slot, from: usize, to: usize) {
+    pub(super) fn join_invariant(&mut self, d: DomainId, elem: Slot, from: usize, to: usize) {
         let Some(j) = self.prog.joins.get(&d) else { return };
         let key_ops: Vec<Op> = match j.key {
             JoinKey::Const(c) => vec![Op::Const(c)],
@@ -104,7 +104,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             [Op::Load(s), Op::Path(p)] if s == elem && self.single_path(p) => p,
             _ => return None,
         };
-        let no_dyn = |g: &Self, p: u32| g.prog.paths.get(p as usize).is_some_and(|s| s.dyn_count() == 0);
+        let no_dyn = |g: &Self, p: PathId| g.prog.paths.get(p.index()).is_some_and(|s| s.dyn_count() == 0);
         let key = match self.scratch(key_side, ecx)?[..] {
             [Op::Const(c)] => JoinKey::Const(c),
             [Op::Load(s)] if s < elem => JoinKey::Slot(s, None),
@@ -115,10 +115,10 @@ impl<'a, 'p> Gen<'a, 'p> {
     }
 
     /// Whether path `p` reads one value: keys, indexes and the pod spec.
-    fn single_path(&self, p: u32) -> bool {
+    fn single_path(&self, p: PathId) -> bool {
         self.prog
             .paths
-            .get(p as usize)
+            .get(p.index())
             .is_some_and(|s| s.segs.iter().all(|g| matches!(g, PathSeg::Key(_) | PathSeg::Index(_) | PathSeg::PodSpec)))
     }
 
@@ -134,8 +134,8 @@ impl<'a, 'p> Gen<'a, 'p> {
         let r = self.value(e, cx);
         let out = self.prog.ops.split_off(ops);
         self.prog.domains.truncate(domains);
-        self.prog.invariant.retain(|d| (*d as usize) < domains);
-        self.prog.joins.retain(|d, _| (*d as usize) < domains);
+        self.prog.invariant.retain(|d| d.index() < domains);
+        self.prog.joins.retain(|d, _| d.index() < domains);
         (self.next_slot, self.max_slot) = (next_slot, max_slot);
         self.stack.truncate(stack);
         self.elem_binds.truncate(binds);

@@ -8,6 +8,7 @@ mod conditions;
 mod joins;
 mod names;
 mod quantifiers;
+mod schema_typing;
 mod values;
 
 use names::*;
@@ -18,8 +19,8 @@ use std::collections::HashMap;
 use super::scope::{Builtin, Defs, NounRef};
 use crate::bytecode::functions;
 use crate::bytecode::{
-    Check1, Check2, Cmp, Code, Const, Domain, DomainSource, EnvScope, EnvSelSpec, NsScope, Op, PathSeg, PathSpec,
-    Program, Quant, Slot,
+    Check1, Check2, Cmp, Code, Const, ConstId, Domain, DomainId, DomainSource, EnvScope, EnvSelId, EnvSelSpec,
+    KindSetId, NsScope, Op, PathId, PathSeg, PathSpec, Program, Quant, Slot, TextId,
 };
 use crate::diag::DiagCode;
 use crate::diag::{Diag, Sources, did_you_mean};
@@ -140,6 +141,8 @@ impl Resolved {
     pub fn ty(&self) -> Ty {
         match &self.base {
             Base::Env => Ty::Env,
+            // `object where kind = "Widget"`: typed as that kind.
+            Base::Objects(None) => Ty::Obj(crate::compile::kind_filter::kinds(&self.filters)),
             Base::Objects(k) => Ty::Obj(k.clone()),
             Base::Collection(c) => Ty::Coll(c.clone()),
         }
@@ -155,8 +158,8 @@ pub struct Gen<'a, 'p> {
     pub max_slot: Slot,
     /// Definitions being inlined, innermost last: (kind, name, use span).
     stack: Vec<(&'static str, String)>,
-    consts: HashMap<String, u32>,
-    paths: HashMap<String, u32>,
+    consts: HashMap<String, ConstId>,
+    paths: HashMap<String, PathId>,
     /// Envs named by the rule being compiled.
     pub named_envs: Vec<String>,
     /// Env tags named by the rule being compiled.
@@ -169,7 +172,7 @@ pub struct Gen<'a, 'p> {
     /// filter or predicate (depth 0, not inside a definition): the element
     /// the trace records for that quantifier (the counterexample of
     /// `every`, the witness of `some`/`no`) is what a message sees.
-    pub elem_binds: Vec<(String, Ty, u32)>,
+    pub elem_binds: Vec<(String, Ty, DomainId)>,
 }
 
 /// The element count of a list, map or `+` as the 16-bit operand its op
@@ -238,32 +241,33 @@ impl<'a, 'p> Gen<'a, 'p> {
         Ok(())
     }
 
-    pub fn konst(&mut self, c: Const) -> u32 {
+    pub fn konst(&mut self, c: Const) -> ConstId {
         let key = format!("{c:?}");
         if let Some(id) = self.consts.get(&key) {
             return *id;
         }
+        let id = ConstId::next(self.prog.consts.len());
         self.prog.consts.push(c);
-        let id = (self.prog.consts.len() - 1) as u32;
         self.consts.insert(key, id);
         id
     }
 
-    pub(super) fn path_id(&mut self, segs: Vec<PathSeg>) -> u32 {
+    pub(super) fn path_id(&mut self, segs: Vec<PathSeg>) -> PathId {
         let key = format!("{segs:?}");
         if let Some(id) = self.paths.get(&key) {
             return *id;
         }
+        let id = PathId::next(self.prog.paths.len());
         self.prog.paths.push(PathSpec { segs });
-        let id = (self.prog.paths.len() - 1) as u32;
         self.paths.insert(key, id);
         id
     }
 
-    pub(super) fn texts(&mut self, lhs: String, rhs: String) -> u32 {
+    pub(super) fn texts(&mut self, lhs: String, rhs: String) -> TextId {
+        let id = TextId::next(self.prog.texts.len());
         self.prog.texts.push(lhs);
         self.prog.texts.push(rhs);
-        (self.prog.texts.len() - 2) as u32
+        id
     }
 
     /// The source text of a span on one line, comments dropped.
@@ -271,12 +275,13 @@ impl<'a, 'p> Gen<'a, 'p> {
         snippet(self.sources.slice(span))
     }
 
-    pub(super) fn domain(&mut self, source: DomainSource, label: String) -> u32 {
+    pub(super) fn domain(&mut self, source: DomainSource, label: String) -> DomainId {
+        let id = DomainId::next(self.prog.domains.len());
         self.prog.domains.push(Domain { source, label });
-        (self.prog.domains.len() - 1) as u32
+        id
     }
 
-    pub fn env_sel(&mut self, sel: &EnvSel) -> u32 {
+    pub fn env_sel(&mut self, sel: &EnvSel) -> EnvSelId {
         let spec = match &sel.kind {
             EnvSelKind::Every => EnvSelSpec::All,
             EnvSelKind::Others => EnvSelSpec::Others,
@@ -297,18 +302,18 @@ impl<'a, 'p> Gen<'a, 'p> {
             EnvSelKind::Next => EnvSelSpec::Next,
         };
         if let Some(i) = self.prog.env_sels.iter().position(|s| *s == spec) {
-            return i as u32;
+            return EnvSelId::next(i);
         }
         self.prog.env_sels.push(spec);
-        (self.prog.env_sels.len() - 1) as u32
+        EnvSelId::next(self.prog.env_sels.len() - 1)
     }
 
-    pub(super) fn kind_set(&mut self, kinds: Vec<String>) -> u32 {
+    pub(super) fn kind_set(&mut self, kinds: Vec<String>) -> KindSetId {
         if let Some(i) = self.prog.kind_sets.iter().position(|k| *k == kinds) {
-            return i as u32;
+            return KindSetId::next(i);
         }
         self.prog.kind_sets.push(kinds);
-        (self.prog.kind_sets.len() - 1) as u32
+        KindSetId::next(self.prog.kind_sets.len() - 1)
     }
 
     /// Ends a block and returns its code handle.

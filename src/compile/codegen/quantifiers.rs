@@ -43,7 +43,7 @@ impl<'a, 'p> Gen<'a, 'p> {
 
     /// Records the `as` names of a quantifier that the trace sees (see
     /// `elem_binds`).
-    fn note_elem_binds(&mut self, filters: &[Filter], ty: &Ty, d: u32) {
+    fn note_elem_binds(&mut self, filters: &[Filter], ty: &Ty, d: DomainId) {
         if self.depth != 0 || !self.stack.is_empty() {
             return;
         }
@@ -83,7 +83,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     pub(super) fn env_quantifier(
         &mut self,
         q: AQuant,
-        sel: u32,
+        sel: EnvSelId,
         label: String,
         filters: &[Filter],
         pred: Option<&Pred>,
@@ -286,7 +286,7 @@ impl<'a, 'p> Gen<'a, 'p> {
     }
 
     /// Leaves whether the env in `env_slot` is among the selected envs.
-    pub(super) fn env_member(&mut self, env_slot: Slot, sel: u32) -> R<()> {
+    pub(super) fn env_member(&mut self, env_slot: Slot, sel: EnvSelId) -> R<()> {
         // `{ env for envs SEL }` contains the env: built from ops we have.
         let elem = self.alloc(2);
         let d = self.domain(DomainSource::Envs(sel), "envs".into());
@@ -449,8 +449,8 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// it: no load or store of an outer slot, no current-env lookup, no
     /// nested domain scoped by an outer slot. Its own domain may depend on
     /// outer slots; the VM keys cached results by the elements it yields.
-    pub(super) fn body_is_invariant(&self, d: u32, elem: Slot, from: usize, to: usize) -> bool {
-        if matches!(self.prog.domains.get(d as usize).map(|x| &x.source), None | Some(DomainSource::Values)) {
+    pub(super) fn body_is_invariant(&self, d: DomainId, elem: Slot, from: usize, to: usize) -> bool {
+        if matches!(self.prog.domains.get(d.index()).map(|x| &x.source), None | Some(DomainSource::Values)) {
             return false;
         }
         self.prog.ops.get(from..to).is_some_and(|body| self.ops_are_invariant(elem, body))
@@ -464,7 +464,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             body.iter().all(|op| match *op {
                 Op::Load(s) | Op::Store(s) => inner(s),
                 Op::EnvOf(_) => false,
-                Op::IterStart(nd, _) => match self.prog.domains.get(nd as usize).map(|x| &x.source) {
+                Op::IterStart(nd, _) => match self.prog.domains.get(nd.index()).map(|x| &x.source) {
                     Some(DomainSource::Objects { envs, ns, .. }) => {
                         let env_ok = match envs {
                             EnvScope::Current(s) | EnvScope::Sel(_, Some(s)) => inner(*s),

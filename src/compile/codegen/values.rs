@@ -57,7 +57,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         .help("JSONPath follows RFC 9535, e.g. `$.spec.containers[?(@.name == 'app')].image`")
                 })?;
                 self.prog.queries.push((text.clone(), q));
-                let id = (self.prog.queries.len() - 1) as u32;
+                let id = crate::bytecode::QueryId::next(self.prog.queries.len() - 1);
                 let subj = self.current_subject(cx, e.span)?;
                 self.emit(Op::Load(subj.slot));
                 self.emit(Op::Query(id));
@@ -300,12 +300,14 @@ fn check_fields(ty: &Ty, head: &[PathSeg], tail: &[Seg], span: Span) -> R<()> {
         });
     }
     let Some(u) = crate::compile::schema_paths::unknown_field(ty, &segs) else { return Ok(()) };
-    let mut d = Diag::new(
-        DiagCode::UnknownField,
-        span,
-        format!("`{}` on {} names a field no Kubernetes version has: `{}`", u.path, u.on, u.key),
-    )
-    .label("not in the Kubernetes 1.25-1.37 schemas");
+    let (whose, label) = if u.from_crd {
+        ("its CustomResourceDefinition (--crd) does not have", "not in the schema of its CustomResourceDefinition")
+    } else {
+        ("no Kubernetes version has", "not in the Kubernetes 1.25-1.37 schemas")
+    };
+    let mut d =
+        Diag::new(DiagCode::UnknownField, span, format!("`{}` on {} names a field {whose}: `{}`", u.path, u.on, u.key))
+            .label(label);
     d = match u.suggestion {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d.help(
