@@ -16,6 +16,7 @@ mod report;
 mod sources;
 use report::*;
 pub(super) use sources::discover_config;
+use sources::usage;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -375,8 +376,11 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
         plan.config = Some(narrowed);
         EnvSource::Configured
     } else {
-        let stdin_text =
-            if inputs.contains(&Input::Stdin) { read_stdin(opts.max_file_bytes, &mut read_errors) } else { None };
+        let stdin_text = if inputs.contains(&Input::Stdin) {
+            sources::read_stdin(opts.max_file_bytes, &mut read_errors)
+        } else {
+            None
+        };
         let pipe_timeout = config
             .as_ref()
             .and_then(|c| c.render_timeout)
@@ -403,7 +407,7 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
             Some(_) => {
                 plan.kube_version = Some(if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") })
             }
-            None => read_errors.push(usage(&format!(
+            None => read_errors.push(usage(format!(
                 "--kube-version `{}` is not a Kubernetes version like 1.30",
                 crate::escape::text(v)
             ))),
@@ -427,28 +431,6 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
     }
     plan.earlier.extend(read_errors);
     plan
-}
-
-fn usage(message: &str) -> RunError {
-    CliError::Usage(message.into()).whole_run()
-}
-
-/// Stdin, bounded like every file (`--max-file-size`).
-fn read_stdin(max: u64, errors: &mut Vec<RunError>) -> Option<String> {
-    use crate::load::files;
-    let read = files::read_stream(std::io::stdin().lock(), max)
-        .map_err(|e| match e {
-            files::ReadError::Io(e) => CliError::Io(format!("cannot read stdin: {e}")).at(crate::load::STDIN),
-            e => files::read_error(e, crate::load::STDIN, max),
-        })
-        .and_then(|bytes| files::text_from_bytes(bytes, crate::load::STDIN));
-    match read {
-        Ok(s) => Some(s),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    }
 }
 
 /// What parity.toml says about the check itself (not its envs).
@@ -501,14 +483,11 @@ fn narrowed_config(
         return None;
     }
     if !args.envs.is_empty() || inputs.contains(&Input::Stdin) {
-        errors.push(
-            CliError::Usage(format!(
-                "paths pick envs of {} and cannot be mixed with `--env` or `-` (hint: give `--config` another \
-                 file, or name every env with `--env NAME=PATH`)",
-                cfg.file
-            ))
-            .whole_run(),
-        );
+        errors.push(usage(format!(
+            "paths pick envs of {} and cannot be mixed with `--env` or `-` (hint: give `--config` another \
+             file, or name every env with `--env NAME=PATH`)",
+            cfg.file
+        )));
         let mut none = cfg.clone();
         none.envs.clear();
         return Some(none);

@@ -9,8 +9,21 @@ use crate::cli::CliError;
 use crate::load::Config;
 use crate::report::{ErrorAt, RunError};
 
-fn usage(message: String) -> RunError {
-    CliError::Usage(message).whole_run()
+pub(super) fn usage(message: impl Into<String>) -> RunError {
+    CliError::Usage(message.into()).whole_run()
+}
+
+/// Stdin, bounded like every file (`--max-file-size`); a failed read is
+/// pushed to `errors`.
+pub(super) fn read_stdin(max: u64, errors: &mut Vec<RunError>) -> Option<String> {
+    use crate::load::files;
+    let read = files::read_stream(std::io::stdin().lock(), max)
+        .map_err(|e| match e {
+            files::ReadError::Io(e) => CliError::Io(format!("cannot read stdin: {e}")).at(crate::load::STDIN),
+            e => files::read_error(e, crate::load::STDIN, max),
+        })
+        .and_then(|bytes| files::text_from_bytes(bytes, crate::load::STDIN));
+    read.map_err(|e| errors.push(e)).ok()
 }
 
 /// The nearest `parity.toml`: in the current folder, else in each parent
@@ -66,15 +79,8 @@ pub fn read_named_streams(
                 continue;
             }
             stdin_used = true;
-            let read = files::read_stream(std::io::stdin().lock(), max_bytes)
-                .map_err(|e| match e {
-                    files::ReadError::Io(e) => CliError::Io(format!("cannot read stdin: {e}")).at(crate::load::STDIN),
-                    e => files::read_error(e, crate::load::STDIN, max_bytes),
-                })
-                .and_then(|b| files::text_from_bytes(b, crate::load::STDIN));
-            match read {
-                Ok(t) => texts.push((name.clone(), crate::load::STDIN.to_string(), t)),
-                Err(e) => errors.push(e),
+            if let Some(t) = read_stdin(max_bytes, errors) {
+                texts.push((name.clone(), crate::load::STDIN.to_string(), t));
             }
         } else if files::is_pipe(path) {
             let shown = files::display(path);
