@@ -15,7 +15,7 @@ use template::*;
 
 pub use scope::Layer;
 
-use crate::bytecode::{Check, CheckKind, Code, DomainId, DomainSource, EnvScope, Op, Piece, Program, Rule};
+use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};
 use crate::diag::DiagCode;
 use crate::diag::{Diag, Sources};
 use crate::report::Severity;
@@ -302,10 +302,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
         ExprKind::EnvSubject { env, pred } => {
             let sel = g.env_sel(env);
             let label = g.sources.slice(env.span).to_string();
-            let d = {
-                g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label });
-                DomainId::next(g.prog.domains.len() - 1)
-            };
+            let d = g.domain(DomainSource::Envs(sel), label);
             let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let pred = g.block(|g| g.predicate(pred, &cx))?;
             Ok((CheckKind::Each { domain: d, filter: None, pred, fire_when: false }, None))
@@ -316,8 +313,7 @@ fn top_check(g: &mut Gen, e: &Expr) -> Result<(CheckKind, Option<Cx>), Diag> {
                 _ => None,
             });
             let sel = g.env_sel(&sel.unwrap_or(crate::syntax::ast::EnvSel { kind: EnvSelKind::Every, span: e.span }));
-            g.prog.domains.push(crate::bytecode::Domain { source: DomainSource::Envs(sel), label: "envs".into() });
-            let d = DomainId::next(g.prog.domains.len() - 1);
+            let d = g.domain(DomainSource::Envs(sel), "envs".into());
             let cx = Cx::of(Subj { slot: 0, ty: Ty::Env }, Some(1), vec![], None);
             let rest: Vec<Filter> =
                 filters.iter().filter(|f| !matches!(f, Filter::In(Scope::Env(_), _))).cloned().collect();
@@ -368,8 +364,7 @@ fn each(
         return Err(Diag::new(DiagCode::Internal, np.span, "top-level domain bound to an env"));
     }
     let label = g.sources.slice(np.span).to_string();
-    g.prog.domains.push(crate::bytecode::Domain { source, label });
-    let d = DomainId::next(g.prog.domains.len() - 1);
+    let d = g.domain(source, label);
     let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);
     // Filters and `as` names; the filter block stores counterparts in slots
     // the predicate reads, so both run on the same slots.

@@ -40,8 +40,7 @@ pub(super) fn compile_tolerance(g: &mut Gen, t: &TolerateDecl) -> Result<Toleran
                     .help("name a kind or `object`: `for deployments`, `for objects in envs tagged nonprod`"));
             }
             let label = g.sources.slice(np.span).to_string();
-            g.prog.domains.push(crate::bytecode::Domain { source, label });
-            let domain = crate::bytecode::DomainId::next(g.prog.domains.len() - 1);
+            let domain = g.domain(source, label);
             g.next_slot = 2;
             g.max_slot = 2;
             let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);
