@@ -27,6 +27,11 @@ pub struct TestArgs {
     /// Print every case, not only failures.
     #[arg(long, short)]
     pub verbose: bool,
+    /// CustomResourceDefinition file or folder for every case (repeatable;
+    /// as `check --crd`): rule paths on its kinds are checked against its
+    /// schema, and `crd-exists` uses it where a case's env lacks the CRD.
+    #[arg(long = "crd", value_name = "FILE")]
+    pub crd: Vec<PathBuf>,
 }
 
 /// One expected or actual finding: (rule, env, kind, namespace, name).
@@ -45,7 +50,22 @@ pub fn run(mut args: TestArgs) -> i32 {
     for e in &errors {
         eprintln!("{}", crate::escape::error_line(e));
     }
-    let prog = match build_program(&files, &[], rule_paths.is_empty()) {
+    // The CRDs given with --crd: read once here for the compile (and their
+    // errors reported once); each case's run reads them again for `env.crds`.
+    let crds = if args.crd.is_empty() {
+        None
+    } else {
+        let (objects, crd_errors) = crate::load::crds::read(&args.crd, &crate::load::LoadOptions::default());
+        if !crd_errors.is_empty() {
+            for e in &crd_errors {
+                eprintln!("{}", crate::escape::error_line(e));
+            }
+            return 2;
+        }
+        Some(Arc::new(crate::schema::given::GivenCrds::from_objects(objects)))
+    };
+    let built = crate::schema::given::compiling_with(crds, || build_program(&files, &[], rule_paths.is_empty()));
+    let prog = match built {
         Ok((p, _)) => Arc::new(p),
         Err((_, rendered)) => {
             eprint!("{rendered}");
@@ -65,7 +85,7 @@ pub fn run(mut args: TestArgs) -> i32 {
     }
     let (mut passed, mut failed, mut broken) = (0, 0, 0);
     for case in &cases {
-        match run_case(&prog, case) {
+        match run_case(&prog, case, &args.crd) {
             Ok(CaseResult { missing, unexpected }) if missing.is_empty() && unexpected.is_empty() => {
                 passed += 1;
                 if args.verbose {
@@ -181,7 +201,7 @@ fn read_spec(case: &Path) -> Result<Spec, String> {
     Ok(spec)
 }
 
-fn run_case(prog: &Arc<Program>, case: &Path) -> Result<CaseResult, String> {
+fn run_case(prog: &Arc<Program>, case: &Path, crds: &[PathBuf]) -> Result<CaseResult, String> {
     let spec = read_spec(case)?;
     // Rules marked `enabled: false` run only when the case names them.
     let rules = spec.rules.unwrap_or_else(|| prog.rules.iter().filter(|r| r.enabled).map(|r| r.id.clone()).collect());
@@ -209,6 +229,7 @@ fn run_case(prog: &Arc<Program>, case: &Path) -> Result<CaseResult, String> {
         only: Some(rules),
         envs: EnvSource::Inputs { inputs: Vec::new(), named: envs, stdin_text: None, texts: Vec::new() },
         allow_empty: true,
+        crds: crds.to_vec(),
         ..Plan::default()
     };
     let report = crate::pipeline::check(&plan, &Default::default()).report;
