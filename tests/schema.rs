@@ -166,7 +166,7 @@ fn custom_resources_are_checked_against_their_crd() {
     assert_eq!(
         got,
         [
-            (1, "Certificate web/web-tls: no CustomResourceDefinition in this env defines kind Certificate in group cert-manager.io".to_string()),
+            (1, "Certificate web/web-tls: no CustomResourceDefinition in this env defines kind Certificate in group cert-manager.io; if another tool or chart installs it, give it with --crd FILE or parity.toml `crds`".to_string()),
             (16, "Widget web/bad: spec.colour: unknown field `colour`; did you mean `color`?; spec.size: must be of type integer".to_string()),
         ]
     );

@@ -36,7 +36,9 @@ fn no_crd(env: &str, line: u64, what: &str, kind: &str, group: &str) -> (String,
     (
         env.to_string(),
         line,
-        format!("{what}: no CustomResourceDefinition in this env defines kind {kind} in group {group}"),
+        format!(
+            "{what}: no CustomResourceDefinition in this env defines kind {kind} in group {group}; if another tool or chart installs it, give it with --crd FILE or parity.toml `crds`"
+        ),
     )
 }
 

@@ -13,6 +13,10 @@ const MAX_DEPTH: usize = 64;
 
 /// The CRD's version entry for the resource, or why there is none; then the
 /// resource's problems against its schema.
+/// Said after "no CustomResourceDefinition in this env ...": where a CRD that
+/// the env's manifests do not carry can come from.
+pub const NOT_HERE_HINT: &str = "; if another tool or chart installs it, give it with --crd FILE or parity.toml `crds`";
+
 pub fn check<'t>(root: NodeRef<'t>, crds: &[NodeRef]) -> Result<Vec<Problem<'t>>, String> {
     let (Some(av), Some(kind)) = (root.str_field("apiVersion"), root.str_field("kind")) else { return Ok(vec![]) };
     let (group, version) = split_api_version(av);
@@ -22,7 +26,9 @@ pub fn check<'t>(root: NodeRef<'t>, crds: &[NodeRef]) -> Result<Vec<Problem<'t>>
             && spec.and_then(|s| s.get("names")).and_then(|n| n.str_field("kind")) == Some(kind)
     });
     let Some(crd) = crd else {
-        return Err(format!("no CustomResourceDefinition in this env defines kind {kind} in group {group}"));
+        return Err(format!(
+            "no CustomResourceDefinition in this env defines kind {kind} in group {group}{NOT_HERE_HINT}"
+        ));
     };
     let crd_name = crd.get("metadata").and_then(|m| m.str_field("name")).unwrap_or("?").to_string();
     let spec = crd.get("spec");
