@@ -154,7 +154,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     phase("load", load_started);
     let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
     if let Some(c) = &crds {
-        world.given_crds = c.objects.clone();
+        world.set_given_crds(c.objects.clone());
     }
     if let Some(v) = &plan.kube_version {
         for env in world.envs.iter_mut().filter(|e| e.version.is_none()) {

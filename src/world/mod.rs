@@ -278,36 +278,41 @@ impl Env {
     /// env's default namespace, so that pairing, indexes, rules and output
     /// all see where `kubectl apply` would put it. Built-in kinds are known;
     /// a custom kind counts as namespaced when the env holds its
-    /// CustomResourceDefinition with `scope: Namespaced` (otherwise it is
-    /// left as written).
-    fn apply_default_namespace(&mut self) {
-        let namespaced_crds: Vec<String> = self
-            .objects
-            .iter()
-            .filter(|o| o.kind.eq_ignore_ascii_case("customresourcedefinition"))
-            .filter(|o| o.value().get("spec").and_then(|s| s.str_field("scope")) == Some("Namespaced"))
-            .filter_map(|o| o.value().get("spec")?.get("names")?.str_field("kind").map(str::to_ascii_lowercase))
-            .collect();
+    /// CustomResourceDefinition with `scope: Namespaced`, or, when the env
+    /// holds none for it, when a CRD given with `--crd` (`given`, see
+    /// [`World::set_given_crds`]) says so; otherwise it is left as written.
+    /// Returns whether any object's namespace changed.
+    fn apply_default_namespace(&mut self, given: &[Object]) -> bool {
+        let own = crd_scopes(self.objects.iter());
+        let given = crd_scopes(given.iter());
         let default: Arc<str> = Arc::from(self.default_namespace());
+        let mut changed = false;
         for obj in &mut self.objects {
+            // An implied namespace is always the env's default: the object
+            // moved exactly when it gains or loses one.
+            let was_implied = obj.namespace_implied;
             if obj.namespace_implied {
                 obj.namespace = None;
                 obj.namespace_implied = false;
             }
-            if obj.namespace.is_some() || obj.kind.is_empty() {
-                continue;
+            if obj.namespace.is_none() && !obj.kind.is_empty() {
+                let kind = obj.kind.to_ascii_lowercase();
+                let known = kinds::KINDS.iter().find(|(k, _)| *k == kind);
+                let namespaced = match known {
+                    Some((_, cluster)) => !cluster,
+                    None => match own.iter().find(|(k, _)| *k == kind) {
+                        Some((_, scope)) => *scope,
+                        None => given.iter().any(|(k, namespaced)| *k == kind && *namespaced),
+                    },
+                };
+                if namespaced {
+                    obj.namespace = Some(default.clone());
+                    obj.namespace_implied = true;
+                }
             }
-            let kind = obj.kind.to_ascii_lowercase();
-            let known = kinds::KINDS.iter().find(|(k, _)| *k == kind);
-            let namespaced = match known {
-                Some((_, cluster)) => !cluster,
-                None => namespaced_crds.contains(&kind),
-            };
-            if namespaced {
-                obj.namespace = Some(default.clone());
-                obj.namespace_implied = true;
-            }
+            changed |= obj.namespace_implied != was_implied;
         }
+        changed
     }
 
     /// The canonical form of one of this env's namespace names.
@@ -466,6 +471,26 @@ impl World {
         self.envs.iter().position(|e| e.name == name).map(|i| i as EnvId)
     }
 
+    /// Sets the CustomResourceDefinitions given with `--crd` (parity.toml
+    /// `crds`). Their `spec.scope` decides whether a custom kind is
+    /// namespaced in an env that has no CRD of its own for it: objects of a
+    /// given `Namespaced` kind without `metadata.namespace` are in the env's
+    /// default namespace, as those of a kind the env's own CRD declares
+    /// namespaced are. The envs whose objects moved are indexed again.
+    pub fn set_given_crds(&mut self, crds: Vec<Object>) {
+        let mut moved = false;
+        for env in &mut self.envs {
+            if env.apply_default_namespace(&crds) {
+                env.reindex();
+                moved = true;
+            }
+        }
+        if moved {
+            self.joins = index::JoinIndexes::default();
+        }
+        self.given_crds = crds;
+    }
+
     /// The reference env: the last in promotion order.
     pub fn reference(&self) -> Option<EnvId> {
         self.envs.len().checked_sub(1).map(|i| i as EnvId)
@@ -484,11 +509,28 @@ impl World {
             for obj in &mut env.objects {
                 obj.env = i as EnvId;
             }
-            env.apply_default_namespace();
+            env.apply_default_namespace(&[]);
             env.reindex();
         });
         self.joins = index::JoinIndexes::default();
     }
+}
+
+/// The (lower-case) kinds the CustomResourceDefinitions among `objects`
+/// define, each with whether it is namespaced (`spec.scope: Namespaced`);
+/// the first CRD of a kind counts.
+fn crd_scopes<'a>(objects: impl Iterator<Item = &'a Object>) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for o in objects.filter(|o| o.kind.eq_ignore_ascii_case("customresourcedefinition")) {
+        let spec = o.value().get("spec");
+        let Some(kind) = spec.and_then(|s| s.get("names")).and_then(|n| n.str_field("kind")) else { continue };
+        let kind = kind.to_ascii_lowercase();
+        if !out.iter().any(|(k, _)| *k == kind) {
+            let namespaced = spec.and_then(|s| s.str_field("scope")) == Some("Namespaced");
+            out.push((kind, namespaced));
+        }
+    }
+    out
 }
 
 /// The kinds that carry a pod spec, lower-case, and where it lives.
