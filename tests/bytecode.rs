@@ -42,3 +42,57 @@ fn no_with_nested_collection() {
         "rule admin { no clusterrolebinding where roleRef.name = \"cluster-admin\" has some subject with kind = \"ServiceAccount\" }"
     ));
 }
+
+/// The env-invariant conjuncts of a top-level `where` (issue 17) are
+/// wrapped in `EnvMemo`/`EnvMemoPut`; conjuncts that read the subject, or
+/// anything bound by an earlier filter, are not.
+#[test]
+fn env_invariant_conjuncts_are_memoised_per_env() {
+    let memo_ops = |rules: &str| {
+        let l = listing(rules);
+        (l.matches("EnvMemo ").count(), l.matches("EnvMemoPut ").count())
+    };
+    // `env.reference = false` and the comprehension over envs read only
+    // the env; `spec.replicas > 1` reads the deployment.
+    assert_eq!(
+        memo_ops(
+            "value next-order(order) = first({ it.order for envs where it.order = order + 1 })\n\
+             rule r { every deployment where env.reference = false and next-order(env.order) exists and spec.replicas > 1 has spec.paused exists }"
+        ),
+        (2, 2)
+    );
+    assert_eq!(
+        memo_ops(
+            "rule r { every deployment where spec.replicas > 1 and it.kind = \"Deployment\" has spec.paused exists }"
+        ),
+        (0, 0)
+    );
+    // A counterpart bound by an earlier filter is not the env.
+    assert_eq!(
+        memo_ops(
+            "rule r { every deployment with counterpart in env prod as p where p.spec.replicas > 1 has spec.paused exists }"
+        ),
+        (0, 0)
+    );
+    // Nested quantifiers' filters, env checks and predicates are not
+    // touched: only a top-level filter over objects.
+    assert_eq!(memo_ops("rule r { every env has no deployment where env.reference = true }"), (0, 0));
+    assert_eq!(memo_ops("rule r { every deployment has env.reference = false }"), (0, 0));
+}
+
+/// The standard library's `api-version-parity` computes its two env-level
+/// conditions (`env.reference = false`, the two schema versions differ)
+/// once per env, and validates per object only where they hold.
+#[test]
+fn api_version_parity_memoises_its_env_conditions() {
+    let files: Vec<(String, String)> =
+        parity::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let mut sources = Sources::default();
+    let prog = parity::compile::build(&mut sources, &files, &[]).expect("the standard library compiles");
+    let listing = parity::bytecode::disassemble(&prog);
+    let start = listing.find("rule api-version-parity ").expect("the rule is listed");
+    let section = &listing[start..];
+    let section = &section[..section[1..].find("\nrule ").map_or(section.len(), |i| i + 1)];
+    assert_eq!(section.matches("EnvMemo ").count(), 2, "{section}");
+    assert_eq!(section.matches("EnvMemoPut ").count(), 2, "{section}");
+}

@@ -199,6 +199,14 @@ pub enum Op {
     /// whether they differ in no field but what the program's tolerances
     /// allow (`matches`; see `crate::diff`).
     Drift,
+    /// Start of a top-level filter's condition that reads nothing of its
+    /// subject but its env (`where env.reference = false`): when this VM
+    /// has its value for the current env (slot 1) and is not tracing, push
+    /// it and jump to the target (past the matching `EnvMemoPut`).
+    EnvMemo(Pc),
+    /// End of such a condition: remember the value on top of the stack for
+    /// the current env, keyed by the pc of its `EnvMemo`.
+    EnvMemoPut(Pc),
     /// End of a code block: the top of the stack is its result.
     Ret,
 }
@@ -534,6 +542,8 @@ impl fmt::Display for Op {
             Op::ExistsIn(e) => write!(f, "ExistsIn e{e}"),
             Op::EnvOf(e) => write!(f, "EnvOf e{e}"),
             Op::Drift => write!(f, "Drift"),
+            Op::EnvMemo(pc) => write!(f, "EnvMemo {pc:04}"),
+            Op::EnvMemoPut(pc) => write!(f, "EnvMemoPut {pc:04}"),
             Op::Ret => write!(f, "Ret"),
         }
     }

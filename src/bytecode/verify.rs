@@ -135,8 +135,17 @@ fn block(p: &Program, code: Code, slots: u16) -> Result<(), String> {
                     }
                 }
             }
-            Op::JumpIfFalse(t) | Op::AndJump(t) | Op::OrJump(t) | Op::Jump(t) | Op::IterNext(t) | Op::QStep(_, t) => {
-                target(t)?
+            Op::JumpIfFalse(t)
+            | Op::AndJump(t)
+            | Op::OrJump(t)
+            | Op::Jump(t)
+            | Op::IterNext(t)
+            | Op::QStep(_, t)
+            | Op::EnvMemo(t) => target(t)?,
+            Op::EnvMemoPut(m)
+                if !matches!(p.ops.get(m as usize), Some(Op::EnvMemo(_))) || !(start..pc).contains(&(m as usize)) =>
+            {
+                return Err(format!("op {pc}: EnvMemoPut names {m}, which is no EnvMemo of its block"));
             }
             _ => {}
         }
@@ -180,5 +189,11 @@ mod tests {
         let mut p = library();
         p.ops.retain(|op| !matches!(op, Op::Ret));
         assert!(verify(&p).unwrap_err().contains("no `Ret`"));
+
+        // An EnvMemoPut must name an EnvMemo before it in its block.
+        let mut p = library();
+        let put = p.ops.iter().position(|op| matches!(op, Op::EnvMemoPut(_))).expect("an EnvMemoPut");
+        p.ops[put] = Op::EnvMemoPut(put as u32 - 1);
+        assert!(verify(&p).unwrap_err().contains("no EnvMemo of its block"));
     }
 }

@@ -364,6 +364,7 @@ fn each(
         return Err(Diag::new(DiagCode::Internal, np.span, "top-level domain bound to an env"));
     }
     let label = g.sources.slice(np.span).to_string();
+    let over_objects = matches!(source, DomainSource::Objects { .. });
     let d = g.domain(source, label);
     let mut cx = Cx::of(Subj { slot: 0, ty: r.ty() }, Some(1), vec![], None);
     // Filters and `as` names; the filter block stores counterparts in slots
@@ -381,7 +382,10 @@ fn each(
     let mut fcx = cx.clone();
     let filter = if has_filter {
         let entry = g.prog.ops.len() as u32;
-        top_filters_into(g, &r, &filters, &mut fcx)?;
+        g.memo_env_where = over_objects;
+        let r = top_filters_into(g, &r, &filters, &mut fcx);
+        g.memo_env_where = false;
+        r?;
         g.emit(Op::Ret);
         Some(Code { entry })
     } else {

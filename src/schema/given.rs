@@ -141,11 +141,9 @@ fn convert(schema: NodeRef, depth: usize, embedded: bool, budget: &mut usize) ->
     }
     if embedded || flag(schema, "x-kubernetes-embedded-resource") {
         for k in ["apiVersion", "kind"] {
-            ty.props.entry(k.to_string()).or_insert_with(|| Ty { t: "s".into(), ..Ty::default() });
+            ty.props.get_or_insert_with(k, || Ty { t: "s".into(), ..Ty::default() });
         }
-        ty.props
-            .entry("metadata".to_string())
-            .or_insert_with(|| Ty { reference: Some(OBJECT_META.into()), ..Ty::default() });
+        ty.props.get_or_insert_with("metadata", || Ty { reference: Some(OBJECT_META.into()), ..Ty::default() });
     }
     ty
 }

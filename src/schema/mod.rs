@@ -20,14 +20,18 @@
 //! `""`) and of its fields, from the newest version that has it; only
 //! `explain-field` reads it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
 pub mod crd;
 pub mod given;
+mod identity;
+pub mod props;
 pub mod validate;
+
+pub use props::Props;
 
 const DATA: &str = include_str!("data/k8s.json");
 const DESCRIPTIONS: &str = include_str!("data/descriptions.json");
@@ -41,9 +45,14 @@ pub struct Ty {
     pub t: String,
     #[serde(rename = "$", default)]
     pub reference: Option<String>,
+    /// The definition `reference` names, as an index into the table's
+    /// per-version bodies (set for the bundled schemas when they are
+    /// parsed; `None` in CRD schemas, which are looked up by name).
+    #[serde(skip)]
+    pub ref_id: Option<u32>,
     /// Properties (fields) of an object.
     #[serde(rename = "p", default)]
-    pub props: BTreeMap<String, Ty>,
+    pub props: Props,
     /// Required fields.
     #[serde(rename = "r", default)]
     pub required: Vec<String>,
@@ -111,6 +120,8 @@ pub struct Kind {
     pub def: String,
     /// Indexes into [`Schemas::versions`].
     pub served: Vec<u8>,
+    /// `def`'s id in the table's per-version bodies (`Ty::ref_id`).
+    def_id: Option<u32>,
 }
 
 impl Kind {
@@ -124,12 +135,19 @@ pub struct Schemas {
     versions: Vec<String>,
     bodies: Vec<Ty>,
     defs: HashMap<String, Vec<(u32, Vec<u8>)>>,
+    /// Per definition id (`Ty::ref_id`), its body index in each version
+    /// (`NO_BODY` where it has none): a reference resolves without hashing
+    /// its name, once per field the validator enters.
+    def_bodies: Vec<Vec<u32>>,
     kinds: Vec<Kind>,
     /// kind → indexes into `kinds` (looked up by `&str`, without
     /// allocating: every object's validation starts here).
     by_kind: HashMap<String, Vec<usize>>,
     /// Groups of the built-in API (any version).
     groups: Vec<String>,
+    /// Per kind (as `kinds`), which versions share its schema
+    /// (`same_schema_as`), worked out on first use.
+    alike: Vec<OnceLock<Vec<u8>>>,
 }
 
 /// The schemas, parsed on first use.
@@ -140,7 +158,7 @@ pub fn schemas() -> &'static Schemas {
         let kinds: Vec<Kind> = data
             .kinds
             .into_iter()
-            .map(|(group, version, kind, def, served)| Kind { group, version, kind, def, served })
+            .map(|(group, version, kind, def, served)| Kind { group, version, kind, def, served, def_id: None })
             .collect();
         let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, k) in kinds.iter().enumerate() {
@@ -149,8 +167,58 @@ pub fn schemas() -> &'static Schemas {
         let mut groups: Vec<String> = kinds.iter().map(|k| k.group.clone()).collect();
         groups.sort();
         groups.dedup();
-        Schemas { versions: data.versions, bodies: data.bodies, defs: data.defs, kinds, by_kind, groups }
+        let mut bodies = data.bodies;
+        let (def_bodies, ids) = number_definitions(&data.defs, &mut bodies, data.versions.len());
+        let kinds: Vec<Kind> =
+            kinds.into_iter().map(|k| Kind { def_id: ids.get(k.def.as_str()).copied(), ..k }).collect();
+        let alike = kinds.iter().map(|_| OnceLock::new()).collect();
+        Schemas { versions: data.versions, bodies, defs: data.defs, def_bodies, kinds, by_kind, groups, alike }
     })
+}
+
+/// A version without a body for a definition, in `Schemas::def_bodies`.
+const NO_BODY: u32 = u32::MAX;
+
+/// Numbers the definitions (by name, sorted), sets `ref_id` on every
+/// reference in `bodies`, and returns each definition's body per version
+/// and the ids by name.
+fn number_definitions<'d>(
+    defs: &'d HashMap<String, Vec<(u32, Vec<u8>)>>,
+    bodies: &mut [Ty],
+    versions: usize,
+) -> (Vec<Vec<u32>>, HashMap<&'d str, u32>) {
+    let mut names: Vec<&String> = defs.keys().collect();
+    names.sort();
+    let ids: HashMap<&str, u32> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+    let table = names
+        .iter()
+        .map(|n| {
+            let mut per_version = vec![NO_BODY; versions];
+            for (body, vs) in &defs[*n] {
+                for &v in vs {
+                    if let Some(slot) = per_version.get_mut(v as usize)
+                        && *slot == NO_BODY
+                    {
+                        *slot = *body;
+                    }
+                }
+            }
+            per_version
+        })
+        .collect();
+    fn set(ty: &mut Ty, ids: &HashMap<&str, u32>) {
+        ty.ref_id = ty.reference.as_deref().and_then(|r| ids.get(r).copied());
+        for c in ty.props.values_mut() {
+            set(c, ids);
+        }
+        for c in [&mut ty.items, &mut ty.map_values].into_iter().flatten() {
+            set(c, ids);
+        }
+    }
+    for b in bodies {
+        set(b, &ids);
+    }
+    (table, ids)
 }
 
 /// Descriptions: definition → field (`""` for the definition) → text.
@@ -216,9 +284,13 @@ impl Schemas {
     /// Follows references in one version.
     pub fn resolve<'a>(&'a self, version: usize, mut ty: &'a Ty) -> Option<&'a Ty> {
         for _ in 0..8 {
-            match &ty.reference {
-                Some(r) => ty = self.def(version, r)?,
-                None => return Some(ty),
+            ty = match (ty.ref_id, &ty.reference) {
+                (Some(id), _) => {
+                    let body = *self.def_bodies.get(id as usize)?.get(version)?;
+                    self.bodies.get(body as usize)?
+                }
+                (None, Some(r)) => self.def(version, r)?,
+                (None, None) => return Some(ty),
             }
         }
         None
@@ -262,7 +334,10 @@ impl Schemas {
         if !kind.served.contains(&(version as u8)) {
             return None;
         }
-        self.def(version, &kind.def)
+        match kind.def_id {
+            Some(id) => self.bodies.get(*self.def_bodies.get(id as usize)?.get(version)? as usize),
+            None => self.def(version, &kind.def),
+        }
     }
 }
 

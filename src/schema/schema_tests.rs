@@ -115,3 +115,38 @@ fn path_lookup_over_the_union_of_versions() {
     let c = s.roots_of_def("io.k8s.api.core.v1.Container");
     assert!(matches!(s.lookup(&c, &path("resources.limits.cpu")), Lookup::Found(v) if v[0].1.t == "q"));
 }
+
+/// `same_schema_as` groups versions only where the kind's schema (its body
+/// and every definition it reaches) is the same: validating the schema
+/// corpus in a version and in the version it stands for gives the same
+/// problems, for every version; and the groups are real (most kinds change
+/// in few releases).
+#[test]
+fn versions_sharing_a_kinds_schema_validate_alike() {
+    let s = schemas();
+    let mut shared = 0;
+    for entry in std::fs::read_dir("tests/fixtures/schema/corpus").expect("corpus") {
+        let yaml = std::fs::read_to_string(entry.expect("entry").path()).expect("fixture");
+        let w = world(&[("prod", yaml.as_str())]);
+        let root = w.envs[0].objects[0].value();
+        let (g, ver) = split_api_version(root.str_field("apiVersion").unwrap());
+        let Some(k) = s.kind(g, ver, root.str_field("kind").unwrap()) else { continue };
+        for v in 0..s.versions().len() {
+            let alike = s.same_schema_as(k, v);
+            assert!(alike <= v, "{} {v}: stands for a later version {alike}", k.kind);
+            let Some(ty) = s.root(k, v) else {
+                assert_eq!(alike, v, "{} is not served in {v}", k.kind);
+                continue;
+            };
+            let texts = |v: usize, ty: &Ty| validate(s, v, ty, root).iter().map(|p| p.text()).collect::<Vec<_>>();
+            let theirs = s.root(k, alike).expect("the version stood for serves the kind");
+            assert_eq!(texts(v, ty), texts(alike, theirs), "{} in {} and {}", k.kind, v, alike);
+            shared += usize::from(alike != v);
+        }
+    }
+    assert!(shared > 20, "only {shared} versions share a schema");
+    // Deployment's PodSpec changes in most releases, so its 1.25 and 1.37
+    // schemas differ; the same definition bodies are one group.
+    let dep = s.kind("apps", "v1", "Deployment").expect("apps/v1 Deployment");
+    assert_ne!(s.same_schema_as(dep, s.newest()), 0);
+}

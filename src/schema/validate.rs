@@ -3,6 +3,8 @@
 //! validator, kubernetes-validate in strict mode) would: unknown fields,
 //! wrong types, missing required fields, values outside an enum.
 
+use std::fmt::Write as _;
+
 use super::{Schemas, Ty};
 use crate::world::tree::{Node, NodeRef};
 
@@ -125,7 +127,7 @@ impl<'t> Validator<'_, 't> {
                 if let Some(items) = &ty.items {
                     for (i, e) in node.iter().enumerate() {
                         let len = self.path.len();
-                        self.path.push_str(&format!("[{i}]"));
+                        let _ = write!(self.path, "[{i}]");
                         self.node(items, e, depth + 1);
                         self.path.truncate(len);
                     }

@@ -406,6 +406,21 @@ impl<'w> Vm<'w> {
                     let v = self.select_envs(sel, cur).first().map(|e| Val::Env(*e)).unwrap_or(Val::Absent);
                     self.stack.push(v);
                 }
+                Op::EnvMemo(skip) => {
+                    if self.trace.is_none()
+                        && !env_memo_off()
+                        && let Some(v) = self.env_memo.get(&(pc as u32 - 1, self.memo_env()))
+                    {
+                        self.stack.push(v.clone());
+                        pc = skip as usize;
+                    }
+                }
+                Op::EnvMemoPut(at) => {
+                    if let Some(v) = self.stack.last() {
+                        let key = (at, self.memo_env());
+                        self.env_memo.insert(key, v.clone());
+                    }
+                }
                 Op::Ret => {
                     if self.meters.is_some() {
                         self.tick(&mut reported, steps, true)?;

@@ -222,6 +222,9 @@ pub struct Vm<'w> {
     in_index: HashMap<usize, (Val<'w>, StringIndex)>,
     /// Join indexes this VM fetched from the world (`join`).
     join_cache: join::JoinCache,
+    /// Values of env-invariant filter conditions (`Op::EnvMemo`), by (pc
+    /// of the `EnvMemo`, env): computed once per env, not once per subject.
+    env_memo: HashMap<(u32, u32), Val<'w>>,
     /// Set when code popped an empty stack: a bug, reported by `run`.
     underflow: bool,
     /// The run budgets of every rule, and the rule now being evaluated.
@@ -242,6 +245,14 @@ pub struct Vm<'w> {
     tol_vm: Option<Box<Vm<'w>>>,
     /// `matches` comparisons made (of two distinct objects).
     drift_runs: u64,
+}
+
+/// `PARITY_NO_ENV_MEMO` set (to anything): `Op::EnvMemo` never reuses a
+/// value, so env-invariant conditions run for every subject again. For
+/// comparing the two (tests, benchmarks); not a user option.
+pub(super) fn env_memo_off() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var_os("PARITY_NO_ENV_MEMO").is_some())
 }
 
 /// The strings of a list, or `None` when it holds anything else.
@@ -265,6 +276,7 @@ impl<'w> Vm<'w> {
             call_memo: HashMap::new(),
             in_index: HashMap::new(),
             join_cache: HashMap::new(),
+            env_memo: HashMap::new(),
             underflow: false,
             meters: None,
             unmetered: Vec::new(),
@@ -391,6 +403,14 @@ impl<'w> Vm<'w> {
                 self.underflow = true;
                 Val::Absent
             }
+        }
+    }
+
+    /// The current env (slot 1) as a key of `env_memo`.
+    fn memo_env(&self) -> u32 {
+        match self.slots.get(1) {
+            Some(Val::Env(e)) => *e,
+            _ => u32::MAX,
         }
     }
 

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::value::{Val, as_version};
 use crate::schema::validate::{Problem, validate};
 use crate::schema::{Kind, Schemas, schemas, split_api_version};
-use crate::world::tree::NodeRef;
+use crate::world::tree::{NodeRef, Tree};
 
 /// API groups that Kubernetes removed before 1.25 (so they are not in the
 /// bundled schemas) and where their kinds went.
@@ -77,36 +77,100 @@ fn object_root<'w>(v: &Val<'w>) -> Option<NodeRef<'w>> {
     }
 }
 
-/// The problems of a served built-in object in one version.
-fn problems<'w>(a: &[Val<'w>]) -> Vec<Problem<'w>> {
-    let Some(root) = object_root(&a[0]) else { return Vec::new() };
+/// The problems of an object in one version, as (text, node index in the
+/// object's tree); none for a custom resource or an apiVersion the version
+/// does not serve.
+type Problems = Rc<Vec<(String, u32)>>;
+
+/// What one version says about one object: whether it serves it (custom
+/// resources count as served) and its schema problems there.
+#[derive(Clone)]
+struct Judgement {
+    served: bool,
+    problems: Problems,
+}
+
+/// The judgements made for the object being evaluated on this thread. The
+/// engine evaluates every rule of a group for one subject before the next,
+/// so `schema-valid`, `api-served` and `api-version-parity` (and a finding's
+/// message and location) ask about the same object in a row: each version
+/// is judged once, and each group of versions sharing the kind's schema
+/// (`Schemas::same_schema_as`) validates once.
+struct Memo {
+    /// (engine run, tree address, node).
+    object: (u64, usize, u32),
+    by_version: Vec<(usize, Judgement)>,
+    /// (the first version with the same schema of the kind, problems).
+    by_schema: Vec<(usize, Problems)>,
+}
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Judges `root` in the version a version value names, through [`MEMO`].
+fn judge(root: NodeRef, version: &Val) -> Judgement {
     let s = schemas();
-    let version = version_index(s, a.get(1).unwrap_or(&Val::Absent));
-    match verdict(s, root, version) {
-        Verdict::Served(k) => match s.root(k, version) {
-            Some(ty) => validate(s, version, ty, root),
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
+    let version = version_index(s, version);
+    let object = (RUN.load(std::sync::atomic::Ordering::Relaxed), root.tree() as *const Tree as usize, root.index());
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let memo = m.get_or_insert_with(|| Memo { object, by_version: Vec::new(), by_schema: Vec::new() });
+        if memo.object != object {
+            // Another object: start over, keeping the allocations.
+            memo.object = object;
+            memo.by_version.clear();
+            memo.by_schema.clear();
+        }
+        if let Some((_, j)) = memo.by_version.iter().find(|(v, _)| *v == version) {
+            return j.clone();
+        }
+        let j = match verdict(s, root, version) {
+            Verdict::Custom => Judgement { served: true, problems: Rc::default() },
+            Verdict::NotServed(_) => Judgement { served: false, problems: Rc::default() },
+            Verdict::Served(k) => {
+                let alike = s.same_schema_as(k, version);
+                let problems = match memo.by_schema.iter().find(|(v, _)| *v == alike) {
+                    Some((_, p)) => p.clone(),
+                    None => {
+                        let found = match s.root(k, alike) {
+                            Some(ty) => validate(s, alike, ty, root),
+                            None => Vec::new(),
+                        };
+                        let p: Problems = Rc::new(found.iter().map(|p| (p.text(), p.node.index())).collect());
+                        memo.by_schema.push((alike, p.clone()));
+                        p
+                    }
+                };
+                Judgement { served: true, problems }
+            }
+        };
+        memo.by_version.push((version, j.clone()));
+        j
+    })
 }
 
 fn texts<'w>(ps: &[Problem]) -> Val<'w> {
     Val::List(Rc::new(ps.iter().map(|p| Val::str(p.text())).collect()))
 }
 
+fn version_arg<'a, 'w>(a: &'a [Val<'w>]) -> &'a Val<'w> {
+    a.get(1).unwrap_or(&Val::Absent)
+}
+
 /// `schema-problems(object, version)`: the object's schema problems in that
 /// version, as `path: problem` texts; empty for a valid object, a custom
 /// resource, or an apiVersion the version does not serve.
 pub fn schema_problems<'w>(a: &[Val<'w>]) -> Val<'w> {
-    if object_root(&a[0]).is_none() {
-        return Val::Absent;
-    }
-    texts(&problems(a))
+    let Some(root) = object_root(&a[0]) else { return Val::Absent };
+    let j = judge(root, version_arg(a));
+    Val::List(Rc::new(j.problems.iter().map(|(t, _)| Val::str(t.as_str())).collect()))
 }
 
 pub fn schema_problems_at<'w>(a: &[Val<'w>]) -> Option<NodeRef<'w>> {
-    problems(a).first().map(|p| p.node)
+    let root = object_root(&a[0])?;
+    let j = judge(root, version_arg(a));
+    j.problems.first().map(|(_, node)| root.tree().get(*node))
 }
 
 /// `api-served(object, version)`: false when the object's apiVersion and
@@ -130,8 +194,8 @@ pub fn api_replacement<'w>(a: &[Val<'w>]) -> Val<'w> {
     }
 }
 
-/// Runs of the engine so far: the key of [`LAST_ACCEPTS`] includes it, so
-/// an entry never outlives the run (and the trees) it was made in.
+/// Runs of the engine so far: the key of [`MEMO`] includes it, so an
+/// entry never outlives the run (and the trees) it was made in.
 static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Called when an engine run starts.
@@ -139,42 +203,12 @@ pub fn new_run() {
     RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// (engine run, tree address, node, schema version).
-type AcceptsKey = (u64, usize, u32, usize);
-
-thread_local! {
-    /// The last `schema-accepts` answer on this thread: (run, tree address,
-    /// node, schema version) → accepted. `api-version-parity` asks it twice
-    /// per object, for its env's version and the next env's, which are
-    /// mostly the same schema version: the second answer is then not
-    /// validated again.
-    static LAST_ACCEPTS: std::cell::Cell<Option<(AcceptsKey, bool)>> = const { std::cell::Cell::new(None) };
-}
-
 /// `schema-accepts(object, version)`: served there and free of schema
 /// problems (custom resources: true).
 pub fn schema_accepts<'w>(a: &[Val<'w>]) -> Val<'w> {
     let Some(root) = object_root(&a[0]) else { return Val::Absent };
-    let s = schemas();
-    let version = version_index(s, a.get(1).unwrap_or(&Val::Absent));
-    let key = (
-        RUN.load(std::sync::atomic::Ordering::Relaxed),
-        root.tree() as *const crate::world::tree::Tree as usize,
-        root.index(),
-        version,
-    );
-    if let Some((k, ok)) = LAST_ACCEPTS.with(|c| c.get())
-        && k == key
-    {
-        return Val::Bool(ok);
-    }
-    let ok = match verdict(s, root, version) {
-        Verdict::Custom => true,
-        Verdict::NotServed(_) => false,
-        Verdict::Served(k) => s.root(k, version).is_none_or(|ty| validate(s, version, ty, root).is_empty()),
-    };
-    LAST_ACCEPTS.with(|c| c.set(Some((key, ok))));
-    Val::Bool(ok)
+    let j = judge(root, version_arg(a));
+    Val::Bool(j.served && j.problems.is_empty())
 }
 
 /// `schema-version(version)`: the bundled schema version used for a

@@ -5,6 +5,7 @@
 //! JSONPath queries compiled once.
 
 mod conditions;
+mod env_memo;
 mod joins;
 mod names;
 mod quantifiers;
@@ -173,6 +174,10 @@ pub struct Gen<'a, 'p> {
     /// the trace records for that quantifier (the counterexample of
     /// `every`, the witness of `some`/`no`) is what a message sees.
     pub elem_binds: Vec<(String, Ty, DomainId)>,
+    /// Set while compiling the filter of a top-level check over objects:
+    /// its `where` conditions memoise their env-invariant conjuncts
+    /// (`env_memo`).
+    pub memo_env_where: bool,
 }
 
 /// The element count of a list, map or `+` as the 16-bit operand its op
@@ -200,6 +205,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             start_ops: 0,
             depth: 0,
             elem_binds: Vec::new(),
+            memo_env_where: false,
         }
     }
 

@@ -225,6 +225,7 @@ impl<'a, 'p> Gen<'a, 'p> {
         for f in filters {
             match f {
                 Filter::With(e) => self.has(e, &subj, ecx)?,
+                Filter::Where(e) if self.memo_env_where && self.depth == 0 => self.top_where(e, ecx)?,
                 Filter::Where(e) => self.cond(e, ecx)?,
                 Filter::In(Scope::Env(sel), span) => {
                     env_filters += 1;
