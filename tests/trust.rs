@@ -99,6 +99,26 @@ fn message_naming_a_predicate_binding_is_rejected() {
     assert!(run.stderr.contains("`c` is bound inside the rule's predicate"), "{}", run.stderr);
 }
 
+/// A placeholder is parsed on its own, yet its errors point into the rule
+/// file: a syntax error and an unknown name, each at its line and column.
+#[test]
+fn message_placeholder_errors_point_into_the_rule_file() {
+    let (_dir, run) = check_rule_file(
+        "rule a {\n  every deployment has spec.replicas > 0\n  message: \"{name} has {spec.replicas +} replicas\"\n}\n",
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("r.parity:3:"), "{}", run.stdout);
+    assert!(run.stderr.contains("in message placeholder"), "{}", run.stderr);
+    let (_dir, run) = check_rule_file(
+        "rule b {\n  every deployment has spec.replicas > 0\n  message: \"{name}: {no-such-function(it)}\"\n}\n",
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("r.parity:3:22"), "{}", run.stdout);
+    assert!(run.stderr.contains("unknown function `no-such-function`"), "{}", run.stderr);
+}
+
 /// A name bound with `as` on the predicate's quantifier reads the element
 /// that decided the verdict: one message per failing container, each named,
 /// and the finding's line is the first one's.

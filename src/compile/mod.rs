@@ -105,6 +105,7 @@ pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String
 /// parse, or a rule that does not compile, is an error beside the program of
 /// all the other rules.
 pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: &[String]) -> (Program, Vec<Diag>) {
+    let parse_started = std::time::Instant::now();
     let mut modules = match prelude(sources) {
         Ok(m) => vec![m],
         Err(d) => return (Program::default(), vec![d]),
@@ -129,7 +130,10 @@ pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: 
             Err(d) => errors.push(d),
         }
     }
+    crate::timing::phase("  compile: parse", parse_started);
+    let generate_started = std::time::Instant::now();
     let (prog, more) = compile_partial(&modules, sources);
+    crate::timing::phase("  compile: generate", generate_started);
     // Every program a debug build compiles (every test's) is checked.
     #[cfg(debug_assertions)]
     if let Err(e) = crate::bytecode::verify(&prog) {

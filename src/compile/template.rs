@@ -141,9 +141,8 @@ pub(super) fn template(g: &mut Gen, t: &Text, cx: &Cx, bound: &[String]) -> Resu
                     "name" | "namespace" | "kind" => format!("{word}(it)"),
                     _ => inner.to_string(),
                 };
-                // Pad so the parser's spans line up with the rule file.
-                let padded = format!("{}{}", " ".repeat(at), inner);
-                let expr = crate::syntax::parse_body(t.span.source, &padded).map_err(|mut d| {
+                // Parsed on its own, with spans where it sits in the rule file.
+                let expr = crate::syntax::parse_body_at(t.span.source, &inner, at).map_err(|mut d| {
                     d.message = format!("in message placeholder: {}", d.message);
                     d
                 })?;

@@ -45,11 +45,21 @@ pub fn parse_module(source: SourceId, text: &str) -> Result<Module, Diag> {
 
 /// Parses a lone rule body (`parity check --rule TEXT`).
 pub fn parse_body(source: SourceId, text: &str) -> Result<Expr, Diag> {
-    guard(source, text)?;
+    parse_body_at(source, text, 0)
+}
+
+/// Parses a rule body that starts at byte `base` of its source (a message
+/// placeholder): spans, the errors' included, are the source's.
+pub fn parse_body_at(source: SourceId, text: &str, base: usize) -> Result<Expr, Diag> {
+    let shift = |mut d: Diag| {
+        d.span = Span::new(source, base + d.span.start as usize, base + d.span.end as usize);
+        d
+    };
+    guard(source, text).map_err(shift)?;
     pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS));
-    let mut pairs = ParityParser::parse(Rule::body_only, text).map_err(|e| syntax_error(source, text, e))?;
-    let body = pairs.next().ok_or_else(|| Diag::new(DiagCode::Syntax, Span::new(source, 0, 0), "empty parse"))?;
-    lower::body_only(source, body)
+    let mut pairs = ParityParser::parse(Rule::body_only, text).map_err(|e| shift(syntax_error(source, text, e)))?;
+    let body = pairs.next().ok_or_else(|| Diag::new(DiagCode::Syntax, Span::new(source, base, base), "empty parse"))?;
+    lower::body_only_at(source, base, body)
 }
 
 /// Rejects input that could make the parser or compiler recurse too deep,

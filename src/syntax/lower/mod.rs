@@ -19,12 +19,15 @@ type R<T> = Result<T, Diag>;
 
 struct Cx {
     source: SourceId,
+    /// Where the parsed text starts in its source (a message placeholder
+    /// is parsed on its own): added to every span.
+    base: usize,
 }
 
 impl Cx {
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.source, s.start(), s.end())
+        Span::new(self.source, self.base + s.start(), self.base + s.end())
     }
 
     fn text(&self, p: &P) -> Text {
@@ -109,7 +112,7 @@ fn has_kw(p: &P, kw: Rule) -> bool {
 }
 
 pub fn module(source: SourceId, p: P) -> R<Module> {
-    let cx = Cx { source };
+    let cx = Cx { source, base: 0 };
     let mut items = Vec::new();
     for item in p.into_inner() {
         match item.as_rule() {
@@ -126,12 +129,14 @@ pub fn module(source: SourceId, p: P) -> R<Module> {
     Ok(Module { source, items })
 }
 
-pub fn body_only(source: SourceId, p: P) -> R<Expr> {
-    let cx = Cx { source };
+/// Lowers a lone rule body, for a text that starts at byte `base` of its
+/// source (spans are the source's).
+pub fn body_only_at(source: SourceId, base: usize, p: P) -> R<Expr> {
+    let cx = Cx { source, base };
     let e = p.into_inner().find(|c| c.as_rule() == Rule::expr);
     match e {
         Some(e) => cx.expr(e),
-        None => Err(Diag::new(DiagCode::Syntax, Span::new(source, 0, 0), "empty rule body")),
+        None => Err(Diag::new(DiagCode::Syntax, Span::new(source, base, base), "empty rule body")),
     }
 }
 
@@ -200,7 +205,10 @@ impl Cx {
                         .max()
                         .unwrap_or(s.end());
                     let text = &v.as_str()[..end.saturating_sub(s.start()).min(v.as_str().len())];
-                    Text { text: text.trim().to_string(), span: Span::new(self.source, s.start(), end.max(s.start())) }
+                    Text {
+                        text: text.trim().to_string(),
+                        span: Span::new(self.source, self.base + s.start(), self.base + end.max(s.start())),
+                    }
                 }
             }
         };
