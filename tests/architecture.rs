@@ -10,7 +10,7 @@ use std::path::Path;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("syntax", &["diag"]),
     ("diag", &["report"]),
-    ("compile", &["syntax", "diag", "bytecode", "world", "glob", "report", "schema", "diff"]),
+    ("compile", &["syntax", "diag", "bytecode", "world", "glob", "report", "schema", "diff", "timing"]),
     ("bytecode", &["world", "report", "diff"]),
     ("vm", &["bytecode", "world", "schema", "diff"]),
     ("schema", &["bytecode", "world", "diag", "report"]),

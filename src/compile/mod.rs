@@ -17,7 +17,7 @@ pub use scope::Layer;
 
 use crate::bytecode::{Check, CheckKind, Code, DomainSource, EnvScope, Op, Piece, Program, Rule};
 use crate::diag::DiagCode;
-use crate::diag::{Diag, Sources};
+use crate::diag::{Diag, SourceId, Sources};
 use crate::report::Severity;
 use crate::syntax::ast::{
     EnvSelKind, Expr, ExprKind, Filter, Item, Module, Quant as AQuant, RuleDecl, Scope, Span, Text,
@@ -106,14 +106,17 @@ pub fn build(sources: &mut Sources, files: &[(String, String)], bodies: &[String
 /// all the other rules.
 pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: &[String]) -> (Program, Vec<Diag>) {
     let parse_started = std::time::Instant::now();
-    let mut modules = match prelude(sources) {
-        Ok(m) => vec![m],
-        Err(d) => return (Program::default(), vec![d]),
+    let prelude_id = sources.add(PRELUDE_NAME, PRELUDE);
+    let ids: Vec<SourceId> = files.iter().map(|(name, text)| sources.add(name.clone(), text.clone())).collect();
+    let mut parsed = parse_side_by_side(prelude_id, files, &ids).into_iter();
+    let mut modules = match parsed.next() {
+        Some(Ok(m)) => vec![(m, Layer::Prelude)],
+        Some(Err(d)) => return (Program::default(), vec![d]),
+        None => return (Program::default(), Vec::new()),
     };
     let mut errors = Vec::new();
-    for (name, text) in files {
-        let id = sources.add(name.clone(), text.clone());
-        match crate::syntax::parse_module(id, text) {
+    for result in parsed {
+        match result {
             Ok(m) => modules.push((m, Layer::User)),
             Err(d) => errors.push(d),
         }
@@ -141,6 +144,39 @@ pub fn build_partial(sources: &mut Sources, files: &[(String, String)], bodies: 
     }
     errors.extend(more);
     (prog, errors)
+}
+
+/// Parses the prelude and `files` (whose sources are `ids`), in that order,
+/// on two threads when there is more than a little to parse: the standard
+/// library alone is some 45 KB, and a one-file `parity check` waits for it.
+fn parse_side_by_side(prelude_id: SourceId, files: &[(String, String)], ids: &[SourceId]) -> Vec<Result<Module, Diag>> {
+    let mut work: Vec<(SourceId, &str)> = vec![(prelude_id, PRELUDE)];
+    work.extend(ids.iter().zip(files).map(|(id, (_, text))| (*id, text.as_str())));
+    let parse = |part: &[(SourceId, &str)]| -> Vec<Result<Module, Diag>> {
+        part.iter().map(|(id, text)| crate::syntax::parse_module(*id, text)).collect()
+    };
+    let total: usize = work.iter().map(|(_, t)| t.len()).sum();
+    if total < 16 * 1024 || work.len() < 2 {
+        return parse(&work);
+    }
+    // Split by bytes: the first part up to about half of the text.
+    let mut split = 0;
+    let mut bytes = 0;
+    while split < work.len() - 1 && bytes + work[split].1.len() / 2 < total / 2 {
+        bytes += work[split].1.len();
+        split += 1;
+    }
+    let (first, second) = work.split_at(split.max(1));
+    std::thread::scope(|scope| {
+        // The parser recurses per bracket level: a main thread's stack.
+        let other = std::thread::Builder::new().stack_size(8 * 1024 * 1024).spawn_scoped(scope, || parse(second));
+        let mut out = parse(first);
+        match other {
+            Ok(handle) => out.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            Err(_) => out.extend(parse(second)),
+        }
+        out
+    })
 }
 
 /// Compiles a lone rule body into a rule with the given id (for `--rule`).
