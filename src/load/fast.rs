@@ -384,7 +384,7 @@ impl<'a> Fast<'a> {
                 if !after.is_empty() && (after[0] != b' ' || !trim_comment(after).is_empty()) {
                     return Err(Bail);
                 }
-                let text = styles::unquote(&s[..=close])?;
+                let text = styles::unquote(self.str_of(&s[..=close])?)?;
                 self.tree.string(&text)
             }
             b'{' | b'[' => return self.flow(v, Some(col), track, false),

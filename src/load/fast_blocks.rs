@@ -70,7 +70,7 @@ impl<'a> Fast<'a> {
             let colon = self.key_end(l).ok_or(Bail)?;
             let raw = &self.b[l.content..colon];
             if matches!(raw[0], b'"' | b'\'') {
-                let key = styles::unquote(raw)?;
+                let key = styles::unquote(self.str_of(raw)?)?;
                 if key.len() > 256 {
                     return Err(Bail);
                 }
@@ -112,6 +112,10 @@ impl<'a> Fast<'a> {
     /// a plain key does goes in the table of recent keys: a plain key found
     /// there skips them.
     pub(super) fn quoted_key(&mut self, key: &str) -> Span {
+        // Found in the table: stored by the line above for an earlier use.
+        if let Some(span) = self.tree.known_key(key) {
+            return span;
+        }
         if is_ordinary_key(key) { self.tree.key(key) } else { self.tree.text(key) }
     }
 

@@ -22,7 +22,7 @@ pub(super) fn quoted_end(s: &[u8]) -> Option<usize> {
     let quote = s[0];
     let mut i = 1;
     loop {
-        let j = i + memchr::memchr2(quote, b'\\', &s[i..])?;
+        let j = i + find_quote_or_backslash(quote, &s[i..])?;
         match (quote, s[j]) {
             (b'"', b'\\') => i = j + 2,
             (b'\'', b'\\') => i = j + 1,
@@ -35,12 +35,25 @@ pub(super) fn quoted_end(s: &[u8]) -> Option<usize> {
     }
 }
 
-/// The text of a one-line quoted scalar `s` (quotes included), escapes
-/// resolved as saphyr resolves them; `Bail` on an escape it rejects.
-pub(super) fn unquote(s: &[u8]) -> R<Cow<'_, str>> {
-    let body = &s[1..s.len() - 1];
-    let text = std::str::from_utf8(body).map_err(|_| Bail)?;
-    if s[0] == b'\'' {
+/// The first `quote` or backslash in `s`: most quoted scalars are short,
+/// and a plain loop finds it there sooner than `memchr2` sets up; longer
+/// ones go to `memchr2` after their first 32 bytes.
+fn find_quote_or_backslash(quote: u8, s: &[u8]) -> Option<usize> {
+    let head = s.len().min(32);
+    if let Some(i) = s[..head].iter().position(|&c| c == quote || c == b'\\') {
+        return Some(i);
+    }
+    memchr::memchr2(quote, b'\\', &s[head..]).map(|i| head + i)
+}
+
+/// The text of a one-line quoted scalar `s` (quotes included: a slice of
+/// the file's text, so its body is UTF-8 without checking it again),
+/// escapes resolved as saphyr resolves them; `Bail` on an escape it
+/// rejects.
+pub(super) fn unquote(s: &str) -> R<Cow<'_, str>> {
+    let text = s.get(1..s.len() - 1).ok_or(Bail)?;
+    let body = text.as_bytes();
+    if s.starts_with('\'') {
         return Ok(if text.contains('\'') { Cow::Owned(text.replace("''", "'")) } else { Cow::Borrowed(text) });
     }
     if !body.contains(&b'\\') {
@@ -273,7 +286,7 @@ impl<'a> Fast<'a> {
         let s = &b[c.i..self.flow_line_end(c)];
         let close = quoted_end(s).ok_or(Bail)?;
         c.i += close + 1;
-        unquote(&s[..=close])
+        unquote(self.str_of(&s[..=close])?)
     }
 
     fn flow_node(&mut self, c: &mut Cur, track: bool, root: bool) -> R<Node> {
