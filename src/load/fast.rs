@@ -379,12 +379,12 @@ impl<'a> Fast<'a> {
         let s = &self.b[v..end];
         let node = match s[0] {
             b'"' | b'\'' => {
-                let close = styles::quoted_end(s).ok_or(Bail)?;
+                let (close, escaped) = styles::quoted_end(s).ok_or(Bail)?;
                 let after = &s[close + 1..];
                 if !after.is_empty() && (after[0] != b' ' || !trim_comment(after).is_empty()) {
                     return Err(Bail);
                 }
-                let text = styles::unquote(self.str_of(&s[..=close])?)?;
+                let text = styles::unquote(self.str_of(&s[..=close])?, escaped)?;
                 self.tree.string(&text)
             }
             b'{' | b'[' => return self.flow(v, Some(col), track, false),

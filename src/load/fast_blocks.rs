@@ -31,7 +31,7 @@ impl<'a> Fast<'a> {
         let s = &self.b[l.content..l.end];
         if matches!(s[0], b'"' | b'\'') {
             // A quoted key: `"app.kubernetes.io/name": x`.
-            let close = styles::quoted_end(s)?;
+            let (close, _) = styles::quoted_end(s)?;
             let colon = close + 1;
             return (s.get(colon) == Some(&b':') && s.get(colon + 1).is_none_or(|&c| c == b' '))
                 .then_some(l.content + colon);
@@ -70,7 +70,8 @@ impl<'a> Fast<'a> {
             let colon = self.key_end(l).ok_or(Bail)?;
             let raw = &self.b[l.content..colon];
             if matches!(raw[0], b'"' | b'\'') {
-                let key = styles::unquote(self.str_of(raw)?)?;
+                // May hold an escape: `unquote` looks.
+                let key = styles::unquote(self.str_of(raw)?, true)?;
                 if key.len() > 256 {
                     return Err(Bail);
                 }
