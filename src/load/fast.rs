@@ -80,6 +80,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         items: Vec::new(),
         block_line: None,
         peeked: None,
+        key_seen: (usize::MAX, None),
     };
     let docs = f.stream().ok()?;
     Some(Parsed { tree: f.tree.finish(), docs, warnings: f.warnings })
@@ -153,6 +154,8 @@ struct Fast<'a> {
     block_line: Option<u32>,
     /// The last answer of `peek`, and the line start and cursor it was for.
     peeked: Option<(usize, usize, Option<Line>)>,
+    /// The last answer of `key_end`, and the byte it was for.
+    key_seen: (usize, Option<(usize, bool)>),
 }
 
 fn is_blank(c: u8) -> bool {
