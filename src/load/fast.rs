@@ -214,8 +214,14 @@ impl<'a> Fast<'a> {
             }
             let end = self.line_end();
             let mut content = self.at;
-            // Indentation, eight spaces at a time first.
-            while self.b.get(content..content + 8).is_some_and(|w| w == b"        ") && content + 8 <= end {
+            // Indentation, eight bytes at a time in a `u64` (a space is
+            // never a line break, so this stays on the line), then the rest.
+            while let Some(w) = self.b.get(content..content + 8) {
+                let other = u64::from_le_bytes(w.try_into().map_err(|_| Bail)?) ^ u64::from_le_bytes([b' '; 8]);
+                if other != 0 {
+                    content += other.trailing_zeros() as usize / 8;
+                    break;
+                }
                 content += 8;
             }
             while content < end && is_blank(self.b[content]) {
