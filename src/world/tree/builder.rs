@@ -129,7 +129,7 @@ impl Builder {
     /// The span of a key stored lately by [`Builder::key`], if it was.
     pub fn known_key(&self, s: &str) -> Option<Span> {
         let seen = *self.recent_keys.get(key_slot(s))?;
-        (seen.len as usize == s.len() && !s.is_empty() && self.tree.str(seen) == s).then_some(seen)
+        (!s.is_empty() && same_bytes(key_at(self.tree.text.as_bytes(), seen), s.as_bytes())).then_some(seen)
     }
 
     /// A node built so far as a `serde_json::Value`.
