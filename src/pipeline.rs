@@ -118,6 +118,9 @@ pub struct Outcome {
     pub world: crate::world::World,
 }
 
+/// The compiling thread's stack (see `check`): a main thread's 8 MiB.
+const COMPILE_STACK: usize = 8 * 1024 * 1024;
+
 /// Runs the pipeline: compile → load → evaluate → waive → filter.
 pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     let started = Instant::now();
@@ -129,29 +132,53 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     report.errors.extend(plan.earlier.iter().cloned());
 
     // Every rule that compiles runs; the ones that do not are errors (exit 2)
-    // beside their findings.
-    let mut sources = Sources::default();
+    // beside their findings. Compiling (one thread: the parser) and loading
+    // (every thread) do not depend on each other, so they run side by side:
+    // the standard library's compile is hidden behind the reads.
     let crds = read_crds(plan, &mut report);
-    let (program, diagnostics) = match &plan.program {
-        Some(p) => (p.clone(), Vec::new()),
+    let compile = |sources: &mut Sources| match &plan.program {
+        Some(p) => (p.clone(), Vec::new(), Report::default()),
         None => {
             let mut all = plan.rule_files.clone();
             if plan.use_library {
                 all.extend(crate::stdlib::LIBRARY.iter().map(|(n, t)| (n.to_string(), t.to_string())));
             }
             let (mut p, d) = crate::schema::given::compiling_with(crds.clone(), || {
-                crate::compile::build_partial(&mut sources, &all, &plan.rule_texts)
+                crate::compile::build_partial(sources, &all, &plan.rule_texts)
             });
-            select(plan, &mut p, &mut report);
-            (Arc::new(p), d)
+            let mut selected = Report::default();
+            select(plan, &mut p, &mut selected);
+            (Arc::new(p), d, selected)
         }
     };
+    let ((program, diagnostics, selected), sources, loaded) = std::thread::scope(|scope| {
+        // The parser recurses per bracket level (`syntax::MAX_BRACKET_DEPTH`):
+        // the compiling thread gets a main thread's stack, not a spawned one's.
+        let compiling = std::thread::Builder::new()
+            .name("parity-compile".into())
+            .stack_size(COMPILE_STACK)
+            .spawn_scoped(scope, || {
+                let mut sources = Sources::default();
+                let out = compile(&mut sources);
+                phase("compile", started);
+                (out, sources)
+            });
+        let load_started = Instant::now();
+        let loaded = load(plan);
+        phase("load", load_started);
+        let (compiled, compiled_sources) = match compiling {
+            Ok(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            // No thread to be had: compile here, after the load.
+            Err(_) => {
+                let mut sources = Sources::default();
+                (compile(&mut sources), sources)
+            }
+        };
+        (compiled, compiled_sources, loaded)
+    });
+    report.errors.extend(selected.errors);
+    report.warnings.extend(selected.warnings);
     report.errors.extend(diagnostics.iter().map(|d| crate::diag::diag_error(&sources, d)));
-    phase("compile", started);
-
-    let load_started = Instant::now();
-    let loaded = load(plan);
-    phase("load", load_started);
     let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
     if let Some(c) = &crds {
         world.given_crds = c.objects.clone();

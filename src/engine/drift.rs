@@ -45,7 +45,7 @@ pub(super) fn expand(
                 crate::diff::short(d.left.as_ref()),
                 crate::diff::short(d.right.as_ref()),
             );
-            let frame = files.frame(o.file, line);
+            let frame = files.frame_of(o, line);
             // The subject's own finding gives the rule and the object; its
             // message, evidence and frame are replaced, so not copied.
             out.push(Finding {

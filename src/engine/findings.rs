@@ -92,7 +92,7 @@ pub(super) fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Findin
                 line: lb.line,
                 message,
                 evidence,
-                frame: files.frame(b.file, lb.line),
+                frame: files.frame_of(b, lb.line),
                 related: vec![la],
             });
         }
@@ -304,7 +304,7 @@ pub(super) fn finding<'w>(
                 line: loc.line,
                 message,
                 evidence,
-                frame: files.frame(o.file, loc.line),
+                frame: files.frame_of(o, loc.line),
                 related,
             }
         }

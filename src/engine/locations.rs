@@ -55,7 +55,6 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// characters; `starts` (from [`line_starts`]) saves scanning from the
 /// start of the text.
 fn cut_frame(text: &str, starts: Option<&[usize]>, line: u32) -> Vec<(u32, String)> {
-    const FRAME_WIDTH: usize = 160;
     if line == 0 {
         return Vec::new();
     }
@@ -68,8 +67,16 @@ fn cut_frame(text: &str, starts: Option<&[usize]>, line: u32) -> Vec<(u32, Strin
         }
         _ => (0, 1),
     };
-    text[from..]
-        .lines()
+    cut_frame_from(text, from, from_line, line)
+}
+
+/// As [`cut_frame`], scanning from byte `from`, the start of line
+/// `from_line` (at or before the frame's first line).
+fn cut_frame_from(text: &str, from: usize, from_line: usize, line: u32) -> Vec<(u32, String)> {
+    const FRAME_WIDTH: usize = 160;
+    let first = line.saturating_sub(1).max(1);
+    let Some(rest) = text.get(from..) else { return Vec::new() };
+    rest.lines()
         .enumerate()
         .skip(first as usize - from_line)
         .take((line - first + 2) as usize)
@@ -106,6 +113,28 @@ impl<'a> FileCache<'a> {
         }
         let starts = self.starts.get(file as usize).map(|cell| cell.get_or_init(|| line_starts(&text)));
         cut_frame(&text, starts.map(Vec::as_slice), line)
+    }
+
+    /// [`FileCache::frame`] for a line of object `o`: when the frame starts
+    /// at most [`LINE_STEP`] lines below the object's own first line, it is
+    /// cut scanning from there (no index of the whole file is built for
+    /// the findings of a file's objects, most of which sit near their
+    /// object's start); otherwise from the file's line index.
+    pub(super) fn frame_of(&self, o: &Object, line: u32) -> Vec<(u32, String)> {
+        if line == 0 {
+            return Vec::new();
+        }
+        let first = line.saturating_sub(1).max(1);
+        let near = o.line >= 1 && first >= o.line && (first - o.line) as usize <= LINE_STEP;
+        if near
+            && let Some(text) = self.text(o.file)
+            && let Some(before) = text.get(..o.doc_offset as usize)
+        {
+            // The object's first line starts after the last newline before it.
+            let from = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
+            return cut_frame_from(&text, from, o.line as usize, line);
+        }
+        self.frame(o.file, line)
     }
 
     pub(super) fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {

@@ -111,28 +111,33 @@ impl<'w> Vm<'w> {
                     self.stack.push(Val::Map(Rc::new(map)));
                 }
                 Op::Call(f, argc) => {
+                    // The arguments are read where they lie on the stack (a
+                    // call per object must not allocate a vector for them).
                     let at = self.stack.len().saturating_sub(argc as usize);
-                    let args = self.stack.split_off(at);
                     let func = functions::implementation(f).ok_or(EvalError::Internal("unknown function"))?;
-                    let v = match args.as_slice() {
+                    let args = &self.stack[at..];
+                    let v = match args {
                         [arg @ Val::List(l)] if l.len() >= MEMO_MIN_LEN => {
                             let key = (f, Rc::as_ptr(l) as usize);
                             match self.call_memo.get(&key) {
                                 Some((_, v)) => v.clone(),
                                 None => {
-                                    let v = func(&args);
+                                    let v = func(args);
                                     self.call_memo.insert(key, (arg.clone(), v.clone()));
                                     v
                                 }
                             }
                         }
-                        _ if args.len() == argc as usize => func(&args),
+                        _ if args.len() == argc as usize => func(args),
                         _ => Val::Absent,
                     };
-                    if self.tracing_here()
-                        && let Some(locate) = functions::locator(f)
-                        && let Some(node) = locate(&args)
-                    {
+                    let located = if self.tracing_here() {
+                        functions::locator(f).and_then(|locate| locate(&self.stack[at..]))
+                    } else {
+                        None
+                    };
+                    self.stack.truncate(at);
+                    if let Some(node) = located {
                         self.record(TraceItem::At { node });
                     }
                     self.stack.push(v);

@@ -18,14 +18,10 @@ impl<'w> Vm<'w> {
         }
         let mut cur = vec![base];
         for seg in segs {
-            let mut next = Vec::with_capacity(cur.len());
+            let mut next = Vec::new();
             for v in cur {
                 match seg {
-                    PathSeg::Star => {
-                        if let Some(e) = v.elements() {
-                            next.extend(e);
-                        }
-                    }
+                    PathSeg::Star => push_elements(v, &mut next),
                     _ => {
                         let mut di = dyn_i;
                         let r = self.step(v, seg, dyns, &mut di);
@@ -103,6 +99,24 @@ impl<'w> Vm<'w> {
                 None => Val::Absent,
             },
             other => other.get_key(k),
+        }
+    }
+}
+
+/// Adds the elements of a list-like value to `out` (as `Val::elements`),
+/// moving them out of a list nothing else holds rather than copying.
+fn push_elements<'w>(v: Val<'w>, out: &mut Vec<Val<'w>>) {
+    match v {
+        Val::J(j) => out.extend(j.iter().map(Val::json)),
+        Val::List(l) => match Rc::try_unwrap(l) {
+            Ok(items) if out.is_empty() => *out = items,
+            Ok(items) => out.extend(items),
+            Err(l) => out.extend(l.iter().cloned()),
+        },
+        other => {
+            if let Some(e) = other.elements() {
+                out.extend(e);
+            }
         }
     }
 }

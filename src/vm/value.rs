@@ -257,6 +257,9 @@ impl Typing {
 /// when they compare as text.
 pub fn typed_strings<'w>(a: &Val<'w>, b: &Val<'w>) -> Option<(Typing, Val<'w>, Val<'w>)> {
     let (x, y) = (a.as_str()?, b.as_str()?);
+    if !may_be_typed(x) || !may_be_typed(y) {
+        return None;
+    }
     if let (Some(v), Some(w)) = (version_like(x), version_like(y))
         && (v.has_v_prefix() || w.has_v_prefix() || (v.parts_written() >= 3 && w.parts_written() >= 3))
     {
@@ -266,6 +269,13 @@ pub fn typed_strings<'w>(a: &Val<'w>, b: &Val<'w>) -> Option<(Typing, Val<'w>, V
     let plain = |s: &str| s.trim().chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
     let typing = if plain(x) && plain(y) { Typing::Number } else { Typing::Quantity };
     Some((typing, Val::Qty(p), Val::Qty(q)))
+}
+
+/// Whether `s` could read as a version or a quantity: both start (after
+/// white space) with a digit, a `v`/`V` (versions), a sign or a `.`
+/// (quantities), so a name or an image never pays for a parse.
+fn may_be_typed(s: &str) -> bool {
+    s.trim_start().bytes().next().is_some_and(|b| b.is_ascii_digit() || matches!(b, b'v' | b'V' | b'+' | b'-' | b'.'))
 }
 
 /// A string in version syntax with at least major and minor.

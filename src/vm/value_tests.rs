@@ -77,3 +77,26 @@ fn big_integers_are_exact_and_special_floats_order_as_ieee() {
     assert!(!equal(&nan, &nan) && !not_equal(&nan, &Val::Num(1.0)));
     assert_eq!(compare(&nan, &Val::Num(1.0)), None);
 }
+
+#[test]
+fn strings_the_typing_skips_never_read_as_versions_or_quantities() {
+    use crate::world::Version;
+    // Every one- and two-byte ASCII string, and some with other white space.
+    let mut samples: Vec<String> = Vec::new();
+    for a in 0u8..128 {
+        samples.push((a as char).to_string());
+        for b in 0u8..128 {
+            samples.push(format!("{}{}", a as char, b as char));
+        }
+    }
+    for s in ["\u{a0}1", "\u{2003}v1.2", "\u{3000}-1", "nginx:1.2", "e5", "Ki", "x1.2.3", "  v", "\t.5"] {
+        samples.push(s.to_string());
+    }
+    for s in &samples {
+        if !super::may_be_typed(s) {
+            assert!(Version::parse(s).is_none(), "{s:?} reads as a version");
+            assert!(Quantity::parse(s).is_none(), "{s:?} reads as a quantity");
+        }
+    }
+    assert!(super::may_be_typed(" 1.2.3") && super::may_be_typed("v1") && super::may_be_typed(".5"));
+}
