@@ -80,6 +80,7 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
         items: Vec::new(),
         block_line: None,
         peeked: None,
+        key_seen: (usize::MAX, None),
     };
     let docs = f.stream().ok()?;
     Some(Parsed { tree: f.tree.finish(), docs, warnings: f.warnings })
@@ -153,6 +154,8 @@ struct Fast<'a> {
     block_line: Option<u32>,
     /// The last answer of `peek`, and the line start and cursor it was for.
     peeked: Option<(usize, usize, Option<Line>)>,
+    /// The last answer of `key_end`, and the byte it was for.
+    key_seen: (usize, Option<(usize, bool)>),
 }
 
 fn is_blank(c: u8) -> bool {
@@ -211,8 +214,14 @@ impl<'a> Fast<'a> {
             }
             let end = self.line_end();
             let mut content = self.at;
-            // Indentation, eight spaces at a time first.
-            while self.b.get(content..content + 8).is_some_and(|w| w == b"        ") && content + 8 <= end {
+            // Indentation, eight bytes at a time in a `u64` (a space is
+            // never a line break, so this stays on the line), then the rest.
+            while let Some(w) = self.b.get(content..content + 8) {
+                let other = u64::from_le_bytes(w.try_into().map_err(|_| Bail)?) ^ u64::from_le_bytes([b' '; 8]);
+                if other != 0 {
+                    content += other.trailing_zeros() as usize / 8;
+                    break;
+                }
                 content += 8;
             }
             while content < end && is_blank(self.b[content]) {
@@ -379,12 +388,12 @@ impl<'a> Fast<'a> {
         let s = &self.b[v..end];
         let node = match s[0] {
             b'"' | b'\'' => {
-                let close = styles::quoted_end(s).ok_or(Bail)?;
+                let (close, escaped) = styles::quoted_end(s).ok_or(Bail)?;
                 let after = &s[close + 1..];
                 if !after.is_empty() && (after[0] != b' ' || !trim_comment(after).is_empty()) {
                     return Err(Bail);
                 }
-                let text = styles::unquote(&s[..=close])?;
+                let text = styles::unquote(self.str_of(&s[..=close])?, escaped)?;
                 self.tree.string(&text)
             }
             b'{' | b'[' => return self.flow(v, Some(col), track, false),

@@ -26,22 +26,32 @@ impl<'a> Fast<'a> {
     }
 
     /// Where the key on line `l` ends (the `:`), if the line starts with a
-    /// plain key followed by `: ` or `:` at the end of the line.
-    pub(super) fn key_end(&self, l: Line) -> Option<usize> {
+    /// plain or quoted key followed by `: ` or `:` at the end of the line,
+    /// and whether a quoted key may hold an escape. Asked twice for the
+    /// first key of most mappings (to tell a mapping, then to read it):
+    /// found once.
+    pub(super) fn key_end(&mut self, l: Line) -> Option<(usize, bool)> {
+        if self.key_seen.0 != l.content {
+            self.key_seen = (l.content, self.find_key_end(l));
+        }
+        self.key_seen.1
+    }
+
+    fn find_key_end(&self, l: Line) -> Option<(usize, bool)> {
         let s = &self.b[l.content..l.end];
         if matches!(s[0], b'"' | b'\'') {
             // A quoted key: `"app.kubernetes.io/name": x`.
-            let close = styles::quoted_end(s)?;
+            let (close, escaped) = styles::quoted_end(s)?;
             let colon = close + 1;
             return (s.get(colon) == Some(&b':') && s.get(colon + 1).is_none_or(|&c| c == b' '))
-                .then_some(l.content + colon);
+                .then_some((l.content + colon, escaped));
         }
         if is_indicator(s[0]) {
             return None;
         }
         for i in 0..s.len() {
             match s[i] {
-                b':' if s.get(i + 1).is_none_or(|&c| c == b' ') => return Some(l.content + i),
+                b':' if s.get(i + 1).is_none_or(|&c| c == b' ') => return Some((l.content + i, false)),
                 b'#' if i > 0 && s[i - 1] == b' ' => return None,
                 _ => {}
             }
@@ -67,10 +77,10 @@ impl<'a> Fast<'a> {
                 // the key before it (taken there); anything else is an error.
                 return Err(Bail);
             }
-            let colon = self.key_end(l).ok_or(Bail)?;
+            let (colon, escaped) = self.key_end(l).ok_or(Bail)?;
             let raw = &self.b[l.content..colon];
             if matches!(raw[0], b'"' | b'\'') {
-                let key = styles::unquote(raw)?;
+                let key = styles::unquote(self.str_of(raw)?, escaped)?;
                 if key.len() > 256 {
                     return Err(Bail);
                 }
@@ -112,6 +122,10 @@ impl<'a> Fast<'a> {
     /// a plain key does goes in the table of recent keys: a plain key found
     /// there skips them.
     pub(super) fn quoted_key(&mut self, key: &str) -> Span {
+        // Found in the table: stored by the line above for an earlier use.
+        if let Some(span) = self.tree.known_key(key) {
+            return span;
+        }
         if is_ordinary_key(key) { self.tree.key(key) } else { self.tree.text(key) }
     }
 

@@ -17,30 +17,68 @@ use crate::world::tree::{Node, Span};
 const MAX_FLOW_DEPTH: usize = 250;
 
 /// Where the closing quote of the quoted scalar at the start of `s` (one
-/// line) is, if it is on that line.
-pub(super) fn quoted_end(s: &[u8]) -> Option<usize> {
+/// line) is, if it is on that line, and whether the scalar may hold an
+/// escape (a backslash in double quotes, `''` in single quotes): without
+/// one, its text is its body as written.
+pub(super) fn quoted_end(s: &[u8]) -> Option<(usize, bool)> {
     let quote = s[0];
     let mut i = 1;
+    let mut escaped = false;
     loop {
-        let j = i + memchr::memchr2(quote, b'\\', &s[i..])?;
+        let j = i + find_quote_or_backslash(quote, &s[i..])?;
         match (quote, s[j]) {
             (b'"', b'\\') => i = j + 2,
             (b'\'', b'\\') => i = j + 1,
             (b'\'', _) if s.get(j + 1) == Some(&b'\'') => i = j + 2,
-            _ => return Some(j),
+            _ => return Some((j, escaped)),
         }
+        escaped |= s[j] == quote || quote == b'"';
         if i > s.len() {
             return None;
         }
     }
 }
 
-/// The text of a one-line quoted scalar `s` (quotes included), escapes
-/// resolved as saphyr resolves them; `Bail` on an escape it rejects.
-pub(super) fn unquote(s: &[u8]) -> R<Cow<'_, str>> {
-    let body = &s[1..s.len() - 1];
-    let text = std::str::from_utf8(body).map_err(|_| Bail)?;
-    if s[0] == b'\'' {
+/// The first `quote` or backslash in `s`: most quoted scalars are short,
+/// so the first 32 bytes are searched eight at a time in a `u64` (no set-up
+/// as `memchr2` has), the rest with `memchr2`.
+fn find_quote_or_backslash(quote: u8, s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `w` equal to `c`'s (exact up to the
+    // first such byte, which is all that is used).
+    let equal = |w: u64, c: u8| {
+        let x = w ^ (ONES * u64::from(c));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let head = s.len().min(32);
+    let mut i = 0;
+    while i + 8 <= head {
+        let w = u64::from_le_bytes(s[i..i + 8].try_into().ok()?);
+        let found = equal(w, quote) | equal(w, b'\\');
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    if let Some(k) = s[i..head].iter().position(|&c| c == quote || c == b'\\') {
+        return Some(i + k);
+    }
+    memchr::memchr2(quote, b'\\', &s[head..]).map(|k| head + k)
+}
+
+/// The text of a one-line quoted scalar `s` (quotes included: a slice of
+/// the file's text, so its body is UTF-8 without checking it again),
+/// escapes resolved as saphyr resolves them; `Bail` on an escape it
+/// rejects. `escaped`: whether it may hold an escape (`quoted_end` says);
+/// when not, its text is its body.
+pub(super) fn unquote(s: &str, escaped: bool) -> R<Cow<'_, str>> {
+    let text = s.get(1..s.len() - 1).ok_or(Bail)?;
+    let body = text.as_bytes();
+    if !escaped {
+        return Ok(Cow::Borrowed(text));
+    }
+    if s.starts_with('\'') {
         return Ok(if text.contains('\'') { Cow::Owned(text.replace("''", "'")) } else { Cow::Borrowed(text) });
     }
     if !body.contains(&b'\\') {
@@ -271,9 +309,9 @@ impl<'a> Fast<'a> {
     fn flow_quoted(&mut self, c: &mut Cur) -> R<Cow<'a, str>> {
         let b = self.b;
         let s = &b[c.i..self.flow_line_end(c)];
-        let close = quoted_end(s).ok_or(Bail)?;
+        let (close, escaped) = quoted_end(s).ok_or(Bail)?;
         c.i += close + 1;
-        unquote(&s[..=close])
+        unquote(self.str_of(&s[..=close])?, escaped)
     }
 
     fn flow_node(&mut self, c: &mut Cur, track: bool, root: bool) -> R<Node> {

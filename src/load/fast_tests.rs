@@ -277,3 +277,43 @@ fn hands_one_document_at_a_time_to_the_general_parser() {
     assert!(parse(two, "f.yaml", &limits).is_none());
     assert!(yaml::parse(two, "f.yaml", &limits).is_err());
 }
+
+#[test]
+fn finds_closing_quotes_as_a_byte_by_byte_scan_does() {
+    // A scan byte by byte: the reference for the word-at-a-time search.
+    fn reference(s: &[u8]) -> Option<(usize, bool)> {
+        let quote = s[0];
+        let (mut i, mut escaped) = (1, false);
+        while i < s.len() {
+            match s[i] {
+                b'\\' if quote == b'"' => (i, escaped) = (i + 2, true),
+                c if c == quote && s.get(i + 1) == Some(&quote) && quote == b'\'' => (i, escaped) = (i + 2, true),
+                c if c == quote => return Some((i, escaped)),
+                _ => i += 1,
+            }
+        }
+        None
+    }
+    // Every position of a quote, a backslash and a non-ASCII letter in
+    // scalars of 1 to 70 bytes (across the 8-byte words and the 32-byte
+    // switch to memchr2).
+    for quote in [b'"', b'\''] {
+        for len in 1..70 {
+            for at in 0..len {
+                for c in [quote, b'\\', 0xc3] {
+                    let mut s = vec![quote];
+                    s.extend(std::iter::repeat_n(b'a', len));
+                    s[1 + at] = c;
+                    if c == 0xc3 {
+                        s.insert(2 + at, 0xa9);
+                    }
+                    for tail in [&b""[..], b"\"", b"'", b"\\\"", b"'' x'"] {
+                        let mut t = s.clone();
+                        t.extend_from_slice(tail);
+                        assert_eq!(super::styles::quoted_end(&t), reference(&t), "{}", String::from_utf8_lossy(&t));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -48,6 +48,21 @@ pub enum Plain {
 
 /// Classifies a plain (unquoted, untagged) scalar.
 pub fn classify_plain(text: &str) -> Plain {
+    // Most scalars are words: one starting with a letter no fixed word
+    // below starts with (null, booleans, YAML 1.1 booleans) is a string,
+    // without comparing it to each of them (numbers and non-finite floats
+    // start with a digit, sign or `.`).
+    if let Some(&c) = text.as_bytes().first()
+        && c.is_ascii_alphabetic()
+        && !matches!(c.to_ascii_lowercase(), b'n' | b't' | b'f' | b'y' | b'o')
+    {
+        return Plain::Str;
+    }
+    classify_words(text)
+}
+
+/// [`classify_plain`] without its shortcut for words.
+fn classify_words(text: &str) -> Plain {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
         "true" | "True" | "TRUE" => return Plain::Bool(true),

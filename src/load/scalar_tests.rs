@@ -177,3 +177,29 @@ fn binary_is_decoded_as_go_does() {
     assert_eq!(resolve_tagged("binary", "4oJB"), Tagged::Binary("\u{FFFD}\u{FFFD}A".into(), 3));
     assert_eq!(resolve_tagged("binary", "AA=="), Tagged::Binary("\u{0}".into(), 1));
 }
+
+#[test]
+fn the_shortcut_for_words_agrees_with_the_full_rules() {
+    // Every word of one to three characters from letters that start the
+    // fixed words and letters that do not, every fixed word in its three
+    // cases, and some longer words.
+    let letters = ["a", "e", "f", "F", "l", "n", "N", "o", "O", "r", "s", "t", "T", "u", "x", "y", "Y", "E", "S", "U"];
+    let mut words: Vec<String> = Vec::new();
+    for a in letters {
+        words.push(a.to_string());
+        for b in letters {
+            words.push(format!("{a}{b}"));
+            for c in letters {
+                words.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    for w in
+        ["null", "true", "false", "yes", "off", "on", "no", "inf", "nan", "app", "nginx", "Deployment", "z9", "x_1"]
+    {
+        words.extend([w.to_string(), w.to_uppercase(), format!("{}{}", &w[..1].to_uppercase(), &w[1..])]);
+    }
+    for w in &words {
+        assert_eq!(classify_plain(w), classify_words(w), "{w}");
+    }
+}

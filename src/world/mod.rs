@@ -236,6 +236,13 @@ fn lower_kind<'b>(kind: &str, buf: &'b mut [u8; 64]) -> std::borrow::Cow<'b, str
     }
 }
 
+/// The maps of an env's indexes: foldhash instead of std's SipHash (several
+/// times faster on the short strings of identities, which every load hashes
+/// once per object and every counterpart lookup once more), still seeded at
+/// random per process, so that names in the input cannot be chosen to
+/// collide.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A named environment: its facts and its objects.
 #[derive(Debug, Default)]
 pub struct Env {
@@ -254,11 +261,11 @@ pub struct Env {
     pub namespace_map: HashMap<String, String>,
     pub objects: Vec<Object>,
     /// lower-case kind → indexes into `objects`, in load order.
-    by_kind: HashMap<String, Vec<u32>>,
+    by_kind: FastMap<String, Vec<u32>>,
     /// lower-case kind → canonical namespace → indexes into `objects`.
-    by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>>,
+    by_kind_ns: FastMap<String, FastMap<String, Vec<u32>>>,
     /// identity → index into `objects`.
-    by_identity: HashMap<Identity, u32>,
+    by_identity: FastMap<Identity, u32>,
     /// Objects whose identity an earlier object of this env already has:
     /// (first, repeat), as indexes into `objects`, in load order.
     pub duplicates: Vec<(u32, u32)>,
@@ -363,13 +370,13 @@ impl Env {
     /// handful) and canonical namespace, and the objects' own names and
     /// namespaces; an identity that repeats keeps its first object, and the
     /// repeats are returned (nameless objects, `generateName`, excepted).
-    fn identity_index(&self) -> (HashMap<Identity, u32>, Vec<(u32, u32)>) {
+    fn identity_index(&self) -> (FastMap<Identity, u32>, Vec<(u32, u32)>) {
         let mut kinds: Vec<(Arc<str>, Arc<str>)> = Vec::new();
         let canonical: HashMap<&str, Arc<str>> =
             self.namespace_map.iter().map(|(from, to)| (from.as_str(), Arc::from(to.as_str()))).collect();
         let shared_ns = |ns: &Arc<str>| canonical.get(&**ns).cloned().unwrap_or_else(|| ns.clone());
         let none: Arc<str> = Arc::from("");
-        let mut by_identity = HashMap::with_capacity(self.objects.len());
+        let mut by_identity = FastMap::with_capacity_and_hasher(self.objects.len(), Default::default());
         let mut duplicates = Vec::new();
         for (i, obj) in self.objects.iter().enumerate() {
             let kind = match kinds.iter().find(|(k, _)| Arc::ptr_eq(k, &obj.kind) || **k == *obj.kind) {
@@ -397,9 +404,9 @@ impl Env {
     /// The kind and kind/namespace indexes. They borrow strings only: no
     /// `Arc` count is touched while the identity index clones them beside.
     #[allow(clippy::type_complexity)]
-    fn kind_indexes(&self) -> (HashMap<String, Vec<u32>>, HashMap<String, HashMap<String, Vec<u32>>>) {
-        let mut by_kind: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_kind_ns: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
+    fn kind_indexes(&self) -> (FastMap<String, Vec<u32>>, FastMap<String, FastMap<String, Vec<u32>>>) {
+        let mut by_kind: FastMap<String, Vec<u32>> = FastMap::default();
+        let mut by_kind_ns: FastMap<String, FastMap<String, Vec<u32>>> = FastMap::default();
         let mut buf = [0u8; 64];
         for (i, obj) in self.objects.iter().enumerate() {
             let i = i as u32;

@@ -170,6 +170,23 @@ fn str_at(text: &str, s: Span) -> &str {
     text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or("")
 }
 
+/// Whether two byte strings are equal. Keys are short: up to 16 bytes are
+/// compared as one or two `u64` words (overlapping) or byte by byte, not
+/// by a call to `memcmp`, which most key comparisons spent more time
+/// getting to than comparing.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| s.get(at..at + 8).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
+    match n {
+        0..8 => a.iter().zip(b).all(|(x, y)| x == y),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
 fn push_text(text: &mut String, s: &str) -> Span {
     let off = text.len() as u32;
     text.push_str(s);
@@ -297,7 +314,9 @@ impl<'t> NodeRef<'t> {
             let len = want.len() as u32;
             let first = want.first().copied();
             keys.iter().position(|k| {
-                k.len == len && (first.is_none() || text.get(k.off as usize).copied() == first) && bytes(k) == want
+                k.len == len
+                    && (first.is_none() || text.get(k.off as usize).copied() == first)
+                    && same_bytes(bytes(k), want)
             })?
         } else {
             keys.binary_search_by(|k| bytes(k).cmp(want)).ok()?

@@ -53,3 +53,18 @@ fn with_entries_sets_keys_on_a_copy() {
 fn a_node_is_sixteen_bytes() {
     assert_eq!(size_of::<Node>(), 16);
 }
+
+#[test]
+fn same_bytes_is_equality() {
+    // Every length up to 40, equal and differing at each position.
+    for n in 0..40usize {
+        let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+        assert!(same_bytes(&a, &a.clone()));
+        assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        for i in 0..n {
+            let mut b = a.clone();
+            b[i] = b'#';
+            assert!(!same_bytes(&a, &b), "{n} {i}");
+        }
+    }
+}

@@ -129,7 +129,7 @@ impl Builder {
     /// The span of a key stored lately by [`Builder::key`], if it was.
     pub fn known_key(&self, s: &str) -> Option<Span> {
         let seen = *self.recent_keys.get(key_slot(s))?;
-        (seen.len as usize == s.len() && !s.is_empty() && self.tree.str(seen) == s).then_some(seen)
+        (!s.is_empty() && same_bytes(key_at(self.tree.text.as_bytes(), seen), s.as_bytes())).then_some(seen)
     }
 
     /// A node built so far as a `serde_json::Value`.
@@ -192,10 +192,10 @@ impl Builder {
     fn place(&mut self, mark: usize) -> (u32, u32) {
         let start = self.tree.nodes.len() as u32;
         let len = self.pending.len().saturating_sub(mark) as u32;
-        for (k, n) in self.pending.drain(mark.min(self.pending.len())..) {
-            self.tree.keys.push(k);
-            self.tree.nodes.push(n);
-        }
+        let moved = self.pending.drain(mark.min(self.pending.len())..);
+        self.tree.keys.extend(moved.as_slice().iter().map(|(k, _)| *k));
+        self.tree.nodes.extend(moved.as_slice().iter().map(|(_, n)| *n));
+        drop(moved);
         if self.lines {
             let from = mark.min(self.pending_lines.len());
             self.tree.lines.extend(self.pending_lines.drain(from..));
@@ -213,22 +213,34 @@ impl Builder {
     /// in push order); whether they were not in strictly ascending order
     /// already (only then can a key repeat).
     fn sort_pending(&mut self, mark: usize) -> bool {
-        let text = &self.tree.text;
+        let text = self.tree.text.as_bytes();
         let entries = &mut self.pending[mark..];
-        if entries.is_sorted_by(|a, b| str_at(text, a.0) < str_at(text, b.0)) {
+        if entries.is_sorted_by(|a, b| key_at(text, a.0) < key_at(text, b.0)) {
             return false;
         }
-        if self.lines {
+        if self.lines && entries.len() <= 32 {
+            // Most maps are small: sorted in place, lines moving with their
+            // entries (an insertion sort is stable), without a vector.
+            let lines = &mut self.pending_lines[mark..];
+            for i in 1..entries.len() {
+                let mut j = i;
+                while j > 0 && key_at(text, entries[j - 1].0) > key_at(text, entries[j].0) {
+                    entries.swap(j - 1, j);
+                    lines.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
+        } else if self.lines {
             // Lines move with their entries.
             let lines = &mut self.pending_lines[mark..];
             let mut both: Vec<((Span, Node), u32)> = entries.iter().copied().zip(lines.iter().copied()).collect();
-            both.sort_by(|a, b| str_at(text, a.0.0).cmp(str_at(text, b.0.0)));
+            both.sort_by(|a, b| key_at(text, a.0.0).cmp(key_at(text, b.0.0)));
             for (i, (e, l)) in both.into_iter().enumerate() {
                 entries[i] = e;
                 lines[i] = l;
             }
         } else {
-            entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
+            entries.sort_by(|a, b| key_at(text, a.0).cmp(key_at(text, b.0)));
         }
         true
     }
@@ -238,10 +250,10 @@ impl Builder {
     pub fn close_map(&mut self, mark: usize, keep: KeepKey) -> Node {
         let mark = mark.min(self.pending.len());
         if self.sort_pending(mark) {
-            let text = &self.tree.text;
+            let text = self.tree.text.as_bytes();
             let mut kept = mark;
             for i in mark..self.pending.len() {
-                let same = kept > mark && str_at(text, self.pending[kept - 1].0) == str_at(text, self.pending[i].0);
+                let same = kept > mark && key_at(text, self.pending[kept - 1].0) == key_at(text, self.pending[i].0);
                 let to = match (same, keep) {
                     (true, KeepKey::First) => continue,
                     (true, KeepKey::Last) => kept - 1,
@@ -269,8 +281,8 @@ impl Builder {
     pub fn close_unique_map(&mut self, mark: usize) -> Option<Node> {
         let mark = mark.min(self.pending.len());
         if self.sort_pending(mark) {
-            let text = &self.tree.text;
-            if self.pending[mark..].windows(2).any(|w| str_at(text, w[0].0) == str_at(text, w[1].0)) {
+            let text = self.tree.text.as_bytes();
+            if self.pending[mark..].windows(2).any(|w| key_at(text, w[0].0) == key_at(text, w[1].0)) {
                 return None;
             }
         }
@@ -327,4 +339,10 @@ impl Builder {
         self.tree.text.shrink_to_fit();
         self.tree
     }
+}
+
+/// A key's bytes, for sorting and comparing keys: byte order is `str` order,
+/// without `str`'s checks of char boundaries.
+fn key_at(text: &[u8], s: Span) -> &[u8] {
+    text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
 }
