@@ -32,7 +32,7 @@ impl Problem<'_> {
 
 /// Validates `node` against `ty` in schema version `version`.
 pub fn validate<'t>(s: &Schemas, version: usize, ty: &Ty, node: NodeRef<'t>) -> Vec<Problem<'t>> {
-    let mut v = Validator { s, version, out: Vec::new(), path: String::new() };
+    let mut v = Validator { s, version, out: Vec::new(), path: Vec::new() };
     v.node(ty, node, 0);
     v.out
 }
@@ -41,7 +41,36 @@ struct Validator<'s, 't> {
     s: &'s Schemas,
     version: usize,
     out: Vec<Problem<'t>>,
-    path: String,
+    /// Where the validator is: written out only for a problem (most
+    /// objects have none, and formatting every field's path was a tenth of
+    /// the validation).
+    path: Vec<Seg<'t>>,
+}
+
+/// One step of [`Validator::path`].
+#[derive(Clone, Copy)]
+enum Seg<'t> {
+    Key(&'t str),
+    Index(usize),
+}
+
+/// `spec.template.spec.containers[0].image`.
+fn path_text(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+        }
+    }
+    out
 }
 
 /// The type of a node, as a person says it.
@@ -79,7 +108,7 @@ fn shown(n: NodeRef) -> String {
 impl<'t> Validator<'_, 't> {
     fn problem(&mut self, node: NodeRef<'t>, message: String) {
         if self.out.len() < MAX_PROBLEMS {
-            self.out.push(Problem { path: self.path.clone(), message, node });
+            self.out.push(Problem { path: path_text(&self.path), message, node });
         }
     }
 
@@ -126,10 +155,9 @@ impl<'t> Validator<'_, 't> {
             "a" => {
                 if let Some(items) = &ty.items {
                     for (i, e) in node.iter().enumerate() {
-                        let len = self.path.len();
-                        let _ = write!(self.path, "[{i}]");
+                        self.path.push(Seg::Index(i));
                         self.node(items, e, depth + 1);
-                        self.path.truncate(len);
+                        self.path.pop();
                     }
                 }
             }
@@ -139,11 +167,7 @@ impl<'t> Validator<'_, 't> {
 
     fn object(&mut self, ty: &Ty, node: NodeRef<'t>, depth: usize) {
         for (k, v) in node.entries() {
-            let len = self.path.len();
-            if !self.path.is_empty() {
-                self.path.push('.');
-            }
-            self.path.push_str(k);
+            self.path.push(Seg::Key(k));
             match ty.props.get(k) {
                 // The API server ignores the status of an object written to
                 // it (kinds with a status subresource): not checked.
@@ -161,7 +185,7 @@ impl<'t> Validator<'_, 't> {
                     }
                 },
             }
-            self.path.truncate(len);
+            self.path.pop();
         }
         for r in &ty.required {
             if node.get(r).is_none() {
