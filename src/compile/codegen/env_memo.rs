@@ -66,17 +66,7 @@ impl<'a, 'p> Gen<'a, 'p> {
             Op::Load(s) => readable(s),
             Op::Store(s) => own(s),
             Op::IterStart(d, _) => {
-                let scoped = match self.prog.domains.get(d.index()).map(|x| &x.source) {
-                    Some(DomainSource::Objects { envs, ns, .. }) => {
-                        let envs_ok = match envs {
-                            EnvScope::Current(s) | EnvScope::Sel(_, Some(s)) => readable(*s),
-                            EnvScope::Sel(_, None) | EnvScope::All => true,
-                        };
-                        envs_ok && !matches!(ns, NsScope::Of(s) if !own(*s))
-                    }
-                    Some(DomainSource::Envs(_) | DomainSource::Values) => true,
-                    None => false,
-                };
+                let scoped = self.domain_scoped_by(d, readable, own);
                 let key_ok = match self.prog.joins.get(&d).map(|j| j.key) {
                     Some(JoinKey::Slot(s, _)) => readable(s),
                     _ => true,

@@ -461,23 +461,33 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// no slot bound outside it (see `body_is_invariant`).
     pub(super) fn ops_are_invariant(&self, elem: Slot, body: &[Op]) -> bool {
         let inner = |s: Slot| s >= elem;
-        {
-            body.iter().all(|op| match *op {
-                Op::Load(s) | Op::Store(s) => inner(s),
-                Op::EnvOf(_) => false,
-                Op::IterStart(nd, _) => match self.prog.domains.get(nd.index()).map(|x| &x.source) {
-                    Some(DomainSource::Objects { envs, ns, .. }) => {
-                        let env_ok = match envs {
-                            EnvScope::Current(s) | EnvScope::Sel(_, Some(s)) => inner(*s),
-                            EnvScope::Sel(_, None) | EnvScope::All => true,
-                        };
-                        env_ok && !matches!(ns, NsScope::Of(s) if !inner(*s))
-                    }
-                    Some(DomainSource::Envs(_) | DomainSource::Values) => true,
-                    None => false,
-                },
-                _ => true,
-            })
+        body.iter().all(|op| match *op {
+            Op::Load(s) | Op::Store(s) => inner(s),
+            Op::EnvOf(_) => false,
+            Op::IterStart(nd, _) => self.domain_scoped_by(nd, inner, inner),
+            _ => true,
+        })
+    }
+
+    /// Whether domain `d` exists and its scope reads only slots it may:
+    /// its envs' slot one `env_ok` accepts, its namespace's one `ns_ok`
+    /// accepts (a domain of envs or of values reads none).
+    pub(super) fn domain_scoped_by(
+        &self,
+        d: DomainId,
+        env_ok: impl Fn(Slot) -> bool,
+        ns_ok: impl Fn(Slot) -> bool,
+    ) -> bool {
+        match self.prog.domains.get(d.index()).map(|x| &x.source) {
+            Some(DomainSource::Objects { envs, ns, .. }) => {
+                let envs_ok = match envs {
+                    EnvScope::Current(s) | EnvScope::Sel(_, Some(s)) => env_ok(*s),
+                    EnvScope::Sel(_, None) | EnvScope::All => true,
+                };
+                envs_ok && !matches!(ns, NsScope::Of(s) if !ns_ok(*s))
+            }
+            Some(DomainSource::Envs(_) | DomainSource::Values) => true,
+            None => false,
         }
     }
 }
