@@ -121,7 +121,8 @@ pub struct Outcome {
 /// The compiling thread's stack (see `check`): a main thread's 8 MiB.
 const COMPILE_STACK: usize = 8 * 1024 * 1024;
 
-/// Runs the pipeline: compile → load → evaluate → waive → filter.
+/// Runs the pipeline: compile → load → evaluate → waive → filter (compile
+/// and load side by side).
 pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     let started = Instant::now();
     let phase = crate::timing::phase;
