@@ -167,8 +167,9 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
         // Path checks read the Kubernetes schema table (~10 ms to decode):
         // decoded beside the parse rather than in the middle of code
         // generation. Only the standard library is sure to need it.
+        // (No thread to be had: the compile decodes it when it needs it.)
         if plan.program.is_none() && plan.use_library {
-            scope.spawn(|| {
+            let _ = std::thread::Builder::new().name("parity-schemas".into()).spawn_scoped(scope, || {
                 crate::schema::schemas();
             });
         }
