@@ -118,9 +118,6 @@ pub struct Outcome {
     pub world: crate::world::World,
 }
 
-/// The compiling thread's stack (see `check`): a main thread's 8 MiB.
-const COMPILE_STACK: usize = 8 * 1024 * 1024;
-
 /// Runs the pipeline: compile → load → evaluate → waive → filter (compile
 /// and load side by side).
 pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
@@ -157,7 +154,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
         // the compiling thread gets a main thread's stack, not a spawned one's.
         let compiling = std::thread::Builder::new()
             .name("parity-compile".into())
-            .stack_size(COMPILE_STACK)
+            .stack_size(crate::syntax::PARSER_STACK)
             .spawn_scoped(scope, || {
                 let mut sources = Sources::default();
                 let out = compile(&mut sources);

@@ -30,13 +30,6 @@ pub const PRELUDE: &str = include_str!("../../rules/prelude.parity");
 /// The name the prelude's diagnostics point at.
 pub const PRELUDE_NAME: &str = "<prelude>/rules/prelude.parity";
 
-/// Parses the prelude into a module (it is part of the binary, so a failure
-/// is a bug caught by the test suite).
-pub fn prelude(sources: &mut Sources) -> Result<(Module, Layer), Diag> {
-    let id = sources.add(PRELUDE_NAME, PRELUDE);
-    crate::syntax::parse_module(id, PRELUDE).map(|m| (m, Layer::Prelude))
-}
-
 /// Compiles modules (the prelude included) into one program. Every error
 /// found is returned, not just the first.
 pub fn compile(modules: &[(Module, Layer)], sources: &Sources) -> Result<Program, Vec<Diag>> {
@@ -168,8 +161,9 @@ fn parse_side_by_side(prelude_id: SourceId, files: &[(String, String)], ids: &[S
     }
     let (first, second) = work.split_at(split.max(1));
     std::thread::scope(|scope| {
-        // The parser recurses per bracket level: a main thread's stack.
-        let other = std::thread::Builder::new().stack_size(8 * 1024 * 1024).spawn_scoped(scope, || parse(second));
+        // The parser recurses per bracket level (`syntax::PARSER_STACK`).
+        let other =
+            std::thread::Builder::new().stack_size(crate::syntax::PARSER_STACK).spawn_scoped(scope, || parse(second));
         let mut out = parse(first);
         match other {
             Ok(handle) => out.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),

@@ -34,6 +34,11 @@ pub const MAX_PARSE_CALLS: usize = 20_000_000;
 /// more than any real rule, far less than what could exhaust the stack.
 pub const MAX_NESTING_WORDS: usize = 200;
 
+/// The stack of a thread that parses rules: the parser recurses per
+/// bracket level ([`MAX_BRACKET_DEPTH`]), so it gets a main thread's 8 MiB,
+/// not a spawned thread's 2 MiB.
+pub const PARSER_STACK: usize = 8 * 1024 * 1024;
+
 /// Parses a rule file.
 pub fn parse_module(source: SourceId, text: &str) -> Result<Module, Diag> {
     guard(source, text)?;
