@@ -151,6 +151,9 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         match u {
             Unit::Each { checks, subjects } => {
                 for s in subjects {
+                    if let Subject::Obj(o) = s {
+                        o.warm();
+                    }
                     for &(rule, check) in checks {
                         if meters[rule].stopped() {
                             continue;

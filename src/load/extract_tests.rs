@@ -136,3 +136,38 @@ fn snapshot_file() {
     assert_eq!(out.warnings.len(), 1);
     assert!(out.warnings[0].message.contains("secrets is forbidden"));
 }
+
+/// Every node index in the subtree at `n`, by a walk.
+fn subtree_min(n: crate::world::tree::NodeRef) -> u32 {
+    n.iter().map(subtree_min).fold(n.index(), u32::min)
+}
+
+#[test]
+fn an_objects_lowest_node_is_the_lowest_of_its_subtree_in_every_style() {
+    // `Tree::lowest` finds it without a walk (the tree is built bottom-up);
+    // `Object::warm` reads the nodes from there to the root.
+    let texts = [
+        "apiVersion: v1\nkind: A\nb: {c: [1, {d: 2}], e: {}}\nz: [[], [1]]\n---\napiVersion: v1\nkind: X\nmetadata: {name: n}\nspec: {x: [{y: 1}]}\n",
+        "\"kind\": \"B\"\n\"b\": {\"k\": 'v'}\n\"apiVersion\": [1, 2]\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: A, spec: {p: [1]}}\n- apiVersion: v1\n  kind: B\n  m: {n: {o: 1}}\n",
+        "apiVersion: v1\nkind: C\nkey: |\n  text\nother:\n  - x: 1\n    y: [a, b]\n---\napiVersion: v1\nkind: D\n",
+    ];
+    for text in texts {
+        let out = load(text);
+        assert!(out.errors.is_empty(), "{text}: {:?}", out.errors);
+        assert!(out.objects.len() >= 2, "{text}: {} objects", out.objects.len());
+        for o in &out.objects {
+            let root = out.tree.get(o.root);
+            assert_eq!(out.tree.lowest(o.root), subtree_min(root), "{text}: object at line {}", o.line);
+        }
+        let json = serde_json::to_string(&json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "A", "a": {"b": [1, {"c": 2}]}},
+            {"apiVersion": "v1", "kind": "B", "d": []}
+        ]}))
+        .expect("json");
+        let out = load_text(&json, "f.json", true, &Limits::default());
+        assert_eq!(out.objects.len(), 2);
+        for o in &out.objects {
+            assert_eq!(out.tree.lowest(o.root), subtree_min(out.tree.get(o.root)));
+        }
+    }
+}

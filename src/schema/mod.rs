@@ -141,8 +141,9 @@ pub struct Schemas {
     def_bodies: Vec<Vec<u32>>,
     kinds: Vec<Kind>,
     /// kind → indexes into `kinds` (looked up by `&str`, without
-    /// allocating: every object's validation starts here).
-    by_kind: HashMap<String, Vec<usize>>,
+    /// allocating, and hashed with foldhash rather than SipHash: every
+    /// object's validation starts here).
+    by_kind: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// Groups of the built-in API (any version).
     groups: Vec<String>,
     /// Per kind (as `kinds`), which versions share its schema
@@ -160,7 +161,7 @@ pub fn schemas() -> &'static Schemas {
             .into_iter()
             .map(|(group, version, kind, def, served)| Kind { group, version, kind, def, served, def_id: None })
             .collect();
-        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_kind: HashMap<String, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
         for (i, k) in kinds.iter().enumerate() {
             by_kind.entry(k.kind.clone()).or_default().push(i);
         }

@@ -18,12 +18,22 @@ const SCAN_MAX: usize = 32;
 pub struct Props {
     /// Sorted by name, names unique.
     entries: Vec<(String, Ty)>,
+    /// The first byte of each name (0 for an empty one), side by side:
+    /// [`Props::walk`] skips fields by these without reaching into the
+    /// names (each on the heap of its own).
+    firsts: Vec<u8>,
+}
+
+fn first_byte(name: &str) -> u8 {
+    name.as_bytes().first().copied().unwrap_or(0)
 }
 
 impl<'de> Deserialize<'de> for Props {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Props, D::Error> {
         let map = BTreeMap::<String, Ty>::deserialize(d)?;
-        Ok(Props { entries: map.into_iter().collect() })
+        let entries: Vec<(String, Ty)> = map.into_iter().collect();
+        let firsts = entries.iter().map(|(k, _)| first_byte(k)).collect();
+        Ok(Props { entries, firsts })
     }
 }
 
@@ -40,6 +50,26 @@ impl Props {
             self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?
         };
         Some(&self.entries[at].1)
+    }
+
+    /// The type of field `key`, looking from `*at` on and leaving `*at` at
+    /// the first field not before `key`: called with ascending keys (an
+    /// object's keys, which the tree keeps sorted by their bytes, as these
+    /// are), it passes each field once instead of searching per key. Most
+    /// steps are settled by the first bytes alone. A key that sorts before
+    /// `*at` is not found: look it up with [`Props::get`].
+    pub fn walk(&self, at: &mut usize, key: &[u8]) -> Option<&Ty> {
+        use std::cmp::Ordering;
+        let first = key.first().copied().unwrap_or(0);
+        while let Some(&f) = self.firsts.get(*at) {
+            let order = if f != first { f.cmp(&first) } else { self.entries[*at].0.as_bytes().cmp(key) };
+            match order {
+                Ordering::Less => *at += 1,
+                Ordering::Equal => return Some(&self.entries[*at].1),
+                Ordering::Greater => return None,
+            }
+        }
+        None
     }
 
     /// The field names, sorted.
@@ -71,7 +101,10 @@ impl Props {
     pub fn insert(&mut self, key: String, ty: Ty) {
         match self.entries.binary_search_by(|(k, _)| k.cmp(&key)) {
             Ok(i) => self.entries[i].1 = ty,
-            Err(i) => self.entries.insert(i, (key, ty)),
+            Err(i) => {
+                self.firsts.insert(i, first_byte(&key));
+                self.entries.insert(i, (key, ty));
+            }
         }
     }
 
@@ -80,6 +113,7 @@ impl Props {
         let i = match self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
             Ok(i) => i,
             Err(i) => {
+                self.firsts.insert(i, first_byte(key));
                 self.entries.insert(i, (key.to_string(), f()));
                 i
             }
@@ -125,6 +159,20 @@ mod tests {
                 assert!(p.get(missing).is_none(), "{missing}");
             }
         }
+        let mut p = Props::default();
+        for k in ["a", "ab", "b", "ba", "bb", "c", "é"] {
+            p.insert(k.into(), ty(k));
+        }
+        // Walked with ascending keys (present, absent, empty), it finds what
+        // `get` finds; a key before the walk's place is not found by it.
+        let keys = ["", "a", "aa", "ab", "b", "bb", "bc", "d", "é", "ê"];
+        let mut at = 0;
+        for k in keys {
+            assert_eq!(p.walk(&mut at, k.as_bytes()).map(|t| &t.t), p.get(k).map(|t| &t.t), "{k}");
+        }
+        let mut at = 0;
+        assert!(p.walk(&mut at, b"c").is_some());
+        assert!(p.walk(&mut at, b"a").is_none(), "passed by the walk");
         let mut p = Props::default();
         p.get_or_insert_with("b", || ty("s"));
         p.get_or_insert_with("a", || ty("i")).t = "n".into();

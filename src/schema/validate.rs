@@ -166,9 +166,16 @@ impl<'t> Validator<'_, 't> {
     }
 
     fn object(&mut self, ty: &Ty, node: NodeRef<'t>, depth: usize) {
+        // A merge of two sorted lists: the object's keys (the tree keeps a
+        // map's keys sorted by their bytes) and the type's fields (sorted by
+        // name): each field is passed once, not searched for per key.
+        let mut at = 0;
         for (k, v) in node.entries() {
             self.path.push(Seg::Key(k));
-            match ty.props.get(k) {
+            // A key the walk passed (only in a map whose keys are not in
+            // order) is looked up.
+            let field = ty.props.walk(&mut at, k.as_bytes()).or_else(|| ty.props.get(k));
+            match field {
                 // The API server ignores the status of an object written to
                 // it (kinds with a status subresource): not checked.
                 Some(_) if depth == 0 && k == "status" => {}

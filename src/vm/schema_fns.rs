@@ -53,13 +53,16 @@ pub fn verdict<'s>(s: &'s Schemas, root: NodeRef, version: usize) -> Verdict<'s>
         return Verdict::Custom;
     };
     let (group, ver) = split_api_version(av);
-    if !builtin_group(s, group) {
-        return Verdict::Custom;
-    }
-    if let Some(k) = s.kind(group, ver, kind)
+    // A kind of the table is built in: most objects are settled by this
+    // one lookup, without the group's.
+    let known = s.kind(group, ver, kind);
+    if let Some(k) = known
         && k.served.contains(&(version as u8))
     {
         return Verdict::Served(k);
+    }
+    if known.is_none() && !builtin_group(s, group) {
+        return Verdict::Custom;
     }
     let replacement = match REMOVED.iter().find(|(g, k, _)| *g == group && *k == kind) {
         Some((_, _, "")) => None,
@@ -99,17 +102,25 @@ struct Judgement {
 struct Memo {
     /// (engine run, tree address, node).
     object: (u64, usize, u32),
-    by_version: Vec<(usize, Judgement)>,
+    /// Per version: served, and the kind's version with the same schema
+    /// (`None`: a custom resource or not served, so nothing to validate).
+    by_version: Vec<(usize, bool, Option<ToValidate>)>,
     /// (the first version with the same schema of the kind, problems).
     by_schema: Vec<(usize, Problems)>,
 }
+
+/// A served kind, and the first version with the same schema of it: what
+/// an object is validated against.
+type ToValidate = (&'static Kind, usize);
 
 thread_local! {
     static MEMO: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Judges `root` in the version a version value names, through [`MEMO`].
-fn judge(root: NodeRef, version: &Val) -> Judgement {
+/// Judges `root` in the version a version value names, through [`MEMO`];
+/// validates only when `problems` is asked for (`api-served` alone needs
+/// no validation).
+fn judge(root: NodeRef, version: &Val, problems: bool) -> Judgement {
     let s = schemas();
     let version = version_index(s, version);
     let object = (RUN.load(std::sync::atomic::Ordering::Relaxed), root.tree() as *const Tree as usize, root.index());
@@ -122,31 +133,34 @@ fn judge(root: NodeRef, version: &Val) -> Judgement {
             memo.by_version.clear();
             memo.by_schema.clear();
         }
-        if let Some((_, j)) = memo.by_version.iter().find(|(v, _)| *v == version) {
-            return j.clone();
-        }
-        let j = match verdict(s, root, version) {
-            Verdict::Custom => Judgement { served: true, problems: Rc::default() },
-            Verdict::NotServed(_) => Judgement { served: false, problems: Rc::default() },
-            Verdict::Served(k) => {
-                let alike = s.same_schema_as(k, version);
-                let problems = match memo.by_schema.iter().find(|(v, _)| *v == alike) {
-                    Some((_, p)) => p.clone(),
-                    None => {
-                        let found = match s.root(k, alike) {
-                            Some(ty) => validate(s, alike, ty, root),
-                            None => Vec::new(),
-                        };
-                        let p: Problems = Rc::new(found.iter().map(|p| (p.text(), p.node.index())).collect());
-                        memo.by_schema.push((alike, p.clone()));
-                        p
-                    }
+        let (served, schema) = match memo.by_version.iter().find(|(v, _, _)| *v == version) {
+            Some(&(_, served, schema)) => (served, schema),
+            None => {
+                let (served, schema) = match verdict(s, root, version) {
+                    Verdict::Custom => (true, None),
+                    Verdict::NotServed(_) => (false, None),
+                    Verdict::Served(k) => (true, Some((k, s.same_schema_as(k, version)))),
                 };
-                Judgement { served: true, problems }
+                memo.by_version.push((version, served, schema));
+                (served, schema)
             }
         };
-        memo.by_version.push((version, j.clone()));
-        j
+        let problems = match schema {
+            Some((k, alike)) if problems => match memo.by_schema.iter().find(|(v, _)| *v == alike) {
+                Some((_, p)) => p.clone(),
+                None => {
+                    let found = match s.root(k, alike) {
+                        Some(ty) => validate(s, alike, ty, root),
+                        None => Vec::new(),
+                    };
+                    let p: Problems = Rc::new(found.iter().map(|p| (p.text(), p.node.index())).collect());
+                    memo.by_schema.push((alike, p.clone()));
+                    p
+                }
+            },
+            _ => Rc::default(),
+        };
+        Judgement { served, problems }
     })
 }
 
@@ -163,13 +177,13 @@ fn version_arg<'a, 'w>(a: &'a [Val<'w>]) -> &'a Val<'w> {
 /// resource, or an apiVersion the version does not serve.
 pub fn schema_problems<'w>(a: &[Val<'w>]) -> Val<'w> {
     let Some(root) = object_root(&a[0]) else { return Val::Absent };
-    let j = judge(root, version_arg(a));
+    let j = judge(root, version_arg(a), true);
     Val::List(Rc::new(j.problems.iter().map(|(t, _)| Val::str(t.as_str())).collect()))
 }
 
 pub fn schema_problems_at<'w>(a: &[Val<'w>]) -> Option<NodeRef<'w>> {
     let root = object_root(&a[0])?;
-    let j = judge(root, version_arg(a));
+    let j = judge(root, version_arg(a), true);
     j.problems.first().map(|(_, node)| root.tree().get(*node))
 }
 
@@ -177,9 +191,9 @@ pub fn schema_problems_at<'w>(a: &[Val<'w>]) -> Option<NodeRef<'w>> {
 /// kind belong to Kubernetes and that version does not serve them.
 pub fn api_served<'w>(a: &[Val<'w>]) -> Val<'w> {
     let Some(root) = object_root(&a[0]) else { return Val::Absent };
-    let s = schemas();
-    let version = version_index(s, a.get(1).unwrap_or(&Val::Absent));
-    Val::Bool(!matches!(verdict(s, root, version), Verdict::NotServed(_)))
+    // Through the memo: `schema-valid` judged this object in this version
+    // just before (same rule group, same subject).
+    Val::Bool(judge(root, version_arg(a), false).served)
 }
 
 /// `api-replacement(object, version)`: the apiVersion that version serves
@@ -207,7 +221,7 @@ pub fn new_run() {
 /// problems (custom resources: true).
 pub fn schema_accepts<'w>(a: &[Val<'w>]) -> Val<'w> {
     let Some(root) = object_root(&a[0]) else { return Val::Absent };
-    let j = judge(root, version_arg(a));
+    let j = judge(root, version_arg(a), true);
     Val::Bool(j.served && j.problems.is_empty())
 }
 

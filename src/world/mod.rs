@@ -55,6 +55,10 @@ pub struct Object {
     pub name: Arc<str>,
     /// The namespace is the env's default, not written in the manifest.
     pub namespace_implied: bool,
+    /// The lowest node index of the object's subtree: its nodes are
+    /// `first..=root` (or most of them: merge keys share nodes), which
+    /// [`Object::warm`] reads ahead of the rules.
+    first: u32,
     /// The pod spec's node, for workload kinds that have one (found once:
     /// most container rules start there).
     pod_spec: Option<u32>,
@@ -128,6 +132,7 @@ impl Object {
                 *slot = spec.get(key).filter(|v| v.is_seq()).map_or(NONE, NodeRef::index);
             }
         }
+        let first = tree.lowest(root);
         Object {
             tree,
             root,
@@ -139,9 +144,16 @@ impl Object {
             namespace,
             name,
             namespace_implied: false,
+            first,
             pod_spec,
             container_lists,
         }
+    }
+
+    /// Brings the object's nodes into the cache before rules walk them
+    /// (`Tree::warm`): up to 2048 nodes, the root's end first.
+    pub fn warm(&self) {
+        self.tree.warm(self.first.max(self.root.saturating_sub(2047)), self.root + 1);
     }
 
     /// An object holding a copy of a JSON value (tests, fixtures).

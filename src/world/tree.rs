@@ -94,6 +94,55 @@ impl Tree {
         NodeRef { tree: self, idx }
     }
 
+    /// The lowest node index in the subtree at `idx`. The tree is built
+    /// bottom-up: a container's children are stored together when it
+    /// closes, after everything inside them; so the subtree's first node is
+    /// in that of its container child stored first (the smallest block
+    /// start), and so on down.
+    pub fn lowest(&self, idx: u32) -> u32 {
+        let mut lo = idx;
+        let mut at = idx;
+        for _ in 0..64 {
+            let Some(Node::Seq { start, len } | Node::Map { start, len }) = self.nodes.get(at as usize).copied() else {
+                break;
+            };
+            if len == 0 {
+                break;
+            }
+            lo = lo.min(start);
+            let first_inner = (start..start + len)
+                .filter_map(|c| match self.nodes.get(c as usize) {
+                    Some(Node::Seq { start, len } | Node::Map { start, len }) if *len > 0 => Some((*start, c)),
+                    _ => None,
+                })
+                .min();
+            match first_inner {
+                Some((_, c)) => at = c,
+                None => break,
+            }
+        }
+        lo
+    }
+
+    /// Reads nodes `lo..hi` (and their keys) a cache line at a time ahead
+    /// of a walk over them: the reads do not depend on each other, so the
+    /// processor has many misses in flight at once, where the walk (each
+    /// step needs the last) would wait for them one by one. An object's
+    /// nodes lie together, ending at its root (the tree is built bottom-up).
+    pub fn warm(&self, lo: u32, hi: u32) {
+        let hi = (hi as usize).min(self.nodes.len());
+        let lo = (lo as usize).min(hi);
+        // 4 nodes (16 bytes each) and 8 keys (8 bytes each) per 64-byte line.
+        let mut sum = 0u64;
+        for n in self.nodes[lo..hi].iter().step_by(4) {
+            sum = sum.wrapping_add(matches!(n, Node::Null) as u64);
+        }
+        for k in self.keys[lo..hi].iter().step_by(8) {
+            sum = sum.wrapping_add(k.len as u64);
+        }
+        std::hint::black_box(sum);
+    }
+
     fn str(&self, s: Span) -> &str {
         str_at(&self.text, s)
     }
