@@ -51,6 +51,7 @@ printf '%-14s %9s %12s %9s %10s %9s %9s %9s\n' style median "us/object" "vs plai
 for s in $STYLES; do
   bytes=$(du -b --apparent-size -s "$TMP/$s" | cut -f1)
   awk -v s="$s" -v objs="$total_objects" -v bytes="$bytes" '
+    BEGIN { n = 0; pn = 0 }
     $1 == s { w[n] = $3; r = ($5 > r ? $5 : r); f = $6; n++ }
     $1 == "plain" { pw[pn] = $3; pr = ($5 > pr ? $5 : pr); pn++ }
     function median(a, k,   i, j, t) { for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int((k - 1) / 2)] }

@@ -4,6 +4,13 @@
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// jemalloc where it builds (see Cargo.toml): it reuses freed memory where
+/// glibc's malloc returned large buffers to the kernel and faulted fresh
+/// pages in for the next file.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     // clap's own help and errors follow `--color` too.
     let when = parity::cli::color::prescan(std::env::args_os());
