@@ -150,3 +150,39 @@ fn versions_sharing_a_kinds_schema_validate_alike() {
     let dep = s.kind("apps", "v1", "Deployment").expect("apps/v1 Deployment");
     assert_ne!(s.same_schema_as(dep, s.newest()), 0);
 }
+
+#[test]
+fn validating_beside_another_versions_problems_gives_the_same_problems() {
+    // `validate_beside` takes problems over from another version where the
+    // two schemas resolve a field to the same body; it must find exactly
+    // what a walk of its own finds, in the same order, at the same nodes,
+    // for every pair of versions that serve the kind.
+    use super::validate::{Twin, validate_beside};
+    let s = schemas();
+    let mut compared = 0;
+    let mut with_problems = 0;
+    for entry in std::fs::read_dir("tests/fixtures/schema/corpus").expect("corpus") {
+        let yaml = std::fs::read_to_string(entry.expect("entry").path()).expect("fixture");
+        let w = world(&[("prod", yaml.as_str())]);
+        let root = w.envs[0].objects[0].value();
+        let (g, ver) = split_api_version(root.str_field("apiVersion").unwrap());
+        let Some(k) = s.kind(g, ver, root.str_field("kind").unwrap()) else { continue };
+        let served: Vec<usize> = (0..s.versions().len()).filter(|&v| s.root(k, v).is_some()).collect();
+        for &a in &served {
+            let twin_root = s.root(k, a).expect("served");
+            let twin_problems = validate(s, a, twin_root, root);
+            let twin = Twin { version: a, root: twin_root, problems: &twin_problems };
+            for &b in &served {
+                let ty = s.root(k, b).expect("served");
+                let own: Vec<(String, u32)> =
+                    validate(s, b, ty, root).iter().map(|p| (p.text(), p.node.index())).collect();
+                let beside: Vec<(String, u32)> =
+                    validate_beside(s, b, ty, root, &twin).iter().map(|p| (p.text(), p.node.index())).collect();
+                assert_eq!(beside, own, "{} in {b} beside {a}", k.kind);
+                compared += 1;
+                with_problems += usize::from(!own.is_empty());
+            }
+        }
+    }
+    assert!(compared > 500 && with_problems > 100, "{compared} pairs compared, {with_problems} with problems");
+}

@@ -26,20 +26,64 @@ pub struct Problem<'t> {
 impl Problem<'_> {
     /// `path: message`, or the message alone at the root.
     pub fn text(&self) -> String {
-        if self.path.is_empty() { self.message.clone() } else { format!("{}: {}", self.path, self.message) }
+        problem_text(&self.path, &self.message)
     }
+}
+
+/// `path: message`, or the message alone at the root.
+pub fn problem_text(path: &str, message: &str) -> String {
+    if path.is_empty() { message.to_string() } else { format!("{path}: {message}") }
 }
 
 /// Validates `node` against `ty` in schema version `version`.
 pub fn validate<'t>(s: &Schemas, version: usize, ty: &Ty, node: NodeRef<'t>) -> Vec<Problem<'t>> {
-    let mut v = Validator { s, version, out: Vec::new(), path: Vec::new() };
-    v.node(ty, node, 0);
+    let mut v = Validator { s, version, twin: None, out: Vec::new(), path: Vec::new() };
+    v.node(ty, Some(ty), node, 0);
     v.out
+}
+
+/// The same object validated before in another version: that version, its
+/// root type there, and the problems found.
+pub struct Twin<'a, 't> {
+    pub version: usize,
+    pub root: &'a Ty,
+    pub problems: &'a [Problem<'t>],
+}
+
+/// [`validate`], given the object's problems in another version: where both
+/// versions resolve a field to the same definition body (the table keeps
+/// each distinct body once, so the same address means the same schema), the
+/// field's subtree is not walked again and its problems there are taken
+/// over; where they differ, the walk goes on. The result is what
+/// [`validate`] returns, in the same order. A twin with the most problems
+/// (`MAX_PROBLEMS`: some may be missing) is not used.
+pub fn validate_beside<'t>(
+    s: &Schemas,
+    version: usize,
+    ty: &Ty,
+    node: NodeRef<'t>,
+    twin: &Twin<'_, 't>,
+) -> Vec<Problem<'t>> {
+    if twin.problems.len() >= MAX_PROBLEMS {
+        return validate(s, version, ty, node);
+    }
+    let mut v = Validator { s, version, twin: Some(twin), out: Vec::new(), path: Vec::new() };
+    v.node(ty, Some(twin.root), node, 0);
+    v.out
+}
+
+/// Whether `path` is `under` or inside it (`spec` holds `spec.replicas` and
+/// `spec[0]`, not `specs`).
+fn within(path: &str, under: &str) -> bool {
+    under.is_empty() || path.strip_prefix(under).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
 struct Validator<'s, 't> {
     s: &'s Schemas,
     version: usize,
+    /// The problems of another version, to take over where the schemas
+    /// agree ([`validate_beside`]).
+    twin: Option<&'s Twin<'s, 't>>,
     out: Vec<Problem<'t>>,
     /// Where the validator is: written out only for a problem (most
     /// objects have none, and formatting every field's path was a tenth of
@@ -112,11 +156,25 @@ impl<'t> Validator<'_, 't> {
         }
     }
 
-    fn node(&mut self, ty: &Ty, node: NodeRef<'t>, depth: usize) {
+    /// Validates `node` against `ty`; `twin_ty` is the type at the same
+    /// place in the twin's version, when there is a twin and the place is
+    /// in its schema too.
+    fn node(&mut self, ty: &Ty, twin_ty: Option<&Ty>, node: NodeRef<'t>, depth: usize) {
         if depth > MAX_DEPTH || self.out.len() >= MAX_PROBLEMS {
             return;
         }
         let Some(ty) = self.s.resolve(self.version, ty) else { return };
+        let twin_ty = match (self.twin, twin_ty) {
+            (Some(twin), Some(t)) => match self.s.resolve(twin.version, t) {
+                Some(t) if std::ptr::eq(t, ty) => {
+                    // The same schema from here down: the same problems.
+                    self.take_over(twin);
+                    return;
+                }
+                other => other,
+            },
+            _ => None,
+        };
         if node.is_null() {
             if ty.not_null != 0 && ty.t != "*" {
                 self.problem(node, format!("is null, but must be a {}", ty.type_name()));
@@ -151,12 +209,13 @@ impl<'t> Validator<'_, 't> {
             self.problem(node, format!("{} is not one of the allowed values: {}", shown(node), allowed.join(", ")));
         }
         match ty.t.as_str() {
-            "o" => self.object(ty, node, depth),
+            "o" => self.object(ty, twin_ty, node, depth),
             "a" => {
                 if let Some(items) = &ty.items {
+                    let twin_items = twin_ty.and_then(|t| t.items.as_deref());
                     for (i, e) in node.iter().enumerate() {
                         self.path.push(Seg::Index(i));
-                        self.node(items, e, depth + 1);
+                        self.node(items, twin_items, e, depth + 1);
                         self.path.pop();
                     }
                 }
@@ -165,7 +224,20 @@ impl<'t> Validator<'_, 't> {
         }
     }
 
-    fn object(&mut self, ty: &Ty, node: NodeRef<'t>, depth: usize) {
+    /// Adds the twin's problems at or below the current path.
+    fn take_over(&mut self, twin: &Twin<'_, 't>) {
+        if twin.problems.is_empty() {
+            return;
+        }
+        let here = path_text(&self.path);
+        for p in twin.problems.iter().filter(|p| within(&p.path, &here)) {
+            if self.out.len() < MAX_PROBLEMS {
+                self.out.push(p.clone());
+            }
+        }
+    }
+
+    fn object(&mut self, ty: &Ty, twin_ty: Option<&Ty>, node: NodeRef<'t>, depth: usize) {
         // A merge of two sorted lists: the object's keys (the tree keeps a
         // map's keys sorted by their bytes) and the type's fields (sorted by
         // name): each field is passed once, not searched for per key.
@@ -179,9 +251,16 @@ impl<'t> Validator<'_, 't> {
                 // The API server ignores the status of an object written to
                 // it (kinds with a status subresource): not checked.
                 Some(_) if depth == 0 && k == "status" => {}
-                Some(c) => self.node(c, v, depth + 1),
+                Some(c) => {
+                    let twin_c = twin_ty.and_then(|t| t.props.get(k));
+                    self.node(c, twin_c, v, depth + 1)
+                }
                 None => match &ty.map_values {
-                    Some(m) => self.node(m, v, depth + 1),
+                    Some(m) => {
+                        let twin_m =
+                            twin_ty.and_then(|t| if t.props.get(k).is_some() { None } else { t.map_values.as_deref() });
+                        self.node(m, twin_m, v, depth + 1)
+                    }
                     None if ty.free_keys() => {}
                     None => {
                         let hint = match crate::diag::did_you_mean(k, ty.props.keys().map(String::as_str)) {

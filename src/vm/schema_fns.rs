@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use super::value::{Val, as_version};
-use crate::schema::validate::{Problem, validate};
+use crate::schema::validate::{Problem, Twin, problem_text, validate, validate_beside};
 use crate::schema::{Kind, Schemas, schemas, split_api_version};
 use crate::world::tree::{NodeRef, Tree};
 
@@ -83,7 +83,20 @@ fn object_root<'w>(v: &Val<'w>) -> Option<NodeRef<'w>> {
 /// The problems of an object in one version, as (text, node index in the
 /// object's tree); none for a custom resource or an apiVersion the version
 /// does not serve.
-type Problems = Rc<Vec<(String, u32)>>;
+type Problems = Rc<Vec<Kept>>;
+
+/// A [`Problem`] kept past its tree's borrow: path, message, node index.
+struct Kept {
+    path: String,
+    message: String,
+    node: u32,
+}
+
+impl Kept {
+    fn text(&self) -> String {
+        problem_text(&self.path, &self.message)
+    }
+}
 
 /// What one version says about one object: whether it serves it (custom
 /// resources count as served) and its schema problems there.
@@ -149,11 +162,38 @@ fn judge(root: NodeRef, version: &Val, problems: bool) -> Judgement {
             Some((k, alike)) if problems => match memo.by_schema.iter().find(|(v, _)| *v == alike) {
                 Some((_, p)) => p.clone(),
                 None => {
-                    let found = match s.root(k, alike) {
-                        Some(ty) => validate(s, alike, ty, root),
-                        None => Vec::new(),
+                    // Validated in another version already (api-version-parity
+                    // after schema-valid, envs on different versions): where
+                    // the two schemas agree, its problems are taken over.
+                    let twin = memo.by_schema.first().and_then(|(v, p)| Some((*v, s.root(k, *v)?, p.clone())));
+                    let found = match (s.root(k, alike), twin) {
+                        (Some(ty), Some((v, twin_root, twin_problems))) => {
+                            let tree = root.tree();
+                            let problems: Vec<Problem> = twin_problems
+                                .iter()
+                                .map(|p| Problem {
+                                    path: p.path.clone(),
+                                    message: p.message.clone(),
+                                    node: tree.get(p.node),
+                                })
+                                .collect();
+                            validate_beside(
+                                s,
+                                alike,
+                                ty,
+                                root,
+                                &Twin { version: v, root: twin_root, problems: &problems },
+                            )
+                        }
+                        (Some(ty), None) => validate(s, alike, ty, root),
+                        (None, _) => Vec::new(),
                     };
-                    let p: Problems = Rc::new(found.iter().map(|p| (p.text(), p.node.index())).collect());
+                    let p: Problems = Rc::new(
+                        found
+                            .into_iter()
+                            .map(|p| Kept { path: p.path, message: p.message, node: p.node.index() })
+                            .collect(),
+                    );
                     memo.by_schema.push((alike, p.clone()));
                     p
                 }
@@ -178,13 +218,13 @@ fn version_arg<'a, 'w>(a: &'a [Val<'w>]) -> &'a Val<'w> {
 pub fn schema_problems<'w>(a: &[Val<'w>]) -> Val<'w> {
     let Some(root) = object_root(&a[0]) else { return Val::Absent };
     let j = judge(root, version_arg(a), true);
-    Val::List(Rc::new(j.problems.iter().map(|(t, _)| Val::str(t.as_str())).collect()))
+    Val::List(Rc::new(j.problems.iter().map(|p| Val::str(p.text())).collect()))
 }
 
 pub fn schema_problems_at<'w>(a: &[Val<'w>]) -> Option<NodeRef<'w>> {
     let root = object_root(&a[0])?;
     let j = judge(root, version_arg(a), true);
-    j.problems.first().map(|(_, node)| root.tree().get(*node))
+    j.problems.first().map(|p| root.tree().get(p.node))
 }
 
 /// `api-served(object, version)`: false when the object's apiVersion and
