@@ -75,8 +75,14 @@ fn each_corpus_manifest_has_its_exact_finding() {
         (
             "schema-valid",
             "job-missing-template.yaml",
-            7,
+            6,
             "Job shop/migrate is not valid for Kubernetes 1.33: spec: missing required field `template`",
+        ),
+        (
+            "schema-valid",
+            "pod-affinity-typo-block.yaml",
+            10,
+            "Pod shop/placed is not valid for Kubernetes 1.33: spec.affinityy: unknown field `affinityy`; did you mean `affinity`?",
         ),
         (
             "schema-valid",
@@ -88,19 +94,19 @@ fn each_corpus_manifest_has_its_exact_finding() {
             "schema-valid",
             "probe-port-boolean.yaml",
             12,
-            "Pod shop/checker is not valid for Kubernetes 1.33: spec.containers[0].livenessProbe.tcpSocket.port: must be a int-or-string, not a boolean true",
+            "Pod shop/checker is not valid for Kubernetes 1.33: spec.containers[0].livenessProbe.tcpSocket.port: must be an int-or-string, not a boolean true",
         ),
         (
             "schema-valid",
             "service-port-string.yaml",
             10,
-            "Service shop/api is not valid for Kubernetes 1.33: spec.ports[0].port: must be a integer, not a string \"80\"",
+            "Service shop/api is not valid for Kubernetes 1.33: spec.ports[0].port: must be an integer, not a string \"80\"",
         ),
         (
             "schema-valid",
             "statefulset-wrong-types.yaml",
             7,
-            "StatefulSet shop/db is not valid for Kubernetes 1.33: spec.replicas: must be a integer, not a string \"3\"",
+            "StatefulSet shop/db is not valid for Kubernetes 1.33: spec.replicas: must be an integer, not a string \"3\"",
         ),
     ];
     let want: Vec<(String, String, u64, String)> =

@@ -146,12 +146,73 @@ impl<'a> FileCache<'a> {
         if segs.is_empty() {
             return None;
         }
-        if let Some(line) = tree_line(o.value(), segs) {
-            return Some(line);
+        let line = match tree_line(o.value(), segs) {
+            Some(line) => line,
+            None => {
+                let text = self.text(o.file)?;
+                crate::load::locate::field_line_at(&text, o.doc_offset as usize, o.line, segs)?
+            }
+        };
+        Some(self.key_line(o, segs, line).unwrap_or(line))
+    }
+
+    /// The line of the key whose block value (a map or list on the lines
+    /// below it) starts on `line`: a finding on a field points at the
+    /// field's key, where the parsers record where its value starts
+    /// (`affinityy:` on line 13, its `nodeAffinity:` on 14). `None` when
+    /// the path does not end in such a key, or the key is not found on the
+    /// lines above the value past blank and comment lines.
+    fn key_line(&self, o: &Object, segs: &[crate::load::PathSeg], line: u32) -> Option<u32> {
+        let Some(crate::load::PathSeg::Key(key)) = segs.last() else { return None };
+        let mut node = o.value();
+        for seg in segs {
+            node = match seg {
+                crate::load::PathSeg::Key(k) => node.get(k)?,
+                crate::load::PathSeg::Index(i) => node.at(*i)?,
+            };
+        }
+        if !(node.is_map() || node.is_seq()) || node.len() == 0 || line <= o.line {
+            return None;
         }
         let text = self.text(o.file)?;
-        crate::load::locate::field_line_at(&text, o.doc_offset as usize, o.line, segs)
+        let starts = self.starts.get(o.file as usize)?.get_or_init(|| line_starts(&text));
+        key_line_above(&text, line_start(&text, starts, line)?, line, key)
     }
+}
+
+/// The line above `line` (1-based, starting at byte `start`) that holds
+/// `key:` (plain or quoted, maybe after a list's `- `), looking past blank
+/// and comment lines only: the key a block value on `line` belongs to.
+fn key_line_above(text: &str, start: usize, line: u32, key: &str) -> Option<u32> {
+    let written = [key.to_string(), format!("\"{key}\""), format!("'{key}'")];
+    let mut end = start;
+    let mut n = line;
+    while n > 1 && end > 0 {
+        // The line before: from after the newline before `end - 1`.
+        let from = text.get(..end - 1)?.rfind('\n').map_or(0, |i| i + 1);
+        n -= 1;
+        let l = text.get(from..end - 1).unwrap_or("").trim();
+        end = from;
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let l = l.strip_prefix("- ").map_or(l, str::trim_start);
+        let holds =
+            written.iter().any(|w| l.strip_prefix(w.as_str()).is_some_and(|rest| rest.trim_start().starts_with(':')));
+        return holds.then_some(n);
+    }
+    None
+}
+
+/// The byte offset where line `line` (1-based) starts, from the file's
+/// sparse line index (`FileCache::starts`).
+fn line_start(text: &str, starts: &[usize], line: u32) -> Option<usize> {
+    let k = ((line.checked_sub(1)? as usize) / LINE_STEP).min(starts.len().checked_sub(1)?);
+    let mut at = starts[k];
+    for _ in k * LINE_STEP + 1..line as usize {
+        at += memchr::memchr(b'\n', text.as_bytes().get(at..)?)? + 1;
+    }
+    Some(at)
 }
 
 /// The line of the deepest node along `segs` from `root`, from the lines

@@ -1,4 +1,4 @@
-use super::{LINE_STEP, cut_frame, line_starts};
+use super::{LINE_STEP, cut_frame, key_line_above, line_start, line_starts};
 
 /// Frames cut with the line index equal frames cut by scanning the text
 /// from its start, for every line of texts around the index's steps.
@@ -65,5 +65,27 @@ fn frames_from_an_objects_start_equal_frames_from_the_index() {
             let fresh = FileCache::new(world, None);
             assert_eq!(near, fresh.frame(o.file, line), "line {line} of {}", o.name);
         }
+    }
+}
+
+/// The key a block value belongs to is found past blank and comment lines,
+/// plain, quoted or after a list's dash, and not past anything else.
+#[test]
+fn a_block_values_key_is_on_the_line_above_it() {
+    let text =
+        "a:\n  affinityy:\n    # note\n\n    nodeAffinity: {}\n  - \"ports\" :\n    - 80\n  other: 1\n    x: 2\n";
+    let starts = line_starts(text);
+    let at = |line: u32, key: &str| key_line_above(text, line_start(text, &starts, line).expect("line"), line, key);
+    assert_eq!(at(5, "affinityy"), Some(2), "past a comment and a blank line");
+    assert_eq!(at(7, "ports"), Some(6), "quoted, after a dash, space before the colon");
+    assert_eq!(at(9, "x"), None, "the line above holds another key");
+    assert_eq!(at(2, "a"), Some(1));
+    assert_eq!(at(1, "a"), None, "nothing above the first line");
+    let numbered: String = (1..=3 * LINE_STEP).map(|i| format!("k{i}:\n")).collect();
+    let starts = line_starts(&numbered);
+    for line in [2, LINE_STEP as u32, LINE_STEP as u32 + 1, 2 * LINE_STEP as u32 + 3] {
+        let start = line_start(&numbered, &starts, line).expect("line");
+        assert!(numbered[start..].starts_with(&format!("k{line}:")), "line {line}");
+        assert_eq!(key_line_above(&numbered, start, line, &format!("k{}", line - 1)), Some(line - 1));
     }
 }

@@ -76,7 +76,7 @@ spec:
 "#;
     assert_eq!(
         problems(yaml, "1.30"),
-        vec!["spec.containers[0].startupProbe.httpGet.port: must be a int-or-string, not a boolean true"]
+        vec!["spec.containers[0].startupProbe.httpGet.port: must be an int-or-string, not a boolean true"]
     );
 }
 

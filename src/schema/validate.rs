@@ -117,6 +117,12 @@ fn path_text(path: &[Seg]) -> String {
     out
 }
 
+/// `a list`, `an integer`: a type's name with its article.
+fn with_article(name: &str) -> String {
+    let an = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {name}", if an { "an" } else { "a" })
+}
+
 /// The type of a node, as a person says it.
 fn node_type(n: NodeRef) -> &'static str {
     match n.node() {
@@ -177,7 +183,7 @@ impl<'t> Validator<'_, 't> {
         };
         if node.is_null() {
             if ty.not_null != 0 && ty.t != "*" {
-                self.problem(node, format!("is null, but must be a {}", ty.type_name()));
+                self.problem(node, format!("is null, but must be {}", with_article(ty.type_name())));
             }
             return;
         }
@@ -198,7 +204,7 @@ impl<'t> Validator<'_, 't> {
             } else {
                 format!("{} {}", node_type(node), shown(node))
             };
-            self.problem(node, format!("must be a {}, not a {what}", ty.type_name()));
+            self.problem(node, format!("must be {}, not {}", with_article(ty.type_name()), with_article(&what)));
             return;
         }
         if !ty.enums.is_empty()
