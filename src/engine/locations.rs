@@ -171,7 +171,7 @@ impl<'a> FileCache<'a> {
                 crate::load::PathSeg::Index(i) => node.at(*i)?,
             };
         }
-        if !(node.is_map() || node.is_seq()) || node.len() == 0 || line <= o.line {
+        if !(node.is_map() || node.is_seq()) || node.is_empty() || line <= o.line {
             return None;
         }
         let text = self.text(o.file)?;
