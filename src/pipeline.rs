@@ -238,6 +238,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     report.summary.unmatched_rules = out.unmatched;
     report.summary.unmatched_rules.sort();
     report.summary.schema = crate::schema::summary(&program, &world);
+    report.warnings.extend(crate::schema::version_notices(&program, &world));
     if world.envs.len() == 1 {
         let only = plan.only.as_deref();
         report.summary.uncompared_rules = program

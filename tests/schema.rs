@@ -125,9 +125,31 @@ fn the_summary_names_the_envs_checked_against_the_newest_schema() {
     let got = schema_findings(&["check", "--format", "json", "--kube-version", "v1.28.5", CORPUS]);
     let served: Vec<&str> = got.iter().filter(|f| f.0 == "api-served").map(|f| f.1.as_str()).collect();
     assert_eq!(served, ["flowschema-v1.yaml", "ingress-extensions-v1beta1.yaml", "pdb-policy-v1beta1.yaml"]);
+    // A bad version stops the run before anything is checked.
     let bad = parity(&["check", "--kube-version", "latest", CORPUS]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stdout.contains("--kube-version `latest` is not a Kubernetes version"), "{}", bad.stdout);
+    assert!(bad.stderr.contains("`latest` is not a Kubernetes version"), "{}", bad.stderr);
+    assert!(bad.stderr.contains("--kube-version"), "{}", bad.stderr);
+    assert!(!bad.stdout.contains("finding"), "nothing was checked: {}", bad.stdout);
+    // Outside the bundled 1.25 to 1.37: said, with the schemas used.
+    for (version, side, used) in [("1.24", "older", "1.25"), ("1.40", "newer", "1.37")] {
+        let run = parity(&["check", "--format", "json", "--kube-version", version, CORPUS]);
+        let warned: Vec<String> = json(&run)["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .filter(|w| w["code"] == "parity::schema::version")
+            .map(|w| w["message"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].contains(&format!("runs Kubernetes {version}, {side} than the bundled schemas")),
+            "{warned:?}"
+        );
+        assert!(warned[0].contains(&format!("checked with the {used} schemas")), "{warned:?}");
+    }
+    let run = parity(&["check", "--format", "json", "--kube-version", "1.30", CORPUS]);
+    assert!(!run.stdout.contains("parity::schema::version"), "{}", run.stdout);
 }
 
 #[test]

@@ -144,7 +144,7 @@ pub struct CheckArgs {
     /// parity.toml `version` does not give one (`1.30`, `v1.30.4`); the
     /// schema rules check against it. Without it, such envs are checked
     /// against the newest bundled version (1.37), and the summary says so.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", value_parser = parse_kube_version)]
     pub kube_version: Option<String>,
     /// A file (or folder) of CustomResourceDefinitions (YAML or JSON, one or
     /// many, or a `List`; repeatable; also parity.toml `crds`). Rule paths on
@@ -162,6 +162,16 @@ pub struct CheckArgs {
     /// (env, display name, snapshot text). No other env source is read.
     #[arg(skip)]
     pub memory: Option<Vec<crate::load::envs::Memory>>,
+}
+
+/// `--kube-version`: checked before anything runs (a typo must not check
+/// every env against the newest schemas instead), as `v1.30` or `v1.30.4`.
+fn parse_kube_version(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    match crate::world::Version::parse(v).filter(|p| p.parts_written() >= 2) {
+        Some(_) => Ok(if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") }),
+        None => Err(format!("`{}` is not a Kubernetes version like 1.30", crate::escape::text(v))),
+    }
 }
 
 fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
@@ -401,18 +411,7 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
         rule_step_budget: args.rule_budget,
         rule_time_budget: args.rule_timeout,
     };
-    if let Some(v) = &args.kube_version {
-        let v = v.trim();
-        match crate::world::Version::parse(v).filter(|p| p.parts_written() >= 2) {
-            Some(_) => {
-                plan.kube_version = Some(if v.starts_with(['v', 'V']) { v.to_string() } else { format!("v{v}") })
-            }
-            None => read_errors.push(usage(format!(
-                "--kube-version `{}` is not a Kubernetes version like 1.30",
-                crate::escape::text(v)
-            ))),
-        }
-    }
+    plan.kube_version = args.kube_version.clone();
     plan.crds = args.crd.clone();
     plan.crds.extend(settings.crds.iter().cloned());
     plan.allow_skipped = args.allow_skipped || settings.allow_skipped;

@@ -450,6 +450,45 @@ pub const RULES: &[&str] = &["schema-valid", "api-served", "api-version-parity",
 /// For the summary: the envs with no known Kubernetes version, which the
 /// schema rules check against the newest bundled one; `None` when every env
 /// has a version or no schema rule is loaded.
+/// Warnings for envs whose Kubernetes version is outside the bundled
+/// schemas (when a schema rule runs): they are checked with the nearest
+/// bundled version's, which serves other APIs (1.24 served policy/v1beta1,
+/// which the 1.25 schemas report as not served).
+pub fn version_notices(prog: &crate::bytecode::Program, world: &crate::world::World) -> Vec<crate::report::Notice> {
+    if !prog.rules.iter().any(|r| RULES.contains(&r.id.as_str())) {
+        return Vec::new();
+    }
+    let s = schemas();
+    let (oldest, newest) = (&s.versions()[0], &s.versions()[s.newest()]);
+    let mut out = Vec::new();
+    for env in &world.envs {
+        let Some(declared) = &env.version else { continue };
+        let Some(parsed) = crate::world::Version::parse(declared) else { continue };
+        let choice = s.choose(Some(&parsed));
+        if choice.exact {
+            continue;
+        }
+        let used = &s.versions()[choice.index];
+        let (side, removed) = if choice.index == 0 {
+            ("older", format!("APIs that {used} no longer serves are reported as not served"))
+        } else {
+            ("newer", format!("APIs added after {used} are reported as not served or unknown"))
+        };
+        out.push(crate::report::Notice {
+            code: "parity::schema::version".into(),
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "env `{}` runs Kubernetes {}, {side} than the bundled schemas ({oldest} to {newest}): its objects are \
+                 checked with the {used} schemas, so {removed}, and messages name {used}",
+                crate::escape::text(&env.name),
+                crate::escape::text(declared.trim_start_matches(['v', 'V'])),
+            ),
+        });
+    }
+    out
+}
+
 pub fn summary(prog: &crate::bytecode::Program, world: &crate::world::World) -> Option<crate::report::SchemaDefault> {
     if !prog.rules.iter().any(|r| RULES.contains(&r.id.as_str())) {
         return None;
