@@ -177,6 +177,50 @@ fn api_version_parity_names_both_versions() {
 }
 
 #[test]
+fn api_version_parity_finds_a_field_the_next_version_lacks_and_points_at_it() {
+    // Container.resizePolicy is in 1.30's schema, not in 1.26's. The
+    // objects are validated in 1.30 first; the 1.26 validation beside it
+    // must not take over 1.30's (empty) problems for PodTemplateSpec, whose
+    // body is the same in both but refers to a different PodSpec.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = std::fs::read_to_string(format!("{CORPUS}/deployment-resize-policy.yaml")).expect("fixture");
+    let config = "[[env]]\nname = \"staging\"\nsource = \"staging\"\nversion = \"1.30\"\n\n[[env]]\nname = \"prod\"\nsource = \"prod\"\nversion = \"1.26\"\n";
+    write_tree(dir.path(), &[("parity.toml", config), ("staging/d.yaml", &d), ("prod/d.yaml", &d)]);
+    let run = parity_in(dir.path(), &["check", "--format", "json"], None, &[]);
+    let report = json(&run);
+    let found: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "api-version-parity" || f["rule"] == "schema-valid")
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("file"), f["line"].as_u64().unwrap_or(0), s("message"))
+        })
+        .collect();
+    let field = "spec.template.spec.containers[0].resizePolicy: unknown field `resizePolicy`";
+    assert_eq!(
+        found,
+        [
+            (
+                "api-version-parity".to_string(),
+                "staging/d.yaml".to_string(),
+                18,
+                format!(
+                    "Deployment shop/resized is valid on staging (Kubernetes 1.30) but prod (Kubernetes 1.26) would reject it: {field}"
+                )
+            ),
+            (
+                "schema-valid".to_string(),
+                "prod/d.yaml".to_string(),
+                18,
+                format!("Deployment shop/resized is not valid for Kubernetes 1.26: {field}")
+            ),
+        ]
+    );
+}
+
+#[test]
 fn custom_resources_are_checked_against_their_crd() {
     let dir = tempfile::tempdir().expect("temp dir");
     let crd = std::fs::read_to_string("rules/tests/crd-exists/fires/prod/crd.yaml").expect("crd");

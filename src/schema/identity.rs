@@ -56,6 +56,34 @@ impl Schemas {
         seen
     }
 
+    /// Whether definition `id` validates alike in versions `a` and `b`: the
+    /// same body, and the same bodies for every definition it reaches. The
+    /// same body alone is not enough (`PodTemplateSpec` is one body in
+    /// every version, but its `$ref` to `PodSpec` resolves per version).
+    /// Worked out once per thread, definition and pair of versions.
+    pub fn same_definition(&self, id: u32, a: usize, b: usize) -> bool {
+        thread_local! {
+            static SAME: std::cell::RefCell<std::collections::HashMap<(u32, usize, usize), bool>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        if a == b {
+            return true;
+        }
+        if let Some(known) = SAME.with(|m| m.borrow().get(&(id, a, b)).copied()) {
+            return known;
+        }
+        let body = |v: usize| {
+            let at = *self.def_bodies.get(id as usize)?.get(v)?;
+            self.bodies.get(at as usize)
+        };
+        let same = match (body(a), body(b)) {
+            (Some(x), Some(y)) => std::ptr::eq(x, y) && self.reachable(a, x) == self.reachable(b, y),
+            _ => false,
+        };
+        SAME.with(|m| m.borrow_mut().insert((id, a, b), same));
+        same
+    }
+
     /// The index of one of this table's kinds.
     fn kind_index(&self, kind: &Kind) -> Option<usize> {
         let base = self.kinds.as_ptr() as usize;

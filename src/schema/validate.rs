@@ -51,10 +51,10 @@ pub struct Twin<'a, 't> {
 }
 
 /// [`validate`], given the object's problems in another version: where both
-/// versions resolve a field to the same definition body (the table keeps
-/// each distinct body once, so the same address means the same schema), the
-/// field's subtree is not walked again and its problems there are taken
-/// over; where they differ, the walk goes on. The result is what
+/// versions refer to the same definition and it validates alike in both
+/// (`Schemas::same_definition`: the same body, and the same bodies for
+/// every definition it reaches), the field's subtree is not walked again and
+/// its problems there are taken over; where they differ, the walk goes on. The result is what
 /// [`validate`] returns, in the same order. A twin with the most problems
 /// (`MAX_PROBLEMS`: some may be missing) is not used.
 pub fn validate_beside<'t>(
@@ -169,16 +169,18 @@ impl<'t> Validator<'_, 't> {
         if depth > MAX_DEPTH || self.out.len() >= MAX_PROBLEMS {
             return;
         }
+        if let (Some(twin), Some(t)) = (self.twin, twin_ty)
+            && let (Some(id), Some(twin_id)) = (ty.ref_id, t.ref_id)
+            && id == twin_id
+            && self.s.same_definition(id, self.version, twin.version)
+        {
+            // The same schema from here down: the same problems.
+            self.take_over(twin);
+            return;
+        }
         let Some(ty) = self.s.resolve(self.version, ty) else { return };
         let twin_ty = match (self.twin, twin_ty) {
-            (Some(twin), Some(t)) => match self.s.resolve(twin.version, t) {
-                Some(t) if std::ptr::eq(t, ty) => {
-                    // The same schema from here down: the same problems.
-                    self.take_over(twin);
-                    return;
-                }
-                other => other,
-            },
+            (Some(twin), Some(t)) => self.s.resolve(twin.version, t),
             _ => None,
         };
         if node.is_null() {

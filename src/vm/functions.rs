@@ -63,6 +63,7 @@ pub type Locator = for<'w> fn(&[Val<'w>]) -> Option<crate::world::tree::NodeRef<
 pub fn locator(id: crate::bytecode::FuncId) -> Option<Locator> {
     match IMPLS.get(id.index())?.0 {
         "schema-problems" => Some(schema::schema_problems_at),
+        "schema-accepts" => Some(schema::schema_problems_at),
         "crd-problems" => Some(schema::crd_problems_at),
         _ => None,
     }
