@@ -295,6 +295,24 @@ fn explain_field_prints_type_description_and_fields() {
     ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("does not serve"), "{}", run.stderr);
+    // The apiVersions named are the ones that version serves (1.30: v1 and
+    // v1beta3), not those of every bundled version.
+    let run = parity(&[
+        "explain-field",
+        "flowschema.spec",
+        "--kube-version",
+        "1.30",
+        "--api-version",
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "Kubernetes 1.30 does not serve `flowschema` as flowcontrol.apiserver.k8s.io/v1beta2; it is served as flowcontrol.apiserver.k8s.io/v1, flowcontrol.apiserver.k8s.io/v1beta3"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 // ------------------------------------------------------------ differential

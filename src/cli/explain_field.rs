@@ -57,14 +57,20 @@ fn choose_kind<'s>(s: &'s Schemas, name: &str, version: usize, api_version: Opti
     match served.first() {
         Some(k) => Ok(k),
         None => {
-            let mut avs: Vec<String> = all.iter().map(|k| k.api_version()).collect();
+            // What this version serves it as (not every bundled version's).
+            let mut avs: Vec<String> =
+                all.iter().filter(|k| k.served.contains(&(version as u8))).map(|k| k.api_version()).collect();
             avs.sort();
             avs.dedup();
+            let served_as = if avs.is_empty() {
+                "it serves no apiVersion of it".to_string()
+            } else {
+                format!("it is served as {}", avs.join(", "))
+            };
             Err(format!(
-                "Kubernetes {} does not serve `{name}`{}; it is served as {}",
+                "Kubernetes {} does not serve `{name}`{}; {served_as}",
                 s.versions()[version],
                 api_version.map(|a| format!(" as {a}")).unwrap_or_default(),
-                avs.join(", ")
             ))
         }
     }
