@@ -125,12 +125,7 @@ fn path_lookup_over_the_union_of_versions() {
 fn versions_sharing_a_kinds_schema_validate_alike() {
     let s = schemas();
     let mut shared = 0;
-    for entry in std::fs::read_dir("tests/fixtures/schema/corpus").expect("corpus") {
-        let yaml = std::fs::read_to_string(entry.expect("entry").path()).expect("fixture");
-        let w = world(&[("prod", yaml.as_str())]);
-        let root = w.envs[0].objects[0].value();
-        let (g, ver) = split_api_version(root.str_field("apiVersion").unwrap());
-        let Some(k) = s.kind(g, ver, root.str_field("kind").unwrap()) else { continue };
+    for_each_corpus_object(|root, k| {
         for v in 0..s.versions().len() {
             let alike = s.same_schema_as(k, v);
             assert!(alike <= v, "{} {v}: stands for a later version {alike}", k.kind);
@@ -143,7 +138,7 @@ fn versions_sharing_a_kinds_schema_validate_alike() {
             assert_eq!(texts(v, ty), texts(alike, theirs), "{} in {} and {}", k.kind, v, alike);
             shared += usize::from(alike != v);
         }
-    }
+    });
     assert!(shared > 20, "only {shared} versions share a schema");
     // Deployment's PodSpec changes in most releases, so its 1.25 and 1.37
     // schemas differ; the same definition bodies are one group.
@@ -161,12 +156,7 @@ fn validating_beside_another_versions_problems_gives_the_same_problems() {
     let s = schemas();
     let mut compared = 0;
     let mut with_problems = 0;
-    for entry in std::fs::read_dir("tests/fixtures/schema/corpus").expect("corpus") {
-        let yaml = std::fs::read_to_string(entry.expect("entry").path()).expect("fixture");
-        let w = world(&[("prod", yaml.as_str())]);
-        let root = w.envs[0].objects[0].value();
-        let (g, ver) = split_api_version(root.str_field("apiVersion").unwrap());
-        let Some(k) = s.kind(g, ver, root.str_field("kind").unwrap()) else { continue };
+    for_each_corpus_object(|root, k| {
         let served: Vec<usize> = (0..s.versions().len()).filter(|&v| s.root(k, v).is_some()).collect();
         for &a in &served {
             let twin_root = s.root(k, a).expect("served");
@@ -183,6 +173,21 @@ fn validating_beside_another_versions_problems_gives_the_same_problems() {
                 with_problems += usize::from(!own.is_empty());
             }
         }
-    }
+    });
     assert!(compared > 500 && with_problems > 100, "{compared} pairs compared, {with_problems} with problems");
+}
+
+/// Calls `f` with the root of each schema corpus fixture's object and its
+/// built-in kind (fixtures of custom resources are passed over).
+fn for_each_corpus_object(mut f: impl FnMut(crate::world::tree::NodeRef, &Kind)) {
+    let s = schemas();
+    for entry in std::fs::read_dir("tests/fixtures/schema/corpus").expect("corpus") {
+        let yaml = std::fs::read_to_string(entry.expect("entry").path()).expect("fixture");
+        let w = world(&[("prod", yaml.as_str())]);
+        let root = w.envs[0].objects[0].value();
+        let (g, ver) = split_api_version(root.str_field("apiVersion").unwrap());
+        if let Some(k) = s.kind(g, ver, root.str_field("kind").unwrap()) {
+            f(root, k);
+        }
+    }
 }
