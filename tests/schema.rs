@@ -221,6 +221,25 @@ fn api_version_parity_finds_a_field_the_next_version_lacks_and_points_at_it() {
 }
 
 #[test]
+fn a_misspelt_kind_is_named_with_the_kind_meant_not_blamed_on_the_api_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: a, namespace: x}\n";
+    write_tree(dir.path(), &[("dev/a.yaml", text)]);
+    let path = dir.path().to_str().expect("utf-8 path");
+    let got = schema_findings(&["check", "--format", "json", "--kube-version", "1.33", path]);
+    assert_eq!(
+        got,
+        [(
+            "api-served".to_string(),
+            "a.yaml".to_string(),
+            1,
+            "Deploymnet x/a uses apps/v1, which has no kind `Deploymnet` in Kubernetes 1.33; did you mean `Deployment`?"
+                .to_string()
+        )]
+    );
+}
+
+#[test]
 fn custom_resources_are_checked_against_their_crd() {
     let dir = tempfile::tempdir().expect("temp dir");
     let crd = std::fs::read_to_string("rules/tests/crd-exists/fires/prod/crd.yaml").expect("crd");

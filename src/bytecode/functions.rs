@@ -81,6 +81,12 @@ pub static FUNCTIONS: &[Func] = &[
         "the apiVersion a Kubernetes version serves an object's kind under, when it does not serve the object's own"
     ),
     f!(
+        "api-unknown-kind",
+        2,
+        2,
+        "when a Kubernetes version serves an object's apiVersion but no such kind in it: what to say (with a \"did you mean\")"
+    ),
+    f!(
         "schema-version",
         1,
         1,

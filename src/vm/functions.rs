@@ -50,6 +50,7 @@ pub static IMPLS: &[(&str, FuncImpl)] = &[
     ("schema-accepts", schema::schema_accepts),
     ("api-served", schema::api_served),
     ("api-replacement", schema::api_replacement),
+    ("api-unknown-kind", schema::api_unknown_kind),
     ("schema-version", schema::schema_version),
     ("custom-kind", schema::custom_kind),
     ("crd-problems", schema::crd_problems),

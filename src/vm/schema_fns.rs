@@ -248,6 +248,37 @@ pub fn api_replacement<'w>(a: &[Val<'w>]) -> Val<'w> {
     }
 }
 
+/// `api-unknown-kind(object, version)`: when that version serves the
+/// object's apiVersion for other kinds but not for the object's kind (a
+/// misspelt kind: `apps/v1` `Deploymnet`), the words for it, with the
+/// nearest kind of that apiVersion; absent otherwise (the kind is served,
+/// a custom resource, or the apiVersion itself is not served).
+pub fn api_unknown_kind<'w>(a: &[Val<'w>]) -> Val<'w> {
+    let Some(root) = object_root(&a[0]) else { return Val::Absent };
+    let (Some(av), Some(kind)) = (root.str_field("apiVersion"), root.str_field("kind")) else { return Val::Absent };
+    let s = schemas();
+    let version = version_index(s, version_arg(a));
+    let (group, ver) = split_api_version(av);
+    if s.kind(group, ver, kind).is_some() || !builtin_group(s, group) {
+        return Val::Absent;
+    }
+    let kinds: Vec<&str> = s
+        .kinds()
+        .iter()
+        .filter(|k| k.group == group && k.version == ver && k.served.contains(&(version as u8)))
+        .map(|k| k.kind.as_str())
+        .collect();
+    if kinds.is_empty() {
+        return Val::Absent;
+    }
+    let lower: Vec<String> = kinds.iter().map(|k| k.to_ascii_lowercase()).collect();
+    let hint = crate::diag::did_you_mean(&kind.to_ascii_lowercase(), lower.iter().map(String::as_str))
+        .and_then(|l| lower.iter().position(|k| k == l))
+        .map(|i| format!("; did you mean `{}`?", kinds[i]))
+        .unwrap_or_default();
+    Val::str(format!("uses {av}, which has no kind `{kind}` in Kubernetes {}{hint}", s.versions()[version]))
+}
+
 /// Runs of the engine so far: the key of [`MEMO`] includes it, so an
 /// entry never outlives the run (and the trees) it was made in.
 static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
