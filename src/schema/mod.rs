@@ -330,6 +330,26 @@ impl Schemas {
         out
     }
 
+    /// For a kind that apiVersion `group/ver` does not have in `version`:
+    /// `None` when that version serves no kind under it; else the kind
+    /// of it nearest to `kind` (case-insensitive), if one is near.
+    pub fn nearest_kind(&self, group: &str, ver: &str, version: usize, kind: &str) -> Option<Option<&str>> {
+        let kinds: Vec<&str> = self
+            .kinds
+            .iter()
+            .filter(|k| k.group == group && k.version == ver && k.served.contains(&(version as u8)))
+            .map(|k| k.kind.as_str())
+            .collect();
+        if kinds.is_empty() {
+            return None;
+        }
+        let lower: Vec<String> = kinds.iter().map(|k| k.to_ascii_lowercase()).collect();
+        let near = crate::diag::did_you_mean(&kind.to_ascii_lowercase(), lower.iter().map(String::as_str))
+            .and_then(|l| lower.iter().position(|k| k == l))
+            .map(|i| kinds[i]);
+        Some(near)
+    }
+
     /// The root type of a kind in one version (`None` when not served).
     pub fn root(&self, kind: &Kind, version: usize) -> Option<&Ty> {
         if !kind.served.contains(&(version as u8)) {
@@ -451,7 +471,8 @@ pub const RULES: &[&str] = &["schema-valid", "api-served", "api-version-parity",
 /// schema rules check against the newest bundled one; `None` when every env
 /// has a version or no schema rule is loaded.
 /// Warnings for envs whose Kubernetes version is outside the bundled
-/// schemas (when a schema rule runs): they are checked with the nearest
+/// schemas (when a schema rule runs; the renderers escape their text, as
+/// every notice's): they are checked with the nearest
 /// bundled version's, which serves other APIs (1.24 served policy/v1beta1,
 /// which the 1.25 schemas report as not served).
 pub fn version_notices(prog: &crate::bytecode::Program, world: &crate::world::World) -> Vec<crate::report::Notice> {
@@ -481,8 +502,8 @@ pub fn version_notices(prog: &crate::bytecode::Program, world: &crate::world::Wo
             message: format!(
                 "env `{}` runs Kubernetes {}, {side} than the bundled schemas ({oldest} to {newest}): its objects are \
                  checked with the {used} schemas, so {removed}, and messages name {used}",
-                crate::escape::text(&env.name),
-                crate::escape::text(declared.trim_start_matches(['v', 'V'])),
+                env.name,
+                declared.trim_start_matches(['v', 'V']),
             ),
         });
     }

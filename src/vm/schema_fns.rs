@@ -262,20 +262,8 @@ pub fn api_unknown_kind<'w>(a: &[Val<'w>]) -> Val<'w> {
     if s.kind(group, ver, kind).is_some() || !builtin_group(s, group) {
         return Val::Absent;
     }
-    let kinds: Vec<&str> = s
-        .kinds()
-        .iter()
-        .filter(|k| k.group == group && k.version == ver && k.served.contains(&(version as u8)))
-        .map(|k| k.kind.as_str())
-        .collect();
-    if kinds.is_empty() {
-        return Val::Absent;
-    }
-    let lower: Vec<String> = kinds.iter().map(|k| k.to_ascii_lowercase()).collect();
-    let hint = crate::diag::did_you_mean(&kind.to_ascii_lowercase(), lower.iter().map(String::as_str))
-        .and_then(|l| lower.iter().position(|k| k == l))
-        .map(|i| format!("; did you mean `{}`?", kinds[i]))
-        .unwrap_or_default();
+    let Some(nearest) = s.nearest_kind(group, ver, version, kind) else { return Val::Absent };
+    let hint = nearest.map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
     Val::str(format!("uses {av}, which has no kind `{kind}` in Kubernetes {}{hint}", s.versions()[version]))
 }
 
