@@ -54,7 +54,7 @@ fn planted_differences_give_exactly_the_untolerated_ones() {
         lines(&report, &["strict", "parity/tolerance-unused"]),
         [
             "parity/tolerance-unused  / strict.parity:14 | `tolerate metadata.labels.tier for services` allowed no difference; remove it",
-            "strict dev Deployment/web dev/app.yaml:14 prod/app.yaml:22 | Deployment web: spec.template.spec.containers[name=proxy] is absent in dev but {\"image\":\"envoyproxy/envoy:v1.30.1\",\"name\":\"proxy\"} in prod",
+            "strict dev Deployment/web dev/app.yaml:13 prod/app.yaml:22 | Deployment web: spec.template.spec.containers[name=proxy] is absent in dev but {\"image\":\"envoyproxy/envoy:v1.30.1\",\"name\":\"proxy\"} in prod",
             "strict dev Deployment/web dev/app.yaml:15 prod/app.yaml:15 | Deployment web: spec.template.spec.containers[name=web].image is \"docker.io/shop/web:1.4.0\" in dev but \"registry.example.com/shop/web:1.4.0\" in prod",
             "strict staging ConfigMap/web-config staging/app.yaml:30 prod/app.yaml:30 | ConfigMap web-config: data.TIMEOUT is \"60\" in staging but \"30\" in prod",
             "strict staging Deployment/web staging/app.yaml:20 prod/app.yaml:20 | Deployment web: spec.template.spec.containers[name=web].readinessProbe.httpGet.path is \"/health\" in staging but \"/healthz\" in prod",
