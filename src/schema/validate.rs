@@ -38,7 +38,7 @@ pub fn problem_text(path: &str, message: &str) -> String {
 /// Validates `node` against `ty` in schema version `version`.
 pub fn validate<'t>(s: &Schemas, version: usize, ty: &Ty, node: NodeRef<'t>) -> Vec<Problem<'t>> {
     let mut v = Validator { s, version, twin: None, out: Vec::new(), path: Vec::new() };
-    v.node(ty, Some(ty), node, 0);
+    v.node(ty, None, node, 0);
     v.out
 }
 
