@@ -232,6 +232,8 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         out.matched.extend(r.matched);
         over_budget.extend(r.over_budget);
     }
+    // Lines and code frames, from the files with findings, read again.
+    settle(&files, &mut out.findings, &mut out.waived, &mut out.warnings);
     // Subjects over their own budget: one error per rule, the first subject
     // (in plan order) named, the others counted.
     let mut first: BTreeMap<usize, (RunError, usize)> = BTreeMap::new();

@@ -31,9 +31,11 @@ pub(super) fn expand(
         let (here, there) = (env_name(o.env), env_name(other.env));
         for d in diffs {
             let path = d.path_text();
-            let line = files.concrete_line(o, &d.concrete(true)).unwrap_or(o.line);
-            let mut related = location(world, other, None, files);
-            related.line = files.concrete_line(other, &d.concrete(false)).unwrap_or(other.line);
+            let (line, ask) = files.line(o, &d.concrete(true));
+            let mut related = location(world, other);
+            let there_ask;
+            (related.line, there_ask) = files.line(other, &d.concrete(false));
+            let unsettled = files.defer(o.file, line, ask, there_ask.map(|a| (0, a)).into_iter().collect());
             let mut evidence = serde_json::Map::new();
             evidence.insert("path".into(), Json::String(path.clone()));
             evidence.insert(here.clone(), d.left.clone().unwrap_or(Json::Null));
@@ -45,7 +47,6 @@ pub(super) fn expand(
                 crate::diff::short(d.left.as_ref()),
                 crate::diff::short(d.right.as_ref()),
             );
-            let frame = files.frame_of(o, line);
             // The subject's own finding gives the rule and the object; its
             // message, evidence and frame are replaced, so not copied.
             out.push(Finding {
@@ -61,7 +62,8 @@ pub(super) fn expand(
                 message,
                 evidence: Json::Object(evidence),
                 related: vec![related],
-                frame,
+                frame: Vec::new(),
+                unsettled,
             });
         }
     }
@@ -98,6 +100,7 @@ pub(super) fn unused_tolerances(prog: &Program, used: &[bool]) -> Vec<Finding> {
                 evidence: Json::Object(Default::default()),
                 related: Vec::new(),
                 frame: Vec::new(),
+                unsettled: 0,
             }
         })
         .collect()
@@ -109,7 +112,7 @@ pub struct FieldLines<'a>(FileCache<'a>);
 
 impl<'a> FieldLines<'a> {
     pub fn new(world: &'a World, stdin: Option<&'a str>) -> FieldLines<'a> {
-        FieldLines(FileCache::new(world, stdin))
+        FieldLines(FileCache::reading(world, stdin))
     }
 
     /// The line of the deepest node along `segs` in `o`, else its own line.

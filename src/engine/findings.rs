@@ -64,7 +64,7 @@ pub(super) fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Findin
     for env in &world.envs {
         for &(first, repeat) in &env.duplicates {
             let (a, b) = (&env.objects[first as usize], &env.objects[repeat as usize]);
-            let (la, lb) = (location(world, a, None, files), location(world, b, None, files));
+            let (la, lb) = (location(world, a), location(world, b));
             let message = format!(
                 "{} is defined twice in env {}: here and at {}:{}; applied in order, the last one wins and \
                  replaces the other (this one, if applied in file order), and a cross-env rule could pair \
@@ -92,8 +92,9 @@ pub(super) fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Findin
                 line: lb.line,
                 message,
                 evidence,
-                frame: files.frame_of(b, lb.line),
+                frame: Vec::new(),
                 related: vec![la],
+                unsettled: files.defer(b.file, lb.line, None, Vec::new()),
             });
         }
     }
@@ -209,7 +210,7 @@ pub(super) fn finding<'w>(
             TraceItem::Element { label, elem, domain } => {
                 ctx.elements.push((*domain, elem.clone()));
                 if let Val::Obj(o) = elem {
-                    related.push(location(world, o, None, files));
+                    related.push(location(world, o));
                 }
                 if *in_filter {
                     continue;
@@ -237,7 +238,7 @@ pub(super) fn finding<'w>(
             TraceItem::Compared { lhs_val: Val::Obj(c), .. }
                 if *in_filter && matches!(subject, Val::Obj(o) if o.env != c.env) =>
             {
-                related.push(location(world, c, None, files));
+                related.push(location(world, c));
             }
             TraceItem::Compared { lhs, lhs_val, rhs, rhs_val, holds } if !in_filter && *holds == fire_when => {
                 // What was found, and (for a rule that must hold) what the
@@ -260,7 +261,7 @@ pub(super) fn finding<'w>(
                             continue;
                         }
                         if let Some(j) = world.envs[o.env as usize].counterpart_in(o, other) {
-                            related.push(location(world, &other.objects[j as usize], None, files));
+                            related.push(location(world, &other.objects[j as usize]));
                         }
                     }
                 }
@@ -280,18 +281,18 @@ pub(super) fn finding<'w>(
     let message = message(vm, rule, ci, subject, env, &evidence, &ctx);
     match subject {
         Val::Obj(o) => {
-            let loc = match element_path {
-                Some(p) => {
-                    let line = files.concrete_line(o, &p);
-                    let mut l = location(world, o, None, files);
-                    l.line = line.unwrap_or(l.line);
-                    l
-                }
-                None => {
-                    let path = field.map(|p| vm_path(vm, p));
-                    location(world, o, path.as_deref(), files)
-                }
+            // The line of the element or field the finding is about, as far
+            // as the tree knows it; the rest is found after the rules ran.
+            let segs = match element_path {
+                Some(p) => Some(p),
+                None => field.map(|p| vm_path(vm, p)).and_then(|p| concrete_path(o, &p)),
             };
+            let mut loc = location(world, o);
+            let mut ask = None;
+            if let Some(segs) = segs {
+                (loc.line, ask) = files.line(o, &segs);
+            }
+            let unsettled = files.defer(o.file, loc.line, ask, Vec::new());
             Finding {
                 rule: rule.id.clone(),
                 severity: rule.severity,
@@ -304,8 +305,9 @@ pub(super) fn finding<'w>(
                 line: loc.line,
                 message,
                 evidence,
-                frame: files.frame_of(o, loc.line),
+                frame: Vec::new(),
                 related,
+                unsettled,
             }
         }
         _ => Finding { related, ..env_finding(rule, env_name, message, evidence) },

@@ -1,14 +1,15 @@
-//! Locations: an object's file and line, the line of a field, code frames
-//! from the texts the loader kept.
+//! Locations: an object's file and line, the line of a field, code frames:
+//! found after the rules ran, in the files that have findings, read again
+//! one at a time.
 
 use std::sync::OnceLock;
 
+use crate::world::SourceText;
+
 use super::*;
 
-/// An object's location; with a field path, the line of that field (or of
-/// its nearest existing parent).
-pub(super) fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, files: &FileCache) -> Location {
-    let line = path.and_then(|p| files.field_line(o, p)).unwrap_or(o.line);
+/// An object's location, at its own line.
+pub(super) fn location(world: &World, o: &Object) -> Location {
     Location {
         env: world.envs.get(o.env as usize).map(|e| e.name.clone()).unwrap_or_default(),
         api_version: o.api_version().to_string(),
@@ -16,26 +17,30 @@ pub(super) fn location(world: &World, o: &Object, path: Option<&[PathSeg]>, file
         namespace: o.namespace.as_deref().unwrap_or("").to_string(),
         name: o.name.to_string(),
         file: world.files.get(o.file as usize).cloned().unwrap_or_default(),
-        line,
+        line: o.line,
     }
 }
 
-/// Source texts, kept by the loader for files whose trees recorded no lines
-/// (see `tree_line`), to find the line of a field in a finding. A file is
-/// never opened again (by its display name or otherwise): a file without a
-/// kept text gives its object's line.
+/// The texts of the run's files, for the lines and code frames of findings.
+///
+/// In a rule run nothing is read while the rules evaluate: a finding whose
+/// lines need its file's text gets a ticket ([`FileCache::defer`]), and
+/// [`settle`] reads each file with findings once, after the rules, and sets
+/// their lines and frames. For reports made outside a rule run (`parity
+/// diff`), [`FileCache::reading`] reads a file the first time a line in it
+/// is asked for.
 pub(super) struct FileCache<'a> {
     pub(super) world: &'a World,
     pub(super) stdin: Option<Arc<String>>,
-    /// Per file, built the first time a frame is cut from it: where every
-    /// [`LINE_STEP`]th line starts, so that a frame is found by scanning at
-    /// most that many lines rather than the file from its start (a run with
-    /// many findings in one large file otherwise scans it once per finding).
-    starts: Vec<OnceLock<Vec<usize>>>,
+    /// Per file, texts read again for a report outside a rule run; `None` in
+    /// a rule run.
+    read: Option<Vec<OnceLock<Option<Arc<String>>>>>,
+    /// What each ticket still needs (index: ticket - 1).
+    pending: std::sync::Mutex<Vec<Unsettled>>,
 }
 
-/// Lines between two recorded line starts (see `FileCache::starts`): the
-/// index is a 64th of the lines, and a lookup scans at most 64 lines.
+/// Lines between two recorded line starts (see [`line_starts`]): the index
+/// is a 64th of the lines, and a lookup scans at most 64 lines.
 const LINE_STEP: usize = 64;
 
 /// The byte offsets at which lines 1, 1 + LINE_STEP, 1 + 2 * LINE_STEP, ...
@@ -55,6 +60,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// characters; `starts` (from [`line_starts`]) saves scanning from the
 /// start of the text.
 fn cut_frame(text: &str, starts: Option<&[usize]>, line: u32) -> Vec<(u32, String)> {
+    const FRAME_WIDTH: usize = 160;
     if line == 0 {
         return Vec::new();
     }
@@ -67,14 +73,6 @@ fn cut_frame(text: &str, starts: Option<&[usize]>, line: u32) -> Vec<(u32, Strin
         }
         _ => (0, 1),
     };
-    cut_frame_from(text, from, from_line, line)
-}
-
-/// As [`cut_frame`], scanning from byte `from`, the start of line
-/// `from_line` (at or before the frame's first line).
-fn cut_frame_from(text: &str, from: usize, from_line: usize, line: u32) -> Vec<(u32, String)> {
-    const FRAME_WIDTH: usize = 160;
-    let first = line.saturating_sub(1).max(1);
     let Some(rest) = text.get(from..) else { return Vec::new() };
     rest.lines()
         .enumerate()
@@ -89,96 +87,295 @@ fn cut_frame_from(text: &str, from: usize, from_line: usize, line: u32) -> Vec<(
         .collect()
 }
 
-impl<'a> FileCache<'a> {
-    pub(super) fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
-        let starts = world.files.iter().map(|_| OnceLock::new()).collect();
-        FileCache { world, stdin: stdin.map(|s| Arc::new(s.to_string())), starts }
+/// The line of a field of an object: what its tree recorded, and what is
+/// left to find in the file's text.
+#[derive(Debug, Clone)]
+pub(super) struct LineAsk {
+    file: u32,
+    doc_offset: u32,
+    /// The object's own line.
+    object_line: u32,
+    segs: Vec<crate::load::PathSeg>,
+    /// The line the tree recorded for the deepest node along `segs`, if it
+    /// recorded lines.
+    tree: Option<u32>,
+    /// The whole path exists and ends at a key whose value is a non-empty
+    /// map or list: the finding points at the key, which may be on a line
+    /// above where the value starts (see [`key_line_above`]).
+    block_key: bool,
+}
+
+impl LineAsk {
+    /// `None` for an empty path (the object's own line).
+    fn new(o: &Object, segs: &[crate::load::PathSeg]) -> Option<LineAsk> {
+        use crate::load::PathSeg as L;
+        if segs.is_empty() {
+            return None;
+        }
+        let mut node = o.value();
+        let mut whole = true;
+        for seg in segs {
+            let next = match seg {
+                L::Key(k) => node.get(k),
+                L::Index(i) => node.at(*i),
+            };
+            match next {
+                Some(n) => node = n,
+                None => {
+                    whole = false;
+                    break;
+                }
+            }
+        }
+        let block_key =
+            whole && matches!(segs.last(), Some(L::Key(_))) && (node.is_map() || node.is_seq()) && !node.is_empty();
+        Some(LineAsk {
+            file: o.file,
+            doc_offset: o.doc_offset,
+            object_line: o.line,
+            segs: segs.to_vec(),
+            tree: node.line(),
+            block_key,
+        })
     }
 
-    pub(super) fn text(&self, file: u32) -> Option<Arc<String>> {
-        if let Some(Some(text)) = self.world.texts.get(file as usize) {
+    /// The line as far as it is known without the file's text.
+    fn now(&self) -> u32 {
+        self.tree.unwrap_or(self.object_line)
+    }
+
+    /// Whether the file's text may change the line.
+    fn needs_text(&self) -> bool {
+        self.tree.is_none_or(|line| self.block_key && line > self.object_line)
+    }
+
+    /// The line, found in `text` (with its line index) where the tree did
+    /// not record it; `None` when the text has no such node.
+    fn answer(&self, text: &str, starts: &[usize]) -> Option<u32> {
+        let line = match self.tree {
+            Some(line) => line,
+            None => crate::load::locate::field_line_at(text, self.doc_offset as usize, self.object_line, &self.segs)?,
+        };
+        let key = match self.segs.last() {
+            Some(crate::load::PathSeg::Key(key)) if self.block_key && line > self.object_line => key,
+            _ => return Some(line),
+        };
+        let above = line_start(text, starts, line).and_then(|start| key_line_above(text, start, line, key));
+        Some(above.unwrap_or(line))
+    }
+}
+
+/// What a finding's ticket still needs: the line of its field (`main`), the
+/// lines of fields of related objects (by index in `related`), and the code
+/// frame around its line in `file`.
+#[derive(Debug)]
+pub(super) struct Unsettled {
+    file: u32,
+    line: u32,
+    main: Option<LineAsk>,
+    related: Vec<(usize, LineAsk)>,
+}
+
+impl<'a> FileCache<'a> {
+    /// For a rule run: files are read after the rules, by [`settle`].
+    pub(super) fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
+        FileCache {
+            world,
+            stdin: stdin.map(|s| Arc::new(s.to_string())),
+            read: None,
+            pending: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// For a report outside a rule run: a file is read (once) the first
+    /// time a line in it is asked for.
+    pub(super) fn reading(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
+        let read = Some(world.files.iter().map(|_| OnceLock::new()).collect());
+        FileCache { read, ..FileCache::new(world, stdin) }
+    }
+
+    /// The text of a file read from memory, kept by the loader.
+    fn in_memory(&self, file: u32) -> Option<Arc<String>> {
+        if let Some(SourceText::Memory(text)) = self.world.sources.get(file as usize) {
             return Some(text.clone());
         }
         let name = self.world.files.get(file as usize)?;
         if name == crate::load::STDIN { self.stdin.clone() } else { None }
     }
 
-    /// The lines around `line` of a file whose text is in memory: the line
-    /// before, the line, the line after (each cut to `FRAME_WIDTH`
-    /// characters); nothing when the text was not kept.
-    pub(super) fn frame(&self, file: u32, line: u32) -> Vec<(u32, String)> {
-        let Some(text) = self.text(file) else { return Vec::new() };
-        if line == 0 {
-            return Vec::new();
+    /// The text of a file: kept in memory, or read again from disk when it
+    /// is still the text the loader read (its length and hash); `None`
+    /// otherwise.
+    pub(super) fn text_again(&self, file: u32) -> Option<Arc<String>> {
+        if let Some(text) = self.in_memory(file) {
+            return Some(text);
         }
-        let starts = self.starts.get(file as usize).map(|cell| cell.get_or_init(|| line_starts(&text)));
-        cut_frame(&text, starts.map(Vec::as_slice), line)
+        match self.world.sources.get(file as usize)? {
+            SourceText::Disk { path, len, hash } => crate::load::files::read_again(path, *len, *hash).map(Arc::new),
+            _ => None,
+        }
     }
 
-    /// [`FileCache::frame`] for a line of object `o`: when the frame starts
-    /// at most [`LINE_STEP`] lines below the object's own first line, it is
-    /// cut scanning from there (no index of the whole file is built for
-    /// the findings of a file's objects, most of which sit near their
-    /// object's start); otherwise from the file's line index.
-    pub(super) fn frame_of(&self, o: &Object, line: u32) -> Vec<(u32, String)> {
-        if line == 0 {
-            return Vec::new();
-        }
-        let first = line.saturating_sub(1).max(1);
-        let near = o.line >= 1 && first >= o.line && (first - o.line) as usize <= LINE_STEP;
-        if near
-            && let Some(text) = self.text(o.file)
-            && let Some(before) = text.get(..o.doc_offset as usize)
-        {
-            // The object's first line starts after the last newline before it.
-            let from = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |i| i + 1);
-            return cut_frame_from(&text, from, o.line as usize, line);
-        }
-        self.frame(o.file, line)
+    /// Whether a file has a text to read again.
+    fn has_text(&self, file: u32) -> bool {
+        !matches!(self.world.sources.get(file as usize), None | Some(SourceText::None))
+            || self.world.files.get(file as usize).is_some_and(|n| n == crate::load::STDIN && self.stdin.is_some())
     }
 
-    pub(super) fn field_line(&self, o: &Object, path: &[PathSeg]) -> Option<u32> {
-        let segs = concrete_path(o, path)?;
-        self.concrete_line(o, &segs)
-    }
-
+    /// The line of the deepest node along `segs` in `o`, now: from the
+    /// tree, or from the file's text (a report outside a rule run reads the
+    /// file). `None` for an empty path or a node not found.
     pub(super) fn concrete_line(&self, o: &Object, segs: &[crate::load::PathSeg]) -> Option<u32> {
-        if segs.is_empty() {
-            return None;
+        let ask = LineAsk::new(o, segs)?;
+        if !ask.needs_text() {
+            return ask.tree;
         }
-        let line = match tree_line(o.value(), segs) {
-            Some(line) => line,
-            None => {
-                let text = self.text(o.file)?;
-                crate::load::locate::field_line_at(&text, o.doc_offset as usize, o.line, segs)?
-            }
+        let text = match &self.read {
+            Some(read) => read.get(o.file as usize)?.get_or_init(|| self.text_again(o.file)).clone(),
+            None => self.in_memory(o.file),
         };
-        Some(self.key_line(o, segs, line).unwrap_or(line))
+        match text {
+            Some(text) => ask.answer(&text, &line_starts(&text)),
+            None => ask.tree,
+        }
     }
 
-    /// The line of the key whose block value (a map or list on the lines
-    /// below it) starts on `line`: a finding on a field points at the
-    /// field's key, where the parsers record where its value starts
-    /// (`affinityy:` on line 13, its `nodeAffinity:` on 14). `None` when
-    /// the path does not end in such a key, or the key is not found on the
-    /// lines above the value past blank and comment lines.
-    fn key_line(&self, o: &Object, segs: &[crate::load::PathSeg], line: u32) -> Option<u32> {
-        let Some(crate::load::PathSeg::Key(key)) = segs.last() else { return None };
-        let mut node = o.value();
-        for seg in segs {
-            node = match seg {
-                crate::load::PathSeg::Key(k) => node.get(k)?,
-                crate::load::PathSeg::Index(i) => node.at(*i)?,
-            };
+    /// The line of `segs` in `o` as far as it is known now, and what is left
+    /// to find in the file's text (for [`FileCache::defer`]).
+    pub(super) fn line(&self, o: &Object, segs: &[crate::load::PathSeg]) -> (u32, Option<LineAsk>) {
+        match LineAsk::new(o, segs) {
+            Some(ask) if ask.needs_text() && self.has_text(o.file) => (ask.now(), Some(ask)),
+            Some(ask) => (ask.now(), None),
+            None => (o.line, None),
         }
-        if !(node.is_map() || node.is_seq()) || node.is_empty() || line <= o.line {
-            return None;
+    }
+
+    /// A ticket for a finding on an object in `file` at `line`, which
+    /// [`settle`] redeems after the rules ran: the lines still to find
+    /// (`main`, and those of related objects by index) and the code frame.
+    pub(super) fn defer(&self, file: u32, line: u32, main: Option<LineAsk>, related: Vec<(usize, LineAsk)>) -> u32 {
+        if !self.has_text(file) && related.is_empty() {
+            return 0;
         }
-        let text = self.text(o.file)?;
-        let starts = self.starts.get(o.file as usize)?.get_or_init(|| line_starts(&text));
-        key_line_above(&text, line_start(&text, starts, line)?, line, key)
+        let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending.push(Unsettled { file, line, main, related });
+        pending.len() as u32
     }
 }
+
+/// Redeems the tickets of `findings` (and of the waived ones): reads each
+/// file they need once, in parallel, one file per thread at a time, and
+/// sets their lines (fields' lines where the tree recorded none, keys of
+/// block values) and code frames. A file on disk that is no longer the text
+/// the loader read gives no frame and leaves the lines as the tree knew
+/// them, with a warning.
+pub(super) fn settle(files: &FileCache, findings: &mut [Finding], waived: &mut [Waived], warnings: &mut Vec<Notice>) {
+    let pending = std::mem::take(&mut *files.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    if pending.is_empty() {
+        return;
+    }
+    // The tickets in use, and per file what to do there: a ticket's own
+    // line and frame (`None`), or a related object's line (`Some(k)`).
+    let mut used = vec![false; pending.len()];
+    for f in findings.iter().chain(waived.iter().map(|w| &w.finding)) {
+        if let Some(u) = (f.unsettled as usize).checked_sub(1).and_then(|t| used.get_mut(t)) {
+            *u = true;
+        }
+    }
+    let mut by_file: BTreeMap<u32, Vec<Part>> = BTreeMap::new();
+    for (t, u) in pending.iter().enumerate().filter(|(t, _)| used[*t]) {
+        by_file.entry(u.file).or_default().push(Part::Own(t));
+        for (k, (_, ask)) in u.related.iter().enumerate() {
+            by_file.entry(ask.file).or_default().push(Part::Related(t, k));
+        }
+    }
+    let by_file: Vec<(u32, Vec<Part>)> = by_file.into_iter().collect();
+    // Per file: its text could be had, and the answers found in it.
+    let answers: Vec<(u32, bool, Vec<Answer>)> = by_file
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(file, parts)| {
+            let Some(text) = files.text_again(file) else {
+                return (file, false, Vec::new());
+            };
+            let starts = line_starts(&text);
+            let answers = parts
+                .into_iter()
+                .map(|part| match part {
+                    Part::Own(t) => {
+                        let u = &pending[t];
+                        let line = u.main.as_ref().and_then(|a| a.answer(&text, &starts)).unwrap_or(u.line);
+                        Answer { part, line, frame: cut_frame(&text, Some(&starts), line) }
+                    }
+                    Part::Related(t, k) => {
+                        let ask = &pending[t].related[k].1;
+                        Answer { part, line: ask.answer(&text, &starts).unwrap_or(ask.now()), frame: Vec::new() }
+                    }
+                })
+                .collect();
+            (file, true, answers)
+        })
+        .collect();
+    // Per ticket: its line, frame and related objects' lines.
+    let mut settled: Vec<Settled> =
+        pending.iter().map(|u| Settled { line: u.line, frame: Vec::new(), related: Vec::new() }).collect();
+    for (file, read, answers) in answers {
+        if !read && files.has_text(file) {
+            let shown = files.world.files.get(file as usize).cloned().unwrap_or_default();
+            warnings.push(Notice {
+                code: FILE_CHANGED.into(),
+                file: shown,
+                line: 0,
+                message: "the file changed or went away while parity ran: its findings keep their verdicts but \
+                          show the lines parity recorded while loading, without the source lines"
+                    .into(),
+            });
+        }
+        for a in answers {
+            match a.part {
+                Part::Own(t) => (settled[t].line, settled[t].frame) = (a.line, a.frame),
+                Part::Related(t, k) => settled[t].related.push((pending[t].related[k].0, a.line)),
+            }
+        }
+    }
+    for f in findings.iter_mut().chain(waived.iter_mut().map(|w| &mut w.finding)) {
+        let Some(s) = (f.unsettled as usize).checked_sub(1).and_then(|t| settled.get(t)) else { continue };
+        f.unsettled = 0;
+        f.line = s.line;
+        f.frame = s.frame.clone();
+        for &(k, line) in &s.related {
+            if let Some(r) = f.related.get_mut(k) {
+                r.line = line;
+            }
+        }
+    }
+}
+
+/// What [`settle`] does in one file: a ticket's own line and frame, or the
+/// line of its `k`th related object.
+#[derive(Clone, Copy)]
+enum Part {
+    Own(usize),
+    Related(usize, usize),
+}
+
+/// A line found by [`settle`], with the frame around it for [`Part::Own`].
+struct Answer {
+    part: Part,
+    line: u32,
+    frame: Vec<(u32, String)>,
+}
+
+/// A ticket redeemed: its finding's line and frame, and the lines of its
+/// related objects (by index in `related`).
+struct Settled {
+    line: u32,
+    frame: Vec<(u32, String)>,
+    related: Vec<(usize, u32)>,
+}
+
+/// The warning for a file that changed while parity ran.
+pub const FILE_CHANGED: &str = "parity::load::changed";
 
 /// The line above `line` (1-based, starting at byte `start`) that holds
 /// `key:` (plain or quoted, maybe after a list's `- `), looking past blank
@@ -213,26 +410,6 @@ fn line_start(text: &str, starts: &[usize], line: u32) -> Option<usize> {
         at += memchr::memchr(b'\n', text.as_bytes().get(at..)?)? + 1;
     }
     Some(at)
-}
-
-/// The line of the deepest node along `segs` from `root`, from the lines
-/// the tree recorded while loading; `None` where one is not known (a tree
-/// the general YAML parser or the JSON parser built, an empty value), and
-/// the file is parsed again instead.
-pub(super) fn tree_line(root: NodeRef, segs: &[crate::load::PathSeg]) -> Option<u32> {
-    use crate::load::PathSeg as L;
-    let mut node = root;
-    for seg in segs {
-        let next = match seg {
-            L::Key(k) => node.get(k),
-            L::Index(i) => node.at(*i),
-        };
-        match next {
-            Some(n) => node = n,
-            None => break,
-        }
-    }
-    node.line()
 }
 
 /// The path from `root` to the node `target` (found by identity: elements

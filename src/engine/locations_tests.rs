@@ -31,43 +31,6 @@ fn frames_from_the_line_index_equal_frames_from_the_start() {
     assert_eq!(frame, want);
 }
 
-/// Frames cut from an object's own start equal frames cut from the file's
-/// line index, for every object of texts in several styles and every line
-/// from just before the object to past the near window.
-#[test]
-fn frames_from_an_objects_start_equal_frames_from_the_index() {
-    use super::FileCache;
-    let padding = (0..3 * LINE_STEP).map(|i| format!("  k{i}: v\n")).collect::<String>();
-    let texts = [
-        format!(
-            "# leading comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n{padding}---\n\n---\n\
-             apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
-        ),
-        "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\",\n \"metadata\": {\"name\": \"c\"}}\n".to_string(),
-        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: d\n\
-         - {apiVersion: v1, kind: ConfigMap,\n   metadata: {name: e}}\n"
-            .to_string(),
-        "\"apiVersion\": \"v1\"\n\"kind\": \"ConfigMap\"\n\"metadata\":\n  \"name\": \"f\"\n\"data\":\n  \"x\": |\n    one\n    two\n"
-            .to_string(),
-    ];
-    let memory: Vec<crate::load::envs::Memory> =
-        texts.iter().enumerate().map(|(i, t)| ("dev".to_string(), format!("f{i}.yaml"), t.clone())).collect();
-    let loaded = crate::load::load_inputs_with(&[], &[], None, memory, &crate::load::LoadOptions::default());
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let world = &loaded.world;
-    let objects: Vec<_> = world.envs.iter().flat_map(|e| e.objects.iter()).collect();
-    assert_eq!(objects.len(), 6);
-    let files = FileCache::new(world, None);
-    for o in objects {
-        assert!(files.text(o.file).is_some(), "the text of {} is kept", o.name);
-        for line in o.line.saturating_sub(2)..=o.line + LINE_STEP as u32 + 3 {
-            let near = files.frame_of(o, line);
-            let fresh = FileCache::new(world, None);
-            assert_eq!(near, fresh.frame(o.file, line), "line {line} of {}", o.name);
-        }
-    }
-}
-
 /// The key a block value belongs to is found past blank and comment lines,
 /// plain, quoted or after a list's dash, and not past anything else.
 #[test]

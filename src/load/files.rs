@@ -413,6 +413,22 @@ pub fn read_error(e: ReadError, shown: &str, max_bytes: u64) -> RunError {
     }
 }
 
+/// A hash of a file's text, to know it again when it is read a second time
+/// (for the lines of findings): the same in every run and on every machine.
+pub fn text_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x7061_7269_7479).hash_one(text.as_bytes())
+}
+
+/// Reads a file again that was read as `len` bytes of text with hash
+/// `hash` ([`text_hash`]), with the bounds of the first read; `None` when it
+/// cannot be read or is not the same text any more.
+pub fn read_again(path: &Path, len: u64, hash: u64) -> Option<String> {
+    let bytes = read_bytes(path, len).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    (text.len() as u64 == len && text_hash(&text) == hash).then_some(text)
+}
+
 /// Checks that bytes are UTF-8 text.
 pub fn text_from_bytes(bytes: Vec<u8>, shown: &str) -> Result<String, RunError> {
     let not_text = || LoadError::Encoding("file is not UTF-8 text".into()).at(shown);

@@ -82,3 +82,24 @@ fn read_limits_and_encoding() {
     assert_eq!(e.code, "parity::load::io");
     assert!(e.message.starts_with("cannot read file: "), "{}", e.message);
 }
+
+/// A file is read again only as the text it was: the same length and hash;
+/// a longer file is not read past the old length.
+#[test]
+fn read_again_takes_only_the_same_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("a.yaml");
+    let text = "kind: ConfigMap\nmetadata: {name: a}\n";
+    std::fs::write(&path, text).unwrap();
+    let (len, hash) = (text.len() as u64, text_hash(text));
+    assert_eq!(read_again(&path, len, hash).as_deref(), Some(text));
+    std::fs::write(&path, text.replace('a', "b")).unwrap();
+    assert_eq!(read_again(&path, len, hash), None, "same length, other text");
+    std::fs::write(&path, format!("{text}# more\n")).unwrap();
+    assert_eq!(read_again(&path, len, hash), None, "longer");
+    std::fs::write(&path, &text[1..]).unwrap();
+    assert_eq!(read_again(&path, len, hash), None, "shorter");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(read_again(&path, len, hash), None, "gone");
+    assert_ne!(text_hash("a"), text_hash("b"));
+}

@@ -4,9 +4,11 @@
 //!
 //! Files are read and parsed in parallel (rayon), then assembled in sorted
 //! path order so the result is the same on every run. Each file is read once,
-//! by its real path (never by its display name). File text is dropped after
-//! parsing unless the tree recorded no lines: then it is kept in
-//! `World::texts` for [`locate::field_line`].
+//! by its real path (never by its display name). A file's text is dropped
+//! after parsing; `World::sources` says where to read it again (checked by
+//! length and content hash) for the lines and code frames of findings, and
+//! [`locate::field_line`] finds a field's line in it where the tree recorded
+//! none. Texts read from memory (stdin, named streams) are kept.
 
 pub mod config;
 pub mod crds;
@@ -37,7 +39,7 @@ use files::FileRef;
 
 use crate::glob::Glob;
 use crate::report::{ErrorAt, Notice, RunError};
-use crate::world::{Env, Object, World};
+use crate::world::{Env, Object, SourceText, World};
 
 /// Display path of standard input in `World::files`.
 pub const STDIN: &str = "<stdin>";
@@ -220,7 +222,7 @@ fn timing(part: &str, since: std::time::Instant) {
 
 /// One file after reading: where it is, what it produced, its objects, and
 /// its text when kept for field lines.
-type FileResult = (FileRef, FileLoad, Vec<Object>, Option<Arc<String>>);
+type FileResult = (FileRef, FileLoad, Vec<Object>, SourceText);
 
 /// Reads every planned file once (in parallel), then builds the envs in
 /// sorted path order. `settings` carries carving and mapping for configured
@@ -274,10 +276,21 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     };
     // Keyed by the real path (with its display): two files whose names
     // display alike are still two files.
-    // Each file is read once; the text of a file that holds objects is
-    // kept (`World::texts`): a finding shows its lines as a code frame, and
-    // finds a field's line in it where the tree has no lines.
-    let keep = |load: &FileLoad, text: String| (!load.objects.is_empty()).then(|| Arc::new(text));
+    // Each file is read once. Its text is not kept: the lines and code
+    // frames of findings are found after the rules ran, by reading the
+    // files that have findings again, one at a time (`World::sources`);
+    // only a file that still has the length and content hash it had here is
+    // used then.
+    let on_disk = |load: &FileLoad, f: &FileRef, text: &str| {
+        if load.objects.is_empty() {
+            SourceText::None
+        } else {
+            SourceText::Disk { path: f.path.clone(), len: text.len() as u64, hash: files::text_hash(text) }
+        }
+    };
+    let from_memory = |load: &FileLoad, text: String| {
+        if load.objects.is_empty() { SourceText::None } else { SourceText::Memory(Arc::new(text)) }
+    };
     let mut loads: Vec<FileResult> = unique
         .par_iter()
         .zip(allowed.par_iter())
@@ -292,10 +305,10 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
             let (load, text) = match read {
                 Ok(text) => {
                     let load = extract::load_text(&text, &f.display, f.is_json(), &limits);
-                    let kept = keep(&load, text);
-                    (load, kept)
+                    let source = on_disk(&load, f, &text);
+                    (load, source)
                 }
-                Err(e) => (FileLoad { errors: vec![e], ..FileLoad::default() }, None),
+                Err(e) => (FileLoad { errors: vec![e], ..FileLoad::default() }, SourceText::None),
             };
             let objects = objects_of(&load);
             (f.clone(), load, objects, text)
@@ -312,8 +325,8 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         };
         let objects = objects_of(&load);
         let file = FileRef { display: STDIN.into(), path: PathBuf::new() };
-        let kept = keep(&load, text.to_string());
-        loads.push((file.clone(), load, objects, kept));
+        let source = from_memory(&load, text.to_string());
+        loads.push((file.clone(), load, objects, source));
         planned.push((EnvName::Fixed("stdin".into()), file));
     }
     // Named stdin, pipes and rendered sources: read already, loaded as
@@ -328,8 +341,8 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         };
         let objects = objects_of(&load);
         let file = FileRef { display, path: PathBuf::new() };
-        let kept = (!load.objects.is_empty()).then(|| Arc::new(text));
-        loads.push((file.clone(), load, objects, kept));
+        let source = from_memory(&load, text);
+        loads.push((file.clone(), load, objects, source));
         planned.push((EnvName::Fixed(env), file));
     }
     let mut world = World::default();
@@ -347,7 +360,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         warnings.extend(load.warnings.iter().cloned());
         let id = world.files.len() as u32;
         world.files.push(file.display.clone());
-        world.texts.push(text);
+        world.sources.push(text);
         let uses = uses_of.get(&file).copied().unwrap_or(0);
         by_file.insert(file, (id, load, objects, uses));
     }

@@ -30,6 +30,7 @@ fn finding(rule: &str, severity: Severity, at: Location, message: &str) -> Findi
         evidence: json!([]),
         related: Vec::new(),
         frame: Vec::new(),
+        unsettled: 0,
     }
 }
 

@@ -82,6 +82,11 @@ pub struct Finding {
     /// frame. Not part of the JSON schema.
     #[serde(skip)]
     pub frame: Vec<(u32, String)>,
+    /// While a rule run is under way: the engine's ticket for the lines and
+    /// frame it finds after the rules ran (in files read again); 0 once
+    /// they are set, and for findings not about an object. Not reported.
+    #[serde(skip)]
+    pub unsettled: u32,
 }
 
 impl Finding {

@@ -465,17 +465,31 @@ impl Env {
     }
 }
 
+/// Where the text of a file with objects can be had again.
+#[derive(Debug, Clone, Default)]
+pub enum SourceText {
+    /// Nowhere: a file without objects, or one that could not be read.
+    #[default]
+    None,
+    /// Read from memory (stdin, a named stream, rendered output): kept.
+    Memory(Arc<String>),
+    /// A file on disk, read again when a finding needs its lines; used only
+    /// if it still has the length and content hash it had when loaded.
+    Disk { path: std::path::PathBuf, len: u64, hash: u64 },
+}
+
 /// All envs of one run, in promotion order, and the files they came from.
 #[derive(Debug, Default)]
 pub struct World {
     pub envs: Vec<Env>,
     /// Display paths of source files, indexed by [`FileId`].
     pub files: Vec<String>,
-    /// The text of each source file whose tree recorded no node lines (JSON,
-    /// the general YAML parser), kept from the one read so that a finding's
-    /// field line is found without opening the file again; `None` for the
-    /// others. Indexed by [`FileId`]; may be shorter than `files`.
-    pub texts: Vec<Option<std::sync::Arc<String>>>,
+    /// Where each source file's text can be had again, for the lines and
+    /// code frames of findings (made after the rules ran, file by file):
+    /// texts read from memory are kept, files on disk are not (a run over
+    /// many files would hold all of them). Indexed by [`FileId`]; may be
+    /// shorter than `files`.
+    pub sources: Vec<SourceText>,
     /// Join indexes, built by the evaluator the first time a rule needs one
     /// (`index::JoinIndexes`); shared by every thread of a run.
     pub joins: index::JoinIndexes,

@@ -199,8 +199,8 @@ pub fn add_render_origins(world: &crate::world::World, findings: &mut [crate::re
             continue;
         }
         let Some(id) = world.files.iter().position(|n| *n == f.file) else { continue };
-        let origins = cache.entry(id).or_insert_with(|| match world.texts.get(id) {
-            Some(Some(text)) => crate::load::render::origins(text),
+        let origins = cache.entry(id).or_insert_with(|| match world.sources.get(id) {
+            Some(crate::world::SourceText::Memory(text)) => crate::load::render::origins(text),
             _ => Vec::new(),
         });
         if let Some(source) = crate::load::render::origin_at(origins, f.line) {
