@@ -233,7 +233,9 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
         over_budget.extend(r.over_budget);
     }
     // Lines and code frames, from the files with findings, read again.
+    let started = std::time::Instant::now();
     settle(&files, &mut out.findings, &mut out.waived, &mut out.warnings);
+    crate::timing::phase("findings' lines", started);
     // Subjects over their own budget: one error per rule, the first subject
     // (in plan order) named, the others counted.
     let mut first: BTreeMap<usize, (RunError, usize)> = BTreeMap::new();

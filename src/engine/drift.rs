@@ -35,7 +35,7 @@ pub(super) fn expand(
             let mut related = location(world, other);
             let there_ask;
             (related.line, there_ask) = files.line(other, &d.concrete(false));
-            let unsettled = files.defer(o.file, line, ask, there_ask.map(|a| (0, a)).into_iter().collect());
+            let unsettled = files.defer(o, line, ask, there_ask.map(|a| (0, a)).into_iter().collect());
             let mut evidence = serde_json::Map::new();
             evidence.insert("path".into(), Json::String(path.clone()));
             evidence.insert(here.clone(), d.left.clone().unwrap_or(Json::Null));

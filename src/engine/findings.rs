@@ -94,7 +94,7 @@ pub(super) fn duplicate_findings(world: &World, files: &FileCache) -> Vec<Findin
                 evidence,
                 frame: Vec::new(),
                 related: vec![la],
-                unsettled: files.defer(b.file, lb.line, None, Vec::new()),
+                unsettled: files.defer(b, lb.line, None, Vec::new()),
             });
         }
     }
@@ -292,7 +292,7 @@ pub(super) fn finding<'w>(
             if let Some(segs) = segs {
                 (loc.line, ask) = files.line(o, &segs);
             }
-            let unsettled = files.defer(o.file, loc.line, ask, Vec::new());
+            let unsettled = files.defer(o, loc.line, ask, Vec::new());
             Finding {
                 rule: rule.id.clone(),
                 severity: rule.severity,

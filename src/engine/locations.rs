@@ -34,7 +34,7 @@ pub(super) struct FileCache<'a> {
     pub(super) stdin: Option<Arc<String>>,
     /// Per file, texts read again for a report outside a rule run; `None` in
     /// a rule run.
-    read: Option<Vec<OnceLock<Option<Arc<String>>>>>,
+    read: Option<Vec<OnceLock<Option<Lines>>>>,
     /// What each ticket still needs (index: ticket - 1).
     pending: std::sync::Mutex<Vec<Unsettled>>,
 }
@@ -55,34 +55,90 @@ fn line_starts(text: &str) -> Vec<usize> {
     out
 }
 
+/// Lines below an object's first line that are found by scanning from it;
+/// a line further away is found from the text's sparse index.
+const NEAR_LINES: u32 = 4 * LINE_STEP as u32;
+
+/// One text, and where its lines start: found by scanning from a nearby
+/// line whose start is known (an object's first line: the line of its
+/// `doc_offset`), or from a sparse index of the whole text ([`line_starts`]),
+/// built only when a line is far from such a point. Most findings are near
+/// their object's start, so most files are never indexed whole.
+pub(super) struct Lines {
+    text: Arc<String>,
+    index: OnceLock<Vec<usize>>,
+}
+
+impl Lines {
+    pub(super) fn new(text: Arc<String>) -> Lines {
+        Lines { text, index: OnceLock::new() }
+    }
+
+    /// The byte offset where line `line` (1-based, as `str::lines` counts
+    /// them) starts; `near` is a byte offset on line `n` (an object's
+    /// `doc_offset` and line).
+    fn start(&self, line: u32, near: Option<(usize, u32)>) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        if line == 0 {
+            return None;
+        }
+        if let Some((offset, n)) = near
+            && let Some(before) = bytes.get(..offset)
+        {
+            let mut at = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            if line >= n && line - n <= NEAR_LINES {
+                for _ in n..line {
+                    at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
+                }
+                return Some(at);
+            }
+            if line < n && n - line <= 2 {
+                for _ in line..n {
+                    at = memchr::memrchr(b'\n', bytes.get(..at.checked_sub(1)?)?).map_or(0, |i| i + 1);
+                }
+                return Some(at);
+            }
+        }
+        let starts = self.index.get_or_init(|| line_starts(&self.text));
+        line_start(&self.text, starts, line)
+    }
+
+    /// The lines `line - 1` to `line + 1` (see [`cut_lines`]); `near` as
+    /// for [`Lines::start`].
+    fn frame(&self, line: u32, near: Option<(usize, u32)>) -> Vec<(u32, String)> {
+        let first = line.saturating_sub(1).max(1);
+        match self.start(first, near) {
+            Some(at) if line > 0 => cut_lines(&self.text, at, first, line),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The lines `line - 1` to `line + 1` of `text` (1-based, as `str::lines`
 /// counts them), each trimmed at the end and cut to `FRAME_WIDTH`
-/// characters; `starts` (from [`line_starts`]) saves scanning from the
-/// start of the text.
-fn cut_frame(text: &str, starts: Option<&[usize]>, line: u32) -> Vec<(u32, String)> {
-    const FRAME_WIDTH: usize = 160;
+/// characters, scanning from the text's start; for tests of [`Lines`].
+#[cfg(test)]
+fn cut_frame(text: &str, line: u32) -> Vec<(u32, String)> {
     if line == 0 {
         return Vec::new();
     }
-    let first = line.saturating_sub(1).max(1);
-    // Start at the recorded line start at or before `first`.
-    let (from, from_line) = match starts {
-        Some(starts) if !starts.is_empty() => {
-            let k = ((first as usize - 1) / LINE_STEP).min(starts.len() - 1);
-            (starts[k], k * LINE_STEP + 1)
-        }
-        _ => (0, 1),
-    };
+    cut_lines(text, 0, 1, line).into_iter().filter(|(n, _)| *n + 1 >= line).collect()
+}
+
+/// From byte `from`, the start of line `first`, the lines up to `line + 1`
+/// (the frame: `first` is `line - 1`, or 1), each trimmed at the end and cut
+/// to `FRAME_WIDTH` characters.
+fn cut_lines(text: &str, from: usize, first: u32, line: u32) -> Vec<(u32, String)> {
+    const FRAME_WIDTH: usize = 160;
     let Some(rest) = text.get(from..) else { return Vec::new() };
     rest.lines()
+        .take((line + 2).saturating_sub(first) as usize)
         .enumerate()
-        .skip(first as usize - from_line)
-        .take((line - first + 2) as usize)
         .map(|(i, l)| {
             let l = l.trim_end();
             let cut: String = l.chars().take(FRAME_WIDTH).collect();
             let cut = if cut.len() < l.len() { format!("{cut}…") } else { cut };
-            ((i + from_line) as u32, cut)
+            (first + i as u32, cut)
         })
         .collect()
 }
@@ -149,9 +205,10 @@ impl LineAsk {
         self.tree.is_none_or(|line| self.block_key && line > self.object_line)
     }
 
-    /// The line, found in `text` (with its line index) where the tree did
-    /// not record it; `None` when the text has no such node.
-    fn answer(&self, text: &str, starts: &[usize]) -> Option<u32> {
+    /// The line, found in the file's text where the tree did not record
+    /// it; `None` when the text has no such node.
+    fn answer(&self, lines: &Lines) -> Option<u32> {
+        let text = lines.text.as_str();
         let line = match self.tree {
             Some(line) => line,
             None => crate::load::locate::field_line_at(text, self.doc_offset as usize, self.object_line, &self.segs)?,
@@ -160,8 +217,13 @@ impl LineAsk {
             Some(crate::load::PathSeg::Key(key)) if self.block_key && line > self.object_line => key,
             _ => return Some(line),
         };
-        let above = line_start(text, starts, line).and_then(|start| key_line_above(text, start, line, key));
+        let above = lines.start(line, Some(self.near())).and_then(|start| key_line_above(text, start, line, key));
         Some(above.unwrap_or(line))
+    }
+
+    /// The object's start: a byte offset on its first line, and that line.
+    fn near(&self) -> (usize, u32) {
+        (self.doc_offset as usize, self.object_line)
     }
 }
 
@@ -172,6 +234,8 @@ impl LineAsk {
 pub(super) struct Unsettled {
     file: u32,
     line: u32,
+    /// The object's start (see [`LineAsk::near`]).
+    near: (usize, u32),
     main: Option<LineAsk>,
     related: Vec<(usize, LineAsk)>,
 }
@@ -230,12 +294,9 @@ impl<'a> FileCache<'a> {
         if !ask.needs_text() {
             return ask.tree;
         }
-        let text = match &self.read {
-            Some(read) => read.get(o.file as usize)?.get_or_init(|| self.text_again(o.file)).clone(),
-            None => self.in_memory(o.file),
-        };
-        match text {
-            Some(text) => ask.answer(&text, &line_starts(&text)),
+        let lines = self.read.as_ref()?.get(o.file as usize)?.get_or_init(|| self.text_again(o.file).map(Lines::new));
+        match lines {
+            Some(lines) => ask.answer(lines),
             None => ask.tree,
         }
     }
@@ -253,12 +314,13 @@ impl<'a> FileCache<'a> {
     /// A ticket for a finding on an object in `file` at `line`, which
     /// [`settle`] redeems after the rules ran: the lines still to find
     /// (`main`, and those of related objects by index) and the code frame.
-    pub(super) fn defer(&self, file: u32, line: u32, main: Option<LineAsk>, related: Vec<(usize, LineAsk)>) -> u32 {
-        if !self.has_text(file) && related.is_empty() {
+    pub(super) fn defer(&self, o: &Object, line: u32, main: Option<LineAsk>, related: Vec<(usize, LineAsk)>) -> u32 {
+        if !self.has_text(o.file) && related.is_empty() {
             return 0;
         }
         let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        pending.push(Unsettled { file, line, main, related });
+        let near = (o.doc_offset as usize, o.line);
+        pending.push(Unsettled { file: o.file, line, near, main, related });
         pending.len() as u32
     }
 }
@@ -298,18 +360,18 @@ pub(super) fn settle(files: &FileCache, findings: &mut [Finding], waived: &mut [
             let Some(text) = files.text_again(file) else {
                 return (file, false, Vec::new());
             };
-            let starts = line_starts(&text);
+            let lines = Lines::new(text);
             let answers = parts
                 .into_iter()
                 .map(|part| match part {
                     Part::Own(t) => {
                         let u = &pending[t];
-                        let line = u.main.as_ref().and_then(|a| a.answer(&text, &starts)).unwrap_or(u.line);
-                        Answer { part, line, frame: cut_frame(&text, Some(&starts), line) }
+                        let line = u.main.as_ref().and_then(|a| a.answer(&lines)).unwrap_or(u.line);
+                        Answer { part, line, frame: lines.frame(line, Some(u.near)) }
                     }
                     Part::Related(t, k) => {
                         let ask = &pending[t].related[k].1;
-                        Answer { part, line: ask.answer(&text, &starts).unwrap_or(ask.now()), frame: Vec::new() }
+                        Answer { part, line: ask.answer(&lines).unwrap_or(ask.now()), frame: Vec::new() }
                     }
                 })
                 .collect();
@@ -401,8 +463,8 @@ fn key_line_above(text: &str, start: usize, line: u32, key: &str) -> Option<u32>
     None
 }
 
-/// The byte offset where line `line` (1-based) starts, from the file's
-/// sparse line index (`FileCache::starts`).
+/// The byte offset where line `line` (1-based) starts, from the text's
+/// sparse line index ([`line_starts`]).
 fn line_start(text: &str, starts: &[usize], line: u32) -> Option<usize> {
     let k = ((line.checked_sub(1)? as usize) / LINE_STEP).min(starts.len().checked_sub(1)?);
     let mut at = starts[k];

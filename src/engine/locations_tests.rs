@@ -1,9 +1,12 @@
-use super::{LINE_STEP, cut_frame, key_line_above, line_start, line_starts};
+use std::sync::Arc;
 
-/// Frames cut with the line index equal frames cut by scanning the text
-/// from its start, for every line of texts around the index's steps.
+use super::{LINE_STEP, Lines, NEAR_LINES, cut_frame, key_line_above, line_start, line_starts};
+
+/// Frames found from the line index, or by scanning from any nearby line
+/// (an object's first line), equal frames cut by scanning the text from its
+/// start, for every line of texts around the index's steps.
 #[test]
-fn frames_from_the_line_index_equal_frames_from_the_start() {
+fn frames_from_the_line_index_or_a_near_line_equal_frames_from_the_start() {
     let numbered = |n: usize, end: &str| (1..=n).map(|i| format!("line {i}{end}")).collect::<String>();
     let texts = [
         String::new(),
@@ -16,19 +19,70 @@ fn frames_from_the_line_index_equal_frames_from_the_start() {
         format!("{}last line without newline", numbered(LINE_STEP, "\n")),
         format!("{}\n\n\n{}", numbered(LINE_STEP - 2, "\n"), "é".repeat(200)),
         "\n".repeat(3 * LINE_STEP),
+        numbered(NEAR_LINES as usize + 10, "\n"),
     ];
     for text in &texts {
-        let starts = line_starts(text);
-        let lines = text.lines().count() as u32;
-        for line in 0..=lines + 2 {
-            assert_eq!(cut_frame(text, Some(&starts), line), cut_frame(text, None, line), "line {line} of {text:?}");
+        let lines = Lines::new(Arc::new(text.clone()));
+        let count = text.lines().count() as u32;
+        // A byte offset on each line (its start, and its last byte).
+        let mut points = vec![(0, 1)];
+        for (i, _) in text.match_indices('\n') {
+            let n = text[..i].matches('\n').count() as u32 + 1;
+            points.push((i, n));
+            points.push((i + 1, n + 1));
+        }
+        for line in 0..=count + 2 {
+            let want = cut_frame(text, line);
+            assert_eq!(lines.frame(line, None), want, "line {line} of {text:?}");
+            for &near in points.iter().filter(|(at, _)| *at <= text.len()) {
+                assert_eq!(lines.frame(line, Some(near)), want, "line {line} near {near:?} of {text:?}");
+            }
         }
     }
     // And the frame is what it should be.
     let text = numbered(2 * LINE_STEP, "\n");
-    let frame = cut_frame(&text, Some(&line_starts(&text)), LINE_STEP as u32 + 1);
+    let frame = Lines::new(Arc::new(text)).frame(LINE_STEP as u32 + 1, None);
     let want: Vec<(u32, String)> = (LINE_STEP..=LINE_STEP + 2).map(|i| (i as u32, format!("line {i}"))).collect();
     assert_eq!(frame, want);
+}
+
+/// An object's `doc_offset` is on its first line, in every style, so that
+/// frames found from it are the frames of the whole text.
+#[test]
+fn frames_from_an_objects_start_equal_frames_from_the_index() {
+    let padding = (0..3 * LINE_STEP).map(|i| format!("  k{i}: v\n")).collect::<String>();
+    let texts = [
+        format!(
+            "# leading comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n{padding}---\n\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+        ),
+        "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\",\n \"metadata\": {\"name\": \"c\"}}\n".to_string(),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: d\n\
+         - {apiVersion: v1, kind: ConfigMap,\n   metadata: {name: e}}\n"
+            .to_string(),
+        "\"apiVersion\": \"v1\"\n\"kind\": \"ConfigMap\"\n\"metadata\":\n  \"name\": \"f\"\n\"data\":\n  \"x\": |\n    one\n    two\n"
+            .to_string(),
+        "{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \
+         \"metadata\": {\"name\": \"g\"}},\n  {\"apiVersion\": \"v1\",\n   \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"h\"}}]}\n"
+            .to_string(),
+    ];
+    let memory: Vec<crate::load::envs::Memory> =
+        texts.iter().enumerate().map(|(i, t)| ("dev".to_string(), format!("f{i}.yaml"), t.clone())).collect();
+    let loaded = crate::load::load_inputs_with(&[], &[], None, memory, &crate::load::LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let world = &loaded.world;
+    let objects: Vec<_> = world.envs.iter().flat_map(|e| e.objects.iter()).collect();
+    assert_eq!(objects.len(), 8);
+    for o in objects {
+        let Some(crate::world::SourceText::Memory(text)) = world.sources.get(o.file as usize) else {
+            panic!("the text of {} is kept", o.name)
+        };
+        let lines = Lines::new(text.clone());
+        for line in o.line.saturating_sub(2)..=o.line + NEAR_LINES + 3 {
+            let near = (o.doc_offset as usize, o.line);
+            assert_eq!(lines.frame(line, Some(near)), cut_frame(text, line), "line {line} of {}", o.name);
+        }
+    }
 }
 
 /// The key a block value belongs to is found past blank and comment lines,

@@ -295,13 +295,28 @@ fn is_mappy(v: &Val) -> bool {
 pub fn equal(a: &Val, b: &Val) -> bool {
     match (a, b) {
         (Val::Absent, _) | (_, Val::Absent) => false,
-        _ if is_listy(a) && is_listy(b) => {
-            let (x, y) = (a.elements().unwrap_or_default(), b.elements().unwrap_or_default());
-            x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| equal(p, q))
+        // Lists and maps element by element, in place: no copy of either
+        // (a set of port pairs compares thousands of small lists).
+        (Val::List(x), Val::List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q)),
+        (Val::J(x), Val::J(y)) if x.is_seq() && y.is_seq() => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&Val::json(p), &Val::json(q)))
         }
-        _ if is_mappy(a) && is_mappy(b) => {
-            let (x, y) = (entries(a), entries(b));
-            x.len() == y.len() && x.iter().zip(&y).all(|((k1, v1), (k2, v2))| k1 == k2 && equal(v1, v2))
+        (Val::List(x), Val::J(y)) | (Val::J(y), Val::List(x)) if y.is_seq() => {
+            // `equal` is symmetric, so the order of the two does not matter.
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, &Val::json(q)))
+        }
+        (Val::Map(x), Val::Map(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|((k1, v1), (k2, v2))| k1 == k2 && equal(v1, v2))
+        }
+        (Val::J(x), Val::J(y)) if x.is_map() && y.is_map() => {
+            x.len() == y.len()
+                && x.entries()
+                    .zip(y.entries())
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && equal(&Val::json(v1), &Val::json(v2)))
+        }
+        (Val::Map(x), Val::J(y)) | (Val::J(y), Val::Map(x)) if y.is_map() => {
+            x.len() == y.len()
+                && x.iter().zip(y.entries()).all(|((k1, v1), (k2, v2))| k1 == k2 && equal(v1, &Val::json(v2)))
         }
         (Val::Env(_), s) | (s, Val::Env(_)) if s.as_str().is_some() => false,
         _ => compare(a, b) == Some(Ordering::Equal),
