@@ -59,6 +59,14 @@ pub fn regex_size(pattern: &str) -> u64 {
     regex_syntax::Parser::new().parse(pattern).map(|h| size(&h)).unwrap_or(pattern.len() as u64).max(1)
 }
 
+/// The elements of a list-like value: a computed list's own, not copied.
+fn items<'a, 'w>(v: &'a Val<'w>) -> Option<std::borrow::Cow<'a, [Val<'w>]>> {
+    match v {
+        Val::List(l) => Some(std::borrow::Cow::Borrowed(l.as_slice())),
+        _ => v.elements().map(std::borrow::Cow::Owned),
+    }
+}
+
 pub(super) fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
     if lhs.is_absent() || rhs.is_absent() {
         return false;
@@ -82,11 +90,14 @@ pub(super) fn test2(kind: Check2, lhs: &Val, rhs: &Val) -> bool {
         Check2::Contains => member(rhs, lhs),
         Check2::StartsWith => matches!((lhs.as_str(), rhs.as_str()), (Some(a), Some(b)) if a.starts_with(b)),
         Check2::EndsWith => matches!((lhs.as_str(), rhs.as_str()), (Some(a), Some(b)) if a.ends_with(b)),
-        Check2::SubsetOf => match lhs.elements() {
-            Some(items) => rhs.elements().is_some() && items.iter().all(|i| member(i, rhs)),
+        Check2::SubsetOf => match items(lhs) {
+            // (`elements()` is some for exactly these: not copied to ask.)
+            Some(items) => {
+                matches!(rhs, Val::J(_) | Val::List(_) | Val::Map(_)) && items.iter().all(|i| member(i, rhs))
+            }
             None => false,
         },
-        Check2::SameSetAs => match (lhs.elements(), rhs.elements()) {
+        Check2::SameSetAs => match (items(lhs), items(rhs)) {
             (Some(a), Some(b)) => a.iter().all(|i| member(i, rhs)) && b.iter().all(|i| member(i, lhs)),
             _ => false,
         },

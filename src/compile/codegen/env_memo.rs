@@ -39,9 +39,35 @@ impl<'a, 'p> Gen<'a, 'p> {
     /// Emits `cond(e)`; when its ops read only the env, moves them one op
     /// on, puts an `EnvMemo` before them and an `EnvMemoPut` after.
     fn env_memoised(&mut self, e: &Expr, cx: &Cx) -> R<()> {
+        self.env_memoised_with(|g| g.cond(e, cx))
+    }
+
+    /// A top-level check's `in ENVS` / `not in ENVS` filter on its subject's
+    /// env (`every service not in reference env ...`): whether the env in
+    /// `env_slot` is among `sel` (negated for `not in`), memoised per env
+    /// when `env_slot` is the check's env (it reads nothing else).
+    pub(super) fn top_env_member(&mut self, env_slot: Slot, sel: EnvSelId, negate: bool) -> R<()> {
+        let emit = |g: &mut Self| {
+            g.env_member(env_slot, sel)?;
+            if negate {
+                g.emit(Op::Not);
+            }
+            Ok(())
+        };
+        if self.memo_env_where && self.depth == 0 && env_slot == ENV {
+            self.env_memoised_with(emit)
+        } else {
+            emit(self)
+        }
+    }
+
+    /// Emits a condition with `emit`; when its ops read only the env, moves
+    /// them one op on, puts an `EnvMemo` before them and an `EnvMemoPut`
+    /// after.
+    fn env_memoised_with(&mut self, emit: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
         let start = self.prog.ops.len();
         let first_slot = self.next_slot;
-        self.cond(e, cx)?;
+        emit(self)?;
         let end = self.prog.ops.len();
         if !self.reads_only_env(&self.prog.ops[start..end], first_slot) {
             return Ok(());

@@ -236,7 +236,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         return Err(Diag::new(DiagCode::Type, *span, "only envs and objects live in envs"));
                     };
                     let s = self.env_sel(sel);
-                    self.env_member(env, s)?;
+                    self.top_env_member(env, s, false)?;
                 }
                 Filter::In(Scope::Namespace(v), span) | Filter::NotIn(Scope::Namespace(v), span) => {
                     let t = self.texts(self.src(*span), String::new());
@@ -252,8 +252,7 @@ impl<'a, 'p> Gen<'a, 'p> {
                         return Err(Diag::new(DiagCode::Type, *span, "only envs and objects live in envs"));
                     };
                     let s = self.env_sel(sel);
-                    self.env_member(env, s)?;
-                    self.emit(Op::Not);
+                    self.top_env_member(env, s, true)?;
                 }
                 Filter::Tagged(t) => {
                     if subj.ty != Ty::Env {
