@@ -294,8 +294,8 @@ impl<'a> FileCache<'a> {
         if !ask.needs_text() {
             return ask.tree;
         }
-        let lines = self.read.as_ref()?.get(o.file as usize)?.get_or_init(|| self.text_again(o.file).map(Lines::new));
-        match lines {
+        let cell = self.read.as_ref().and_then(|read| read.get(o.file as usize));
+        match cell.and_then(|c| c.get_or_init(|| self.text_again(o.file).map(Lines::new)).as_ref()) {
             Some(lines) => ask.answer(lines),
             None => ask.tree,
         }
