@@ -357,7 +357,7 @@ fn github_escapes_messages_and_properties() {
     assert_eq!(
         run.stdout,
         format!(
-            "::warning file={file},line=4,title=pct::100%25 of cart\\nline2: bad, really\n\
+            "::warning file={file},line=3,title=pct::100%25 of cart\\nline2: bad, really\n\
              parity: 1 finding (0 errors, 1 warning, 0 info) · 1 env · 1 object\n"
         )
     );

@@ -90,3 +90,34 @@ fn the_human_report_shows_the_frame_of_a_json_manifest() {
     assert!(run.stdout.contains("\"replicas\": 1}}"), "{}", run.stdout);
     assert!(run.stdout.contains("\"spec\": {"), "the line before: {}", run.stdout);
 }
+
+/// A missing field points at its parent's key in block YAML as in JSON; a
+/// block scalar's finding at its `key: |`; a frame on line 1 shows no byte
+/// order mark.
+#[test]
+fn missing_fields_block_scalars_and_a_bom_point_at_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "\u{feff}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  # note\n  a: \"1\"\n  \
+                script: |\n    echo hi\n";
+    let json = "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\",\n \"metadata\": {\"name\": \"cm\"},\n \"data\": {\n  \
+                \"a\": \"1\"}}\n";
+    write_tree(dir.path(), &[("m/dev/cm.yaml", yaml), ("m/prod/cm.json", json)]);
+    let lines = |rule: &str| -> Vec<String> {
+        let run = parity_in(dir.path(), &["check", "--no-stdlib", "--rule", rule, "--format", "json", "m"], None, &[]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let found = report["findings"].as_array().unwrap().iter();
+        let mut out: Vec<String> = found.map(|f| format!("{}:{}", f["file"].as_str().unwrap(), f["line"])).collect();
+        out.sort();
+        out
+    };
+    assert_eq!(lines("every configmap has data.zzz"), ["m/dev/cm.yaml:5", "m/prod/cm.json:3"]);
+    assert_eq!(lines("every configmap in env dev has data.script = \"x\""), ["m/dev/cm.yaml:8"]);
+    let run = parity_in(
+        dir.path(),
+        &["check", "--no-stdlib", "--color", "never", "--rule", "no configmap", "m/dev"],
+        None,
+        &[],
+    );
+    assert!(run.stdout.contains("1 | apiVersion: v1\n"), "{}", run.stdout);
+}

@@ -130,7 +130,11 @@ fn cut_frame(text: &str, line: u32) -> Vec<(u32, String)> {
 /// to `FRAME_WIDTH` characters.
 fn cut_lines(text: &str, from: usize, first: u32, line: u32) -> Vec<(u32, String)> {
     const FRAME_WIDTH: usize = 160;
-    let Some(rest) = text.get(from..) else { return Vec::new() };
+    let Some(mut rest) = text.get(from..) else { return Vec::new() };
+    // A byte order mark is not part of the first line as written.
+    if from == 0 {
+        rest = rest.strip_prefix('\u{feff}').unwrap_or(rest);
+    }
     rest.lines()
         .take((line + 2).saturating_sub(first) as usize)
         .enumerate()
@@ -155,10 +159,19 @@ pub(super) struct LineAsk {
     /// The line the tree recorded for the deepest node along `segs`, if it
     /// recorded lines.
     tree: Option<u32>,
-    /// The whole path exists and ends at a key whose value is a non-empty
-    /// map or list: the finding points at the key, which may be on a line
-    /// above where the value starts (see [`key_line_above`]).
-    block_key: bool,
+    /// The key the finding points at when its value starts on a later line
+    /// (see [`key_line_above`]): the last key followed, when its value is a
+    /// non-empty map or list (the whole path, or the part that exists: a
+    /// missing field points at its parent's key) or, for the whole path, a
+    /// string (a block scalar's text starts below its `key: |`).
+    key: Option<(String, Below)>,
+}
+
+/// What may start below a key: a map or list, or a block scalar's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Below {
+    Collection,
+    BlockScalar,
 }
 
 impl LineAsk {
@@ -169,7 +182,7 @@ impl LineAsk {
             return None;
         }
         let mut node = o.value();
-        let mut whole = true;
+        let mut followed = 0;
         for seg in segs {
             let next = match seg {
                 L::Key(k) => node.get(k),
@@ -177,21 +190,28 @@ impl LineAsk {
             };
             match next {
                 Some(n) => node = n,
-                None => {
-                    whole = false;
-                    break;
-                }
+                None => break,
             }
+            followed += 1;
         }
-        let block_key =
-            whole && matches!(segs.last(), Some(L::Key(_))) && (node.is_map() || node.is_seq()) && !node.is_empty();
+        let below = if (node.is_map() || node.is_seq()) && !node.is_empty() {
+            Some(Below::Collection)
+        } else if followed == segs.len() && node.as_str().is_some() {
+            Some(Below::BlockScalar)
+        } else {
+            None
+        };
+        let key = match (followed.checked_sub(1).map(|i| &segs[i]), below) {
+            (Some(L::Key(k)), Some(below)) => Some((k.clone(), below)),
+            _ => None,
+        };
         Some(LineAsk {
             file: o.file,
             doc_offset: o.doc_offset,
             object_line: o.line,
             segs: segs.to_vec(),
             tree: node.line(),
-            block_key,
+            key,
         })
     }
 
@@ -202,7 +222,7 @@ impl LineAsk {
 
     /// Whether the file's text may change the line.
     fn needs_text(&self) -> bool {
-        self.tree.is_none_or(|line| self.block_key && line > self.object_line)
+        self.tree.is_none_or(|line| self.key.is_some() && line > self.object_line)
     }
 
     /// The line, found in the file's text where the tree did not record
@@ -213,11 +233,11 @@ impl LineAsk {
             Some(line) => line,
             None => crate::load::locate::field_line_at(text, self.doc_offset as usize, self.object_line, &self.segs)?,
         };
-        let key = match self.segs.last() {
-            Some(crate::load::PathSeg::Key(key)) if self.block_key && line > self.object_line => key,
-            _ => return Some(line),
+        let Some((key, below)) = self.key.as_ref().filter(|_| line > self.object_line) else {
+            return Some(line);
         };
-        let above = lines.start(line, Some(self.near())).and_then(|start| key_line_above(text, start, line, key));
+        let above =
+            lines.start(line, Some(self.near())).and_then(|start| key_line_above(text, start, line, key, *below));
         Some(above.unwrap_or(line))
     }
 
@@ -441,8 +461,10 @@ pub const FILE_CHANGED: &str = "parity::load::changed";
 
 /// The line above `line` (1-based, starting at byte `start`) that holds
 /// `key:` (plain or quoted, maybe after a list's `- `), looking past blank
-/// and comment lines only: the key a block value on `line` belongs to.
-fn key_line_above(text: &str, start: usize, line: u32, key: &str) -> Option<u32> {
+/// and comment lines only: the key a block value on `line` belongs to. For
+/// a block scalar, the key's value must be a block indicator (`|`, `>-`):
+/// the text of any other string starts on its key's line.
+fn key_line_above(text: &str, start: usize, line: u32, key: &str, below: Below) -> Option<u32> {
     let written = [key.to_string(), format!("\"{key}\""), format!("'{key}'")];
     let mut end = start;
     let mut n = line;
@@ -456,8 +478,15 @@ fn key_line_above(text: &str, start: usize, line: u32, key: &str) -> Option<u32>
             continue;
         }
         let l = l.strip_prefix("- ").map_or(l, str::trim_start);
-        let holds =
-            written.iter().any(|w| l.strip_prefix(w.as_str()).is_some_and(|rest| rest.trim_start().starts_with(':')));
+        let value = written.iter().find_map(|w| l.strip_prefix(w.as_str())?.trim_start().strip_prefix(':'));
+        let holds = match (value, below) {
+            (Some(_), Below::Collection) => true,
+            // `key: |`, `key: >-`, after an anchor or tag (`key: &a |`).
+            (Some(value), Below::BlockScalar) => {
+                value.split_whitespace().find(|t| !t.starts_with(['&', '!'])).is_some_and(|t| t.starts_with(['|', '>']))
+            }
+            (None, _) => false,
+        };
         return holds.then_some(n);
     }
     None

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use super::{LINE_STEP, Lines, NEAR_LINES, cut_frame, key_line_above, line_start, line_starts};
+use super::{Below, LINE_STEP, Lines, NEAR_LINES, cut_frame, key_line_above, line_start, line_starts};
 
 /// Frames found from the line index, or by scanning from any nearby line
 /// (an object's first line), equal frames cut by scanning the text from its
@@ -92,7 +92,9 @@ fn a_block_values_key_is_on_the_line_above_it() {
     let text =
         "a:\n  affinityy:\n    # note\n\n    nodeAffinity: {}\n  - \"ports\" :\n    - 80\n  other: 1\n    x: 2\n";
     let starts = line_starts(text);
-    let at = |line: u32, key: &str| key_line_above(text, line_start(text, &starts, line).expect("line"), line, key);
+    let at = |line: u32, key: &str| {
+        key_line_above(text, line_start(text, &starts, line).expect("line"), line, key, Below::Collection)
+    };
     assert_eq!(at(5, "affinityy"), Some(2), "past a comment and a blank line");
     assert_eq!(at(7, "ports"), Some(6), "quoted, after a dash, space before the colon");
     assert_eq!(at(9, "x"), None, "the line above holds another key");
@@ -103,6 +105,26 @@ fn a_block_values_key_is_on_the_line_above_it() {
     for line in [2, LINE_STEP as u32, LINE_STEP as u32 + 1, 2 * LINE_STEP as u32 + 3] {
         let start = line_start(&numbered, &starts, line).expect("line");
         assert!(numbered[start..].starts_with(&format!("k{line}:")), "line {line}");
-        assert_eq!(key_line_above(&numbered, start, line, &format!("k{}", line - 1)), Some(line - 1));
+        assert_eq!(
+            key_line_above(&numbered, start, line, &format!("k{}", line - 1), Below::Collection),
+            Some(line - 1)
+        );
     }
+}
+
+/// A block scalar's text belongs to the key above it only when that key's
+/// value is a block indicator (after an anchor or tag, too): another
+/// string's text starts on its own key's line.
+#[test]
+fn a_block_scalars_key_holds_a_block_indicator() {
+    let text =
+        "data:\n  a: |\n    text\n  b: &x >-\n\n    folded\n  c: !!str |+\n    kept\n  d: plain\n    continued\n";
+    let starts = line_starts(text);
+    let at = |line: u32, key: &str| {
+        key_line_above(text, line_start(text, &starts, line).expect("line"), line, key, Below::BlockScalar)
+    };
+    assert_eq!(at(3, "a"), Some(2));
+    assert_eq!(at(6, "b"), Some(4), "past a blank line, after an anchor");
+    assert_eq!(at(8, "c"), Some(7), "after a tag");
+    assert_eq!(at(10, "d"), None, "a plain scalar's text starts on its key's line");
 }

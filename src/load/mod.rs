@@ -297,8 +297,17 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         .map(|(f, allowed)| {
             let read = match allowed {
                 Some(n) => files::read_text(&f.path, &f.display, opts.max_file_bytes).and_then(|text| {
-                    // A file that grew since its size was taken is held to it.
-                    if text.len() as u64 > *n { Err(over_total(&f.display)) } else { Ok(text) }
+                    // A file that grew since its size was taken is held to
+                    // it: the budget was given out by that size.
+                    if text.len() as u64 > *n {
+                        let message = format!(
+                            "the file changed while parity read it: it grew from {n} to {} bytes; run again",
+                            text.len()
+                        );
+                        Err(LoadError::Io(message).at(&f.display))
+                    } else {
+                        Ok(text)
+                    }
                 }),
                 None => Err(over_total(&f.display)),
             };
