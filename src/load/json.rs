@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use super::LoadError;
 use super::yaml::{Doc, Parsed, Pos};
 use crate::report::{ErrorAt, RunError};
-use crate::world::tree::{Builder, KeepKey, Node, Span};
+use crate::world::tree::{Builder, Node, Span};
 
 /// Parses one JSON file with the default nesting limit. Whitespace-only
 /// text yields no document.
@@ -112,8 +112,15 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
             let node = map.next_value_seed(NodeSeed(self.0))?;
             self.0.push(key, node);
         }
-        // Duplicate keys: the last wins, as in serde_json.
-        Ok(self.0.close_map(mark, KeepKey::Last))
+        // A key given twice is an error, as in YAML and as kubectl's strict
+        // field validation has it (serde_json would keep the last).
+        match self.0.close_unique_map(mark) {
+            Some(node) => Ok(node),
+            None => {
+                let key = self.0.repeated_key(mark).unwrap_or_default();
+                Err(de::Error::custom(format!("{DUPLICATE_KEY}`{key}` in object")))
+            }
+        }
     }
 }
 
@@ -185,6 +192,9 @@ pub fn depth_error(file: &str, line: u32, column: u32, max_depth: usize) -> RunE
     LoadError::Depth(format!("nesting deeper than {max_depth} levels")).at_pos(file, line, column)
 }
 
+/// How the message of a key given twice in one object starts.
+const DUPLICATE_KEY: &str = "duplicate key ";
+
 /// serde_json's error as a `RunError`, without the " at line L column C"
 /// suffix that the fields already carry.
 fn json_error(file: &str, e: &serde_json::Error) -> RunError {
@@ -193,8 +203,13 @@ fn json_error(file: &str, e: &serde_json::Error) -> RunError {
         Some(i) => full[..i].to_string(),
         None => full,
     };
-    let error =
-        if message == "recursion limit exceeded" { LoadError::Depth(message) } else { LoadError::Json(message) };
+    let error = if message == "recursion limit exceeded" {
+        LoadError::Depth(message)
+    } else if message.starts_with(DUPLICATE_KEY) {
+        LoadError::DuplicateKey(message)
+    } else {
+        LoadError::Json(message)
+    };
     error.at_pos(file, e.line() as u32, e.column() as u32)
 }
 

@@ -61,3 +61,18 @@ fn syntax_error_has_position() {
     assert_eq!((e.file.as_str(), e.line, e.column), ("f.json", 3, 8));
     assert!(!e.message.contains(" at line "), "{}", e.message);
 }
+
+/// A key given twice in one object is an error, as in YAML (serde_json
+/// would keep the last value; a finding would then point at the first).
+#[test]
+fn duplicate_key_is_an_error() {
+    let e = match parse("{\"kind\": \"A\",\n \"data\": {\"b\": 1},\n \"data\": {\"b\": 2}}", "f.json") {
+        Err(e) => e,
+        Ok(p) => panic!("expected error, got {:?}", p.docs),
+    };
+    assert_eq!(e.code, "parity::load::duplicate-key");
+    assert_eq!(e.message, "duplicate key `data` in object");
+    assert_eq!((e.file.as_str(), e.line), ("f.json", 3));
+    // Equal keys in different objects are fine.
+    assert!(parse("{\"a\": {\"b\": 1}, \"c\": {\"b\": 2}}", "f.json").is_ok());
+}
