@@ -40,7 +40,7 @@ for i in $(seq "$RUNS"); do
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + t[j]; print s}' "$TMP/time.txt")
     user=$(awk -F': ' '/User time/ {print $2}' "$TMP/time.txt")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time.txt")
-    findings=$(grep -o '"rule":' "$TMP/out-$s.json" | wc -l)
+    findings=$(grep -o '"rule":' "$TMP/out-$s.json" | wc -l || true)
     objects=$(du -b --apparent-size -s "$TMP/$s" | cut -f1)
     echo "$s $i $wall $user $rss $findings" | tee -a "$TMP/runs.txt"
   done
@@ -80,7 +80,7 @@ if [ "${JOINS:-0}" = 1 ]; then
       /usr/bin/time -v "$BIN" check -q --format json --no-stdlib --rules benches/joins "$J" > "$TMP/out-joins-$mode.json" 2> "$TMP/time.txt" || code=$?
       wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + t[j]; print s}' "$TMP/time.txt")
       user=$(awk -F': ' '/User time/ {print $2}' "$TMP/time.txt")
-      findings=$(grep -o '"rule":' "$TMP/out-joins-$mode.json" | wc -l)
+      findings=$(grep -o '"rule":' "$TMP/out-joins-$mode.json" | wc -l || true)
       echo "joins $mode $i wall ${wall}s user ${user}s exit $code findings $findings"
     done
   done
