@@ -70,7 +70,25 @@ pub(super) struct Lines {
 }
 
 impl Lines {
+    /// A carriage return not followed by a line feed ends a line in YAML
+    /// (old Mac line ends): it becomes a line feed here, byte for byte, so
+    /// that lines and frames count as the parsers do and offsets still hold.
     pub(super) fn new(text: Arc<String>) -> Lines {
+        let bytes = text.as_bytes();
+        let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
+        let text = if lone_cr {
+            let mut lines = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('\r') {
+                lines.push_str(&rest[..i]);
+                lines.push(if rest[i + 1..].starts_with('\n') { '\r' } else { '\n' });
+                rest = &rest[i + 1..];
+            }
+            lines.push_str(rest);
+            Arc::new(lines)
+        } else {
+            text
+        };
         Lines { text, index: OnceLock::new() }
     }
 

@@ -128,3 +128,14 @@ fn a_block_scalars_key_holds_a_block_indicator() {
     assert_eq!(at(8, "c"), Some(7), "after a tag");
     assert_eq!(at(10, "d"), None, "a plain scalar's text starts on its key's line");
 }
+
+/// Old Mac line ends (a carriage return alone) end lines in frames as they
+/// do for the parsers; CRLF stays as it is.
+#[test]
+fn a_lone_carriage_return_ends_a_line() {
+    let lines = Lines::new(Arc::new("a: 1\rb: 2\rc: 3\r\nd: 4\r".to_string()));
+    assert_eq!(lines.text.len(), "a: 1\rb: 2\rc: 3\r\nd: 4\r".len());
+    let frame = lines.frame(2, None);
+    assert_eq!(frame, [(1, "a: 1".to_string()), (2, "b: 2".to_string()), (3, "c: 3".to_string())]);
+    assert_eq!(lines.frame(4, Some((12, 3))), [(3, "c: 3".to_string()), (4, "d: 4".to_string())]);
+}
