@@ -79,6 +79,10 @@ pub struct Options<'a> {
     pub only: Option<&'a [String]>,
     /// Print the time spent in each rule to stderr (`PARITY_TIMINGS`).
     pub timings: bool,
+    /// Cut a code frame for each finding on an object (`Finding::frame`;
+    /// only the human report shows them). Without, files are read again
+    /// after the rules only for the lines their trees did not record.
+    pub frames: bool,
 }
 
 impl Default for Options<'_> {
@@ -91,6 +95,7 @@ impl Default for Options<'_> {
             rule_time_budget: crate::vm::DEFAULT_RULE_TIME_BUDGET,
             only: None,
             timings: false,
+            frames: true,
         }
     }
 }
@@ -133,7 +138,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     let units = plan(prog, world, opts.only);
     let total = units.len();
     let done = AtomicUsize::new(0);
-    let files = FileCache::new(world, opts.stdin_text);
+    let files = FileCache::new(world, opts.stdin_text, opts.frames);
     let spent: Vec<AtomicUsize> = prog.rules.iter().map(|_| AtomicUsize::new(0)).collect();
     // Each rule's budget for the whole run; a rule over it stops everywhere.
     let meters: Arc<[Meter]> =

@@ -62,6 +62,9 @@ pub struct Plan {
     pub program: Option<Arc<Program>>,
     /// Run only these rules (by id); all when `None`.
     pub only: Option<Vec<String>>,
+    /// Findings get no code frames (`engine::Options::frames`): for reports
+    /// that do not show them.
+    pub no_frames: bool,
     /// Which compiled rules run (`--select`, `--extend-select`, `--ignore`,
     /// parity.toml's keys; `crate::select`). Applied to a program compiled
     /// here; rules marked `enabled: false` run only when it names them.
@@ -215,6 +218,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
         progress: hooks.progress,
         timings: crate::timing::enabled(),
         only: plan.only.as_deref(),
+        frames: !plan.no_frames,
         ..Default::default()
     };
     if let Some(steps) = plan.limits.step_budget {

@@ -24,12 +24,30 @@ const JSON: &str = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n 
                     \"replicas\": 1}}\n]}\n";
 
 fn run(dir: &Path, file: &str, edit: impl FnOnce(&Path)) -> parity::engine::Outcome {
+    run_with(dir, file, edit, true)
+}
+
+fn run_with(dir: &Path, file: &str, edit: impl FnOnce(&Path), frames: bool) -> parity::engine::Outcome {
     let loaded = load_inputs(&[Input::Path(dir.join(file))], &[], None, &LoadOptions::default());
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     edit(&dir.join(file));
     let files = [("r.parity".to_string(), RULE.to_string())];
     let prog = parity::compile::build(&mut Sources::default(), &files, &[]).expect("the rule compiles");
-    parity::engine::run(&prog, &loaded.world, &parity::engine::Options::default())
+    parity::engine::run(&prog, &loaded.world, &parity::engine::Options { frames, ..Default::default() })
+}
+
+/// Without frames (reports that do not show them), lines are still found
+/// in the file's text where the tree has none (JSON), and no frame is cut.
+#[test]
+fn without_frames_the_lines_are_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("d.yaml", YAML), ("d.json", JSON)]);
+    for (file, line) in [("d.yaml", 10), ("d.json", 7)] {
+        let out = run_with(dir.path(), file, |_| {}, false);
+        let [f] = out.findings.as_slice() else { panic!("one finding: {:?}", out.findings) };
+        assert_eq!((f.line, f.frame.len()), (line, 0), "{file}");
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    }
 }
 
 /// A file read again after the rules gives the field's line and the lines

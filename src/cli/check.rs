@@ -345,6 +345,8 @@ pub(super) fn plan(args: &mut CheckArgs, earlier: Vec<RunError>) -> crate::pipel
     plan.use_library = !(args.no_stdlib || settings.no_stdlib) && args.rules.is_empty();
     plan.rule_files = if plan.use_library { without_library_copies(rule_files) } else { rule_files };
     plan.rule_texts = args.rules.clone();
+    // Only the human report shows code frames (not its `--statistics`).
+    plan.no_frames = args.format != Format::Human || args.statistics;
     // The selection: parity.toml's, with `--select` replacing its `select`
     // and the other flags adding to its lists.
     let mut selection = settings.selection.clone();

@@ -37,6 +37,9 @@ pub(super) struct FileCache<'a> {
     read: Option<Vec<OnceLock<Option<Lines>>>>,
     /// What each ticket still needs (index: ticket - 1).
     pending: std::sync::Mutex<Vec<Unsettled>>,
+    /// Whether findings get code frames (only the human report shows
+    /// them): without, a file is read again only for lines.
+    frames: bool,
 }
 
 /// Lines between two recorded line starts (see [`line_starts`]): the index
@@ -280,12 +283,13 @@ pub(super) struct Unsettled {
 
 impl<'a> FileCache<'a> {
     /// For a rule run: files are read after the rules, by [`settle`].
-    pub(super) fn new(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
+    pub(super) fn new(world: &'a World, stdin: Option<&'a str>, frames: bool) -> FileCache<'a> {
         FileCache {
             world,
             stdin: stdin.map(|s| Arc::new(s.to_string())),
             read: None,
             pending: std::sync::Mutex::new(Vec::new()),
+            frames,
         }
     }
 
@@ -293,7 +297,7 @@ impl<'a> FileCache<'a> {
     /// time a line in it is asked for.
     pub(super) fn reading(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
         let read = Some(world.files.iter().map(|_| OnceLock::new()).collect());
-        FileCache { read, ..FileCache::new(world, stdin) }
+        FileCache { read, ..FileCache::new(world, stdin, false) }
     }
 
     /// The text of a file read from memory, kept by the loader.
@@ -318,10 +322,9 @@ impl<'a> FileCache<'a> {
         }
     }
 
-    /// Whether a file has a text to read again.
+    /// Whether a file has a text to read again (see [`FileCache::text_again`]).
     fn has_text(&self, file: u32) -> bool {
-        !matches!(self.world.sources.get(file as usize), None | Some(SourceText::None))
-            || self.world.files.get(file as usize).is_some_and(|n| n == crate::load::STDIN && self.stdin.is_some())
+        matches!(self.world.sources.get(file as usize), Some(SourceText::Disk { .. })) || self.in_memory(file).is_some()
     }
 
     /// The line of the deepest node along `segs` in `o`, now: from the
@@ -353,7 +356,7 @@ impl<'a> FileCache<'a> {
     /// [`settle`] redeems after the rules ran: the lines still to find
     /// (`main`, and those of related objects by index) and the code frame.
     pub(super) fn defer(&self, o: &Object, line: u32, main: Option<LineAsk>, related: Vec<(usize, LineAsk)>) -> u32 {
-        if !self.has_text(o.file) && related.is_empty() {
+        if !(self.has_text(o.file) && (self.frames || main.is_some())) && related.is_empty() {
             return 0;
         }
         let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -384,7 +387,9 @@ pub(super) fn settle(files: &FileCache, findings: &mut [Finding], waived: &mut [
     }
     let mut by_file: BTreeMap<u32, Vec<Part>> = BTreeMap::new();
     for (t, u) in pending.iter().enumerate().filter(|(t, _)| used[*t]) {
-        by_file.entry(u.file).or_default().push(Part::Own(t));
+        if files.frames || u.main.is_some() {
+            by_file.entry(u.file).or_default().push(Part::Own(t));
+        }
         for (k, (_, ask)) in u.related.iter().enumerate() {
             by_file.entry(ask.file).or_default().push(Part::Related(t, k));
         }
@@ -405,7 +410,8 @@ pub(super) fn settle(files: &FileCache, findings: &mut [Finding], waived: &mut [
                     Part::Own(t) => {
                         let u = &pending[t];
                         let line = u.main.as_ref().and_then(|a| a.answer(&lines)).unwrap_or(u.line);
-                        Answer { part, line, frame: lines.frame(line, Some(u.near)) }
+                        let frame = if files.frames { lines.frame(line, Some(u.near)) } else { Vec::new() };
+                        Answer { part, line, frame }
                     }
                     Part::Related(t, k) => {
                         let ask = &pending[t].related[k].1;
