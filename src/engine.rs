@@ -65,8 +65,6 @@ pub const DUPLICATE_OBJECT: &str = "parity/duplicate-object";
 
 /// Options of one run.
 pub struct Options<'a> {
-    /// Text of stdin, for locating fields of objects read from it.
-    pub stdin_text: Option<&'a str>,
     /// Called with (done, total) work units as evaluation proceeds.
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     pub step_budget: u64,
@@ -88,7 +86,6 @@ pub struct Options<'a> {
 impl Default for Options<'_> {
     fn default() -> Self {
         Options {
-            stdin_text: None,
             progress: None,
             step_budget: crate::vm::DEFAULT_STEP_BUDGET,
             rule_step_budget: crate::vm::DEFAULT_RULE_STEP_BUDGET,
@@ -138,7 +135,7 @@ pub fn run<'w>(prog: &'w Program, world: &'w World, opts: &Options) -> Outcome {
     let units = plan(prog, world, opts.only);
     let total = units.len();
     let done = AtomicUsize::new(0);
-    let files = FileCache::new(world, opts.stdin_text, opts.frames);
+    let files = FileCache::new(world, opts.frames);
     let spent: Vec<AtomicUsize> = prog.rules.iter().map(|_| AtomicUsize::new(0)).collect();
     // Each rule's budget for the whole run; a rule over it stops everywhere.
     let meters: Arc<[Meter]> =

@@ -189,7 +189,7 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     report.errors.extend(selected.errors);
     report.warnings.extend(selected.warnings);
     report.errors.extend(diagnostics.iter().map(|d| crate::diag::diag_error(&sources, d)));
-    let Loaded { mut world, errors, skipped, warnings, stdin_text } = loaded;
+    let Loaded { mut world, errors, skipped, warnings, .. } = loaded;
     if let Some(c) = &crds {
         world.set_given_crds(c.objects.clone());
     }
@@ -214,7 +214,6 @@ pub fn check(plan: &Plan, hooks: &Hooks) -> Outcome {
     }
 
     let mut eopts = crate::engine::Options {
-        stdin_text: stdin_text.as_deref(),
         progress: hooks.progress,
         timings: crate::timing::enabled(),
         only: plan.only.as_deref(),

@@ -78,7 +78,7 @@ pub fn run(args: DiffArgs) -> i32 {
     super::color::eprint_diagnostics(&sources, &diagnostics);
     // Shown above already: counted, not printed again.
     let compile_errors: Vec<RunError> = diagnostics.iter().map(|d| crate::diag::diag_error(&sources, d)).collect();
-    let Loaded { world, errors: load_errors, skipped, warnings, stdin_text } = crate::pipeline::load(&plan);
+    let Loaded { world, errors: load_errors, skipped, warnings, .. } = crate::pipeline::load(&plan);
     errors.extend(load_errors);
     for w in &warnings {
         eprintln!("warning[{}]: {}", crate::escape::text(&w.code), crate::escape::text(&w.message));
@@ -118,7 +118,7 @@ pub fn run(args: DiffArgs) -> i32 {
     if args.envs.is_empty() {
         ids = (0..world.envs.len() as u32).collect();
     }
-    let lines = crate::engine::FieldLines::new(&world, stdin_text.as_deref());
+    let lines = crate::engine::FieldLines::new(&world);
     let (matrix, eval_errors) = matrix::build(&world, &prog, &ids, &lines);
     errors.extend(eval_errors.into_iter().map(|m| crate::engine::EngineError::Tolerance(m).whole_run()));
     for e in &errors {

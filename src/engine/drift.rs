@@ -111,8 +111,8 @@ pub(super) fn unused_tolerances(prog: &Program, used: &[bool]) -> Vec<Finding> {
 pub struct FieldLines<'a>(FileCache<'a>);
 
 impl<'a> FieldLines<'a> {
-    pub fn new(world: &'a World, stdin: Option<&'a str>) -> FieldLines<'a> {
-        FieldLines(FileCache::reading(world, stdin))
+    pub fn new(world: &'a World) -> FieldLines<'a> {
+        FieldLines(FileCache::reading(world))
     }
 
     /// The line of the deepest node along `segs` in `o`, else its own line.

@@ -31,7 +31,6 @@ pub(super) fn location(world: &World, o: &Object) -> Location {
 /// is asked for.
 pub(super) struct FileCache<'a> {
     pub(super) world: &'a World,
-    pub(super) stdin: Option<Arc<String>>,
     /// Per file, texts read again for a report outside a rule run; `None` in
     /// a rule run.
     read: Option<Vec<OnceLock<Option<Lines>>>>,
@@ -283,30 +282,24 @@ pub(super) struct Unsettled {
 
 impl<'a> FileCache<'a> {
     /// For a rule run: files are read after the rules, by [`settle`].
-    pub(super) fn new(world: &'a World, stdin: Option<&'a str>, frames: bool) -> FileCache<'a> {
-        FileCache {
-            world,
-            stdin: stdin.map(|s| Arc::new(s.to_string())),
-            read: None,
-            pending: std::sync::Mutex::new(Vec::new()),
-            frames,
-        }
+    pub(super) fn new(world: &'a World, frames: bool) -> FileCache<'a> {
+        FileCache { world, read: None, pending: std::sync::Mutex::new(Vec::new()), frames }
     }
 
     /// For a report outside a rule run: a file is read (once) the first
     /// time a line in it is asked for.
-    pub(super) fn reading(world: &'a World, stdin: Option<&'a str>) -> FileCache<'a> {
+    pub(super) fn reading(world: &'a World) -> FileCache<'a> {
         let read = Some(world.files.iter().map(|_| OnceLock::new()).collect());
-        FileCache { read, ..FileCache::new(world, stdin, false) }
+        FileCache { read, ..FileCache::new(world, false) }
     }
 
-    /// The text of a file read from memory, kept by the loader.
+    /// The text of a file read from memory (stdin, a named stream,
+    /// rendered output), kept by the loader.
     fn in_memory(&self, file: u32) -> Option<Arc<String>> {
-        if let Some(SourceText::Memory(text)) = self.world.sources.get(file as usize) {
-            return Some(text.clone());
+        match self.world.sources.get(file as usize)? {
+            SourceText::Memory(text) => Some(text.clone()),
+            _ => None,
         }
-        let name = self.world.files.get(file as usize)?;
-        if name == crate::load::STDIN { self.stdin.clone() } else { None }
     }
 
     /// The text of a file: kept in memory, or read again from disk when it

@@ -92,9 +92,6 @@ pub struct Loaded {
     pub errors: Vec<RunError>,
     pub skipped: Vec<Notice>,
     pub warnings: Vec<Notice>,
-    /// The text read from stdin, kept for `locate::field_line` (the file
-    /// `<stdin>` cannot be re-read).
-    pub stdin_text: Option<String>,
 }
 
 /// Loads envs discovered from command-line inputs and `--env NAME=PATH`
@@ -121,11 +118,10 @@ pub fn load_inputs_with(
     plan.texts.extend(texts);
     let wants_stdin = inputs.contains(&Input::Stdin);
     let stdin = if wants_stdin { Some(stdin_text.unwrap_or_default()) } else { None };
-    let mut loaded = assemble(plan, stdin.as_deref(), &HashMap::new(), opts);
+    let mut loaded = assemble(plan, stdin, &HashMap::new(), opts);
     let started = std::time::Instant::now();
     envs::apply_order(&mut loaded.world, None);
     timing("index", started);
-    loaded.stdin_text = stdin;
     loaded
 }
 
@@ -221,13 +217,13 @@ fn timing(part: &str, since: std::time::Instant) {
 }
 
 /// One file after reading: where it is, what it produced, its objects, and
-/// its text when kept for field lines.
+/// where its text can be had again (`World::sources`).
 type FileResult = (FileRef, FileLoad, Vec<Object>, SourceText);
 
 /// Reads every planned file once (in parallel), then builds the envs in
 /// sorted path order. `settings` carries carving and mapping for configured
 /// envs.
-fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfig>, opts: &LoadOptions) -> Loaded {
+fn assemble(plan: Plan, stdin: Option<String>, settings: &HashMap<String, EnvConfig>, opts: &LoadOptions) -> Loaded {
     let started = std::time::Instant::now();
     let Plan { files: mut planned, mut errors, mut warnings, texts } = plan;
     planned.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
@@ -239,8 +235,9 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     // the files' sizes before anything is read: which files are refused
     // does not depend on which thread reads first.
     let in_memory: u64 = texts.iter().map(|(_, _, t)| t.len() as u64).sum();
-    let mut left = opts.max_total_bytes.saturating_sub(stdin.map_or(0, |s| s.len() as u64)).saturating_sub(in_memory);
-    let stdin_fits = stdin.is_none_or(|s| s.len() as u64 <= opts.max_total_bytes);
+    let mut left =
+        opts.max_total_bytes.saturating_sub(stdin.as_ref().map_or(0, |s| s.len() as u64)).saturating_sub(in_memory);
+    let stdin_fits = stdin.as_ref().is_none_or(|s| s.len() as u64 <= opts.max_total_bytes);
     let allowed: Vec<Option<u64>> = unique
         .iter()
         .map(|f| {
@@ -325,22 +322,23 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
         .collect();
     timing("read and parse", started);
     let started = std::time::Instant::now();
+    let stdin_len = stdin.as_ref().map_or(0, |s| s.len() as u64);
     if let Some(text) = stdin {
         let load = if stdin_fits {
-            let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(text, STDIN).is_ok();
-            extract::load_text(text, STDIN, is_json, &limits)
+            let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(&text, STDIN).is_ok();
+            extract::load_text(&text, STDIN, is_json, &limits)
         } else {
             FileLoad { errors: vec![over_total(STDIN)], ..FileLoad::default() }
         };
         let objects = objects_of(&load);
         let file = FileRef { display: STDIN.into(), path: PathBuf::new() };
-        let source = from_memory(&load, text.to_string());
+        let source = from_memory(&load, text);
         loads.push((file.clone(), load, objects, source));
         planned.push((EnvName::Fixed("stdin".into()), file));
     }
     // Named stdin, pipes and rendered sources: read already, loaded as
     // stdin is.
-    let memory_fits = stdin.map_or(0, |s| s.len() as u64).saturating_add(in_memory) <= opts.max_total_bytes;
+    let memory_fits = stdin_len.saturating_add(in_memory) <= opts.max_total_bytes;
     for (env, display, text) in texts {
         let load = if memory_fits {
             let is_json = text.trim_start().starts_with(['{', '[']) && json::parse(&text, &display).is_ok();
@@ -420,7 +418,7 @@ fn assemble(plan: Plan, stdin: Option<&str>, settings: &HashMap<String, EnvConfi
     skipped.sort();
     warnings.sort();
     warnings.dedup();
-    Loaded { world, errors, skipped, warnings, stdin_text: None }
+    Loaded { world, errors, skipped, warnings }
 }
 
 #[cfg(test)]

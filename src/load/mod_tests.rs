@@ -77,9 +77,15 @@ fn files_snapshots_stdin_and_merging() {
     let names: Vec<&str> = prod.objects.iter().map(|o| &*o.name).collect();
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"p") && names.contains(&"q"));
-    assert_eq!(l.stdin_text, stdin);
     let stdin_env = &l.world.envs[2];
-    assert_eq!(l.world.files[stdin_env.objects[0].file as usize], STDIN);
+    let stdin_file = stdin_env.objects[0].file as usize;
+    assert_eq!(l.world.files[stdin_file], STDIN);
+    // Its text is kept (stdin cannot be read again) for findings' lines.
+    let kept = match &l.world.sources[stdin_file] {
+        crate::world::SourceText::Memory(text) => Some(text.to_string()),
+        other => panic!("stdin's text is kept: {other:?}"),
+    };
+    assert_eq!(kept, stdin);
     assert_eq!(l.world.files.len(), 5);
 }
 
