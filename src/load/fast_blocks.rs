@@ -115,7 +115,7 @@ impl<'a> Fast<'a> {
             self.entry(l, col, colon, key_span, track)?;
         }
         // A repeated key: the general parser reports it.
-        self.tree.close_unique_map(mark).ok_or(Bail)
+        self.tree.close_unique_map(mark).map_err(|_| Bail)
     }
 
     /// The span of a quoted key's text. Only a key that passes the checks

@@ -435,7 +435,7 @@ impl<'a> Fast<'a> {
             }
         }
         self.depth -= 1;
-        self.tree.close_unique_map(mark).ok_or(Bail)
+        self.tree.close_unique_map(mark).map_err(|_| Bail)
     }
 
     fn flow_seq(&mut self, c: &mut Cur, track: bool) -> R<Node> {

@@ -114,13 +114,9 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         }
         // A key given twice is an error, as in YAML and as kubectl's strict
         // field validation has it (serde_json would keep the last).
-        match self.0.close_unique_map(mark) {
-            Some(node) => Ok(node),
-            None => {
-                let key = self.0.repeated_key(mark).unwrap_or_default();
-                Err(de::Error::custom(format!("{DUPLICATE_KEY}`{key}` in object")))
-            }
-        }
+        self.0
+            .close_unique_map(mark)
+            .map_err(|key| de::Error::custom(format!("{DUPLICATE_KEY}`{}` in object", self.0.text_of(key))))
     }
 }
 

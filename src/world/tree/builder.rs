@@ -276,27 +276,18 @@ impl Builder {
         Node::Map { start, len }
     }
 
-    /// A key given twice among the entries pending since `mark`, after
-    /// [`Builder::close_unique_map`] refused them (they are sorted then).
-    pub fn repeated_key(&self, mark: usize) -> Option<&str> {
-        let text = self.tree.text.as_bytes();
-        let pending = self.pending.get(mark..)?;
-        let w = pending.windows(2).find(|w| key_at(text, w[0].0) == key_at(text, w[1].0))?;
-        Some(self.text_of(w[0].0))
-    }
-
     /// Closes a map like `close_map`, unless two of its keys are equal:
-    /// then `None`, and the entries stay pending.
-    pub fn close_unique_map(&mut self, mark: usize) -> Option<Node> {
+    /// then `Err` with that key, and the entries stay pending.
+    pub fn close_unique_map(&mut self, mark: usize) -> Result<Node, Span> {
         let mark = mark.min(self.pending.len());
         if self.sort_pending(mark) {
             let text = self.tree.text.as_bytes();
-            if self.pending[mark..].windows(2).any(|w| key_at(text, w[0].0) == key_at(text, w[1].0)) {
-                return None;
+            if let Some(w) = self.pending[mark..].windows(2).find(|w| key_at(text, w[0].0) == key_at(text, w[1].0)) {
+                return Err(w[0].0);
             }
         }
         let (start, len) = self.place(mark);
-        Some(Node::Map { start, len })
+        Ok(Node::Map { start, len })
     }
 
     /// Stores a document root; returns its index.
