@@ -68,3 +68,59 @@ fn same_bytes_is_equality() {
         }
     }
 }
+
+#[test]
+fn stored_nodes_keep_every_value_and_line() {
+    let span = Span { off: u32::MAX, len: 7 };
+    let nodes = [
+        Node::Null,
+        Node::Bool(true),
+        Node::Bool(false),
+        Node::Int(i64::MIN),
+        Node::Int(-1),
+        Node::UInt(u64::MAX),
+        Node::Float(-0.0),
+        Node::Float(f64::INFINITY),
+        Node::Str(span),
+        Node::Seq { start: 3, len: u32::MAX },
+        Node::Map { start: u32::MAX, len: 0 },
+    ];
+    for node in nodes {
+        for line in [0, 1, 12_345, LINE_LIMIT] {
+            let stored = Stored::new(node, line);
+            assert_eq!((stored.node(), stored.line()), (node, line), "{node:?} on line {line}");
+        }
+        // A line too large to store is not known (found in the text).
+        assert_eq!(Stored::new(node, LINE_LIMIT + 1).line(), 0);
+        assert_eq!(Stored::new(node, u32::MAX).node(), node);
+    }
+    let nan = Stored::new(Node::Float(f64::NAN), 9).node();
+    assert!(matches!(nan, Node::Float(f) if f.is_nan()));
+    assert_eq!(size_of::<Stored>(), 12);
+}
+
+#[test]
+fn lines_stay_with_their_entries_when_a_map_is_sorted() {
+    let mut b = Builder::with_capacity(8, 64, true);
+    let mark = b.mark();
+    for (i, k) in ["c", "a", "b"].iter().enumerate() {
+        let key = b.key(k);
+        let value = b.string(k);
+        b.push_at(key, value, 10 + i as u32);
+    }
+    let map = b.close_unique_map(mark).expect("no repeated key");
+    let root = b.root_at(map, 9);
+    let tree = b.finish();
+    assert!(tree.records_lines());
+    let r = tree.get(root);
+    let lines: Vec<(&str, Option<u32>)> = r.entries().map(|(k, v)| (k, v.line())).collect();
+    assert_eq!(lines, [("a", Some(11)), ("b", Some(12)), ("c", Some(10))]);
+    assert_eq!(r.line(), Some(9));
+    // Without lines, none is kept.
+    let mut b = Builder::default();
+    let node = b.string("x");
+    let root = b.root_at(node, 4);
+    let tree = b.finish();
+    assert!(!tree.records_lines());
+    assert_eq!(tree.get(root).line(), None);
+}

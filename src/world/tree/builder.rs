@@ -25,10 +25,8 @@ pub(super) fn key_slot(s: &str) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct Checkpoint {
     nodes: usize,
-    lines: usize,
     text: usize,
     pending: usize,
-    pending_lines: usize,
 }
 
 /// Builds a [`Tree`] bottom-up; see the module documentation.
@@ -36,12 +34,9 @@ pub struct Checkpoint {
 pub struct Builder {
     tree: Tree,
     /// Children of the open containers, innermost last, with their keys
-    /// and lines.
-    pending: Vec<(Span, Node)>,
-    /// Parallel to `pending` when the builder records lines (empty
-    /// otherwise): 24 bytes per waiting child instead of 32, which is most
-    /// of the peak on dense input (a long array of small numbers).
-    pending_lines: Vec<u32>,
+    /// and lines: 20 bytes per waiting child, which is most of the peak on
+    /// dense input (a long array of small numbers).
+    pending: Vec<(Span, Stored)>,
     /// Whether the tree records the lines given to `push_at`/`root_at`.
     lines: bool,
     /// Keys stored lately, by a hash of their length and first bytes: the
@@ -58,17 +53,11 @@ impl Builder {
         let tree = Tree {
             nodes: Vec::with_capacity(nodes),
             keys: Vec::with_capacity(nodes),
-            lines: Vec::with_capacity(if lines { nodes } else { 0 }),
             text: String::with_capacity(text),
+            lines,
             lines_incomplete: false,
         };
-        Builder {
-            tree,
-            pending: Vec::with_capacity(64),
-            pending_lines: Vec::with_capacity(if lines { 64 } else { 0 }),
-            lines,
-            recent_keys: Vec::new(),
-        }
+        Builder { tree, pending: Vec::with_capacity(64), lines, recent_keys: Vec::new() }
     }
 
     /// Makes room for `n` children waiting at once (an upper bound, from a
@@ -81,13 +70,7 @@ impl Builder {
     /// Where the builder is now, to roll back to (a document the fast YAML
     /// path started and gave up on).
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint {
-            nodes: self.tree.nodes.len(),
-            lines: self.tree.lines.len(),
-            text: self.tree.text.len(),
-            pending: self.pending.len(),
-            pending_lines: self.pending_lines.len(),
-        }
+        Checkpoint { nodes: self.tree.nodes.len(), text: self.tree.text.len(), pending: self.pending.len() }
     }
 
     /// Forgets everything built since `cp` (the table of recent keys too,
@@ -95,10 +78,8 @@ impl Builder {
     pub fn rollback(&mut self, cp: Checkpoint) {
         self.tree.nodes.truncate(cp.nodes);
         self.tree.keys.truncate(cp.nodes);
-        self.tree.lines.truncate(cp.lines);
         self.tree.text.truncate(cp.text);
         self.pending.truncate(cp.pending);
-        self.pending_lines.truncate(cp.pending_lines);
         self.recent_keys = Vec::new();
     }
 
@@ -160,10 +141,7 @@ impl Builder {
     /// [`Builder::push`] for a node known to start on `line` (1-based; 0
     /// for not known).
     pub fn push_at(&mut self, key: Span, node: Node, line: u32) {
-        self.pending.push((key, node));
-        if self.lines {
-            self.pending_lines.push(line);
-        }
+        self.pending.push((key, Stored::new(node, if self.lines { line } else { 0 })));
     }
 
     /// The keys pushed since `mark`, for duplicate checks.
@@ -175,7 +153,7 @@ impl Builder {
     pub fn map_entries(&self, node: Node) -> Vec<(Span, Node)> {
         match node {
             Node::Map { start, len } => {
-                (start..start + len).map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize])).collect()
+                (start..start + len).map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize].node())).collect()
             }
             _ => Vec::new(),
         }
@@ -184,7 +162,9 @@ impl Builder {
     /// The elements of a sequence node.
     pub fn seq_elements(&self, node: Node) -> Vec<Node> {
         match node {
-            Node::Seq { start, len } => self.tree.nodes[start as usize..(start + len) as usize].to_vec(),
+            Node::Seq { start, len } => {
+                self.tree.nodes[start as usize..(start + len) as usize].iter().map(|n| n.node()).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -195,11 +175,6 @@ impl Builder {
         let moved = self.pending.drain(mark.min(self.pending.len())..);
         self.tree.keys.extend(moved.as_slice().iter().map(|(k, _)| *k));
         self.tree.nodes.extend(moved.as_slice().iter().map(|(_, n)| *n));
-        drop(moved);
-        if self.lines {
-            let from = mark.min(self.pending_lines.len());
-            self.tree.lines.extend(self.pending_lines.drain(from..));
-        }
         (start, len)
     }
 
@@ -218,30 +193,7 @@ impl Builder {
         if entries.is_sorted_by(|a, b| key_at(text, a.0) < key_at(text, b.0)) {
             return false;
         }
-        if self.lines && entries.len() <= 32 {
-            // Most maps are small: sorted in place, lines moving with their
-            // entries (an insertion sort is stable), without a vector.
-            let lines = &mut self.pending_lines[mark..];
-            for i in 1..entries.len() {
-                let mut j = i;
-                while j > 0 && key_at(text, entries[j - 1].0) > key_at(text, entries[j].0) {
-                    entries.swap(j - 1, j);
-                    lines.swap(j - 1, j);
-                    j -= 1;
-                }
-            }
-        } else if self.lines {
-            // Lines move with their entries.
-            let lines = &mut self.pending_lines[mark..];
-            let mut both: Vec<((Span, Node), u32)> = entries.iter().copied().zip(lines.iter().copied()).collect();
-            both.sort_by(|a, b| key_at(text, a.0.0).cmp(key_at(text, b.0.0)));
-            for (i, (e, l)) in both.into_iter().enumerate() {
-                entries[i] = e;
-                lines[i] = l;
-            }
-        } else {
-            entries.sort_by(|a, b| key_at(text, a.0).cmp(key_at(text, b.0)));
-        }
+        entries.sort_by(|a, b| key_at(text, a.0).cmp(key_at(text, b.0)));
         true
     }
 
@@ -263,14 +215,8 @@ impl Builder {
                     }
                 };
                 self.pending[to] = self.pending[i];
-                if self.lines {
-                    self.pending_lines[to] = self.pending_lines[i];
-                }
             }
             self.pending.truncate(kept);
-            if self.lines {
-                self.pending_lines.truncate(kept);
-            }
         }
         let (start, len) = self.place(mark);
         Node::Map { start, len }
@@ -298,10 +244,7 @@ impl Builder {
     /// [`Builder::root`] for a root known to start on `line` (1-based).
     pub fn root_at(&mut self, node: Node, line: u32) -> u32 {
         self.tree.keys.push(Span::default());
-        self.tree.nodes.push(node);
-        if self.lines {
-            self.tree.lines.push(line);
-        }
+        self.tree.nodes.push(Stored::new(node, if self.lines { line } else { 0 }));
         (self.tree.nodes.len() - 1) as u32
     }
 
@@ -335,7 +278,6 @@ impl Builder {
     pub fn finish(mut self) -> Tree {
         self.tree.nodes.shrink_to_fit();
         self.tree.keys.shrink_to_fit();
-        self.tree.lines.shrink_to_fit();
         self.tree.text.shrink_to_fit();
         self.tree
     }
