@@ -373,7 +373,9 @@ fn assemble(plan: Plan, stdin: Option<String>, settings: &HashMap<String, EnvCon
     }
     let env_name = |name: &EnvName, load: &FileLoad| match name {
         EnvName::Fixed(n) => n.clone(),
-        EnvName::SnapshotOr(stem) => load.snapshot.as_ref().and_then(|s| s.context.clone()).unwrap_or_else(|| stem.clone()),
+        EnvName::SnapshotOr(stem) => {
+            load.snapshot.as_ref().and_then(|s| s.context.clone()).unwrap_or_else(|| stem.clone())
+        }
     };
     // Each env's objects in one vector sized once: grown file by file, it
     // was copied again and again, and the vectors it left behind stayed
