@@ -359,7 +359,7 @@ impl<'w> Vm<'w> {
     /// Resets the slots for a check: slot 0 the subject, slot 1 its env.
     pub fn bind(&mut self, slots: u16, subject: Val<'w>, env: Option<EnvId>) {
         self.slots.clear();
-        self.slots.resize(slots.max(2) as usize, Val::Absent);
+        self.slots.resize_with(slots.max(2) as usize, || Val::Absent);
         self.slots[0] = subject;
         self.slots[1] = env.map(Val::Env).unwrap_or(Val::Absent);
     }
