@@ -51,9 +51,9 @@ pub fn parse(text: &str, file: &str, limits: &Limits) -> Option<Parsed> {
     let tree = if starts_with_flow(b) {
         // JSON saved as YAML, or dense flow YAML: sized from a count of its
         // values (a value is followed by a comma or closes its collection),
-        // like the JSON path, and without lines (24 bytes a value instead of
-        // 28, and 24 instead of 28 while its collection is open); findings
-        // find their lines in the text, as for JSON.
+        // like the JSON path, and without lines (20 bytes a value, and 20
+        // while its collection is open); findings find their lines in the
+        // text, as for JSON.
         let count = |c: u8| memchr::memchr_iter(c, b).count();
         let values = count(b',') + count(b'[') + count(b'{') + 1;
         let mut tree = TreeBuilder::with_capacity(values, text.len() / 2, false);
