@@ -126,7 +126,7 @@ impl<'a> Fast<'a> {
         if let Some(span) = self.tree.known_key(key) {
             return span;
         }
-        if is_ordinary_key(key) { self.tree.key(key) } else { self.tree.text(key) }
+        if is_ordinary_key(key) { self.tree.key(key) } else { self.tree.key_text(key) }
     }
 
     /// The value of the key on line `l` (a mapping at column `col`) whose

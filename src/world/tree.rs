@@ -3,8 +3,9 @@
 //! A [`Tree`] holds all documents of one file: its nodes in one `Vec`, each
 //! map entry's key beside its node, and every string (keys and values) in
 //! one text buffer. A node is stored in 12 bytes with the line it starts on
-//! ([`Stored`]; 8 more for its key) and refers to its children by index,
-//! so a tree costs a few times its YAML text, against ~17× for a tree of
+//! ([`Stored`]; 4 more for its key, whose length is stored in the text
+//! before it) and refers to its children by index, so a manifest's tree
+//! costs about as many bytes as its YAML text, against ~17× for a tree of
 //! `serde_json::Value`s (a `BTreeMap` per mapping, a heap string per key),
 //! and building one allocates a handful of times per file rather than once
 //! per node. Map entries are sorted by key (the order `serde_json::Map`
@@ -122,8 +123,9 @@ pub struct Tree {
     /// The nodes, each with the line it starts on when the builder knew it
     /// (only the fast YAML path records lines).
     nodes: Vec<Stored>,
-    /// Parallel to `nodes`: the key of a map entry (empty elsewhere).
-    keys: Vec<Span>,
+    /// Parallel to `nodes`: where the key of a map entry starts in `text`
+    /// (its length is stored just before it: [`push_key`]); 0 elsewhere.
+    keys: Vec<u32>,
     text: String,
     /// Whether the builder recorded node lines.
     lines: bool,
@@ -194,19 +196,24 @@ impl Tree {
     pub fn warm(&self, lo: u32, hi: u32) {
         let hi = (hi as usize).min(self.nodes.len());
         let lo = (lo as usize).min(hi);
-        // 5 1/3 nodes (12 bytes each) and 8 keys (8 bytes each) per 64-byte line.
+        // 5 1/3 nodes (12 bytes each) and 16 keys (4 bytes each) per 64-byte line.
         let mut sum = 0u64;
         for n in self.nodes[lo..hi].iter().step_by(5) {
             sum = sum.wrapping_add(u64::from(n.head));
         }
-        for k in self.keys[lo..hi].iter().step_by(8) {
-            sum = sum.wrapping_add(k.len as u64);
+        for k in self.keys[lo..hi].iter().step_by(16) {
+            sum = sum.wrapping_add(u64::from(*k));
         }
         std::hint::black_box(sum);
     }
 
     fn str(&self, s: Span) -> &str {
         str_at(&self.text, s)
+    }
+
+    /// The span of the key stored at `key` (a `keys` entry).
+    fn key_span(&self, key: u32) -> Span {
+        key_span_at(self.text.as_bytes(), key)
     }
 
     /// A tree holding one JSON value; returns it and its root's index.
@@ -222,12 +229,12 @@ impl Tree {
     pub fn with_entries(&mut self, idx: u32, extra: &[(&str, &str)]) -> u32 {
         let Some(Node::Map { start, len }) = self.nodes.get(idx as usize).map(|n| n.node()) else { return idx };
         let mut entries: Vec<(Span, Stored)> = (start..start + len)
-            .map(|i| (self.keys[i as usize], self.nodes[i as usize]))
+            .map(|i| (self.key_span(self.keys[i as usize]), self.nodes[i as usize]))
             .filter(|(k, _)| !extra.iter().any(|(e, _)| *e == self.str(*k)))
             .collect();
         let own_line = self.nodes[idx as usize].line();
         for (k, v) in extra {
-            let key = push_text(&mut self.text, k);
+            let key = push_key(&mut self.text, k);
             let value = Node::Str(push_text(&mut self.text, v));
             entries.push((key, Stored::new(value, 0)));
         }
@@ -235,10 +242,10 @@ impl Tree {
         entries.sort_by(|a, b| str_at(text, a.0).cmp(str_at(text, b.0)));
         let start = self.nodes.len() as u32;
         for (k, n) in &entries {
-            self.keys.push(*k);
+            self.keys.push(k.off);
             self.nodes.push(*n);
         }
-        self.keys.push(Span::default());
+        self.keys.push(0);
         self.nodes.push(Stored::new(Node::Map { start, len: entries.len() as u32 }, own_line));
         (self.nodes.len() - 1) as u32
     }
@@ -255,14 +262,16 @@ impl Tree {
             Node::Str(s) => Json::String(self.str(s).to_string()),
             Node::Seq { start, len } => Json::Array((start..start + len).map(child).collect()),
             Node::Map { start, len } => Json::Object(
-                (start..start + len).map(|i| (self.str(self.keys[i as usize]).to_string(), child(i))).collect(),
+                (start..start + len)
+                    .map(|i| (self.str(self.key_span(self.keys[i as usize])).to_string(), child(i)))
+                    .collect(),
             ),
         }
     }
 
     /// Bytes held, for measurements.
     pub fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * size_of::<Stored>() + self.keys.capacity() * size_of::<Span>() + self.text.capacity()
+        self.nodes.capacity() * size_of::<Stored>() + self.keys.capacity() * size_of::<u32>() + self.text.capacity()
     }
 }
 
@@ -291,6 +300,43 @@ fn push_text(text: &mut String, s: &str) -> Span {
     let off = text.len() as u32;
     text.push_str(s);
     Span { off, len: s.len() as u32 }
+}
+
+/// A key's length up to this is one byte before it; longer ones are five
+/// bytes of seven bits each, then this byte.
+const LONG_KEY: u8 = 127;
+
+/// Stores `s` as a key: its length just before it, in bytes below 128 (so
+/// the text stays UTF-8), so that a key is known by where it starts alone
+/// (4 bytes a map entry instead of an 8-byte span). Where it starts is never
+/// 0 (the length comes first), which marks "no key".
+fn push_key(text: &mut String, s: &str) -> Span {
+    push_key_length(text, s.len());
+    push_text(text, s)
+}
+
+fn push_key_length(text: &mut String, len: usize) {
+    if len < usize::from(LONG_KEY) {
+        text.push(char::from(len as u8));
+    } else {
+        for shift in [28, 21, 14, 7, 0] {
+            text.push(char::from(((len >> shift) & 0x7f) as u8));
+        }
+        text.push(char::from(LONG_KEY));
+    }
+}
+
+/// The span of the key stored (by [`push_key`]) at `off`; empty for 0.
+fn key_span_at(text: &[u8], off: u32) -> Span {
+    let at = off as usize;
+    let len = match at.checked_sub(1).and_then(|i| text.get(i)) {
+        None => 0,
+        Some(&b) if b != LONG_KEY => u32::from(b),
+        Some(_) => text
+            .get(at.saturating_sub(6)..at - 1)
+            .map_or(0, |d| d.iter().fold(0u32, |n, &b| n << 7 | u32::from(b & 0x7f))),
+    };
+    Span { off, len }
 }
 
 /// A node of a tree, by reference.
@@ -396,7 +442,7 @@ impl<'t> NodeRef<'t> {
     pub fn entries(self) -> impl Iterator<Item = (&'t str, NodeRef<'t>)> + 't {
         let tree = self.tree;
         let range = if self.is_map() { self.children() } else { 0..0 };
-        range.map(move |idx| (tree.str(tree.keys[idx as usize]), NodeRef { tree, idx }))
+        range.map(move |idx| (tree.str(tree.key_span(tree.keys[idx as usize])), NodeRef { tree, idx }))
     }
 
     /// The value of a map's key.
@@ -405,21 +451,31 @@ impl<'t> NodeRef<'t> {
         let tree = self.tree;
         let keys = tree.keys.get(start as usize..(start + len) as usize)?;
         let text = tree.text.as_bytes();
-        let bytes = |k: &Span| text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[]);
+        let bytes = |k: u32| {
+            let k = key_span_at(text, k);
+            text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[])
+        };
         let want = key.as_bytes();
         let at = if keys.len() <= 16 {
             // Maps of up to 16 keys (nearly all of a manifest): a scan that compares lengths
             // and first bytes beats a binary search's string comparisons. A file's keys share
-            // their text (`Builder::key`), so the bytes compared are few and in cache.
-            let len = want.len() as u32;
+            // their text (`Builder::key`), so the bytes compared are few and in cache; a short
+            // key's length is the byte before it.
+            let short = want.len() < usize::from(LONG_KEY);
             let first = want.first().copied();
-            keys.iter().position(|k| {
-                k.len == len
-                    && (first.is_none() || text.get(k.off as usize).copied() == first)
-                    && same_bytes(bytes(k), want)
+            keys.iter().position(|&k| {
+                let at = k as usize;
+                if short {
+                    at > 0
+                        && text.get(at - 1).copied() == Some(want.len() as u8)
+                        && (first.is_none() || text.get(at).copied() == first)
+                        && same_bytes(text.get(at..at + want.len()).unwrap_or(&[]), want)
+                } else {
+                    bytes(k) == want
+                }
             })?
         } else {
-            keys.binary_search_by(|k| bytes(k).cmp(want)).ok()?
+            keys.binary_search_by(|&k| bytes(k).cmp(want)).ok()?
         };
         Some(NodeRef { tree, idx: start + at as u32 })
     }

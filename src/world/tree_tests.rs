@@ -31,7 +31,7 @@ fn closing_a_map_keeps_the_first_or_last_of_equal_keys() {
         let mut b = Builder::default();
         let mark = b.mark();
         for (k, v) in [("b", 1), ("a", 0), ("b", 2)] {
-            let key = b.text(k);
+            let key = b.key_text(k);
             b.push(key, Node::Int(v));
         }
         let map = b.close_map(mark, keep);
@@ -123,4 +123,44 @@ fn lines_stay_with_their_entries_when_a_map_is_sorted() {
     let tree = b.finish();
     assert!(!tree.records_lines());
     assert_eq!(tree.get(root).line(), None);
+}
+
+#[test]
+fn keys_of_every_length_are_found_from_where_they_start() {
+    // A key's length is stored before it: one byte below 127, six bytes
+    // from there on.
+    for len in [0, 1, 8, 16, 17, 125, 126, 127, 128, 200, 255, 256, 16_383, 16_384, 70_000] {
+        let long = "k".repeat(len);
+        let other = format!("{long}x");
+        let value = json!({ long.clone(): 1, other.clone(): 2, "a": 3 });
+        let (tree, root) = Tree::from_json(&value);
+        let r = tree.get(root);
+        assert_eq!(r.to_json(), value, "length {len}");
+        assert_eq!(r.get(&long).and_then(NodeRef::as_f64), Some(1.0), "length {len}");
+        assert_eq!(r.get(&other).and_then(NodeRef::as_f64), Some(2.0), "length {len}");
+        assert_eq!(r.get(&"k".repeat(len + 2)), None, "length {len}");
+        let keys: Vec<usize> = r.entries().map(|(k, _)| k.len()).collect();
+        assert!(keys.contains(&len) && keys.contains(&(len + 1)), "length {len}: {keys:?}");
+        // A map of more than 16 keys is searched by halves.
+        let mut big = serde_json::Map::new();
+        for i in 0..40 {
+            big.insert(format!("{long}{i:02}"), json!(i));
+        }
+        let (tree, root) = Tree::from_json(&Json::Object(big));
+        assert_eq!(tree.get(root).get(&format!("{long}33")).and_then(NodeRef::as_f64), Some(33.0), "length {len}");
+        assert_eq!(tree.get(root).get(&format!("{long}40")), None, "length {len}");
+    }
+}
+
+#[test]
+fn a_string_stored_earlier_becomes_a_key() {
+    let mut b = Builder::default();
+    let mark = b.mark();
+    let Node::Str(s) = b.string("app.kubernetes.io/name") else { panic!("a string") };
+    let key = b.key_of(s);
+    b.push(key, Node::Bool(true));
+    let map = b.close_map(mark, KeepKey::First);
+    let root = b.root(map);
+    let tree = b.finish();
+    assert_eq!(tree.get(root).to_json(), json!({"app.kubernetes.io/name": true}));
 }

@@ -246,8 +246,8 @@ impl Reader<'_> {
     /// JSON text (`null` for null).
     pub(super) fn key_span(&mut self, node: Node, at: Marker) -> Result<Span, RunError> {
         match node {
-            Node::Str(s) => Ok(s),
-            Node::Null => Ok(self.tree.text("null")),
+            Node::Str(s) => Ok(self.tree.key_of(s)),
+            Node::Null => Ok(self.tree.key_text("null")),
             other => {
                 // A key that is itself a mapping or sequence becomes its JSON
                 // text. Nested ones would escape each other's quotes, doubling
@@ -257,7 +257,7 @@ impl Reader<'_> {
                     let message = format!("mapping key is a collection longer than {MAX_COMPLEX_KEY} characters");
                     return Err(self.error(LoadError::Yaml(message), at));
                 }
-                Ok(self.tree.text(&text))
+                Ok(self.tree.key_text(&text))
             }
         }
     }

@@ -102,9 +102,29 @@ impl Builder {
         if self.recent_keys.is_empty() {
             self.recent_keys = vec![Span::default(); KEY_SLOTS];
         }
-        let span = push_text(&mut self.tree.text, s);
+        let span = push_key(&mut self.tree.text, s);
         self.recent_keys[key_slot(s)] = span;
         span
+    }
+
+    /// Stores a map key in the text buffer, not looked up or remembered
+    /// (a key no other is likely to share). Map entries take only keys
+    /// from here or [`Builder::key`]: a key's length is stored before it.
+    pub fn key_text(&mut self, s: &str) -> Span {
+        push_key(&mut self.tree.text, s)
+    }
+
+    /// Stores the text of `span` (a string stored earlier) again as a key.
+    pub fn key_of(&mut self, span: Span) -> Span {
+        let text = &mut self.tree.text;
+        let from = span.off as usize..(span.off + span.len) as usize;
+        if text.get(from.clone()).is_none() {
+            return push_key(text, "");
+        }
+        push_key_length(text, span.len as usize);
+        let off = text.len() as u32;
+        text.extend_from_within(from);
+        Span { off, len: span.len }
     }
 
     /// The span of a key stored lately by [`Builder::key`], if it was.
@@ -141,6 +161,10 @@ impl Builder {
     /// [`Builder::push`] for a node known to start on `line` (1-based; 0
     /// for not known).
     pub fn push_at(&mut self, key: Span, node: Node, line: u32) {
+        debug_assert!(
+            key == Span::default() || key_span_at(self.tree.text.as_bytes(), key.off) == key,
+            "a map key must come from Builder::key, key_text or key_of"
+        );
         self.pending.push((key, Stored::new(node, if self.lines { line } else { 0 })));
     }
 
@@ -152,9 +176,9 @@ impl Builder {
     /// The entries of a map node, to merge into another map.
     pub fn map_entries(&self, node: Node) -> Vec<(Span, Node)> {
         match node {
-            Node::Map { start, len } => {
-                (start..start + len).map(|i| (self.tree.keys[i as usize], self.tree.nodes[i as usize].node())).collect()
-            }
+            Node::Map { start, len } => (start..start + len)
+                .map(|i| (self.tree.key_span(self.tree.keys[i as usize]), self.tree.nodes[i as usize].node()))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -173,7 +197,7 @@ impl Builder {
         let start = self.tree.nodes.len() as u32;
         let len = self.pending.len().saturating_sub(mark) as u32;
         let moved = self.pending.drain(mark.min(self.pending.len())..);
-        self.tree.keys.extend(moved.as_slice().iter().map(|(k, _)| *k));
+        self.tree.keys.extend(moved.as_slice().iter().map(|(k, _)| k.off));
         self.tree.nodes.extend(moved.as_slice().iter().map(|(_, n)| *n));
         (start, len)
     }
@@ -243,7 +267,7 @@ impl Builder {
 
     /// [`Builder::root`] for a root known to start on `line` (1-based).
     pub fn root_at(&mut self, node: Node, line: u32) -> u32 {
-        self.tree.keys.push(Span::default());
+        self.tree.keys.push(0);
         self.tree.nodes.push(Stored::new(node, if self.lines { line } else { 0 }));
         (self.tree.nodes.len() - 1) as u32
     }
@@ -266,7 +290,7 @@ impl Builder {
             Json::Object(o) => {
                 let mark = self.mark();
                 for (k, v) in o {
-                    let key = self.text(k);
+                    let key = self.key_text(k);
                     let node = self.json(v);
                     self.push(key, node);
                 }
