@@ -164,3 +164,123 @@ fn a_string_stored_earlier_becomes_a_key() {
     let tree = b.finish();
     assert_eq!(tree.get(root).to_json(), json!({"app.kubernetes.io/name": true}));
 }
+
+#[test]
+fn close_map_keeps_lines_with_first_or_last_of_many_equal_keys() {
+    // More than 32 entries (the old code's insertion-sort threshold), equal
+    // keys interleaved: stable sort, and the kept entry's line moves with it.
+    for keep in [KeepKey::First, KeepKey::Last] {
+        let mut b = Builder::with_capacity(8, 64, true);
+        let mark = b.mark();
+        let mut pushed = Vec::new();
+        for i in 0..80u32 {
+            let k = format!("k{:02}", (i * 7) % 20);
+            let key = b.key(&k);
+            b.push_at(key, Node::Int(i as i64), 100 + i);
+            pushed.push((k, i));
+        }
+        let map = b.close_map(mark, keep);
+        let root = b.root_at(map, 1);
+        let tree = b.finish();
+        let r = tree.get(root);
+        assert_eq!(r.len(), 20);
+        for (k, v) in r.entries() {
+            let same: Vec<u32> = pushed.iter().filter(|(pk, _)| pk == k).map(|(_, i)| *i).collect();
+            let want = if keep == KeepKey::First { same[0] } else { *same.last().unwrap() };
+            assert_eq!(v.node(), Node::Int(want as i64), "{k} {keep:?}");
+            assert_eq!(v.line(), Some(100 + want), "{k} {keep:?}");
+        }
+    }
+}
+
+#[test]
+fn rollback_forgets_nodes_and_lines() {
+    let mut b = Builder::with_capacity(8, 64, true);
+    let m = b.mark();
+    let k = b.key("a");
+    let s = b.string("x");
+    b.push_at(k, s, 3);
+    let inner = b.close_map(m, KeepKey::Last);
+    let r1 = b.root_at(inner, 2);
+    let cp = b.checkpoint();
+    let m = b.mark();
+    let k = b.key("b");
+    b.push_at(k, Node::Int(1), 7);
+    let _ = b.close_map(m, KeepKey::Last);
+    let m2 = b.mark();
+    b.push_at(Span::default(), Node::Bool(true), 9);
+    b.rollback(cp);
+    // The general parser then builds without lines.
+    let m = b.mark();
+    let k = b.key("c");
+    b.push(k, Node::Float(2.5));
+    let map = b.close_map(m, KeepKey::First);
+    let r2 = b.root(map);
+    b.set_lines_incomplete();
+    let _ = m2;
+    let tree = b.finish();
+    assert_eq!(tree.get(r1).line(), Some(2));
+    assert_eq!(tree.get(r1).get("a").and_then(|n| n.line()), Some(3));
+    assert_eq!(tree.get(r2).line(), None);
+    assert_eq!(tree.get(r2).get("c").and_then(|n| n.line()), None);
+    assert_eq!(tree.get(r2).to_json(), json!({"c": 2.5}));
+    assert!(!tree.records_lines());
+    assert!(tree.lines_incomplete());
+}
+
+#[test]
+fn records_lines_edge_cases() {
+    assert!(!Builder::with_capacity(0, 0, true).finish().records_lines());
+    assert!(!Builder::default().finish().records_lines());
+    assert!(!Tree::default().records_lines());
+    let mut b = Builder::with_capacity(0, 0, true);
+    let r = b.root(Node::Null);
+    let t = b.finish();
+    assert!(t.records_lines());
+    assert_eq!(t.get(r).line(), None);
+}
+
+#[test]
+fn with_entries_keeps_lines_only_when_recorded() {
+    let mut b = Builder::with_capacity(8, 64, true);
+    let m = b.mark();
+    let k = b.key("metadata");
+    b.push_at(k, Node::Null, 5);
+    let k = b.key("kind");
+    b.push_at(k, Node::Int(3), 6);
+    let map = b.close_map(m, KeepKey::Last);
+    let root = b.root_at(map, 4);
+    let mut tree = b.finish();
+    let copy = tree.with_entries(root, &[("kind", "Service"), ("apiVersion", "v1")]);
+    let c = tree.get(copy);
+    assert_eq!(c.line(), Some(4));
+    assert_eq!(c.get("metadata").and_then(|n| n.line()), Some(5));
+    assert_eq!(c.get("kind").and_then(|n| n.line()), None);
+    assert_eq!(c.get("apiVersion").and_then(|n| n.line()), None);
+    assert!(tree.records_lines());
+    let (mut tree, root) = Tree::from_json(&json!({"a": 1}));
+    let copy = tree.with_entries(root, &[("kind", "X")]);
+    assert_eq!(tree.get(copy).line(), None);
+    assert!(!tree.records_lines());
+}
+
+#[test]
+fn every_int_and_float_bit_pattern_round_trips() {
+    for i in [0i64, 1, -1, i64::MAX, i64::MIN, 1 << 32, -(1 << 32), 0xFFFF_FFFF, -0xFFFF_FFFF] {
+        assert_eq!(Stored::new(Node::Int(i), 5).node(), Node::Int(i));
+    }
+    for u in [0u64, 1, u64::MAX, 1 << 63, 0xFFFF_FFFF] {
+        assert_eq!(Stored::new(Node::UInt(u), 5).node(), Node::UInt(u));
+    }
+    for bits in [0u64, 1 << 63, f64::MIN_POSITIVE.to_bits(), 1, 0x7FF8_0000_0000_0001, f64::NEG_INFINITY.to_bits()] {
+        match Stored::new(Node::Float(f64::from_bits(bits)), 5).node() {
+            Node::Float(f) => assert_eq!(f.to_bits(), bits),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(Stored::new(Node::Bool(true), LINE_LIMIT).node(), Node::Bool(true));
+    assert_eq!(Stored::new(Node::Bool(false), LINE_LIMIT).node(), Node::Bool(false));
+    // Stored::default() decodes as Null, line 0.
+    assert_eq!(Stored::default().node(), Node::Null);
+    assert_eq!(Stored::default().line(), 0);
+}
