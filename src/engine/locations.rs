@@ -315,6 +315,12 @@ impl<'a> FileCache<'a> {
         }
     }
 
+    /// Whether a finding's own file is read again after the rules: for its
+    /// code frame, or for a line its tree did not record (`main`).
+    fn reads_for_own(&self, main: bool) -> bool {
+        self.frames || main
+    }
+
     /// Whether a file has a text to read again (see [`FileCache::text_again`]).
     fn has_text(&self, file: u32) -> bool {
         matches!(self.world.sources.get(file as usize), Some(SourceText::Disk { .. })) || self.in_memory(file).is_some()
@@ -349,7 +355,7 @@ impl<'a> FileCache<'a> {
     /// [`settle`] redeems after the rules ran: the lines still to find
     /// (`main`, and those of related objects by index) and the code frame.
     pub(super) fn defer(&self, o: &Object, line: u32, main: Option<LineAsk>, related: Vec<(usize, LineAsk)>) -> u32 {
-        if !(self.has_text(o.file) && (self.frames || main.is_some())) && related.is_empty() {
+        if !(self.has_text(o.file) && self.reads_for_own(main.is_some())) && related.is_empty() {
             return 0;
         }
         let mut pending = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -380,7 +386,7 @@ pub(super) fn settle(files: &FileCache, findings: &mut [Finding], waived: &mut [
     }
     let mut by_file: BTreeMap<u32, Vec<Part>> = BTreeMap::new();
     for (t, u) in pending.iter().enumerate().filter(|(t, _)| used[*t]) {
-        if files.frames || u.main.is_some() {
+        if files.reads_for_own(u.main.is_some()) {
             by_file.entry(u.file).or_default().push(Part::Own(t));
         }
         for (k, (_, ask)) in u.related.iter().enumerate() {

@@ -37,8 +37,6 @@ pub struct Builder {
     /// and lines: 20 bytes per waiting child, which is most of the peak on
     /// dense input (a long array of small numbers).
     pending: Vec<(Span, Stored)>,
-    /// Whether the tree records the lines given to `push_at`/`root_at`.
-    lines: bool,
     /// Keys stored lately, by a hash of their length and first bytes: the
     /// same few dozen keys repeat through a file (a third of a manifest's
     /// bytes), and are stored once each rather than once per use.
@@ -57,7 +55,7 @@ impl Builder {
             lines,
             lines_incomplete: false,
         };
-        Builder { tree, pending: Vec::with_capacity(64), lines, recent_keys: Vec::new() }
+        Builder { tree, pending: Vec::with_capacity(64), recent_keys: Vec::new() }
     }
 
     /// Makes room for `n` children waiting at once (an upper bound, from a
@@ -165,7 +163,14 @@ impl Builder {
             key == Span::default() || key_span_at(self.tree.text.as_bytes(), key.off) == key,
             "a map key must come from Builder::key, key_text or key_of"
         );
-        self.pending.push((key, Stored::new(node, if self.lines { line } else { 0 })));
+        let stored = self.stored(node, line);
+        self.pending.push((key, stored));
+    }
+
+    /// `node` as stored, with `line` when the tree records lines
+    /// (`Tree::lines`, given to `with_capacity`).
+    fn stored(&self, node: Node, line: u32) -> Stored {
+        Stored::new(node, if self.tree.lines { line } else { 0 })
     }
 
     /// The keys pushed since `mark`, for duplicate checks.
@@ -268,7 +273,8 @@ impl Builder {
     /// [`Builder::root`] for a root known to start on `line` (1-based).
     pub fn root_at(&mut self, node: Node, line: u32) -> u32 {
         self.tree.keys.push(0);
-        self.tree.nodes.push(Stored::new(node, if self.lines { line } else { 0 }));
+        let stored = self.stored(node, line);
+        self.tree.nodes.push(stored);
         (self.tree.nodes.len() - 1) as u32
     }
 
