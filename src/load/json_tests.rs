@@ -8,6 +8,13 @@ fn ok(text: &str) -> Parsed {
     }
 }
 
+fn err(text: &str) -> RunError {
+    match parse(text, "f.json") {
+        Err(e) => e,
+        Ok(p) => panic!("expected error, got {:?}", p.docs),
+    }
+}
+
 #[test]
 fn list_item_lines() {
     let text = r#"
@@ -53,10 +60,7 @@ fn plain_object_and_empty_file() {
 
 #[test]
 fn syntax_error_has_position() {
-    let e = match parse("{\n  \"a\": 1,\n  \"b\": ]\n}", "f.json") {
-        Err(e) => e,
-        Ok(p) => panic!("expected error, got {:?}", p.docs),
-    };
+    let e = err("{\n  \"a\": 1,\n  \"b\": ]\n}");
     assert_eq!(e.code, "parity::load::json");
     assert_eq!((e.file.as_str(), e.line, e.column), ("f.json", 3, 8));
     assert!(!e.message.contains(" at line "), "{}", e.message);
@@ -66,10 +70,7 @@ fn syntax_error_has_position() {
 /// would keep the last value; a finding would then point at the first).
 #[test]
 fn duplicate_key_is_an_error() {
-    let e = match parse("{\"kind\": \"A\",\n \"data\": {\"b\": 1},\n \"data\": {\"b\": 2}}", "f.json") {
-        Err(e) => e,
-        Ok(p) => panic!("expected error, got {:?}", p.docs),
-    };
+    let e = err("{\"kind\": \"A\",\n \"data\": {\"b\": 1},\n \"data\": {\"b\": 2}}");
     assert_eq!(e.code, "parity::load::duplicate-key");
     assert_eq!(e.message, "duplicate key `data` in object");
     assert_eq!((e.file.as_str(), e.line), ("f.json", 3));
