@@ -28,8 +28,10 @@
 //! defaults to 6300, the standard corpus is 63000),
 //! `PARITY_BIN` (default `$CARGO_TARGET_DIR/release/parity`, else
 //! `target/release/parity`), `PARITY_THREADS` (default 2), `REGORUS_VM`
-//! (`interpreter`, `rvm` or `both`, the default), `RUNS` (default 1: each
-//! process is run that many times and its fastest run is reported).
+//! (`interpreter`, `rvm` or `both`, the default), `RUNS` (default 1: that
+//! many rounds, each running parity and then each regorus evaluator, so that
+//! both engines sample the same stretch of the machine's time; each engine's
+//! fastest run is reported).
 //!
 //! The regorus side deliberately uses nothing of parity's own loader (which is
 //! being rewritten): YAML goes from saphyr-parser's events straight to
@@ -189,18 +191,6 @@ fn mib(kib: Option<u64>) -> String {
 /// regorus' register VM). `REGORUS_VM` picks one; both by default.
 const MODES: &[(&str, &str)] = &[("interpreter", "Engine::eval_rule"), ("rvm", "RegoVM bytecode")];
 
-/// Runs `f` `runs` times and keeps the result of the fastest run.
-fn fastest<T>(runs: usize, mut f: impl FnMut() -> Result<(Run, T), String>) -> Result<(Run, T), String> {
-    let mut best: Option<(Run, T)> = None;
-    for _ in 0..runs.max(1) {
-        let r = f()?;
-        if best.as_ref().is_none_or(|b| r.0.wall < b.0.wall) {
-            best = Some(r);
-        }
-    }
-    Ok(best.expect("at least one run"))
-}
-
 fn compare() -> Result<bool, String> {
     let parity_bin = absolute(
         std::env::var_os("PARITY_BIN").map(PathBuf::from).unwrap_or_else(|| target_dir().join("release/parity")),
@@ -254,10 +244,45 @@ fn compare() -> Result<bool, String> {
     let ignore: Vec<&str> = EXCLUDED.iter().map(|(r, _)| *r).collect();
     let ignore = ignore.join(",");
     println!("parity runs with --ignore {ignore} (the rules without a Rego twin, listed below)");
-    let (parity, ()) = fastest(runs, || {
-        let args = ["check", "-q", "--format", "json", "--ignore", &ignore, &corpus_text];
-        measure(&parity_bin, &args, &[("RAYON_NUM_THREADS", &threads)], scratch.path()).map(|r| (r, ()))
-    })?;
+    // The runs are interleaved, round by round (parity, then each regorus
+    // evaluator), and each engine's fastest run is kept: this machine's speed
+    // drifts by 20-50% from minute to minute, and runs of one engine taken
+    // back to back would all meet the same minute, while the other engine's
+    // (half a minute each) spread over many. Interleaved, both engines sample
+    // the same stretch of time.
+    let parity_args = ["check", "-q", "--format", "json", "--ignore", &ignore, &corpus_text];
+    let parity_envs_var = [("RAYON_NUM_THREADS", threads.as_str())];
+    let me = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let mut parity: Option<Run> = None;
+    let mut best: Vec<Option<(Run, ChildReport)>> = modes.iter().map(|_| None).collect();
+    for round in 1..=runs.max(1) {
+        let p = measure(&parity_bin, &parity_args, &parity_envs_var, scratch.path())?;
+        let mut line = format!("round {round}: parity {:.2} s", p.wall.as_secs_f64());
+        // regorus, in a child process (this benchmark again) per evaluator,
+        // for a clean RSS.
+        for (mode, kept) in modes.iter().zip(best.iter_mut()) {
+            let out_file = scratch.path().join(format!("regorus-{mode}.tsv"));
+            let out_text = out_file.to_str().ok_or("temp path is not UTF-8")?.to_string();
+            let envs = [(CHILD_VAR, out_text.as_str()), ("CORPUS", corpus_text.as_str()), ("REGORUS_VM", mode)];
+            let run = measure(&me, &[], &envs, scratch.path())?;
+            if !run.status.success() {
+                return Err(format!("the regorus side ({mode}) failed ({})", run.status));
+            }
+            let child = ChildReport::read(&out_file)?;
+            let ratio = run.wall.as_secs_f64() / p.wall.as_secs_f64().max(1e-9);
+            line.push_str(&format!(", regorus {mode} {:.2} s ({ratio:.1}x)", run.wall.as_secs_f64()));
+            if kept.as_ref().is_none_or(|(k, _)| run.wall < k.wall) {
+                *kept = Some((run, child));
+            }
+        }
+        println!("{line}");
+        if parity.as_ref().is_none_or(|k| p.wall < k.wall) {
+            parity = Some(p);
+        }
+    }
+    let parity = parity.ok_or("no parity run")?;
+    let sides: Vec<(&str, Run, ChildReport)> =
+        modes.iter().zip(best).filter_map(|(m, b)| b.map(|(run, child)| (*m, run, child))).collect();
     if !matches!(parity.status.code(), Some(0 | 1)) {
         eprintln!("parity exited with {}: its results are incomplete", parity.status);
     }
@@ -279,24 +304,6 @@ fn compare() -> Result<bool, String> {
     let parity_errors = report["errors"].as_array().map_or(0, Vec::len);
     for e in report["errors"].as_array().into_iter().flatten() {
         eprintln!("parity error: {} {}: {}", str_of(e, "code"), str_of(e, "file"), str_of(e, "message"));
-    }
-
-    // regorus, in a child process (this benchmark again) per evaluator, for
-    // a clean RSS.
-    let me = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut sides: Vec<(&str, Run, ChildReport)> = Vec::new();
-    for mode in &modes {
-        let out_file = scratch.path().join(format!("regorus-{mode}.tsv"));
-        let out_text = out_file.to_str().ok_or("temp path is not UTF-8")?.to_string();
-        let envs = [(CHILD_VAR, out_text.as_str()), ("CORPUS", corpus_text.as_str()), ("REGORUS_VM", mode)];
-        let (run, child) = fastest(runs, || {
-            let run = measure(&me, &[], &envs, scratch.path())?;
-            if !run.status.success() {
-                return Err(format!("the regorus side ({mode}) failed ({})", run.status));
-            }
-            Ok((run, ChildReport::read(&out_file)?))
-        })?;
-        sides.push((mode, run, child));
     }
 
     // Times and memory.
@@ -331,7 +338,9 @@ fn compare() -> Result<bool, String> {
             );
         }
     }
-    println!("(parity with RAYON_NUM_THREADS={threads}; regorus evaluates on one thread; best of {runs} run(s) each)");
+    println!(
+        "(parity with RAYON_NUM_THREADS={threads}; regorus evaluates on one thread; best of {runs} interleaved run(s) each)"
+    );
     for (mode, run, _) in &sides {
         let ratio = run.wall.as_secs_f64() / parity.wall.as_secs_f64().max(1e-9);
         let cpu_ratio = match (run.cpu, parity.cpu) {
