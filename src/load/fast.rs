@@ -118,6 +118,16 @@ fn has_control(b: &[u8]) -> bool {
     chunks.remainder().iter().any(|&c| bad(c) != 0)
 }
 
+/// The high bit of each byte of `w` equal to `c` (exact up to the first
+/// such byte, which is all that is used: a borrow may mark bytes above it).
+#[inline]
+fn equal_bytes(w: u64, c: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (ONES * u64::from(c));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
 /// A line with content: where it starts, the column and byte where its
 /// content (from the cursor) starts, and where it ends.
 #[derive(Clone, Copy)]
@@ -165,12 +175,14 @@ fn is_blank(c: u8) -> bool {
 impl<'a> Fast<'a> {
     /// A piece of the text as `&str`: slices here always start and end next
     /// to ASCII bytes, so this is a bounds check, not UTF-8 validation.
+    #[inline]
     fn str_of(&self, sub: &[u8]) -> R<&'a str> {
         let off = (sub.as_ptr() as usize).wrapping_sub(self.b.as_ptr() as usize);
         self.text.get(off..off + sub.len()).ok_or(Bail)
     }
 
     /// Where the current line ends (found once per line: `peek` asks often).
+    #[inline]
     fn line_end(&mut self) -> usize {
         if self.end_of.0 != self.pos {
             let from = self.pos;
@@ -181,6 +193,7 @@ impl<'a> Fast<'a> {
     }
 
     /// Moves to the start of the next line.
+    #[inline]
     fn advance(&mut self) {
         let end = self.line_end();
         self.pos = (end + 1).min(self.b.len());
@@ -192,6 +205,7 @@ impl<'a> Fast<'a> {
 
     /// The next line with content from the cursor, skipping blank and
     /// comment-only lines.
+    #[inline]
     fn peek(&mut self) -> R<Option<Line>> {
         // Asked again and again at the same place (each enclosing block
         // looks at the line that ends it): measure it once.
@@ -242,6 +256,7 @@ impl<'a> Fast<'a> {
         }
     }
 
+    #[inline]
     fn is_doc_start(&self, l: Line) -> bool {
         l.col == 0
             && self.b[l.content..l.end].starts_with(b"---")

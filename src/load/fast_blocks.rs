@@ -4,6 +4,7 @@
 use super::*;
 
 impl<'a> Fast<'a> {
+    #[inline]
     pub(super) fn is_dash(&self, l: Line) -> bool {
         self.b[l.content] == b'-' && self.b.get(l.content + 1).is_none_or(|&c| c == b' ' || c == b'\n')
     }
@@ -30,6 +31,7 @@ impl<'a> Fast<'a> {
     /// and whether a quoted key may hold an escape. Asked twice for the
     /// first key of most mappings (to tell a mapping, then to read it):
     /// found once.
+    #[inline]
     pub(super) fn key_end(&mut self, l: Line) -> Option<(usize, bool)> {
         if self.key_seen.0 != l.content {
             self.key_seen = (l.content, self.find_key_end(l));

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::yaml::Pos;
-use super::{Bail, Fast, MAX_KEYS, R, is_indicator, trim_comment};
+use super::{Bail, Fast, MAX_KEYS, R, equal_bytes, is_indicator, trim_comment};
 use crate::world::tree::{Node, Span};
 
 /// The deepest flow nesting taken here, whatever `--max-depth` says:
@@ -20,6 +20,7 @@ const MAX_FLOW_DEPTH: usize = 250;
 /// line) is, if it is on that line, and whether the scalar may hold an
 /// escape (a backslash in double quotes, `''` in single quotes): without
 /// one, its text is its body as written.
+#[inline]
 pub(super) fn quoted_end(s: &[u8]) -> Option<(usize, bool)> {
     let quote = s[0];
     let mut i = 1;
@@ -42,20 +43,13 @@ pub(super) fn quoted_end(s: &[u8]) -> Option<(usize, bool)> {
 /// The first `quote` or backslash in `s`: most quoted scalars are short,
 /// so the first 32 bytes are searched eight at a time in a `u64` (no set-up
 /// as `memchr2` has), the rest with `memchr2`.
+#[inline]
 fn find_quote_or_backslash(quote: u8, s: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte of `w` equal to `c`'s (exact up to the
-    // first such byte, which is all that is used).
-    let equal = |w: u64, c: u8| {
-        let x = w ^ (ONES * u64::from(c));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    };
     let head = s.len().min(32);
     let mut i = 0;
     while i + 8 <= head {
         let w = u64::from_le_bytes(s[i..i + 8].try_into().ok()?);
-        let found = equal(w, quote) | equal(w, b'\\');
+        let found = equal_bytes(w, quote) | equal_bytes(w, b'\\');
         if found != 0 {
             return Some(i + found.trailing_zeros() as usize / 8);
         }
@@ -72,12 +66,19 @@ fn find_quote_or_backslash(quote: u8, s: &[u8]) -> Option<usize> {
 /// escapes resolved as saphyr resolves them; `Bail` on an escape it
 /// rejects. `escaped`: whether it may hold an escape (`quoted_end` says);
 /// when not, its text is its body.
+#[inline]
 pub(super) fn unquote(s: &str, escaped: bool) -> R<Cow<'_, str>> {
     let text = s.get(1..s.len() - 1).ok_or(Bail)?;
-    let body = text.as_bytes();
     if !escaped {
         return Ok(Cow::Borrowed(text));
     }
+    unescape(s, text)
+}
+
+/// [`unquote`] for a scalar that may hold an escape: `text` is `s` without
+/// its quotes.
+fn unescape<'s>(s: &str, text: &'s str) -> R<Cow<'s, str>> {
+    let body = text.as_bytes();
     if s.starts_with('\'') {
         return Ok(if text.contains('\'') { Cow::Owned(text.replace("''", "'")) } else { Cow::Borrowed(text) });
     }

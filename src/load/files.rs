@@ -432,7 +432,7 @@ pub fn read_again(path: &Path, len: u64, hash: u64) -> Option<String> {
 /// Checks that bytes are UTF-8 text.
 pub fn text_from_bytes(bytes: Vec<u8>, shown: &str) -> Result<String, RunError> {
     let not_text = || LoadError::Encoding("file is not UTF-8 text".into()).at(shown);
-    if bytes.contains(&0) {
+    if memchr::memchr(0, &bytes).is_some() {
         return Err(not_text());
     }
     String::from_utf8(bytes).map_err(|_| not_text())

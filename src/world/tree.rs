@@ -34,12 +34,46 @@ pub struct Span {
     pub len: u32,
 }
 
-/// The first eight bytes of a key, zero-padded (hashed by `key_slot`).
+/// A hash of a key's length and first and last bytes, for `key_slot`: whole
+/// words read at both ends (overlapping for a short key), never a copy of
+/// a length known only now (a call to `memcpy`).
+#[inline]
 fn prefix(bytes: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = bytes.len().min(8);
-    b[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(b)
+    let n = bytes.len();
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        return u64::from_le_bytes(*head) ^ u64::from_le_bytes(*tail).rotate_left(29);
+    }
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
+    }
+    match bytes {
+        [] => 0,
+        [a, ..] => u64::from(*a) | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1]) << 16,
+    }
+}
+
+/// The first eight bytes of the key `s` of `text` (a slice of it),
+/// zero-padded, in big-endian order: for keys that differ in them, their
+/// order is the keys' byte order (a key that ends within them is padded
+/// with zeros, below any byte it could go on with but a zero byte, so
+/// equal words decide nothing). Read as one word from `text`, which goes
+/// on past a short key.
+#[inline]
+fn order_word(text: &[u8], s: Span) -> u64 {
+    let at = s.off as usize;
+    match text.get(at..at + 8) {
+        Some(w) => {
+            let word = u64::from_be_bytes(w.try_into().unwrap_or([0; 8]));
+            if s.len >= 8 { word } else { word & !(u64::MAX >> (8 * s.len)) }
+        }
+        None => {
+            let mut word = 0u64;
+            for (i, &c) in text.get(at..).unwrap_or(&[]).iter().take(s.len.min(8) as usize).enumerate() {
+                word |= u64::from(c) << (56 - 8 * i);
+            }
+            word
+        }
+    }
 }
 
 /// One node. Children of `Seq`/`Map` are `nodes[start..start + len]`, and
@@ -77,6 +111,7 @@ pub struct Stored {
 impl Stored {
     /// `node`, starting on `line` (0 for not known; a line past 2^29 - 1
     /// is stored as not known).
+    #[inline]
     pub fn new(node: Node, line: u32) -> Stored {
         let wide = |x: u64| (x as u32, (x >> 32) as u32);
         let (tag, (a, b)) = match node {
@@ -297,6 +332,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+#[inline]
 fn push_text(text: &mut String, s: &str) -> Span {
     let off = text.len() as u32;
     text.push_str(s);

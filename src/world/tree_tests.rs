@@ -284,3 +284,62 @@ fn every_int_and_float_bit_pattern_round_trips() {
     assert_eq!(Stored::default().node(), Node::Null);
     assert_eq!(Stored::default().line(), 0);
 }
+
+#[test]
+fn maps_sort_keys_in_byte_order_whatever_their_first_eight_bytes() {
+    // Keys that share their first eight bytes or end within them, hold
+    // zero bytes, or run to the very end of the text (where no word can be
+    // read past them): sorted by their first word, then their bytes, the
+    // order must be plain byte order.
+    let keys = [
+        "",
+        "a",
+        "a\0",
+        "a\0b",
+        "ab",
+        "abcdefg",
+        "abcdefgh",
+        "abcdefgh\0",
+        "abcdefghi",
+        "abcdefgi",
+        "abcdefh",
+        "b",
+        "\u{7f}",
+        "é",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/",
+        "zz",
+        "z",
+    ];
+    for rotate in 0..keys.len() {
+        let mut order: Vec<&str> = keys.to_vec();
+        order.rotate_left(rotate);
+        order.reverse();
+        let mut b = Builder::with_capacity(0, 0, false);
+        let mark = b.mark();
+        for (i, k) in order.iter().enumerate() {
+            let span = b.key_text(k);
+            b.push(span, Node::Int(i as i64));
+        }
+        let map = b.close_map(mark, KeepKey::First);
+        // The last key stored ends the text: its word is read byte by byte.
+        let root = b.root(map);
+        let tree = b.finish();
+        let got: Vec<&str> = tree.get(root).entries().map(|(k, _)| k).collect();
+        let mut want: Vec<&str> = keys.to_vec();
+        want.sort();
+        assert_eq!(got, want, "pushed in the order {order:?}");
+    }
+}
+
+#[test]
+fn key_slots_spread_keys_of_every_length() {
+    // The hash reads whole words at both ends of a key (overlapping for
+    // short keys): keys that differ in any byte of the first, middle or
+    // last position, or in length, mostly land in different slots.
+    let keys: Vec<String> = (0..200).map(|i| format!("{}{i}", "k".repeat(i % 13))).collect();
+    let slots: std::collections::BTreeSet<usize> = keys.iter().map(|k| builder::key_slot(k)).collect();
+    assert!(slots.len() > 100, "{} slots for 200 keys", slots.len());
+    assert!(keys.iter().all(|k| builder::key_slot(k) < builder::KEY_SLOTS));
+}

@@ -88,6 +88,7 @@ impl Builder {
     }
 
     /// Stores a string in the text buffer.
+    #[inline]
     pub fn text(&mut self, s: &str) -> Span {
         push_text(&mut self.tree.text, s)
     }
@@ -126,6 +127,7 @@ impl Builder {
     }
 
     /// The span of a key stored lately by [`Builder::key`], if it was.
+    #[inline]
     pub fn known_key(&self, s: &str) -> Option<Span> {
         let seen = *self.recent_keys.get(key_slot(s))?;
         (!s.is_empty() && same_bytes(key_at(self.tree.text.as_bytes(), seen), s.as_bytes())).then_some(seen)
@@ -141,6 +143,7 @@ impl Builder {
         self.tree.str(s)
     }
 
+    #[inline]
     pub fn string(&mut self, s: &str) -> Node {
         Node::Str(self.text(s))
     }
@@ -158,6 +161,7 @@ impl Builder {
 
     /// [`Builder::push`] for a node known to start on `line` (1-based; 0
     /// for not known).
+    #[inline]
     pub fn push_at(&mut self, key: Span, node: Node, line: u32) {
         debug_assert!(
             key == Span::default() || key_span_at(self.tree.text.as_bytes(), key.off) == key,
@@ -169,6 +173,7 @@ impl Builder {
 
     /// `node` as stored, with `line` when the tree records lines
     /// (`Tree::lines`, given to `with_capacity`).
+    #[inline]
     fn stored(&self, node: Node, line: u32) -> Stored {
         Stored::new(node, if self.tree.lines { line } else { 0 })
     }
@@ -219,10 +224,14 @@ impl Builder {
     fn sort_pending(&mut self, mark: usize) -> bool {
         let text = self.tree.text.as_bytes();
         let entries = &mut self.pending[mark..];
-        if entries.is_sorted_by(|a, b| key_at(text, a.0) < key_at(text, b.0)) {
+        // Most keys differ in their first eight bytes: compared as one word.
+        let order = |a: Span, b: Span| {
+            order_word(text, a).cmp(&order_word(text, b)).then_with(|| key_at(text, a).cmp(key_at(text, b)))
+        };
+        if entries.is_sorted_by(|a, b| order(a.0, b.0).is_lt()) {
             return false;
         }
-        entries.sort_by(|a, b| key_at(text, a.0).cmp(key_at(text, b.0)));
+        entries.sort_by(|a, b| order(a.0, b.0));
         true
     }
 
