@@ -205,17 +205,25 @@ impl<'a> Fast<'a> {
 
     /// The next line with content from the cursor, skipping blank and
     /// comment-only lines.
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> R<Option<Line>> {
         // Asked again and again at the same place (each enclosing block
         // looks at the line that ends it): measure it once.
         // Keyed by the line start and the cursor both: at the end of the
         // text, moving to the next line leaves the cursor where it was.
+        // The check is inlined in every caller; the measuring is not (a
+        // call that saves registers for a check this small costs more than
+        // the check).
         if let Some((pos, at, line)) = self.peeked
             && (pos, at) == (self.pos, self.at)
         {
             return Ok(line);
         }
+        self.peek_new()
+    }
+
+    #[inline(never)]
+    fn peek_new(&mut self) -> R<Option<Line>> {
         let line = self.measure()?;
         self.peeked = Some((self.pos, self.at, line));
         Ok(line)

@@ -123,6 +123,7 @@ impl<'a> Fast<'a> {
     /// The span of a quoted key's text. Only a key that passes the checks
     /// a plain key does goes in the table of recent keys: a plain key found
     /// there skips them.
+    #[inline]
     pub(super) fn quoted_key(&mut self, key: &str) -> Span {
         // Found in the table: stored by the line above for an earlier use.
         if let Some(span) = self.tree.known_key(key) {

@@ -20,7 +20,7 @@ const MAX_FLOW_DEPTH: usize = 250;
 /// line) is, if it is on that line, and whether the scalar may hold an
 /// escape (a backslash in double quotes, `''` in single quotes): without
 /// one, its text is its body as written.
-#[inline]
+#[inline(always)]
 pub(super) fn quoted_end(s: &[u8]) -> Option<(usize, bool)> {
     let quote = s[0];
     let mut i = 1;
@@ -43,7 +43,7 @@ pub(super) fn quoted_end(s: &[u8]) -> Option<(usize, bool)> {
 /// The first `quote` or backslash in `s`: most quoted scalars are short,
 /// so the first 32 bytes are searched eight at a time in a `u64` (no set-up
 /// as `memchr2` has), the rest with `memchr2`.
-#[inline]
+#[inline(always)]
 fn find_quote_or_backslash(quote: u8, s: &[u8]) -> Option<usize> {
     let head = s.len().min(32);
     let mut i = 0;

@@ -319,6 +319,7 @@ fn str_at(text: &str, s: Span) -> &str {
 /// compared as one or two `u64` words (overlapping) or byte by byte, not
 /// by a call to `memcmp`, which most key comparisons spent more time
 /// getting to than comparing.
+#[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {

@@ -16,6 +16,7 @@ pub enum KeepKey {
 pub(super) const KEY_SLOTS: usize = 256;
 
 /// A key's slot in that table: a hash of its length and first bytes.
+#[inline]
 pub(super) fn key_slot(s: &str) -> usize {
     let b = s.as_bytes();
     ((prefix(b) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % KEY_SLOTS
@@ -324,6 +325,7 @@ impl Builder {
 
 /// A key's bytes, for sorting and comparing keys: byte order is `str` order,
 /// without `str`'s checks of char boundaries.
+#[inline]
 fn key_at(text: &[u8], s: Span) -> &[u8] {
     text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
 }
