@@ -53,7 +53,11 @@ impl<'w> Vm<'w> {
                     {
                         self.record(TraceItem::Field { path: p });
                     }
-                    let v = self.path_value(base, &spec.segs, &dyns);
+                    let v = if n == 0 {
+                        self.cached_path(p, base, &spec.segs)
+                    } else {
+                        self.path_value(base, &spec.segs, &dyns)
+                    };
                     self.stack.push(v);
                 }
                 Op::Query(q) => {

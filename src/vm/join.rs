@@ -51,6 +51,32 @@ impl<'w> Vm<'w> {
         }
     }
 
+    /// [`Vm::path_value`] of a path without computed steps (`p`, whose
+    /// steps are `segs`) from an object or a node, remembered in
+    /// `path_cache`: the same base and path give the same value for the
+    /// whole run.
+    pub(super) fn cached_path(&mut self, p: PathId, base: Val<'w>, segs: &[PathSeg]) -> Val<'w> {
+        let key = match &base {
+            Val::Obj(o) => (std::ptr::from_ref::<crate::world::Object>(*o) as usize, u32::MAX),
+            Val::J(j) => (std::ptr::from_ref::<crate::world::tree::Tree>(j.tree()) as usize, j.index()),
+            _ => return self.path_value(base, segs, &[]),
+        };
+        let path = self.path_canon.get(p.index()).copied().unwrap_or(u32::MAX);
+        let mixed = (key.0 as u64) ^ (u64::from(key.1) << 32) ^ u64::from(path).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % PATH_CACHE;
+        if let Some(Some(hit)) = self.path_cache.get(slot)
+            && hit.base == key
+            && hit.path == path
+        {
+            return hit.value.clone();
+        }
+        let value = self.path_value(base, segs, &[]);
+        if let Some(entry) = self.path_cache.get_mut(slot) {
+            *entry = Some(PathHit { base: key, path, value: value.clone() });
+        }
+        value
+    }
+
     fn join_key(&self, j: &Join) -> Val<'w> {
         match j.key {
             JoinKey::Const(c) => self.constant(c),

@@ -35,3 +35,59 @@ fn regex_size_expands_counted_repetitions() {
     assert_eq!(regex_size("(ab){3}|x*"), 7);
     assert!(regex_size("(a{1,1000}){1,1000}") >= 1_000_000);
 }
+
+/// Path values are remembered per (base, path) across runs, in a small
+/// table whose slots are overwritten: whatever the order and however many
+/// objects, every read gives the object's own value, and two paths with
+/// the same steps (compiled for two rules) share their entries.
+#[test]
+fn remembered_path_values_are_each_objects_own() {
+    use crate::bytecode::{PathId, PathSeg, PathSpec};
+    let key = |k: &str| PathSeg::Key(k.to_string());
+    let prog = Program {
+        // Three code blocks: `spec.x` (p0), `spec.x` again (p1: another
+        // rule's path), `spec.y` (p2); and `spec.x` from a node (p3: `x`).
+        ops: vec![
+            Op::Load(0),
+            Op::Path(PathId::next(0)),
+            Op::Ret,
+            Op::Load(0),
+            Op::Path(PathId::next(1)),
+            Op::Ret,
+            Op::Load(0),
+            Op::Path(PathId::next(2)),
+            Op::Ret,
+            Op::Load(0),
+            Op::Path(PathId::next(4)),
+            Op::Path(PathId::next(3)),
+            Op::Ret,
+        ],
+        paths: vec![
+            PathSpec { segs: vec![key("spec"), key("x")] },
+            PathSpec { segs: vec![key("spec"), key("x")] },
+            PathSpec { segs: vec![key("spec"), key("y")] },
+            PathSpec { segs: vec![key("x")] },
+            PathSpec { segs: vec![key("spec")] },
+        ],
+        ..Program::default()
+    };
+    let objects: Vec<crate::world::Object> = (0..500)
+        .map(|i| {
+            let value = serde_json::json!({"spec": {"x": i, "y": format!("y{i}")}});
+            crate::world::Object::from_json(&value, 0, 0, 1, 0)
+        })
+        .collect();
+    let world = World::default();
+    let mut vm = Vm::new(&prog, &world);
+    for round in 0..3 {
+        for (i, o) in objects.iter().enumerate().rev().step_by(round + 1) {
+            for entry in [0, 3, 6, 9] {
+                vm.bind(2, Val::Obj(o), None);
+                let got = vm.run(Code { entry }).expect("runs");
+                let want = if entry == 6 { Val::str(format!("y{i}").as_str()) } else { Val::int(i as i128) };
+                assert!(equal(&got, &want), "object {i}, code at {entry}: {got:?}");
+            }
+        }
+    }
+    assert_eq!(vm.path_canon, [0, 0, 2, 3, 4]);
+}
