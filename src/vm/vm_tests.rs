@@ -1,5 +1,6 @@
-//! VM errors that rule text cannot reach when the compiler is right: they
-//! must be errors with their own code, never a value that decides a verdict.
+//! VM errors that rule text cannot reach when the compiler is right (they
+//! must be errors with their own code, never a value that decides a
+//! verdict), and the VM's own caches.
 
 use super::*;
 use crate::bytecode::{Code, Op, Program};
@@ -45,8 +46,9 @@ fn remembered_path_values_are_each_objects_own() {
     use crate::bytecode::{PathId, PathSeg, PathSpec};
     let key = |k: &str| PathSeg::Key(k.to_string());
     let prog = Program {
-        // Three code blocks: `spec.x` (p0), `spec.x` again (p1: another
-        // rule's path), `spec.y` (p2); and `spec.x` from a node (p3: `x`).
+        // Four code blocks: `spec.x` (p0), `spec.x` again (p1: another
+        // rule's path), `spec.y` (p2), and `x` (p3) from the node `spec`
+        // (p4).
         ops: vec![
             Op::Load(0),
             Op::Path(PathId::next(0)),

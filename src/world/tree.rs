@@ -34,9 +34,9 @@ pub struct Span {
     pub len: u32,
 }
 
-/// A hash of a key's length and first and last bytes, for `key_slot`: whole
-/// words read at both ends (overlapping for a short key), never a copy of
-/// a length known only now (a call to `memcpy`).
+/// A hash of a key's first and last bytes, for `key_slot` (which adds the
+/// length): whole words read at both ends (overlapping for a short key),
+/// never a copy of a length known only now (a call to `memcpy`).
 #[inline]
 fn prefix(bytes: &[u8]) -> u64 {
     let n = bytes.len();
