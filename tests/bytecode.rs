@@ -96,3 +96,24 @@ fn api_version_parity_memoises_its_env_conditions() {
     assert_eq!(section.matches("EnvMemo ").count(), 2, "{section}");
     assert_eq!(section.matches("EnvMemoPut ").count(), 2, "{section}");
 }
+
+/// Paths are interned across the program, not per rule: two rules reading
+/// the same fields share one path, so the VM's remembered path values
+/// (`Vm::path_cache`) serve both.
+#[test]
+fn rules_reading_the_same_path_share_it() {
+    let mut sources = Sources::default();
+    let rules = "rule a { every deployment has spec.replicas > 0 }\n\
+                 rule b { every deployment has spec.replicas < 100 }\n\
+                 rule c { every deployment has spec.paused != true }";
+    let p = parity::compile::build(&mut sources, &[("rules/paths.parity".into(), rules.into())], &[])
+        .unwrap_or_else(|d| panic!("{}", sources.render(&d, false)));
+    let listed: Vec<String> = p.paths.iter().map(|s| format!("{:?}", s.segs)).collect();
+    let replicas = listed.iter().filter(|s| s.contains("\"replicas\"")).count();
+    assert_eq!(replicas, 1, "{listed:?}");
+    assert!(listed.iter().any(|s| s.contains("\"paused\"")), "{listed:?}");
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a path listed twice: {listed:?}");
+}

@@ -61,7 +61,7 @@ impl<'w> Vm<'w> {
             Val::J(j) => (std::ptr::from_ref::<crate::world::tree::Tree>(j.tree()) as usize, j.index()),
             _ => return self.path_value(base, segs, &[]),
         };
-        let path = self.path_canon.get(p.index()).copied().unwrap_or(u32::MAX);
+        let path = p.index() as u32;
         let mixed = (key.0 as u64) ^ (u64::from(key.1) << 32) ^ u64::from(path).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % PATH_CACHE;
         if let Some(Some(hit)) = self.path_cache.get(slot)

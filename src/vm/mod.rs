@@ -245,10 +245,6 @@ pub struct Vm<'w> {
     tol_vm: Option<Box<Vm<'w>>>,
     /// `matches` comparisons made (of two distinct objects).
     drift_runs: u64,
-    /// Per path of the program, the first path with the same steps: rules
-    /// are compiled one by one, so two rules reading `podspec.containers`
-    /// have a path each.
-    path_canon: Vec<u32>,
     /// Values of paths without computed steps, by (base, path): a few
     /// recent ones (`PATH_CACHE`, one per hash slot, overwritten). A
     /// subject's checks run one after another on this VM, and many read
@@ -262,18 +258,13 @@ pub struct Vm<'w> {
 const PATH_CACHE: usize = 64;
 
 /// A remembered path value: its base (an object's address, or a tree's
-/// address and node), its path (`Vm::path_canon`) and its value.
+/// address and node), its path (interned across the program by the
+/// compiler, so rules reading the same steps share it) and its value.
 #[derive(Clone)]
 struct PathHit<'w> {
     base: (usize, u32),
     path: u32,
     value: Val<'w>,
-}
-
-/// Per path of `prog`, the first path with the same steps.
-fn canonical_paths(prog: &Program) -> Vec<u32> {
-    let mut first: HashMap<String, u32> = HashMap::new();
-    prog.paths.iter().enumerate().map(|(i, p)| *first.entry(format!("{:?}", p.segs)).or_insert(i as u32)).collect()
 }
 
 /// `PARITY_NO_ENV_MEMO` set (to anything): `Op::EnvMemo` never reuses a
@@ -314,7 +305,6 @@ impl<'w> Vm<'w> {
             tol_used: Vec::new(),
             tol_vm: None,
             drift_runs: 0,
-            path_canon: canonical_paths(prog),
             path_cache: vec![None; PATH_CACHE],
         }
     }

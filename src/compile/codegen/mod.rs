@@ -263,8 +263,16 @@ impl<'a, 'p> Gen<'a, 'p> {
         if let Some(id) = self.paths.get(&key) {
             return *id;
         }
-        let id = PathId::next(self.prog.paths.len());
-        self.prog.paths.push(PathSpec { segs });
+        // Interned across the program, not only this rule's code: the VM
+        // remembers path values by path (`Vm::path_cache`), so two rules
+        // reading `podspec.containers` share them.
+        let id = match self.prog.paths.iter().position(|p| p.segs == segs) {
+            Some(i) => PathId::next(i),
+            None => {
+                self.prog.paths.push(PathSpec { segs });
+                PathId::next(self.prog.paths.len() - 1)
+            }
+        };
         self.paths.insert(key, id);
         id
     }
