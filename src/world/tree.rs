@@ -364,6 +364,13 @@ fn push_key_length(text: &mut String, len: usize) {
     }
 }
 
+/// A key's bytes, for sorting and comparing keys: byte order is `str` order,
+/// without `str`'s checks of char boundaries.
+#[inline]
+fn key_at(text: &[u8], s: Span) -> &[u8] {
+    text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
+}
+
 /// The span of the key stored (by [`push_key`]) at `off`; empty for 0.
 fn key_span_at(text: &[u8], off: u32) -> Span {
     let at = off as usize;
@@ -489,10 +496,7 @@ impl<'t> NodeRef<'t> {
         let tree = self.tree;
         let keys = tree.keys.get(start as usize..(start + len) as usize)?;
         let text = tree.text.as_bytes();
-        let bytes = |k: u32| {
-            let k = key_span_at(text, k);
-            text.get(k.off as usize..(k.off + k.len) as usize).unwrap_or(&[])
-        };
+        let bytes = |k: u32| key_at(text, key_span_at(text, k));
         let want = key.as_bytes();
         let at = if keys.len() <= 16 {
             // Maps of up to 16 keys (nearly all of a manifest): a scan that compares lengths

@@ -15,7 +15,8 @@ pub enum KeepKey {
 /// Size of [`Builder::key`]'s table of recent keys.
 pub(super) const KEY_SLOTS: usize = 256;
 
-/// A key's slot in that table: a hash of its length and first bytes.
+/// A key's slot in that table: a hash of its length and its first and last
+/// bytes.
 #[inline]
 pub(super) fn key_slot(s: &str) -> usize {
     let b = s.as_bytes();
@@ -38,7 +39,7 @@ pub struct Builder {
     /// and lines: 20 bytes per waiting child, which is most of the peak on
     /// dense input (a long array of small numbers).
     pending: Vec<(Span, Stored)>,
-    /// Keys stored lately, by a hash of their length and first bytes: the
+    /// Keys stored lately, by a hash of their length and end bytes: the
     /// same few dozen keys repeat through a file (a third of a manifest's
     /// bytes), and are stored once each rather than once per use.
     recent_keys: Vec<Span>,
@@ -321,11 +322,4 @@ impl Builder {
         self.tree.text.shrink_to_fit();
         self.tree
     }
-}
-
-/// A key's bytes, for sorting and comparing keys: byte order is `str` order,
-/// without `str`'s checks of char boundaries.
-#[inline]
-fn key_at(text: &[u8], s: Span) -> &[u8] {
-    text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
 }
