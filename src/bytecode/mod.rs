@@ -448,11 +448,11 @@ pub struct Program {
     /// Comprehensions (by the domain their `IterStart` opens) whose body
     /// reads no slot bound outside it: their result depends only on the
     /// elements the domain yields, so the VM may reuse it.
-    pub invariant: std::collections::HashSet<DomainId>,
+    pub invariant: std::collections::HashSet<DomainId, foldhash::fast::RandomState>,
     /// Object domains evaluated through a join index (by the domain their
     /// `IterStart` opens). Clearing this table gives the same results by
     /// scanning (the property test `tests/joins.rs` compares the two).
-    pub joins: std::collections::HashMap<DomainId, Join>,
+    pub joins: std::collections::HashMap<DomainId, Join, foldhash::fast::RandomState>,
     /// Every `tolerate` declaration: what `matches` lets differ.
     pub tolerances: Vec<Tolerance>,
 }

@@ -33,7 +33,7 @@ fn plain_text(s: &str) -> bool {
 
 /// (domain, env, kind's position in the domain): the index this VM already
 /// fetched from the world.
-pub(super) type JoinCache = HashMap<(DomainId, EnvId, usize), Arc<JoinIndex>>;
+pub(super) type JoinCache = HashMap<(DomainId, EnvId, usize), Arc<JoinIndex>, Hasher>;
 
 impl<'w> Vm<'w> {
     /// A path applied to a value as `Op::Path` applies it (an object's
@@ -70,7 +70,10 @@ impl<'w> Vm<'w> {
         {
             return hit.value.clone();
         }
-        let value = self.path_value(base, segs, &[]);
+        let value = match self.plain_paths.get(p.index()) {
+            Some(true) => walk(base, segs),
+            _ => self.path_value(base, segs, &[]),
+        };
         if let Some(entry) = self.path_cache.get_mut(slot) {
             *entry = Some(PathHit { base: key, path, value: value.clone() });
         }
@@ -150,4 +153,21 @@ impl<'w> Vm<'w> {
         self.join_cache.insert((d, env, ki), index.clone());
         index
     }
+}
+
+/// A plain path's value (`plain_path`) from an object or a node: the nodes
+/// are walked key by key, with no value made for the steps between (as
+/// `Vm::apply_path` does, whose result this is).
+fn walk<'w>(base: Val<'w>, segs: &[PathSeg]) -> Val<'w> {
+    let (mut node, segs) = match (&base, segs) {
+        (Val::Obj(o), [PathSeg::PodSpec, rest @ ..]) => (o.pod_spec(), rest),
+        (Val::Obj(o), _) => (Some(o.value()), segs),
+        (Val::J(j), _) => (Some(*j), segs),
+        _ => (None, segs),
+    };
+    for seg in segs {
+        let PathSeg::Key(k) = seg else { return Val::Absent };
+        node = node.and_then(|n| n.get(k));
+    }
+    node.map(Val::json).unwrap_or(Val::Absent)
 }

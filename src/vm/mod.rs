@@ -212,19 +212,19 @@ pub struct Vm<'w> {
     /// Results of invariant comprehensions (`Program::invariant`), reused
     /// across the subjects this VM evaluates: `{ images(it) for workloads in
     /// previous env }` is computed once per VM, not once per subject.
-    memo: HashMap<CacheKey, Val<'w>>,
+    memo: HashMap<CacheKey, Val<'w>, Hasher>,
     /// Results of one-argument built-in calls on large computed lists, by
     /// (function, list address); the entry keeps the list alive so the
     /// address cannot be reused. `flatten(<memoised set>)` runs once.
-    call_memo: HashMap<(FuncId, usize), (Val<'w>, Val<'w>)>,
+    call_memo: HashMap<(FuncId, usize), (Val<'w>, Val<'w>), Hasher>,
     /// String-membership indexes of large all-string lists, by address
     /// (again keeping the list alive), for `x in <list>`.
-    in_index: HashMap<usize, (Val<'w>, StringIndex)>,
+    in_index: HashMap<usize, (Val<'w>, StringIndex), Hasher>,
     /// Join indexes this VM fetched from the world (`join`).
     join_cache: join::JoinCache,
     /// Values of env-invariant filter conditions (`Op::EnvMemo`), by (pc
     /// of the `EnvMemo`, env): computed once per env, not once per subject.
-    env_memo: HashMap<(u32, u32), Val<'w>>,
+    env_memo: HashMap<(u32, u32), Val<'w>, Hasher>,
     /// Set when code popped an empty stack: a bug, reported by `run`.
     underflow: bool,
     /// The run budgets of every rule, and the rule now being evaluated.
@@ -252,6 +252,9 @@ pub struct Vm<'w> {
     /// The world does not change during a run, so an entry never goes
     /// stale.
     path_cache: Vec<Option<PathHit<'w>>>,
+    /// Per path of the program, whether [`Vm::walk`] may read it: a node
+    /// walk by keys (see [`plain_path`]).
+    plain_paths: Vec<bool>,
 }
 
 /// Slots of `Vm::path_cache` (a power of two).
@@ -267,6 +270,21 @@ struct PathHit<'w> {
     value: Val<'w>,
 }
 
+/// Whether a path is read the same by walking nodes key by key as by
+/// [`Vm::apply_path`]: it has steps (no steps is the base itself, an
+/// object), they are keys after at most a leading pod spec step, and none
+/// is `minor` or `major` (which `Vm::key` reads as a version's part, not
+/// as a field). `metadata.namespace` is left to `Vm::path_value`: an
+/// object's implied namespace is not in its tree.
+fn plain_path(segs: &[PathSeg]) -> bool {
+    let keys = match segs {
+        [PathSeg::PodSpec, rest @ ..] => rest,
+        all => all,
+    };
+    let namespace = matches!(segs, [PathSeg::Key(m), PathSeg::Key(n)] if m == "metadata" && n == "namespace");
+    !segs.is_empty() && !namespace && keys.iter().all(|s| matches!(s, PathSeg::Key(k) if k != "minor" && k != "major"))
+}
+
 /// `PARITY_NO_ENV_MEMO` set (to anything): `Op::EnvMemo` never reuses a
 /// value, so env-invariant conditions run for every subject again. For
 /// comparing the two (tests, benchmarks); not a user option.
@@ -276,7 +294,12 @@ pub(super) fn env_memo_off() -> bool {
 }
 
 /// The strings of a list, or `None` when it holds anything else.
-type StringIndex = Option<HashSet<Rc<str>>>;
+type StringIndex = Option<HashSet<Rc<str>, Hasher>>;
+
+/// The hasher of the VM's tables (as the world's indexes): seeded per
+/// process, and much faster than SipHash on the short keys looked up once
+/// or more per subject.
+type Hasher = foldhash::fast::RandomState;
 
 /// Lists shorter than this are scanned; longer ones get memoised calls and
 /// hashed membership.
@@ -292,11 +315,11 @@ impl<'w> Vm<'w> {
             iters: Vec::new(),
             trace: None,
             budget: DEFAULT_STEP_BUDGET,
-            memo: HashMap::new(),
-            call_memo: HashMap::new(),
-            in_index: HashMap::new(),
-            join_cache: HashMap::new(),
-            env_memo: HashMap::new(),
+            memo: HashMap::default(),
+            call_memo: HashMap::default(),
+            in_index: HashMap::default(),
+            join_cache: HashMap::default(),
+            env_memo: HashMap::default(),
             underflow: false,
             meters: None,
             unmetered: Vec::new(),
@@ -306,6 +329,7 @@ impl<'w> Vm<'w> {
             tol_vm: None,
             drift_runs: 0,
             path_cache: vec![None; PATH_CACHE],
+            plain_paths: prog.paths.iter().map(|p| plain_path(&p.segs)).collect(),
         }
     }
 

@@ -375,6 +375,10 @@ fn total_order_rank(v: &Val) -> u8 {
 /// Sorts and deduplicates values into a set.
 pub fn into_set<'w>(mut vals: Vec<Val<'w>>) -> Vec<Val<'w>> {
     vals.retain(|v| !v.is_absent());
+    if vals.len() < 2 {
+        // Already a set (most port lists and image lists of one workload).
+        return vals;
+    }
     if vals.iter().any(|v| matches!(v, Val::J(_) | Val::List(_) | Val::Map(_))) {
         // Lists and maps order by their JSON text: serialise each once
         // rather than twice per comparison (same order as `total_order`).
