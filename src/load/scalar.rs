@@ -58,6 +58,13 @@ pub fn classify_plain(text: &str) -> Plain {
     {
         return Plain::Str;
     }
+    // Decimal integers without a sign or leading zero (ports, replicas,
+    // counts): what `go_int` reads them as, without its general steps.
+    let b = text.as_bytes();
+    if (1..=18).contains(&b.len()) && (b[0] != b'0' || b.len() == 1) && b.iter().all(u8::is_ascii_digit) {
+        let n = b.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        return Plain::Number(Number::from(n));
+    }
     classify_words(text)
 }
 

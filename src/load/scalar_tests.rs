@@ -203,3 +203,36 @@ fn the_shortcut_for_words_agrees_with_the_full_rules() {
         assert_eq!(classify_plain(w), classify_words(w), "{w}");
     }
 }
+
+/// The shortcut for decimal integers reads every number as the general
+/// reading does, and leaves the others (leading zeros: octal; signs;
+/// underscores; too long for the shortcut) to it.
+#[test]
+fn integer_shortcut_agrees_with_the_general_reading() {
+    let mut texts: Vec<String> = (0..2000u64).map(|n| n.to_string()).collect();
+    texts.extend((0..20).map(|k| "9".repeat(k + 1)));
+    texts.extend((0..20).map(|k| format!("1{}", "0".repeat(k))));
+    texts.extend(
+        [
+            "007",
+            "08",
+            "0",
+            "00",
+            "-1",
+            "+1",
+            "1_000",
+            "1e3",
+            "1.5",
+            "18446744073709551615",
+            "18446744073709551616",
+            "9223372036854775808",
+            "80:80",
+            "443/TCP",
+            "8080a",
+        ]
+        .map(String::from),
+    );
+    for t in &texts {
+        assert_eq!(classify_plain(t), classify_words(t), "{t}");
+    }
+}
