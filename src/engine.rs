@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use crate::bytecode::{CheckKind, Code, DomainId, DomainSource, EnvScope, PathId, PathSeg, Piece, Program, Rule};
+use crate::bytecode::{CheckKind, Code, DomainId, DomainSource, EnvScope, Op, PathId, PathSeg, Piece, Program, Rule};
 use crate::report::{Finding, Location, Notice, RunError, Severity, Waived};
 use crate::vm::value::{Val, equal, object_label, to_json_with};
 use crate::vm::{EvalError, Meter, TraceItem, Vm, select_envs};
@@ -294,18 +294,48 @@ fn plan<'w>(prog: &Program, world: &'w World, only: Option<&[String]>) -> Vec<Un
             }
         }
     }
+    // Checks that memoise a comprehension over objects (a whole env's
+    // images, say) get a unit of their own, taken first: that value is then
+    // computed by one VM, where a check split into chunks had every thread
+    // compute it again. The other thread meanwhile takes the chunks.
+    let mut whole_first = Vec::new();
     for (domain, checks) in groups {
         let subjects = subjects(prog, world, domain);
+        let (memoising, others): (Vec<_>, Vec<_>) =
+            checks.into_iter().partition(|&(r, c)| memoises_objects(prog, r, c));
+        if !memoising.is_empty() && !subjects.is_empty() {
+            whole_first.push(Unit::Each { checks: memoising, subjects: subjects.clone() });
+        }
+        if others.is_empty() {
+            continue;
+        }
         // A few large units per group rather than many small ones: values a
-        // check computes once per VM (a whole env's images, say) are then
-        // computed a few times, not once per 512 subjects.
+        // check computes once per VM are then computed a few times, not
+        // once per 512 subjects.
         let threads = rayon::current_num_threads().max(1);
         let size = CHUNK.max(subjects.len().div_ceil(4 * threads));
         for chunk in subjects.chunks(size) {
-            units.push(Unit::Each { checks: checks.clone(), subjects: chunk.to_vec() });
+            units.push(Unit::Each { checks: others.clone(), subjects: chunk.to_vec() });
         }
     }
-    units
+    whole_first.extend(units);
+    whole_first
+}
+
+/// Whether a check's filter or predicate opens a comprehension over objects
+/// whose value the VM memoises (`Program::invariant`).
+fn memoises_objects(prog: &Program, rule: usize, check: usize) -> bool {
+    let Some(CheckKind::Each { filter, pred, .. }) =
+        prog.rules.get(rule).and_then(|r| r.checks.get(check)).map(|c| &c.kind)
+    else {
+        return false;
+    };
+    filter.iter().chain([pred]).any(|code| {
+        prog.ops.iter().skip(code.entry as usize).take_while(|op| !matches!(op, Op::Ret)).any(|op| {
+            matches!(op, Op::IterStart(d, _) if prog.invariant.contains(d)
+                && matches!(prog.domains.get(d.index()).map(|x| &x.source), Some(DomainSource::Objects { .. })))
+        })
+    })
 }
 
 /// The subjects of a top-level domain.
