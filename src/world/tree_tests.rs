@@ -343,3 +343,72 @@ fn key_slots_spread_keys_of_every_length() {
     assert!(slots.len() > 100, "{} slots for 200 keys", slots.len());
     assert!(keys.iter().all(|k| builder::key_slot(k) < builder::KEY_SLOTS));
 }
+
+#[test]
+fn small_maps_sort_stably_in_byte_order() {
+    // Maps of up to 16 entries have their own insertion sort: byte order,
+    // the first or last of equal keys kept, as the general sort does.
+    let pool = [
+        "a",
+        "a\0",
+        "ab",
+        "abcdefgh",
+        "abcdefgh\0",
+        "abcdefghi",
+        "abcdefgi",
+        "b",
+        "é",
+        "spec",
+        "kind",
+        "metadata",
+        "apiVersion",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/part-of",
+        "z",
+    ];
+    for n in 1..=16 {
+        for rotate in 0..pool.len() {
+            // n keys from the pool, one of them twice when there is room.
+            let mut keys: Vec<&str> = pool.iter().cycle().skip(rotate).take(n).copied().collect();
+            if n > 2 {
+                keys[n - 1] = keys[n / 2];
+            }
+            if rotate % 2 == 1 {
+                keys.reverse();
+            }
+            for keep in [KeepKey::First, KeepKey::Last] {
+                let mut b = Builder::with_capacity(0, 0, false);
+                let mark = b.mark();
+                for (i, k) in keys.iter().enumerate() {
+                    let span = b.key_text(k);
+                    b.push(span, Node::Int(i as i64));
+                }
+                let map = b.close_map(mark, keep);
+                let root = b.root(map);
+                let tree = b.finish();
+                let got: Vec<(&str, Node)> = tree.get(root).entries().map(|(k, v)| (k, v.node())).collect();
+                let mut want: Vec<&str> = keys.clone();
+                want.sort();
+                want.dedup();
+                let want: Vec<(&str, Node)> = want
+                    .into_iter()
+                    .map(|k| {
+                        let at = keys.iter().enumerate().filter(|(_, x)| **x == k).map(|(i, _)| i);
+                        let i = if keep == KeepKey::First { at.min() } else { at.max() };
+                        (k, Node::Int(i.unwrap_or(0) as i64))
+                    })
+                    .collect();
+                assert_eq!(got, want, "{keys:?} {keep:?}");
+            }
+            // A repeated key is found by the unique close.
+            let mut b = Builder::with_capacity(0, 0, false);
+            let mark = b.mark();
+            for k in &keys {
+                let span = b.key_text(k);
+                b.push(span, Node::Null);
+            }
+            let repeated = keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k));
+            assert_eq!(b.close_unique_map(mark).is_err(), repeated, "{keys:?}");
+        }
+    }
+}

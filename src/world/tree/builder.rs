@@ -226,10 +226,16 @@ impl Builder {
     fn sort_pending(&mut self, mark: usize) -> bool {
         let text = self.tree.text.as_bytes();
         let entries = &mut self.pending[mark..];
+        if entries.len() < 2 {
+            return false;
+        }
         // Most keys differ in their first eight bytes: compared as one word.
         let order = |a: Span, b: Span| {
             order_word(text, a).cmp(&order_word(text, b)).then_with(|| key_at(text, a).cmp(key_at(text, b)))
         };
+        if entries.len() <= SMALL_MAP {
+            return sort_small(text, entries);
+        }
         if entries.is_sorted_by(|a, b| order(a.0, b.0).is_lt()) {
             return false;
         }
@@ -322,4 +328,36 @@ impl Builder {
         self.tree.text.shrink_to_fit();
         self.tree
     }
+}
+
+/// Maps up to this many entries (nearly all of a manifest's) are sorted by
+/// `sort_small`.
+const SMALL_MAP: usize = 16;
+
+/// [`Builder::sort_pending`] for at most `SMALL_MAP` entries: each key's
+/// order word is read once (where the general comparator read both words
+/// again for every comparison), then a stable insertion sort moves the
+/// entries and their words together. Whether they were not in strictly
+/// ascending order already.
+fn sort_small(text: &[u8], entries: &mut [(Span, Stored)]) -> bool {
+    let n = entries.len().min(SMALL_MAP);
+    let mut words = [0u64; SMALL_MAP];
+    for (w, e) in words.iter_mut().zip(entries.iter()) {
+        *w = order_word(text, e.0);
+    }
+    let cmp = |words: &[u64; SMALL_MAP], entries: &[(Span, Stored)], i: usize, j: usize| {
+        words[i].cmp(&words[j]).then_with(|| key_at(text, entries[i].0).cmp(key_at(text, entries[j].0)))
+    };
+    if (1..n).all(|i| cmp(&words, entries, i - 1, i).is_lt()) {
+        return false;
+    }
+    for i in 1..n {
+        let mut j = i;
+        while j > 0 && cmp(&words, entries, j - 1, j).is_gt() {
+            words.swap(j - 1, j);
+            entries.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    true
 }
