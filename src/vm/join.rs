@@ -158,7 +158,7 @@ impl<'w> Vm<'w> {
 /// A plain path's value (`plain_path`) from an object or a node: the nodes
 /// are walked key by key, with no value made for the steps between (as
 /// `Vm::apply_path` does, whose result this is).
-fn walk<'w>(base: Val<'w>, segs: &[PathSeg]) -> Val<'w> {
+pub(super) fn walk<'w>(base: Val<'w>, segs: &[PathSeg]) -> Val<'w> {
     let (mut node, segs) = match (&base, segs) {
         (Val::Obj(o), [PathSeg::PodSpec, rest @ ..]) => (o.pod_spec(), rest),
         (Val::Obj(o), _) => (Some(o.value()), segs),

@@ -252,7 +252,7 @@ pub struct Vm<'w> {
     /// The world does not change during a run, so an entry never goes
     /// stale.
     path_cache: Vec<Option<PathHit<'w>>>,
-    /// Per path of the program, whether [`Vm::walk`] may read it: a node
+    /// Per path of the program, whether `join::walk` may read it: a node
     /// walk by keys (see [`plain_path`]).
     plain_paths: Vec<bool>,
 }

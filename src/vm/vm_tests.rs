@@ -93,3 +93,76 @@ fn remembered_path_values_are_each_objects_own() {
         }
     }
 }
+
+/// Paths of keys are read by walking the nodes (`join::walk`) where
+/// `plain_path` allows it; the walk gives what the general reading
+/// (`Vm::path_value`) gives, from an object and from a node, on fields
+/// present, absent, null, scalar midway, lists, pod specs of every kind,
+/// and an implied namespace (left to the general reading).
+#[test]
+fn walked_paths_read_what_the_general_reading_reads() {
+    use crate::bytecode::PathSeg;
+    let key = |k: &str| PathSeg::Key(k.to_string());
+    let docs = [
+        serde_json::json!({"kind": "Deployment", "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"replicas": 2, "minor": 3, "template": {"spec": {"hostNetwork": true,
+            "containers": [{"name": "c", "image": "nginx:1.2"}]}}}}),
+        serde_json::json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"nodeSelector": null, "containers": [{"name": "a"}], "major": "1.30"}}),
+        serde_json::json!({"kind": "CronJob", "metadata": {"name": "c"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"serviceAccountName": "sa"}}}}}}),
+        serde_json::json!({"kind": "ConfigMap", "metadata": {"name": "m"}, "data": {"k": "v", "n": "1"}}),
+    ];
+    let paths: Vec<Vec<PathSeg>> = vec![
+        vec![],
+        vec![key("kind")],
+        vec![key("metadata"), key("name")],
+        vec![key("metadata"), key("namespace")],
+        vec![key("metadata"), key("labels"), key("app")],
+        vec![key("metadata"), key("name"), key("x")],
+        vec![key("spec"), key("replicas")],
+        vec![key("spec"), key("minor")],
+        vec![key("spec"), key("major")],
+        vec![key("spec"), key("nodeSelector")],
+        vec![key("spec"), key("nodeSelector"), key("env")],
+        vec![key("spec"), key("containers")],
+        vec![key("spec"), key("containers"), key("name")],
+        vec![key("data"), key("k")],
+        vec![key("missing")],
+        vec![PathSeg::PodSpec],
+        vec![PathSeg::PodSpec, key("hostNetwork")],
+        vec![PathSeg::PodSpec, key("serviceAccountName")],
+        vec![PathSeg::PodSpec, key("containers")],
+        vec![key("spec"), PathSeg::PodSpec],
+        vec![key("spec"), PathSeg::Index(0)],
+    ];
+    let prog = Program::default();
+    let world = World::default();
+    let vm = Vm::new(&prog, &world);
+    let names = |_: crate::world::EnvId| String::new();
+    let shown = |v: &Val| format!("{}:{}", v.type_name(), value::display(v, &names));
+    let mut walked = 0;
+    for (i, doc) in docs.iter().enumerate() {
+        let mut obj = crate::world::Object::from_json(doc, 0, 0, 1, 0);
+        if i == 0 {
+            // As an env's default namespace sets it: not in the tree.
+            obj.namespace = Some("implied".into());
+            obj.namespace_implied = true;
+        }
+        for segs in &paths {
+            if !plain_path(segs) {
+                continue;
+            }
+            walked += 1;
+            for base in [Val::Obj(&obj), Val::J(obj.value())] {
+                let general = vm.path_value(base.clone(), segs, &[]);
+                assert_eq!(shown(&join::walk(base.clone(), segs)), shown(&general), "{doc} {segs:?} from {base:?}");
+            }
+        }
+    }
+    assert!(walked > 40, "{walked} paths walked");
+    // Not walked: no steps, version parts, an object's namespace, other steps.
+    for segs in [&paths[0], &paths[3], &paths[7], &paths[8], &paths[19], &paths[20]] {
+        assert!(!plain_path(segs), "{segs:?}");
+    }
+}

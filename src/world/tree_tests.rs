@@ -412,3 +412,35 @@ fn small_maps_sort_stably_in_byte_order() {
         }
     }
 }
+
+#[test]
+fn every_key_of_a_large_map_is_found() {
+    // Maps of more than 16 keys are searched by halves, which relies on
+    // the builder's sort order matching `get`'s comparison: every key is
+    // found with its own value, and keys that are not there are not.
+    let stems = ["", "a", "app.kubernetes.io/", "abcdefgh", "z", "é", "k\0"];
+    for n in [17, 18, 31, 64, 200] {
+        let keys: Vec<String> = (0..n).map(|i| format!("{}{}", stems[i % stems.len()], i * 7919 % 1000)).collect();
+        // Pushed in a scrambled order (the builder sorts them).
+        let mut b = Builder::with_capacity(0, 0, false);
+        let mark = b.mark();
+        for j in 0..n {
+            let i = j * 37 % n;
+            let span = b.key_text(&keys[i]);
+            b.push(span, Node::Int(i as i64));
+        }
+        let map = b.close_map(mark, KeepKey::First);
+        let root = b.root(map);
+        let tree = b.finish();
+        let r = tree.get(root);
+        assert_eq!(r.len(), n);
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(r.get(k).and_then(NodeRef::as_f64), Some(i as f64), "{k:?} of {n}");
+            for absent in [format!("{k}\0"), format!("{k}~"), format!("!{k}")] {
+                if !keys.contains(&absent) {
+                    assert_eq!(r.get(&absent), None, "{absent:?} of {n}");
+                }
+            }
+        }
+    }
+}
