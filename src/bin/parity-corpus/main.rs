@@ -196,9 +196,10 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
     println!(
-        "wrote {total_objects} objects ({:.1} MB) in {total_files} files, {} envs ({}), {namespaces} namespaces and {nodes} nodes per env, to {}",
+        "wrote {total_objects} objects ({:.1} MB) in {total_files} files, {} env{} ({}), {namespaces} namespaces and {nodes} nodes per env, to {}",
         total_bytes as f64 / 1e6,
         names.len(),
+        if names.len() == 1 { "" } else { "s" },
         names.join(", "),
         args.out.display()
     );

@@ -303,6 +303,9 @@ pub(crate) fn cluster(ctx: &Ctx, nodes: usize, seed: u64, planted: &mut Planted,
     let gpu_nodes = !(ctx.names.len() > 1 && ctx.env_idx == 0 && ctx.drift > 0.0);
     if !gpu_nodes {
         *planted.entry("gpu-node-parity").or_default() += 1;
+        // The same missing GPU node: the env's GPU workloads request
+        // `nvidia.com/gpu`, which no node of theirs offers.
+        *planted.entry("extended-resource-parity").or_default() += 1;
     }
     let mut old_kubelet = false;
     for i in 0..nodes {
