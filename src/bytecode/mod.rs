@@ -223,7 +223,7 @@ pub enum Const {
 }
 
 /// One step of an interned path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathSeg {
     Key(String),
     Index(i64),
@@ -438,6 +438,10 @@ pub struct Program {
     pub ops: Vec<Op>,
     pub consts: Vec<Const>,
     pub paths: Vec<PathSpec>,
+    /// Where each distinct path of `paths` is (the compiler's interning
+    /// table): rules reading the same steps share one path, whose values the
+    /// VM remembers by path (`Vm::path_cache`).
+    pub path_ids: std::collections::HashMap<Vec<PathSeg>, PathId>,
     pub domains: Vec<Domain>,
     pub env_sels: Vec<EnvSelSpec>,
     pub regexes: Vec<regex::Regex>,

@@ -160,7 +160,6 @@ pub struct Gen<'a, 'p> {
     /// Definitions being inlined, innermost last: (kind, name, use span).
     stack: Vec<(&'static str, String)>,
     consts: HashMap<String, ConstId>,
-    paths: HashMap<String, PathId>,
     /// Envs named by the rule being compiled.
     pub named_envs: Vec<String>,
     /// Env tags named by the rule being compiled.
@@ -199,7 +198,6 @@ impl<'a, 'p> Gen<'a, 'p> {
             max_slot: 2,
             stack: Vec::new(),
             consts: HashMap::new(),
-            paths: HashMap::new(),
             named_envs: Vec::new(),
             named_tags: Vec::new(),
             start_ops: 0,
@@ -259,21 +257,15 @@ impl<'a, 'p> Gen<'a, 'p> {
     }
 
     pub(super) fn path_id(&mut self, segs: Vec<PathSeg>) -> PathId {
-        let key = format!("{segs:?}");
-        if let Some(id) = self.paths.get(&key) {
+        // Interned across the program, not only this rule's code
+        // (`Program::path_ids`): two rules reading `podspec.containers`
+        // share the VM's remembered values of it.
+        if let Some(id) = self.prog.path_ids.get(&segs) {
             return *id;
         }
-        // Interned across the program, not only this rule's code: the VM
-        // remembers path values by path (`Vm::path_cache`), so two rules
-        // reading `podspec.containers` share them.
-        let id = match self.prog.paths.iter().position(|p| p.segs == segs) {
-            Some(i) => PathId::next(i),
-            None => {
-                self.prog.paths.push(PathSpec { segs });
-                PathId::next(self.prog.paths.len() - 1)
-            }
-        };
-        self.paths.insert(key, id);
+        let id = PathId::next(self.prog.paths.len());
+        self.prog.path_ids.insert(segs.clone(), id);
+        self.prog.paths.push(PathSpec { segs });
         id
     }
 
