@@ -44,7 +44,7 @@ impl<'w> Vm<'w> {
                     let spec = &self.prog.paths[p.index()];
                     let n = spec.dyn_count();
                     let at = self.stack.len().saturating_sub(n);
-                    let dyns: Vec<Val<'w>> = if n == 0 { Vec::new() } else { self.stack.split_off(at) };
+                    let dyns: Vec<Val<'w>> = self.stack.split_off(at);
                     let base = self.pop();
                     if let (Some(t), Val::Obj(o)) = (&self.trace, &base)
                         && t.subject.is_some_and(|s| std::ptr::eq(s, *o))

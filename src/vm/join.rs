@@ -39,12 +39,10 @@ impl<'w> Vm<'w> {
     /// A path applied to a value as `Op::Path` applies it (an object's
     /// implied namespace included), without tracing.
     pub(super) fn path_value(&self, base: Val<'w>, segs: &[PathSeg], dyns: &[Val<'w>]) -> Val<'w> {
-        match (&base, segs) {
+        match &base {
             // An object's namespace is where it is applied: the env's
             // default namespace when the manifest names none.
-            (Val::Obj(o), [PathSeg::Key(m), PathSeg::Key(n)])
-                if o.namespace_implied && m == "metadata" && n == "namespace" =>
-            {
+            Val::Obj(o) if o.namespace_implied && namespace_path(segs) => {
                 o.namespace.as_deref().map(Val::S).unwrap_or(Val::Absent)
             }
             _ => self.apply_path(base, segs, dyns),
@@ -153,6 +151,12 @@ impl<'w> Vm<'w> {
         self.join_cache.insert((d, env, ki), index.clone());
         index
     }
+}
+
+/// Whether a path is `metadata.namespace`, which an object whose namespace
+/// is implied (the env's default) answers from outside its tree.
+pub(super) fn namespace_path(segs: &[PathSeg]) -> bool {
+    matches!(segs, [PathSeg::Key(m), PathSeg::Key(n)] if m == "metadata" && n == "namespace")
 }
 
 /// A plain path's value (`plain_path`) from an object or a node: the nodes

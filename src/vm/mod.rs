@@ -281,8 +281,9 @@ fn plain_path(segs: &[PathSeg]) -> bool {
         [PathSeg::PodSpec, rest @ ..] => rest,
         all => all,
     };
-    let namespace = matches!(segs, [PathSeg::Key(m), PathSeg::Key(n)] if m == "metadata" && n == "namespace");
-    !segs.is_empty() && !namespace && keys.iter().all(|s| matches!(s, PathSeg::Key(k) if k != "minor" && k != "major"))
+    !segs.is_empty()
+        && !join::namespace_path(segs)
+        && keys.iter().all(|s| matches!(s, PathSeg::Key(k) if k != "minor" && k != "major"))
 }
 
 /// `PARITY_NO_ENV_MEMO` set (to anything): `Op::EnvMemo` never reuses a

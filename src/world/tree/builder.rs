@@ -229,13 +229,13 @@ impl Builder {
         if entries.len() < 2 {
             return false;
         }
+        if entries.len() <= SMALL_MAP {
+            return sort_small(text, entries);
+        }
         // Most keys differ in their first eight bytes: compared as one word.
         let order = |a: Span, b: Span| {
             order_word(text, a).cmp(&order_word(text, b)).then_with(|| key_at(text, a).cmp(key_at(text, b)))
         };
-        if entries.len() <= SMALL_MAP {
-            return sort_small(text, entries);
-        }
         if entries.is_sorted_by(|a, b| order(a.0, b.0).is_lt()) {
             return false;
         }
